@@ -1,0 +1,1078 @@
+/* client: see client.h for what it does and the rules it keeps.
+ *
+ * Connection states, in order; a failure at any step ends the connection
+ * and the session reconnects (to the next remote) after its backoff:
+ *
+ *   CONN_DOWN -> CONN_SERVER (waiting for the _Server monitor reply)
+ *             -> CONN_SCHEMA (waiting for get_schema)
+ *             -> CONN_MONITOR (waiting for the monitor_cond reply)
+ *             -> CONN_SYNCED
+ *
+ * Replies carry the connection's sequence number: a reply from an older
+ * connection is ignored.
+ */
+#include "client.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "datum.h"
+#include "ovsdb-error.h"
+#include "replica.h"
+#include "schema.h"
+#include "txn.h"
+
+enum conn_state { CONN_DOWN, CONN_SERVER, CONN_SCHEMA, CONN_MONITOR,
+                  CONN_SYNCED };
+
+struct monitored_table {
+    char *name;
+    json_t *columns; /* Array of names, or NULL for every column. */
+    json_t *where;   /* Array of conditions, or NULL for every row. */
+};
+
+struct change_hook {
+    char *table;
+    replica_change_cb *cb;
+    void *aux;
+};
+
+struct held_lock {
+    char *name;
+    bool locked;
+};
+
+/* A transaction waiting for its reply, or an optimistic transaction
+ * waiting for the replica to move on before it is rebuilt. */
+struct pending_txn {
+    struct ovsdb_client *client;
+    struct ovsdb_txn *txn;
+    ovsdb_client_txn_cb *cb;
+    void *aux;
+    /* Optimistic transactions only. */
+    ovsdb_client_txn_builder *build;
+    int attempts_left;
+    unsigned long long built_at; /* Batch count when built. */
+    struct pending_txn *next;    /* In client->retry_queue. */
+    /* In client->all_txns, so that destroying the client frees it. */
+    struct pending_txn *all_prev, *all_next;
+};
+
+struct lock_request;
+
+struct ovsdb_client {
+    struct jsonrpc_session *session;
+    char *db;
+    bool any_member;
+    struct ovsdb_client_callbacks cbs;
+    void (*log)(void *aux, enum jsonrpc_log_level, const char *msg);
+    void *log_aux;
+
+    enum conn_state state;
+    unsigned int conn_seqno;  /* Session seqno of the current connection. */
+    unsigned int monitor_seq; /* For monitor ids. */
+    char monitor_id[32];
+
+    struct monitored_table *tables;
+    size_t n_tables;
+    struct change_hook *hooks;
+    size_t n_hooks;
+    struct held_lock *locks;
+    size_t n_locks;
+
+    json_t *server_row; /* _Server.Database row of 'db', see below. */
+    struct ovsdb_schema *schema;
+    struct replica *replica;
+    unsigned long long batches;
+
+    struct pending_txn *all_txns;    /* Every unfinished transaction. */
+    struct pending_txn *retry_queue; /* Waiting for a newer replica. */
+    struct lock_request *lock_requests; /* Lock requests in flight. */
+    struct event *retry_event;       /* Runs the retry queue. */
+};
+
+static void client_conn_fail(struct ovsdb_client *, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+client_log(struct ovsdb_client *client, enum jsonrpc_log_level level,
+           const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void
+client_log(struct ovsdb_client *client, enum jsonrpc_log_level level,
+           const char *fmt, ...)
+{
+    if (!client->log) {
+        return;
+    }
+    char *msg;
+    va_list args;
+    va_start(args, fmt);
+    int n = vasprintf(&msg, fmt, args);
+    va_end(args);
+    if (n >= 0) {
+        client->log(client->log_aux, level, msg);
+        free(msg);
+    }
+}
+
+/* Ends the current connection after a protocol-level problem: logs the
+ * reason and lets the session reconnect to the next remote. */
+static void
+client_conn_fail(struct ovsdb_client *client, const char *fmt, ...)
+{
+    char *msg = NULL;
+    va_list args;
+    va_start(args, fmt);
+    if (vasprintf(&msg, fmt, args) < 0) {
+        msg = NULL;
+    }
+    va_end(args);
+    client_log(client, JSONRPC_LOG_ERR, "%s: %s; reconnecting",
+               jsonrpc_session_remote(client->session),
+               msg ? msg : "connection failed");
+    free(msg);
+    client->state = CONN_DOWN;
+    jsonrpc_session_force_reconnect(client->session);
+}
+
+/* Monitor requests and their replies. */
+
+static json_t *
+client_monitor_requests(const struct ovsdb_client *client, bool with_columns)
+{
+    json_t *requests = json_object();
+    for (size_t i = 0; i < client->n_tables; i++) {
+        const struct monitored_table *t = &client->tables[i];
+        json_t *req = json_object();
+        if (with_columns && t->columns) {
+            json_object_set(req, "columns", t->columns);
+        }
+        if (t->where) {
+            json_object_set(req, "where", t->where);
+        } else if (!with_columns) {
+            json_object_set_new(req, "where", json_array());
+        }
+        json_object_set_new(requests, t->name, json_pack("[o]", req));
+    }
+    return requests;
+}
+
+/* Checks that the schema has every monitored table and column. */
+static int
+client_check_schema(struct ovsdb_client *client)
+{
+    for (size_t i = 0; i < client->n_tables; i++) {
+        const struct monitored_table *t = &client->tables[i];
+        const struct ovsdb_table *table
+            = ovsdb_schema_table(client->schema, t->name);
+        if (!table) {
+            client_conn_fail(client,
+                             "database %s has no table %s (schema "
+                             "mismatch)", client->db, t->name);
+            return -EPROTO;
+        }
+        size_t j;
+        json_t *col;
+        json_array_foreach (t->columns, j, col) {
+            if (!ovsdb_table_column(table, json_string_value(col))) {
+                client_conn_fail(client,
+                                 "table %s of database %s has no column "
+                                 "%s (schema mismatch)", t->name,
+                                 client->db, json_string_value(col));
+                return -EPROTO;
+            }
+        }
+    }
+    return 0;
+}
+
+static void retry_queue_kick(struct ovsdb_client *client);
+
+static void
+client_after_batch(struct ovsdb_client *client)
+{
+    client->batches++;
+    if (client->retry_queue) {
+        retry_queue_kick(client);
+    }
+    if (client->cbs.synced) {
+        client->cbs.synced(client->cbs.aux);
+    }
+}
+
+static void send_locks(struct ovsdb_client *client);
+
+static void
+monitor_reply(void *client_, json_t *result, const struct ovsdb_error *error)
+{
+    struct ovsdb_client *client = client_;
+    if (client->state != CONN_MONITOR) {
+        return;
+    }
+    if (error) {
+        client_conn_fail(client, "monitor_cond on %s failed: %s", client->db,
+                         error->msg);
+        return;
+    }
+    struct ovsdb_error *err = NULL;
+    replica_resync_begin(client->replica);
+    if (replica_apply_update2(client->replica, result, &err) < 0) {
+        replica_resync_end(client->replica);
+        client_conn_fail(client, "bad initial contents of %s: %s",
+                         client->db, err->msg);
+        ovsdb_error_free(err);
+        return;
+    }
+    replica_resync_end(client->replica);
+    client->state = CONN_SYNCED;
+    client_log(client, JSONRPC_LOG_INFO, "%s: %s synchronized",
+               jsonrpc_session_remote(client->session), client->db);
+    send_locks(client);
+    client_after_batch(client);
+}
+
+static void
+send_monitor(struct ovsdb_client *client)
+{
+    client->state = CONN_MONITOR;
+    snprintf(client->monitor_id, sizeof client->monitor_id, "fabric-%u",
+             ++client->monitor_seq);
+    json_t *params = json_pack("[s s o]", client->db, client->monitor_id,
+                               client_monitor_requests(client, true));
+    if (jsonrpc_session_request(client->session, "monitor_cond", params,
+                                monitor_reply, client) < 0) {
+        client->state = CONN_DOWN;
+    }
+}
+
+static int
+schema_same(const struct ovsdb_schema *a, const struct ovsdb_schema *b)
+{
+    return !strcmp(a->name, b->name)
+           && !strcmp(a->version ? a->version : "",
+                      b->version ? b->version : "");
+}
+
+static void
+install_replica(struct ovsdb_client *client, struct ovsdb_schema *schema)
+{
+    if (client->replica) {
+        /* A new schema: everything the old replica held is gone. */
+        replica_clear(client->replica, NULL);
+        replica_destroy(client->replica);
+    }
+    ovsdb_schema_destroy(client->schema);
+    client->schema = schema;
+    client->replica = replica_create(schema);
+    for (size_t i = 0; i < client->n_hooks; i++) {
+        replica_on_change(client->replica, client->hooks[i].table,
+                          client->hooks[i].cb, client->hooks[i].aux);
+    }
+}
+
+static void
+schema_reply(void *client_, json_t *result, const struct ovsdb_error *error)
+{
+    struct ovsdb_client *client = client_;
+    if (client->state != CONN_SCHEMA) {
+        return;
+    }
+    if (error) {
+        client_conn_fail(client, "get_schema %s failed: %s", client->db,
+                         error->msg);
+        return;
+    }
+    struct ovsdb_schema *schema;
+    struct ovsdb_error *err = NULL;
+    if (ovsdb_schema_from_json(result, &schema, &err) < 0) {
+        client_conn_fail(client, "bad schema for %s: %s", client->db,
+                         err->msg);
+        ovsdb_error_free(err);
+        return;
+    }
+    if (client->schema && schema_same(client->schema, schema)) {
+        ovsdb_schema_destroy(schema);
+    } else {
+        install_replica(client, schema);
+    }
+    if (client_check_schema(client) < 0) {
+        return;
+    }
+    send_monitor(client);
+}
+
+static void
+send_get_schema(struct ovsdb_client *client)
+{
+    client->state = CONN_SCHEMA;
+    if (jsonrpc_session_request(client->session, "get_schema",
+                                json_pack("[s]", client->db), schema_reply,
+                                client) < 0) {
+        client->state = CONN_DOWN;
+    }
+}
+
+/* The _Server database.  'client->server_row' holds the columns of the
+ * server's row for 'client->db'; update2 leaves out columns with default
+ * values ("initial", "insert") and columns that did not change ("modify"),
+ * so the row starts from the defaults and each update is merged into it.
+ * 'row' (borrowed) is the update; 'initial' starts afresh. */
+static void
+server_row_merge(struct ovsdb_client *client, const json_t *row,
+                 bool initial)
+{
+    if (initial || !client->server_row) {
+        json_decref(client->server_row);
+        client->server_row = json_pack("{s:s, s:b, s:b}", "model", "",
+                                       "connected", 0, "leader", 0);
+    }
+    json_object_update_existing(client->server_row, (json_t *) row);
+}
+
+/* Returns true when the server is good to use for 'client->db' according
+ * to 'client->server_row', logging why not otherwise. */
+static bool
+server_row_ok(struct ovsdb_client *client)
+{
+    const json_t *row = client->server_row;
+    const char *model = json_string_value(json_object_get(row, "model"));
+    if (!model || strcmp(model, "clustered")) {
+        return true;
+    }
+    json_t *connected = json_object_get(row, "connected");
+    json_t *leader = json_object_get(row, "leader");
+    if (!json_is_true(connected)) {
+        client_log(client, JSONRPC_LOG_INFO,
+                   "%s: server is not connected to the cluster of %s",
+                   jsonrpc_session_remote(client->session), client->db);
+        return false;
+    }
+    if (!client->any_member && !json_is_true(leader)) {
+        client_log(client, JSONRPC_LOG_INFO,
+                   "%s: server is not the leader of %s",
+                   jsonrpc_session_remote(client->session), client->db);
+        return false;
+    }
+    return true;
+}
+
+/* Finds the _Server.Database row in an update2 'updates' (borrowed) and
+ * returns its new contents (borrowed), or NULL when it has none. */
+static const json_t *
+server_row_from_update(const json_t *updates)
+{
+    const json_t *rows = json_object_get(updates, "Database");
+    const char *uuid;
+    json_t *change;
+    json_object_foreach ((json_t *) rows, uuid, change) {
+        const char *kind;
+        json_t *row;
+        json_object_foreach (change, kind, row) {
+            if (json_is_object(row) && strcmp(kind, "delete")) {
+                return row;
+            }
+        }
+    }
+    return NULL;
+}
+
+/* Continues after the server's row for 'client->db' arrived: on to the
+ * schema when the server is good to use, else to the next remote. */
+static void
+server_row_ready(struct ovsdb_client *client, const json_t *row)
+{
+    server_row_merge(client, row, true);
+    if (!server_row_ok(client)) {
+        client->state = CONN_DOWN;
+        jsonrpc_session_force_reconnect(client->session);
+        return;
+    }
+    send_get_schema(client);
+}
+
+static void
+server_reply(void *client_, json_t *result, const struct ovsdb_error *error)
+{
+    struct ovsdb_client *client = client_;
+    if (client->state != CONN_SERVER) {
+        return;
+    }
+    if (error) {
+        /* A server without _Server (very old) is standalone. */
+        client_log(client, JSONRPC_LOG_DEBUG, "no _Server database: %s",
+                   error->msg);
+        send_get_schema(client);
+        return;
+    }
+    const json_t *row = server_row_from_update(result);
+    if (row) {
+        server_row_ready(client, row);
+    } else {
+        /* ovsdb-server fills _Server from its main loop, so a client
+         * quick after its start finds no row yet: the monitor brings the
+         * row when it comes. */
+        client_log(client, JSONRPC_LOG_INFO,
+                   "%s: server has no database %s yet; waiting for it",
+                   jsonrpc_session_remote(client->session), client->db);
+    }
+}
+
+static void
+send_server_monitor(struct ovsdb_client *client)
+{
+    client->state = CONN_SERVER;
+    json_t *params = json_pack(
+        "[s s {s:[{s:[s s s s], s:[[s s s]]}]}]", "_Server", "fabric-server",
+        "Database", "columns", "name", "model", "connected", "leader",
+        "where", "name", "==", client->db);
+    if (jsonrpc_session_request(client->session, "monitor_cond", params,
+                                server_reply, client) < 0) {
+        client->state = CONN_DOWN;
+    }
+}
+
+/* Session callbacks. */
+
+static void
+session_connected(void *client_, const char *remote)
+{
+    struct ovsdb_client *client = client_;
+    client->conn_seqno = jsonrpc_session_seqno(client->session);
+    for (size_t i = 0; i < client->n_locks; i++) {
+        client->locks[i].locked = false;
+    }
+    if (client->cbs.connected) {
+        client->cbs.connected(client->cbs.aux, remote);
+    }
+    send_server_monitor(client);
+}
+
+static void
+session_disconnected(void *client_, const struct ovsdb_error *error)
+{
+    struct ovsdb_client *client = client_;
+    client->state = CONN_DOWN;
+    for (size_t i = 0; i < client->n_locks; i++) {
+        if (client->locks[i].locked) {
+            client->locks[i].locked = false;
+            if (client->cbs.lock_changed) {
+                client->cbs.lock_changed(client->cbs.aux,
+                                         client->locks[i].name, false);
+            }
+        }
+    }
+    if (client->cbs.disconnected) {
+        client->cbs.disconnected(client->cbs.aux, error);
+    }
+}
+
+static struct held_lock *
+find_lock(const struct ovsdb_client *client, const char *name)
+{
+    for (size_t i = 0; i < client->n_locks; i++) {
+        if (!strcmp(client->locks[i].name, name)) {
+            return &client->locks[i];
+        }
+    }
+    return NULL;
+}
+
+static void
+set_lock_state(struct ovsdb_client *client, const char *name, bool locked)
+{
+    struct held_lock *lock = find_lock(client, name);
+    if (lock && lock->locked != locked) {
+        lock->locked = locked;
+        if (client->cbs.lock_changed) {
+            client->cbs.lock_changed(client->cbs.aux, name, locked);
+        }
+    }
+}
+
+static void
+handle_update2(struct ovsdb_client *client, json_t *params)
+{
+    const char *id = json_string_value(json_array_get(params, 0));
+    json_t *updates = json_array_get(params, 1);
+    if (id && !strcmp(id, "fabric-server")) {
+        const json_t *row = server_row_from_update(updates);
+        if (row && client->state == CONN_SERVER) {
+            server_row_ready(client, row);
+        } else if (row) {
+            server_row_merge(client, row, false);
+            if (!server_row_ok(client)) {
+                client->state = CONN_DOWN;
+                jsonrpc_session_force_reconnect(client->session);
+            }
+        }
+        return;
+    }
+    if (client->state != CONN_SYNCED || !id
+        || strncmp(id, "fabric-", 7)) {
+        client_conn_fail(client, "unexpected update2 for monitor %s",
+                         id ? id : "(none)");
+        return;
+    }
+    struct ovsdb_error *err = NULL;
+    if (replica_apply_update2(client->replica, updates, &err) < 0) {
+        client_conn_fail(client, "bad update of %s: %s", client->db,
+                         err->msg);
+        ovsdb_error_free(err);
+        return;
+    }
+    client_after_batch(client);
+}
+
+static void
+session_message(void *client_, const char *method, json_t *params,
+                const json_t *id)
+{
+    struct ovsdb_client *client = client_;
+    if (id) {
+        client_conn_fail(client, "unexpected request \"%s\" from server",
+                         method);
+        return;
+    }
+    if (!strcmp(method, "update2") && json_array_size(params) == 2) {
+        handle_update2(client, params);
+    } else if (!strcmp(method, "locked") || !strcmp(method, "stolen")) {
+        const char *name = json_string_value(json_array_get(params, 0));
+        if (name) {
+            set_lock_state(client, name, !strcmp(method, "locked"));
+        }
+    } else {
+        client_log(client, JSONRPC_LOG_WARN,
+                   "%s: ignoring notification \"%s\"",
+                   jsonrpc_session_remote(client->session), method);
+    }
+}
+
+/* Public functions. */
+
+int
+ovsdb_client_create(struct event_base *base,
+                    const struct ovsdb_client_options *options,
+                    const struct ovsdb_client_callbacks *callbacks,
+                    struct ovsdb_client **clientp,
+                    struct ovsdb_error **errorp)
+{
+    if (!options->db || !options->db[0]) {
+        return ovsdb_error_set(errorp,
+                               ovsdb_error_new(-EINVAL, NULL,
+                                               "No database name given."));
+    }
+    struct ovsdb_client *client = calloc(1, sizeof *client);
+    client->db = strdup(options->db);
+    client->any_member = options->any_member;
+    if (callbacks) {
+        client->cbs = *callbacks;
+    }
+    client->log = options->log;
+    client->log_aux = options->log_aux;
+    client->retry_event = NULL;
+
+    struct jsonrpc_session_options sopts = {
+        .remotes = options->remotes,
+        .tls = options->tls,
+        .min_backoff_ms = options->min_backoff_ms,
+        .max_backoff_ms = options->max_backoff_ms,
+        .probe_interval_ms = options->probe_interval_ms,
+        .max_msg_size = options->max_msg_size,
+        .log = options->log,
+        .log_aux = options->log_aux,
+    };
+    struct jsonrpc_session_callbacks scbs = {
+        .connected = session_connected,
+        .disconnected = session_disconnected,
+        .message = session_message,
+        .aux = client,
+    };
+    int error = jsonrpc_session_create(base, &sopts, &scbs, &client->session,
+                                       errorp);
+    if (error) {
+        free(client->db);
+        free(client);
+        return error;
+    }
+    client->retry_event = event_new(base, -1, 0, NULL, NULL);
+    *clientp = client;
+    return 0;
+}
+
+static void pending_txn_free(struct pending_txn *p);
+static void lock_request_free(struct lock_request *req);
+
+void
+ovsdb_client_destroy(struct ovsdb_client *client)
+{
+    if (!client) {
+        return;
+    }
+    /* The session drops pending reply callbacks: free what they own. */
+    jsonrpc_session_destroy(client->session);
+    while (client->all_txns) {
+        pending_txn_free(client->all_txns);
+    }
+    while (client->lock_requests) {
+        lock_request_free(client->lock_requests);
+    }
+    if (client->retry_event) {
+        event_free(client->retry_event);
+    }
+    for (size_t i = 0; i < client->n_tables; i++) {
+        free(client->tables[i].name);
+        json_decref(client->tables[i].columns);
+        json_decref(client->tables[i].where);
+    }
+    free(client->tables);
+    for (size_t i = 0; i < client->n_hooks; i++) {
+        free(client->hooks[i].table);
+    }
+    free(client->hooks);
+    for (size_t i = 0; i < client->n_locks; i++) {
+        free(client->locks[i].name);
+    }
+    free(client->locks);
+    replica_destroy(client->replica);
+    ovsdb_schema_destroy(client->schema);
+    json_decref(client->server_row);
+    free(client->db);
+    free(client);
+}
+
+static struct monitored_table *
+find_table(struct ovsdb_client *client, const char *table)
+{
+    for (size_t i = 0; i < client->n_tables; i++) {
+        if (!strcmp(client->tables[i].name, table)) {
+            return &client->tables[i];
+        }
+    }
+    return NULL;
+}
+
+void
+ovsdb_client_monitor(struct ovsdb_client *client, const char *table,
+                     const char *const *columns)
+{
+    struct monitored_table *t = find_table(client, table);
+    if (!t) {
+        client->tables = realloc(client->tables, (client->n_tables + 1)
+                                                     * sizeof *client->tables);
+        t = &client->tables[client->n_tables++];
+        memset(t, 0, sizeof *t);
+        t->name = strdup(table);
+    }
+    json_decref(t->columns);
+    t->columns = NULL;
+    if (columns) {
+        t->columns = json_array();
+        for (const char *const *c = columns; *c; c++) {
+            json_array_append_new(t->columns, json_string(*c));
+        }
+    }
+}
+
+static void
+cond_change_reply(void *client_, json_t *result,
+                  const struct ovsdb_error *error)
+{
+    struct ovsdb_client *client = client_;
+    if (error && error->code != -ECONNRESET) {
+        client_conn_fail(client, "monitor_cond_change failed: %s",
+                         error->msg);
+    }
+}
+
+int
+ovsdb_client_set_condition(struct ovsdb_client *client, const char *table,
+                           json_t *where)
+{
+    struct monitored_table *t = find_table(client, table);
+    if (!t) {
+        json_decref(where);
+        return -ENOENT;
+    }
+    json_decref(t->where);
+    t->where = where;
+    if (client->state != CONN_SYNCED) {
+        /* The next monitor_cond request carries the condition. */
+        return 0;
+    }
+    char old_id[sizeof client->monitor_id];
+    memcpy(old_id, client->monitor_id, sizeof old_id);
+    snprintf(client->monitor_id, sizeof client->monitor_id, "fabric-%u",
+             ++client->monitor_seq);
+    json_t *change = json_object();
+    json_object_set_new(change, t->name,
+                        json_pack("[{s:o}]", "where",
+                                  where ? json_incref(where) : json_array()));
+    json_t *params = json_pack("[s s o]", old_id, client->monitor_id, change);
+    return jsonrpc_session_request(client->session, "monitor_cond_change",
+                                   params, cond_change_reply, client);
+}
+
+void
+ovsdb_client_on_change(struct ovsdb_client *client, const char *table,
+                       replica_change_cb *cb, void *aux)
+{
+    client->hooks = realloc(client->hooks,
+                            (client->n_hooks + 1) * sizeof *client->hooks);
+    client->hooks[client->n_hooks++] = (struct change_hook){
+        .table = strdup(table), .cb = cb, .aux = aux};
+    if (client->replica) {
+        replica_on_change(client->replica, table, cb, aux);
+    }
+}
+
+const struct replica *
+ovsdb_client_replica(const struct ovsdb_client *client)
+{
+    return client->replica;
+}
+
+const struct ovsdb_schema *
+ovsdb_client_schema(const struct ovsdb_client *client)
+{
+    return client->schema;
+}
+
+bool
+ovsdb_client_is_synced(const struct ovsdb_client *client)
+{
+    return client->state == CONN_SYNCED;
+}
+
+bool
+ovsdb_client_is_connected(const struct ovsdb_client *client)
+{
+    return jsonrpc_session_is_connected(client->session);
+}
+
+const char *
+ovsdb_client_remote(const struct ovsdb_client *client)
+{
+    return jsonrpc_session_remote(client->session);
+}
+
+unsigned long long
+ovsdb_client_batches(const struct ovsdb_client *client)
+{
+    return client->batches;
+}
+
+void
+ovsdb_client_reconnect(struct ovsdb_client *client)
+{
+    client->state = CONN_DOWN;
+    jsonrpc_session_force_reconnect(client->session);
+}
+
+/* Transactions. */
+
+static struct pending_txn *
+pending_txn_new(struct ovsdb_client *client)
+{
+    struct pending_txn *p = calloc(1, sizeof *p);
+    p->client = client;
+    p->all_next = client->all_txns;
+    if (p->all_next) {
+        p->all_next->all_prev = p;
+    }
+    client->all_txns = p;
+    return p;
+}
+
+/* Frees 'p', which must not be in the retry queue. */
+static void
+pending_txn_free(struct pending_txn *p)
+{
+    if (p) {
+        if (p->all_prev) {
+            p->all_prev->all_next = p->all_next;
+        } else {
+            p->client->all_txns = p->all_next;
+        }
+        if (p->all_next) {
+            p->all_next->all_prev = p->all_prev;
+        }
+        ovsdb_txn_destroy(p->txn);
+        free(p);
+    }
+}
+
+static int send_pending(struct pending_txn *p);
+
+/* Finishes 'p': runs its callback once and frees it. */
+static void
+pending_txn_finish(struct pending_txn *p, const json_t *result,
+                   const struct ovsdb_error *error)
+{
+    if (p->cb) {
+        p->cb(p->aux, result, error);
+    }
+    pending_txn_free(p);
+}
+
+static void
+retry_later(struct pending_txn *p)
+{
+    struct ovsdb_client *client = p->client;
+    p->next = client->retry_queue;
+    client->retry_queue = p;
+    if (client->state == CONN_SYNCED && client->batches != p->built_at) {
+        retry_queue_kick(client);
+    }
+}
+
+static void
+transact_reply(void *p_, json_t *result, const struct ovsdb_error *error)
+{
+    struct pending_txn *p = p_;
+    struct ovsdb_error *err = NULL;
+    if (!error) {
+        ovsdb_txn_check_result(p->txn, result, &err);
+        error = err;
+    }
+    bool retriable = error && p->build && p->attempts_left > 0
+                     && (error->code == -ETIMEDOUT
+                         || error->code == -ECONNRESET);
+    if (retriable) {
+        ovsdb_error_free(err);
+        ovsdb_txn_destroy(p->txn);
+        p->txn = NULL;
+        retry_later(p);
+        return;
+    }
+    pending_txn_finish(p, error ? NULL : result, error);
+    ovsdb_error_free(err);
+}
+
+/* Builds (optimistic transactions) and sends 'p'.  On failure finishes
+ * 'p' with the error and returns it. */
+static int
+send_pending(struct pending_txn *p)
+{
+    struct ovsdb_client *client = p->client;
+    if (p->build) {
+        if (client->state != CONN_SYNCED) {
+            retry_later(p);
+            return 0;
+        }
+        p->attempts_left--;
+        p->built_at = client->batches;
+        p->txn = ovsdb_txn_create(client->db);
+        int error = p->build(p->aux, client->replica, p->txn);
+        if (error) {
+            struct ovsdb_error *e = ovsdb_error_new(
+                error, NULL, "Transaction builder gave up (%s).",
+                strerror(-error));
+            pending_txn_finish(p, NULL, e);
+            ovsdb_error_free(e);
+            return error;
+        }
+    }
+    json_t *params = ovsdb_txn_params(p->txn);
+    int error = jsonrpc_session_request(client->session, "transact", params,
+                                        transact_reply, p);
+    if (error && p->build) {
+        retry_later(p);
+        return 0;
+    }
+    return error;
+}
+
+static void
+retry_queue_run(evutil_socket_t fd, short what, void *client_)
+{
+    struct ovsdb_client *client = client_;
+    struct pending_txn *queue = client->retry_queue;
+    client->retry_queue = NULL;
+    /* Take the ones whose replica moved on; keep the others queued. */
+    while (queue) {
+        struct pending_txn *p = queue;
+        queue = p->next;
+        p->next = NULL;
+        if (client->state == CONN_SYNCED && p->built_at != client->batches) {
+            send_pending(p);
+        } else {
+            p->next = client->retry_queue;
+            client->retry_queue = p;
+        }
+    }
+}
+
+static void
+retry_queue_kick(struct ovsdb_client *client)
+{
+    /* Deferred to the event loop so that callbacks never nest. */
+    event_assign(client->retry_event, event_get_base(client->retry_event),
+                 -1, 0, retry_queue_run, client);
+    event_active(client->retry_event, 0, 0);
+}
+
+int
+ovsdb_client_transact(struct ovsdb_client *client, struct ovsdb_txn *txn,
+                      ovsdb_client_txn_cb *cb, void *aux)
+{
+    if (!jsonrpc_session_is_connected(client->session)) {
+        ovsdb_txn_destroy(txn);
+        return -ENOTCONN;
+    }
+    struct pending_txn *p = pending_txn_new(client);
+    p->txn = txn;
+    p->cb = cb;
+    p->aux = aux;
+    int error = send_pending(p);
+    if (error) {
+        p->cb = NULL;
+        pending_txn_free(p);
+    }
+    return error;
+}
+
+int
+ovsdb_client_transact_retry(struct ovsdb_client *client,
+                            ovsdb_client_txn_builder *build,
+                            ovsdb_client_txn_cb *cb, void *aux,
+                            int max_attempts)
+{
+    if (client->state != CONN_SYNCED) {
+        return -ENOTCONN;
+    }
+    struct pending_txn *p = pending_txn_new(client);
+    p->cb = cb;
+    p->aux = aux;
+    p->build = build;
+    p->attempts_left = max_attempts > 0 ? max_attempts : 1;
+    send_pending(p);
+    return 0;
+}
+
+int
+ovsdb_client_request(struct ovsdb_client *client, const char *method,
+                     json_t *params, jsonrpc_reply_cb *cb, void *aux)
+{
+    return jsonrpc_session_request(client->session, method, params, cb, aux);
+}
+
+/* Locks. */
+
+struct lock_request {
+    struct ovsdb_client *client;
+    unsigned int seqno;
+    char *name; /* NULL for an "unlock". */
+    struct lock_request *prev, *next; /* In client->lock_requests. */
+};
+
+static void
+lock_request_free(struct lock_request *req)
+{
+    if (req->prev) {
+        req->prev->next = req->next;
+    } else {
+        req->client->lock_requests = req->next;
+    }
+    if (req->next) {
+        req->next->prev = req->prev;
+    }
+    free(req->name);
+    free(req);
+}
+
+static void
+lock_reply(void *req_, json_t *result, const struct ovsdb_error *error)
+{
+    struct lock_request *req = req_;
+    struct ovsdb_client *client = req->client;
+    if (req->name && !error
+        && req->seqno == jsonrpc_session_seqno(client->session)
+        && json_is_true(json_object_get(result, "locked"))) {
+        set_lock_state(client, req->name, true);
+    }
+    lock_request_free(req);
+}
+
+/* Sends "lock" or "unlock" for 'name'. */
+static void
+send_lock_request(struct ovsdb_client *client, const char *method,
+                  const char *name)
+{
+    struct lock_request *req = calloc(1, sizeof *req);
+    req->client = client;
+    req->seqno = jsonrpc_session_seqno(client->session);
+    req->name = strcmp(method, "lock") ? NULL : strdup(name);
+    req->next = client->lock_requests;
+    if (req->next) {
+        req->next->prev = req;
+    }
+    client->lock_requests = req;
+    if (jsonrpc_session_request(client->session, method,
+                                json_pack("[s]", name), lock_reply,
+                                req) < 0) {
+        lock_request_free(req);
+    }
+}
+
+static void
+send_lock(struct ovsdb_client *client, const char *name)
+{
+    send_lock_request(client, "lock", name);
+}
+
+static void
+send_locks(struct ovsdb_client *client)
+{
+    for (size_t i = 0; i < client->n_locks; i++) {
+        send_lock(client, client->locks[i].name);
+    }
+}
+
+int
+ovsdb_client_lock(struct ovsdb_client *client, const char *name)
+{
+    if (find_lock(client, name)) {
+        return 0;
+    }
+    client->locks = realloc(client->locks,
+                            (client->n_locks + 1) * sizeof *client->locks);
+    client->locks[client->n_locks++] = (struct held_lock){
+        .name = strdup(name), .locked = false};
+    if (client->state == CONN_SYNCED) {
+        send_lock(client, name);
+    }
+    return 0;
+}
+
+int
+ovsdb_client_unlock(struct ovsdb_client *client, const char *name)
+{
+    struct held_lock *lock = find_lock(client, name);
+    if (!lock) {
+        return -ENOENT;
+    }
+    bool was_locked = lock->locked;
+    char *lock_name = lock->name;
+    *lock = client->locks[--client->n_locks];
+    if (jsonrpc_session_is_connected(client->session)) {
+        send_lock_request(client, "unlock", lock_name);
+    }
+    if (was_locked && client->cbs.lock_changed) {
+        client->cbs.lock_changed(client->cbs.aux, lock_name, false);
+    }
+    free(lock_name);
+    return 0;
+}
+
+bool
+ovsdb_client_has_lock(const struct ovsdb_client *client, const char *name)
+{
+    const struct held_lock *lock = find_lock(client, name);
+    return lock && lock->locked;
+}
