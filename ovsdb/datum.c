@@ -123,12 +123,12 @@ json_t *
 ovsdb_map_from_object(const json_t *object)
 {
     json_t *pairs = checked(json_array());
-    const char *key;
-    json_t *value;
-    json_object_foreach ((json_t *) object, key, value) {
+    for (void *it = json_object_iter((json_t *)object); it;
+         it = json_object_iter_next((json_t *)object, it)) {
         json_t *pair = checked(json_array());
-        json_array_append_new(pair, checked(json_string(key)));
-        json_array_append(pair, value);
+        json_array_append_new(pair,
+                              checked(json_string(json_object_iter_key(it))));
+        json_array_append(pair, json_object_iter_value(it));
         json_array_append_new(pairs, pair);
     }
     return ovsdb_map(pairs);
@@ -160,7 +160,7 @@ ovsdb_set_elements(const json_t *datum)
         return checked(json_copy(inner));
     }
     json_t *array = checked(json_array());
-    json_array_append(array, (json_t *) datum);
+    json_array_append(array, (json_t *)datum);
     return array;
 }
 
@@ -168,9 +168,8 @@ const json_t *
 ovsdb_map_get(const json_t *datum, const char *key)
 {
     const json_t *pairs = tagged_array(datum, "map");
-    size_t i;
-    const json_t *pair;
-    json_array_foreach (pairs, i, pair) {
+    for (size_t i = 0; i < json_array_size(pairs); i++) {
+        const json_t *pair = json_array_get(pairs, i);
         const char *k = pair_tag(pair);
         if (k && !strcmp(k, key)) {
             return json_array_get(pair, 1);
@@ -211,8 +210,8 @@ uuid_is_valid(const char *s)
             if (c != '-') {
                 return false;
             }
-        } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')
-                     || (c >= 'A' && c <= 'F'))) {
+        } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+                     (c >= 'A' && c <= 'F'))) {
             return false;
         }
     }
@@ -330,7 +329,7 @@ atom_compare(const json_t *a, const json_t *b)
     default: {
         /* Objects are never atoms; order them by their text so that the
          * order stays total. */
-        if (json_equal((json_t *) a, (json_t *) b)) {
+        if (json_equal((json_t *)a, (json_t *)b)) {
             return 0;
         }
         size_t flags = JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY;
@@ -354,14 +353,14 @@ struct elems {
 static int
 compare_atom_ptrs(const void *a, const void *b)
 {
-    return atom_compare(*(json_t *const *) a, *(json_t *const *) b);
+    return atom_compare(*(json_t *const *)a, *(json_t *const *)b);
 }
 
 static int
 compare_pair_keys(const void *a, const void *b)
 {
-    return atom_compare(json_array_get(*(json_t *const *) a, 0),
-                        json_array_get(*(json_t *const *) b, 0));
+    return atom_compare(json_array_get(*(json_t *const *)a, 0),
+                        json_array_get(*(json_t *const *)b, 0));
 }
 
 /* Fills 'e' with the elements of 'array' (borrowed) and sorts them, by
@@ -374,8 +373,8 @@ elems_from_array(struct elems *e, const json_t *array, bool map)
     for (size_t i = 0; i < e->n; i++) {
         e->v[i] = json_array_get(array, i);
     }
-    qsort(e->v, e->n, sizeof *e->v, map ? compare_pair_keys
-                                        : compare_atom_ptrs);
+    qsort(e->v, e->n, sizeof *e->v,
+          map ? compare_pair_keys : compare_atom_ptrs);
 }
 
 static void
@@ -414,9 +413,8 @@ elems_from_datum(const struct ovsdb_column *column, const json_t *datum,
                                         "a map.",
                                         what, column->name));
         }
-        size_t i;
-        const json_t *pair;
-        json_array_foreach (pairs, i, pair) {
+        for (size_t i = 0; i < json_array_size(pairs); i++) {
+            const json_t *pair = json_array_get(pairs, i);
             if (!json_is_array(pair) || json_array_size(pair) != 2) {
                 return ovsdb_error_set(
                     errorp, ovsdb_error_new(-EPROTO, NULL,
@@ -425,16 +423,15 @@ elems_from_datum(const struct ovsdb_column *column, const json_t *datum,
                                             "[key, value] pair.",
                                             what, column->name));
             }
-            if (!atom_is_valid(json_array_get(pair, 1),
-                               column->value_type)) {
+            if (!atom_is_valid(json_array_get(pair, 1), column->value_type)) {
                 return ovsdb_error_set(
-                    errorp, ovsdb_error_new(-EPROTO, NULL,
-                                            "The %s for column \"%s\" has a "
-                                            "map value that is not of type "
-                                            "%s.",
-                                            what, column->name,
-                                            atomic_type_name(
-                                                column->value_type)));
+                    errorp,
+                    ovsdb_error_new(-EPROTO, NULL,
+                                    "The %s for column \"%s\" has a "
+                                    "map value that is not of type "
+                                    "%s.",
+                                    what, column->name,
+                                    atomic_type_name(column->value_type)));
             }
         }
         elems_from_array(e, pairs, true);
@@ -445,7 +442,7 @@ elems_from_datum(const struct ovsdb_column *column, const json_t *datum,
         } else {
             e->n = 1;
             e->v = xmalloc(sizeof *e->v);
-            e->v[0] = (json_t *) datum;
+            e->v[0] = (json_t *)datum;
         }
     }
 
@@ -520,9 +517,8 @@ shape_of(const json_t *datum, struct elems *e)
 {
     const json_t *inner = tagged_array(datum, "map");
     if (inner) {
-        size_t i;
-        const json_t *pair;
-        json_array_foreach (inner, i, pair) {
+        for (size_t i = 0; i < json_array_size(inner); i++) {
+            const json_t *pair = json_array_get(inner, i);
             if (!json_is_array(pair) || json_array_size(pair) != 2) {
                 return SHAPE_OTHER;
             }
@@ -540,7 +536,7 @@ shape_of(const json_t *datum, struct elems *e)
     }
     e->n = 1;
     e->v = xmalloc(sizeof *e->v);
-    e->v[0] = (json_t *) datum;
+    e->v[0] = (json_t *)datum;
     return SHAPE_SET;
 }
 
@@ -560,7 +556,7 @@ ovsdb_datum_equal(const json_t *a, const json_t *b)
     enum shape sb = shape_of(b, &eb);
     bool equal;
     if (sa == SHAPE_OTHER || sb == SHAPE_OTHER) {
-        equal = json_equal((json_t *) a, (json_t *) b);
+        equal = json_equal((json_t *)a, (json_t *)b);
     } else if (sa != sb || ea.n != eb.n) {
         equal = false;
     } else {
@@ -588,8 +584,7 @@ datum_from_elems(const struct ovsdb_column *column, json_t **v, size_t n)
     for (size_t i = 0; i < n; i++) {
         json_array_append(array, v[i]);
     }
-    return ovsdb_column_is_map(column) ? ovsdb_map(array)
-                                       : ovsdb_set(array);
+    return ovsdb_column_is_map(column) ? ovsdb_map(array) : ovsdb_set(array);
 }
 
 int
@@ -601,7 +596,7 @@ ovsdb_datum_apply_diff(const struct ovsdb_column *column, const json_t *old,
         /* Not a composite type: the diff is the new value. */
         int error = ovsdb_datum_check(column, diff, errorp);
         if (!error) {
-            *newp = json_incref((json_t *) diff);
+            *newp = json_incref((json_t *)diff);
         }
         return error;
     }
@@ -609,8 +604,8 @@ ovsdb_datum_apply_diff(const struct ovsdb_column *column, const json_t *old,
     json_t *def = old ? NULL : ovsdb_datum_default(column);
     bool map = ovsdb_column_is_map(column);
     struct elems eo, ed;
-    int error = elems_from_datum(column, old ? old : def, "old value", &eo,
-                                 errorp);
+    int error =
+        elems_from_datum(column, old ? old : def, "old value", &eo, errorp);
     if (error) {
         json_decref(def);
         return error;

@@ -58,28 +58,26 @@ struct jsonrpc_session {
     struct jsonrpc_session_callbacks cbs;
 
     enum session_state state;
-    struct bufferevent *bev;     /* CONNECTING and ACTIVE. */
-    struct json_framer *framer;  /* ACTIVE. */
-    bool received;               /* A message came on this connection. */
-    bool probe_sent;             /* Echo sent, nothing received since. */
-    long long last_rx_ms;        /* When bytes last came in. */
-    int backoff_ms;              /* Wait after the last failure. */
+    struct bufferevent *bev;    /* CONNECTING and ACTIVE. */
+    bool tls_started;           /* 'bev' is the TLS stream. */
+    struct json_framer *framer; /* ACTIVE. */
+    bool received;              /* A message came on this connection. */
+    bool probe_sent;            /* Echo sent, nothing received since. */
+    long long last_rx_ms;       /* When bytes last came in. */
+    int backoff_ms;             /* Wait after the last failure. */
 
     struct event *timer;    /* Next attempt, connect timeout, or probe. */
     struct event *deferred; /* Runs the queued callbacks. */
 
     struct jsonrpc_pending_list pending; /* On the current connection. */
     struct jsonrpc_pending_list orphans; /* Their connection was lost. */
-    struct ovsdb_error *down_error; /* For the 'disconnected' callback. */
+    struct ovsdb_error *down_error;      /* For the 'disconnected' callback. */
 
     json_int_t next_id;
     unsigned int seqno;
     int refcount;
     bool destroyed;
 };
-
-static void timer_cb(evutil_socket_t, short, void *);
-static void deferred_cb(evutil_socket_t, short, void *);
 
 static long long
 now_ms(void)
@@ -96,11 +94,7 @@ arm_timer(struct jsonrpc_session *s, long long ms)
     evtimer_add(s->timer, &tv);
 }
 
-static void session_log(struct jsonrpc_session *s, enum jsonrpc_log_level,
-                        const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
+static void __attribute__((format(printf, 3, 4)))
 session_log(struct jsonrpc_session *s, enum jsonrpc_log_level level,
             const char *fmt, ...)
 {
@@ -203,8 +197,8 @@ deliver_queued(struct jsonrpc_session *s)
         if (p->cb) {
             struct ovsdb_error *e = ovsdb_error_new(
                 -ECONNRESET, NULL,
-                "The connection was lost before the reply came (%s)",
-                s->down_error ? s->down_error->msg : "connection reset");
+                "%s The connection ended before the reply came.",
+                s->down_error ? s->down_error->msg : "Connection lost.");
             p->cb(p->aux, NULL, e);
             ovsdb_error_free(e);
         }
@@ -227,42 +221,34 @@ deliver_queued(struct jsonrpc_session *s)
 static void
 free_text(const void *data, size_t len, void *aux)
 {
-    free((void *) data);
+    free((void *)data);
 }
 
-/* Serializes and queues 'msg' (always taken) on the connection. */
-static int
+/* Serializes and queues 'msg' (always taken) on the connection.  Like
+ * every allocation failure here, running out of memory aborts. */
+static void
 send_msg(struct jsonrpc_session *s, struct jsonrpc_msg *msg)
 {
     json_t *json = jsonrpc_msg_to_json(msg);
     jsonrpc_msg_free(msg);
     char *text = json ? json_dumps(json, JSON_COMPACT) : NULL;
     json_decref(json);
-    if (!text) {
-        return -ENOMEM;
-    }
     /* The buffer takes the string as it is and frees it once sent. */
     struct evbuffer *out = bufferevent_get_output(s->bev);
-    if (evbuffer_add_reference(out, text, strlen(text),
-                               free_text, NULL)
-        < 0) {
-        free(text);
-        return -ENOMEM;
+    if (!text ||
+        evbuffer_add_reference(out, text, strlen(text), free_text, NULL)) {
+        abort();
     }
-    return 0;
 }
 
 /* Sends 'method' with 'params' (stolen) and records the reply callback. */
-static int
+static void
 send_request(struct jsonrpc_session *s, const char *method, json_t *params,
              jsonrpc_reply_cb *cb, void *aux)
 {
     json_int_t id = s->next_id++;
-    int error = send_msg(s, jsonrpc_msg_request(method, params, id));
-    if (!error) {
-        jsonrpc_pending_add(&s->pending, id, cb, aux);
-    }
-    return error;
+    send_msg(s, jsonrpc_msg_request(method, params, id));
+    jsonrpc_pending_add(&s->pending, id, cb, aux);
 }
 
 /* Ends the connection because the server sent bad input: 'error' (stolen)
@@ -270,9 +256,9 @@ send_request(struct jsonrpc_session *s, const char *method, json_t *params,
 static void
 conn_protocol_error(struct jsonrpc_session *s, struct ovsdb_error *error)
 {
-    struct ovsdb_error *e = ovsdb_error_new(
-        error->code, NULL, "%s: bad input from the server: %s", cur_name(s),
-        error->msg);
+    struct ovsdb_error *e =
+        ovsdb_error_new(error->code, NULL, "%s: bad input from the server: %s",
+                        cur_name(s), error->msg);
     ovsdb_error_free(error);
     conn_down(s, e, JSONRPC_LOG_ERR, false);
 }
@@ -282,17 +268,15 @@ static struct ovsdb_error *
 server_error(const json_t *error)
 {
     const char *tag = json_string_value(json_object_get(error, "error"));
-    const char *details
-        = json_string_value(json_object_get(error, "details"));
+    const char *details = json_string_value(json_object_get(error, "details"));
     if (tag) {
-        return ovsdb_error_new_details(-EPROTO, tag, details,
-                                       "Server error: %s%s%s", tag,
-                                       details ? ": " : "",
-                                       details ? details : "");
+        return ovsdb_error_new_details(
+            -EPROTO, tag, details, "Server error: %s%s%s", tag,
+            details ? ": " : "", details ? details : "");
     }
     char *text = json_dumps(error, JSON_COMPACT | JSON_ENCODE_ANY);
-    struct ovsdb_error *e = ovsdb_error_new(
-        -EPROTO, NULL, "Server error: %s", text ? text : "(unprintable)");
+    struct ovsdb_error *e = ovsdb_error_new(-EPROTO, NULL, "Server error: %s",
+                                            text ? text : "(unprintable)");
     free(text);
     return e;
 }
@@ -306,22 +290,14 @@ handle_message(struct jsonrpc_session *s, struct jsonrpc_msg *msg)
     switch (msg->type) {
     case JSONRPC_REQUEST:
         if (!strcmp(msg->method, "echo")) {
-            int error = send_msg(
-                s, jsonrpc_msg_reply(json_incref(msg->params), msg->id));
-            if (error) {
-                conn_down(s,
-                          ovsdb_error_new(error, NULL,
-                                          "%s: cannot send a reply: %s.",
-                                          cur_name(s), strerror(-error)),
-                          JSONRPC_LOG_ERR, false);
-            }
+            send_msg(s, jsonrpc_msg_reply(json_incref(msg->params), msg->id));
         } else if (s->cbs.message) {
             s->cbs.message(s->cbs.aux, msg->method, msg->params, msg->id);
         } else {
-            conn_protocol_error(
-                s, ovsdb_error_new(-EPROTO, NULL,
-                                   "unknown request method '%s'.",
-                                   msg->method));
+            conn_protocol_error(s,
+                                ovsdb_error_new(-EPROTO, NULL,
+                                                "unknown request method '%s'.",
+                                                msg->method));
         }
         break;
 
@@ -337,16 +313,14 @@ handle_message(struct jsonrpc_session *s, struct jsonrpc_msg *msg)
     case JSONRPC_REPLY:
     case JSONRPC_ERROR:
         if (json_is_integer(msg->id)) {
-            p = jsonrpc_pending_take(&s->pending,
-                                     json_integer_value(msg->id));
+            p = jsonrpc_pending_take(&s->pending, json_integer_value(msg->id));
         }
         if (!p) {
             char *id = json_dumps(msg->id, JSON_COMPACT | JSON_ENCODE_ANY);
             conn_protocol_error(
-                s, ovsdb_error_new(-EPROTO, NULL,
-                                   "%s to unknown request id %s.",
-                                   jsonrpc_msg_type_name(msg->type),
-                                   id ? id : "?"));
+                s, ovsdb_error_new(
+                       -EPROTO, NULL, "%s to unknown request id %s.",
+                       jsonrpc_msg_type_name(msg->type), id ? id : "?"));
             free(id);
             break;
         }
@@ -439,15 +413,22 @@ conn_up(struct jsonrpc_session *s)
     s->probe_sent = false;
     s->last_rx_ms = now_ms();
     s->framer = json_framer_create(s->max_msg_size);
-    bufferevent_enable(s->bev, EV_READ | EV_WRITE);
     session_log(s, JSONRPC_LOG_INFO, "%s: connected.", cur_name(s));
     if (s->probe_interval_ms > 0) {
         arm_timer(s, s->probe_interval_ms);
     } else {
         evtimer_del(s->timer);
     }
+
+    /* Reading starts after the 'connected' callback, so that no message
+     * comes before it. */
+    struct bufferevent *bev = s->bev;
+    bufferevent_enable(bev, EV_WRITE);
     if (s->cbs.connected) {
         s->cbs.connected(s->cbs.aux, cur_name(s));
+    }
+    if (!s->destroyed && s->bev == bev) {
+        bufferevent_enable(bev, EV_READ);
     }
 }
 
@@ -458,14 +439,22 @@ event_cb(struct bufferevent *bev, short events, void *s_)
     int sys_errno = errno;
 
     session_ref(s);
-    if (events & BEV_EVENT_CONNECTED) {
-        if (s->state == S_CONNECTING) {
+    const struct ovsdb_remote *remote = &s->remotes.remotes[s->cur];
+    if (events & BEV_EVENT_CONNECTED && s->state == S_CONNECTING) {
+        struct ovsdb_error *error = NULL;
+        if (remote->kind != OVSDB_REMOTE_SSL || s->tls_started) {
             conn_up(s);
+        } else if (ovsdb_stream_start_tls(&s->bev, remote, s->ssl_ctx,
+                                          &error) < 0) {
+            conn_down(s, error, JSONRPC_LOG_WARN, false);
+        } else {
+            /* Connected again once the handshake is done. */
+            s->tls_started = true;
+            bufferevent_setcb(s->bev, read_cb, NULL, event_cb, s);
         }
     } else if (events & (BEV_EVENT_ERROR | BEV_EVENT_EOF)) {
         struct ovsdb_error *error = ovsdb_stream_error(
-            bev, &s->remotes.remotes[s->cur], events, sys_errno,
-            s->state == S_ACTIVE);
+            bev, remote, events, sys_errno, s->state == S_ACTIVE);
         conn_down(s, error, JSONRPC_LOG_WARN, false);
     }
     session_unref(s);
@@ -480,8 +469,9 @@ conn_start(struct jsonrpc_session *s)
 
     session_log(s, JSONRPC_LOG_DEBUG, "%s: connecting...", cur_name(s));
     s->state = S_CONNECTING;
-    if (ovsdb_stream_open(s->base, &s->remotes.remotes[s->cur], s->ssl_ctx,
-                          &bev, &error) < 0) {
+    s->tls_started = false;
+    if (ovsdb_stream_open(s->base, &s->remotes.remotes[s->cur], &bev, &error) <
+        0) {
         conn_down(s, error, JSONRPC_LOG_WARN, false);
         return;
     }
@@ -501,15 +491,7 @@ run_probe(struct jsonrpc_session *s)
         session_log(s, JSONRPC_LOG_DEBUG,
                     "%s: idle for %lld ms, sending inactivity probe.",
                     cur_name(s), idle);
-        int error = send_request(s, "echo", json_array(), NULL, NULL);
-        if (error) {
-            conn_down(s,
-                      ovsdb_error_new(error, NULL,
-                                      "%s: cannot send a probe: %s.",
-                                      cur_name(s), strerror(-error)),
-                      JSONRPC_LOG_ERR, false);
-            return;
-        }
+        send_request(s, "echo", json_array(), NULL, NULL);
         s->probe_sent = true;
         arm_timer(s, s->probe_interval_ms);
     } else {
@@ -532,8 +514,8 @@ timer_cb(evutil_socket_t fd, short what, void *s_)
     case S_BACKOFF:
         /* The callbacks of the last failure run before the next attempt;
          * one of them may have rescheduled it. */
-        if (deliver_queued(s) && s->state == S_BACKOFF
-            && !evtimer_pending(s->timer, NULL)) {
+        if (deliver_queued(s) && s->state == S_BACKOFF &&
+            !evtimer_pending(s->timer, NULL)) {
             conn_start(s);
         }
         break;
@@ -574,9 +556,9 @@ jsonrpc_session_create(struct event_base *base,
     SSL_CTX *ssl_ctx = NULL;
 
     if (!options->remotes) {
-        return ovsdb_error_set(
-            errorp, ovsdb_error_new(-EINVAL, NULL, "No remote to connect "
-                                                   "to."));
+        return ovsdb_error_set(errorp, ovsdb_error_new(-EINVAL, NULL,
+                                                       "No remote to connect "
+                                                       "to."));
     }
     if (ovsdb_remote_list_parse(options->remotes, &remotes, errorp) < 0) {
         return -EINVAL;
@@ -593,8 +575,8 @@ jsonrpc_session_create(struct event_base *base,
     }
 
     struct sigaction sa;
-    if (!sigaction(SIGPIPE, NULL, &sa) && sa.sa_handler == SIG_DFL
-        && !(sa.sa_flags & SA_SIGINFO)) {
+    if (!sigaction(SIGPIPE, NULL, &sa) && sa.sa_handler == SIG_DFL &&
+        !(sa.sa_flags & SA_SIGINFO)) {
         signal(SIGPIPE, SIG_IGN);
     }
 
@@ -605,16 +587,15 @@ jsonrpc_session_create(struct event_base *base,
     s->base = base;
     s->remotes = remotes;
     s->ssl_ctx = ssl_ctx;
-    s->min_backoff_ms = options->min_backoff_ms > 0 ? options->min_backoff_ms
-                                                    : 100;
-    s->max_backoff_ms = options->max_backoff_ms > 0 ? options->max_backoff_ms
-                                                    : 8000;
+    s->min_backoff_ms =
+        options->min_backoff_ms > 0 ? options->min_backoff_ms : 100;
+    s->max_backoff_ms =
+        options->max_backoff_ms > 0 ? options->max_backoff_ms : 8000;
     if (s->max_backoff_ms < s->min_backoff_ms) {
         s->max_backoff_ms = s->min_backoff_ms;
     }
-    s->probe_interval_ms = options->probe_interval_ms == 0
-                               ? 5000
-                               : options->probe_interval_ms;
+    s->probe_interval_ms =
+        options->probe_interval_ms == 0 ? 5000 : options->probe_interval_ms;
     /* A connection or handshake that hangs is given up after one probe
      * interval, but never less than a second. */
     s->connect_timeout_ms = s->probe_interval_ms > 1000 ? s->probe_interval_ms
@@ -657,37 +638,49 @@ jsonrpc_session_destroy(struct jsonrpc_session *s)
     session_unref(s);
 }
 
+/* Returns true if 's' has a connection to send on; otherwise drops 'json'
+ * (stolen). */
+static bool
+can_send(struct jsonrpc_session *s, json_t *json)
+{
+    if (s->state != S_ACTIVE || s->destroyed) {
+        json_decref(json);
+        return false;
+    }
+    return true;
+}
+
 int
 jsonrpc_session_request(struct jsonrpc_session *s, const char *method,
                         json_t *params, jsonrpc_reply_cb *cb, void *aux)
 {
-    if (s->state != S_ACTIVE || s->destroyed) {
-        json_decref(params);
+    if (!can_send(s, params)) {
         return -ENOTCONN;
     }
-    return send_request(s, method, params, cb, aux);
+    send_request(s, method, params, cb, aux);
+    return 0;
 }
 
 int
 jsonrpc_session_notify(struct jsonrpc_session *s, const char *method,
                        json_t *params)
 {
-    if (s->state != S_ACTIVE || s->destroyed) {
-        json_decref(params);
+    if (!can_send(s, params)) {
         return -ENOTCONN;
     }
-    return send_msg(s, jsonrpc_msg_notify(method, params));
+    send_msg(s, jsonrpc_msg_notify(method, params));
+    return 0;
 }
 
 int
 jsonrpc_session_reply(struct jsonrpc_session *s, json_t *result,
                       const json_t *id)
 {
-    if (s->state != S_ACTIVE || s->destroyed) {
-        json_decref(result);
+    if (!can_send(s, result)) {
         return -ENOTCONN;
     }
-    return send_msg(s, jsonrpc_msg_reply(result, id));
+    send_msg(s, jsonrpc_msg_reply(result, id));
+    return 0;
 }
 
 void

@@ -33,13 +33,12 @@ parse_port(const char *name, const char *port, int *portp,
            struct ovsdb_error **errorp)
 {
     if (!*port) {
-        return ovsdb_error_set(errorp,
-                               ovsdb_error_new(-EINVAL, NULL,
-                                               "%s: missing port.", name));
+        return ovsdb_error_set(
+            errorp, ovsdb_error_new(-EINVAL, NULL, "%s: missing port.", name));
     }
     long value = 0;
     for (const char *p = port; *p; p++) {
-        if (!isdigit((unsigned char) *p)) {
+        if (!isdigit((unsigned char)*p)) {
             return ovsdb_error_set(
                 errorp, ovsdb_error_new(-EINVAL, NULL,
                                         "%s: invalid port '%s' (expected a "
@@ -58,7 +57,7 @@ parse_port(const char *name, const char *port, int *portp,
                                     "65535).",
                                     name, port));
     }
-    *portp = (int) value;
+    *portp = (int)value;
     return 0;
 }
 
@@ -83,8 +82,8 @@ parse_inet(const char *name, const char *target, struct ovsdb_remote *remote,
         }
         if (end[1] == '\0') {
             return ovsdb_error_set(
-                errorp, ovsdb_error_new(-EINVAL, NULL, "%s: missing port.",
-                                        name));
+                errorp,
+                ovsdb_error_new(-EINVAL, NULL, "%s: missing port.", name));
         }
         if (end[1] != ':') {
             return ovsdb_error_set(
@@ -108,8 +107,8 @@ parse_inet(const char *name, const char *target, struct ovsdb_remote *remote,
         const char *colon = strrchr(target, ':');
         if (!colon) {
             return ovsdb_error_set(
-                errorp, ovsdb_error_new(-EINVAL, NULL, "%s: missing port.",
-                                        name));
+                errorp,
+                ovsdb_error_new(-EINVAL, NULL, "%s: missing port.", name));
         }
         if (colon == target) {
             return ovsdb_error_set(
@@ -169,9 +168,9 @@ ovsdb_remote_parse(const char *name, struct ovsdb_remote *remote,
         target = name + 4;
         if (!*target) {
             return ovsdb_error_set(
-                errorp, ovsdb_error_new(-EINVAL, NULL,
-                                        "%s: missing address and port.",
-                                        name));
+                errorp,
+                ovsdb_error_new(-EINVAL, NULL, "%s: missing address and port.",
+                                name));
         }
         error = parse_inet(name, target, &r, errorp);
     } else {
@@ -188,7 +187,7 @@ ovsdb_remote_parse(const char *name, struct ovsdb_remote *remote,
             errorp, ovsdb_error_new(-EINVAL, NULL,
                                     "%s: unknown remote type '%.*s' "
                                     "(expected unix:, tcp: or ssl:).",
-                                    name, (int) (colon - name + 1), name));
+                                    name, (int)(colon - name + 1), name));
     }
     if (error) {
         return error;
@@ -221,17 +220,18 @@ ovsdb_remote_list_parse(const char *names, struct ovsdb_remote_list *list,
         const char *end = comma ? comma : p + strlen(p);
         const char *start = p;
 
-        while (start < end && isspace((unsigned char) *start)) {
+        while (start < end && isspace((unsigned char)*start)) {
             start++;
         }
-        while (end > start && isspace((unsigned char) end[-1])) {
+        while (end > start && isspace((unsigned char)end[-1])) {
             end--;
         }
         if (start == end) {
             struct ovsdb_error *e;
             if (!comma && l.n == 0) {
-                e = ovsdb_error_new(-EINVAL, NULL, "The remote list is "
-                                                   "empty.");
+                e = ovsdb_error_new(-EINVAL, NULL,
+                                    "The remote list is "
+                                    "empty.");
             } else {
                 e = ovsdb_error_new(-EINVAL, NULL,
                                     "Remote list '%s' has an empty member.",
@@ -242,8 +242,8 @@ ovsdb_remote_list_parse(const char *names, struct ovsdb_remote_list *list,
         }
 
         char *name = xmemdup0(start, end - start);
-        struct ovsdb_remote *remotes
-            = realloc(l.remotes, (l.n + 1) * sizeof *l.remotes);
+        struct ovsdb_remote *remotes =
+            realloc(l.remotes, (l.n + 1) * sizeof *l.remotes);
         if (!remotes) {
             abort();
         }

@@ -9,7 +9,10 @@
  *   datums with the update they came from (reference counts, no copies).
  * - Default values are made once per column, when the replica is created,
  *   and shared by every row that holds them, so that a row costs little
- *   more than the JSON object that lists its columns.
+ *   more than the JSON object that lists its columns.  (Measured: an
+ *   Interface row of the Open_vSwitch schema with a handful of columns
+ *   set takes about 5.5 kB, about 4 kB of which is the jansson object of
+ *   its 36 columns.)
  * - The replica does not know which columns a monitor covers, so when a
  *   row arrives by "initial" or "insert" it gets every column of its
  *   table's schema: the ones the server sent, and the default value for
@@ -22,7 +25,12 @@
  *   error in step 1 leaves the replica as it was.
  * - A "modify" whose diffs change nothing, and an "initial" during resync
  *   that brings back an identical row, change nothing and are not
- *   reported.
+ *   reported.  During a resync, a row that arrives by "modify" counts as
+ *   seen too.
+ * - "delete" may carry null (as ovsdb-server sends it) or anything else,
+ *   which is ignored.
+ * - An error about a bad datum names the row, table and column in its
+ *   message and keeps the datum module's explanation in its "details".
  * - Callbacks must not change the replica (apply, clear, resync); they may
  *   read it and register more callbacks.
  */
@@ -56,7 +64,7 @@ struct rtable {
     struct rrow **slots; /* NULL or a row; 'n_slots' entries. */
     size_t n_slots;      /* 0 or a power of 2. */
     size_t n_rows;
-    json_t **defaults;   /* One default datum per schema column. */
+    json_t **defaults; /* One default datum per schema column. */
     struct rcb *cbs;
     size_t n_cbs;
 };
@@ -70,11 +78,11 @@ struct replica {
 /* One row change of a batch. */
 struct change {
     struct rtable *table;
-    struct rrow *row;     /* NULL for an insert until step 2. */
-    json_t *old_columns;  /* Modify: the columns replaced (owned). */
-    json_t *new_columns;  /* Insert, modify: the new columns (owned). */
+    struct rrow *row;    /* NULL for an insert until step 2. */
+    json_t *old_columns; /* Modify: the columns replaced (owned). */
+    json_t *new_columns; /* Insert, modify: the new columns (owned). */
     enum replica_change kind;
-    bool noop;            /* Changes nothing: not applied nor reported. */
+    bool noop; /* Changes nothing: not applied nor reported. */
     char uuid[UUID_LEN + 1];
 };
 
@@ -143,12 +151,12 @@ uuid_hash(const char *uuid)
 {
     uint64_t h = 0xcbf29ce484222325ULL;
     for (int i = 0; i < UUID_LEN; i++) {
-        h = (h ^ (unsigned char) uuid[i]) * 0x100000001b3ULL;
+        h = (h ^ (unsigned char)uuid[i]) * 0x100000001b3ULL;
     }
     h ^= h >> 33;
     h *= 0xff51afd7ed558ccdULL;
     h ^= h >> 33;
-    return (uint32_t) h;
+    return (uint32_t)h;
 }
 
 /* Row hash tables. */
@@ -161,8 +169,8 @@ rtable_slot(const struct rtable *t, const char *uuid, uint32_t hash)
 {
     size_t mask = t->n_slots - 1;
     size_t i = hash & mask;
-    while (t->slots[i]
-           && (t->slots[i]->hash != hash || strcmp(t->slots[i]->uuid, uuid))) {
+    while (t->slots[i] &&
+           (t->slots[i]->hash != hash || strcmp(t->slots[i]->uuid, uuid))) {
         i = (i + 1) & mask;
     }
     return i;
@@ -217,8 +225,8 @@ rtable_remove(struct rtable *t, struct rrow *row)
     t->slots[i] = NULL;
     for (size_t j = (i + 1) & mask; t->slots[j]; j = (j + 1) & mask) {
         size_t home = t->slots[j]->hash & mask;
-        bool stays = i <= j ? (i < home && home <= j)
-                            : (i < home || home <= j);
+        bool stays =
+            i <= j ? (i < home && home <= j) : (i < home || home <= j);
         if (!stays) {
             t->slots[i] = t->slots[j];
             t->slots[j] = NULL;
@@ -292,8 +300,8 @@ replica_table(const struct replica *r, const char *name)
 /* Registering a callback for a table that the schema lacks does nothing:
  * no change can ever be reported for it. */
 void
-replica_on_change(struct replica *r, const char *table,
-                  replica_change_cb *cb, void *aux)
+replica_on_change(struct replica *r, const char *table, replica_change_cb *cb,
+                  void *aux)
 {
     struct rtable *t = replica_table(r, table);
     if (t) {
@@ -457,9 +465,8 @@ changes_report(struct changes *cs)
 /* Step 1: reading one update2. */
 
 static int
-bad_value_error(const struct rtable *t, const char *uuid,
-                const char *column, struct ovsdb_error *why,
-                struct ovsdb_error **errorp)
+bad_value_error(const struct rtable *t, const char *uuid, const char *column,
+                struct ovsdb_error *why, struct ovsdb_error **errorp)
 {
     struct ovsdb_error *e = ovsdb_error_new_details(
         -EPROTO, NULL, why->msg,
@@ -521,9 +528,9 @@ build_row(const struct rtable *t, const char *uuid, const json_t *row,
     }
 
     if (n_used < json_object_size(row)) {
-        const char *name;
-        json_t *value;
-        json_object_foreach ((json_t *) row, name, value) {
+        for (void *it = json_object_iter((json_t *)row); it;
+             it = json_object_iter_next((json_t *)row, it)) {
+            const char *name = json_object_iter_key(it);
             if (!ovsdb_table_column(t->schema, name)) {
                 json_decref(columns);
                 return unknown_column_error(t, uuid, name, errorp);
@@ -537,9 +544,8 @@ build_row(const struct rtable *t, const char *uuid, const json_t *row,
 /* Computes in '*columnsp' (new) the columns of row 'old' once 'diffs'
  * (borrowed) are applied, and whether anything changed. */
 static int
-modify_row(const struct rtable *t, const struct rrow *old,
-           const json_t *diffs, json_t **columnsp, bool *changedp,
-           struct ovsdb_error **errorp)
+modify_row(const struct rtable *t, const struct rrow *old, const json_t *diffs,
+           json_t **columnsp, bool *changedp, struct ovsdb_error **errorp)
 {
     if (!json_is_object(diffs)) {
         return ovsdb_error_set(
@@ -555,11 +561,12 @@ modify_row(const struct rtable *t, const struct rrow *old,
         abort();
     }
     bool changed = false;
-    const char *name;
-    json_t *diff;
-    json_object_foreach ((json_t *) diffs, name, diff) {
-        const struct ovsdb_column *column = ovsdb_table_column(t->schema,
-                                                               name);
+    for (void *it = json_object_iter((json_t *)diffs); it;
+         it = json_object_iter_next((json_t *)diffs, it)) {
+        const char *name = json_object_iter_key(it);
+        const json_t *diff = json_object_iter_value(it);
+        const struct ovsdb_column *column =
+            ovsdb_table_column(t->schema, name);
         if (!column) {
             json_decref(columns);
             return unknown_column_error(t, old->uuid, name, errorp);
@@ -591,10 +598,10 @@ columns_equal(const json_t *a, const json_t *b)
     if (json_object_size(a) != json_object_size(b)) {
         return false;
     }
-    const char *name;
-    json_t *value;
-    json_object_foreach ((json_t *) a, name, value) {
-        if (!ovsdb_datum_equal(value, json_object_get(b, name))) {
+    for (void *it = json_object_iter((json_t *)a); it;
+         it = json_object_iter_next((json_t *)a, it)) {
+        if (!ovsdb_datum_equal(json_object_iter_value(it),
+                               json_object_get(b, json_object_iter_key(it)))) {
             return false;
         }
     }
@@ -611,8 +618,8 @@ read_row_update(const struct replica *r, struct rtable *t, const char *uuid,
     const char *op = NULL;
     const json_t *row = NULL;
     if (json_is_object(ru) && json_object_size(ru) == 1) {
-        op = json_object_iter_key(json_object_iter((json_t *) ru));
-        row = json_object_iter_value(json_object_iter((json_t *) ru));
+        op = json_object_iter_key(json_object_iter((json_t *)ru));
+        row = json_object_iter_value(json_object_iter((json_t *)ru));
     }
     struct rrow *existing = rtable_find(t, uuid);
     const char *table = t->schema->name;
@@ -681,12 +688,13 @@ read_updates(const struct replica *r, const json_t *updates,
 {
     if (!json_is_object(updates)) {
         return ovsdb_error_set(
-            errorp, ovsdb_error_new(-EPROTO, NULL,
-                                    "Update is not a JSON object."));
+            errorp,
+            ovsdb_error_new(-EPROTO, NULL, "Update is not a JSON object."));
     }
-    const char *table;
-    json_t *table_update;
-    json_object_foreach ((json_t *) updates, table, table_update) {
+    for (void *it = json_object_iter((json_t *)updates); it;
+         it = json_object_iter_next((json_t *)updates, it)) {
+        const char *table = json_object_iter_key(it);
+        const json_t *table_update = json_object_iter_value(it);
         struct rtable *t = replica_table(r, table);
         if (!t) {
             return ovsdb_error_set(
@@ -702,9 +710,10 @@ read_updates(const struct replica *r, const json_t *updates,
                                         "JSON object.",
                                         table));
         }
-        const char *uuid;
-        json_t *ru;
-        json_object_foreach (table_update, uuid, ru) {
+        for (void *rit = json_object_iter((json_t *)table_update); rit;
+             rit = json_object_iter_next((json_t *)table_update, rit)) {
+            const char *uuid = json_object_iter_key(rit);
+            const json_t *ru = json_object_iter_value(rit);
             char key[UUID_LEN + 1];
             if (!uuid_normalize(uuid, key)) {
                 return ovsdb_error_set(

@@ -53,13 +53,12 @@ xstrdup(const char *s)
 static bool
 is_id(const char *s)
 {
-    if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')
-          || *s == '_')) {
+    if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_')) {
         return false;
     }
     for (s++; *s; s++) {
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')
-              || (*s >= '0' && *s <= '9') || *s == '_')) {
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+              (*s >= '0' && *s <= '9') || *s == '_')) {
             return false;
         }
     }
@@ -111,9 +110,9 @@ atomic_type_from_string(const char *s, enum ovsdb_atomic_type *typep)
 /* Parses a <base-type> 'json' (borrowed): an atomic type name or an object
  * with a "type" member.  'which' is "key" or "value", for messages. */
 static int
-base_type_from_json(const json_t *json, const char *table,
-                    const char *column, const char *which,
-                    enum ovsdb_atomic_type *typep, struct ovsdb_error **errorp)
+base_type_from_json(const json_t *json, const char *table, const char *column,
+                    const char *which, enum ovsdb_atomic_type *typep,
+                    struct ovsdb_error **errorp)
 {
     const json_t *name = json;
     if (json_is_object(json)) {
@@ -126,10 +125,9 @@ base_type_from_json(const json_t *json, const char *table,
                                         which, column, table));
         }
         const json_t *ref_type = json_object_get(json, "refType");
-        if (ref_type && !(json_is_string(ref_type)
-                          && (!strcmp(json_string_value(ref_type), "strong")
-                              || !strcmp(json_string_value(ref_type),
-                                         "weak")))) {
+        if (ref_type && !(json_is_string(ref_type) &&
+                          (!strcmp(json_string_value(ref_type), "strong") ||
+                           !strcmp(json_string_value(ref_type), "weak")))) {
             return ovsdb_error_set(
                 errorp, ovsdb_error_new(-EINVAL, NULL,
                                         "The %s type of column \"%s\" of "
@@ -147,11 +145,11 @@ base_type_from_json(const json_t *json, const char *table,
     }
     if (atomic_type_from_string(json_string_value(name), typep)) {
         return ovsdb_error_set(
-            errorp, ovsdb_error_new(-EINVAL, NULL,
-                                    "The %s type of column \"%s\" of table "
-                                    "\"%s\" is the unknown type \"%s\".",
-                                    which, column, table,
-                                    json_string_value(name)));
+            errorp,
+            ovsdb_error_new(-EINVAL, NULL,
+                            "The %s type of column \"%s\" of table "
+                            "\"%s\" is the unknown type \"%s\".",
+                            which, column, table, json_string_value(name)));
     }
     return 0;
 }
@@ -159,8 +157,7 @@ base_type_from_json(const json_t *json, const char *table,
 /* Parses the "type" of a column, 'json' (borrowed), into 'column'. */
 static int
 column_type_from_json(const json_t *json, const char *table,
-                      struct ovsdb_column *column,
-                      struct ovsdb_error **errorp)
+                      struct ovsdb_column *column, struct ovsdb_error **errorp)
 {
     column->value_type = OVSDB_TYPE_VOID;
     column->min = 1;
@@ -202,9 +199,8 @@ column_type_from_json(const json_t *json, const char *table,
 
     const json_t *min = json_object_get(json, "min");
     if (min) {
-        if (!json_is_integer(min)
-            || (json_integer_value(min) != 0
-                && json_integer_value(min) != 1)) {
+        if (!json_is_integer(min) ||
+            (json_integer_value(min) != 0 && json_integer_value(min) != 1)) {
             return ovsdb_error_set(
                 errorp, ovsdb_error_new(-EINVAL, NULL,
                                         "The \"min\" of column \"%s\" of "
@@ -216,11 +212,11 @@ column_type_from_json(const json_t *json, const char *table,
 
     const json_t *max = json_object_get(json, "max");
     if (max) {
-        if (json_is_string(max)
-            && !strcmp(json_string_value(max), "unlimited")) {
+        if (json_is_string(max) &&
+            !strcmp(json_string_value(max), "unlimited")) {
             column->max = UINT_MAX;
-        } else if (json_is_integer(max) && json_integer_value(max) >= 1
-                   && json_integer_value(max) < UINT_MAX) {
+        } else if (json_is_integer(max) && json_integer_value(max) >= 1 &&
+                   json_integer_value(max) < UINT_MAX) {
             column->max = json_integer_value(max);
         } else {
             return ovsdb_error_set(
@@ -335,9 +331,8 @@ indexes_check(const json_t *json, const struct ovsdb_table *table,
                                     "not an array.",
                                     table->name));
     }
-    size_t i;
-    const json_t *index;
-    json_array_foreach (json, i, index) {
+    for (size_t i = 0; i < json_array_size(json); i++) {
+        const json_t *index = json_array_get(json, i);
         if (!json_is_array(index) || !json_array_size(index)) {
             return ovsdb_error_set(
                 errorp, ovsdb_error_new(-EINVAL, NULL,
@@ -346,9 +341,8 @@ indexes_check(const json_t *json, const struct ovsdb_table *table,
                                         "names.",
                                         table->name));
         }
-        size_t j;
-        const json_t *name;
-        json_array_foreach (index, j, name) {
+        for (size_t j = 0; j < json_array_size(index); j++) {
+            const json_t *name = json_array_get(index, j);
             if (!json_is_string(name)) {
                 return ovsdb_error_set(
                     errorp, ovsdb_error_new(-EINVAL, NULL,
@@ -359,12 +353,12 @@ indexes_check(const json_t *json, const struct ovsdb_table *table,
             }
             if (!ovsdb_table_column(table, json_string_value(name))) {
                 return ovsdb_error_set(
-                    errorp, ovsdb_error_new(-EINVAL, NULL,
-                                            "An index of table \"%s\" "
-                                            "names column \"%s\", which "
-                                            "the table does not have.",
-                                            table->name,
-                                            json_string_value(name)));
+                    errorp,
+                    ovsdb_error_new(-EINVAL, NULL,
+                                    "An index of table \"%s\" "
+                                    "names column \"%s\", which "
+                                    "the table does not have.",
+                                    table->name, json_string_value(name)));
             }
         }
     }
@@ -398,9 +392,9 @@ table_from_json(const json_t *json, const char *name,
     }
     if (!json_is_object(json)) {
         return ovsdb_error_set(
-            errorp, ovsdb_error_new(-EINVAL, NULL,
-                                    "Table \"%s\" is not a JSON object.",
-                                    name));
+            errorp,
+            ovsdb_error_new(-EINVAL, NULL,
+                            "Table \"%s\" is not a JSON object.", name));
     }
     const json_t *columns = json_object_get(json, "columns");
     if (!json_is_object(columns)) {
@@ -422,8 +416,8 @@ table_from_json(const json_t *json, const char *name,
     table->is_root = json_is_true(is_root);
 
     const json_t *max_rows = json_object_get(json, "maxRows");
-    if (max_rows
-        && !(json_is_integer(max_rows) && json_integer_value(max_rows) > 0)) {
+    if (max_rows &&
+        !(json_is_integer(max_rows) && json_integer_value(max_rows) > 0)) {
         return ovsdb_error_set(
             errorp, ovsdb_error_new(-EINVAL, NULL,
                                     "The \"maxRows\" of table \"%s\" is "
@@ -431,17 +425,18 @@ table_from_json(const json_t *json, const char *name,
                                     name));
     }
 
-    table->columns = xcalloc(json_object_size(columns) + 2,
-                             sizeof *table->columns);
+    table->columns =
+        xcalloc(json_object_size(columns) + 2, sizeof *table->columns);
     implicit_column(&table->columns[table->n_columns++], "_uuid");
     implicit_column(&table->columns[table->n_columns++], "_version");
 
-    const char *column_name;
-    const json_t *column_json;
-    json_object_foreach ((json_t *) columns, column_name, column_json) {
+    for (void *it = json_object_iter((json_t *)columns); it;
+         it = json_object_iter_next((json_t *)columns, it)) {
+        const char *column_name = json_object_iter_key(it);
+        const json_t *column_json = json_object_iter_value(it);
         struct ovsdb_column *column = &table->columns[table->n_columns++];
-        int error = column_from_json(column_json, name, column_name, column,
-                                     errorp);
+        int error =
+            column_from_json(column_json, name, column_name, column, errorp);
         if (error) {
             return error;
         }
@@ -475,8 +470,8 @@ ovsdb_schema_from_json(const json_t *json, struct ovsdb_schema **schemap,
                                     json_string_value(name)));
     }
     const json_t *version = json_object_get(json, "version");
-    if (version && !(json_is_string(version)
-                     && is_version(json_string_value(version)))) {
+    if (version &&
+        !(json_is_string(version) && is_version(json_string_value(version)))) {
         return ovsdb_error_set(
             errorp, ovsdb_error_new(-EINVAL, NULL,
                                     "The version of schema \"%s\" is not a "
@@ -495,12 +490,12 @@ ovsdb_schema_from_json(const json_t *json, struct ovsdb_schema **schemap,
     struct ovsdb_schema *schema = xcalloc(1, sizeof *schema);
     schema->name = xstrdup(json_string_value(name));
     schema->version = xstrdup(version ? json_string_value(version) : "");
-    schema->tables = xcalloc(json_object_size(tables),
-                             sizeof *schema->tables);
+    schema->tables = xcalloc(json_object_size(tables), sizeof *schema->tables);
 
-    const char *table_name;
-    const json_t *table_json;
-    json_object_foreach ((json_t *) tables, table_name, table_json) {
+    for (void *it = json_object_iter((json_t *)tables); it;
+         it = json_object_iter_next((json_t *)tables, it)) {
+        const char *table_name = json_object_iter_key(it);
+        const json_t *table_json = json_object_iter_value(it);
         struct ovsdb_table *table = &schema->tables[schema->n_tables++];
         int error = table_from_json(table_json, table_name, table, errorp);
         if (error) {
@@ -533,9 +528,9 @@ ovsdb_schema_from_file(const char *path, struct ovsdb_schema **schemap,
     if (!file) {
         int error = -errno;
         return ovsdb_error_set(
-            errorp, ovsdb_error_new(error, NULL,
-                                    "Cannot open schema file %s: %s.", path,
-                                    strerror(-error)));
+            errorp,
+            ovsdb_error_new(error, NULL, "Cannot open schema file %s: %s.",
+                            path, strerror(-error)));
     }
 
     json_error_t jerr;
@@ -576,7 +571,7 @@ ovsdb_schema_destroy(struct ovsdb_schema *schema)
 const struct ovsdb_table *
 ovsdb_schema_table(const struct ovsdb_schema *schema, const char *name)
 {
-    struct ovsdb_table key = {.name = (char *) name};
+    struct ovsdb_table key = {.name = (char *)name};
     return bsearch(&key, schema->tables, schema->n_tables,
                    sizeof *schema->tables, compare_tables);
 }
@@ -584,7 +579,7 @@ ovsdb_schema_table(const struct ovsdb_schema *schema, const char *name)
 const struct ovsdb_column *
 ovsdb_table_column(const struct ovsdb_table *table, const char *name)
 {
-    struct ovsdb_column key = {.name = (char *) name};
+    struct ovsdb_column key = {.name = (char *)name};
     return bsearch(&key, table->columns, table->n_columns,
                    sizeof *table->columns, compare_columns);
 }
@@ -598,6 +593,6 @@ ovsdb_column_is_map(const struct ovsdb_column *column)
 bool
 ovsdb_column_is_set(const struct ovsdb_column *column)
 {
-    return (column->value_type == OVSDB_TYPE_VOID
-            && (column->max > 1 || column->min == 0));
+    return (column->value_type == OVSDB_TYPE_VOID &&
+            (column->max > 1 || column->min == 0));
 }

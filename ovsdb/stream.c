@@ -4,11 +4,10 @@
  * The socket is created and connect() is called here, so that a failure
  * the kernel reports at once (no such socket file, connection refused by a
  * Unix socket) comes back with its exact errno.  A connection still in
- * progress is then handed to libevent: bufferevent_socket_connect() for
- * plain streams, which reports BEV_EVENT_CONNECTED when the socket becomes
- * writable, or an OpenSSL bufferevent in the connecting state, whose
- * handshake simply waits for the socket and reports BEV_EVENT_CONNECTED
- * once it is done.
+ * progress is then handed to bufferevent_socket_connect(), which reports
+ * BEV_EVENT_CONNECTED, or BEV_EVENT_ERROR with errno set, when it is done.
+ * TLS starts only on a connected socket, so that a failed TCP connection
+ * is told apart from a failed handshake.
  */
 #include "stream.h"
 
@@ -33,21 +32,20 @@
 
 /* Fills '*ss' and '*lenp' with the address of 'remote'. */
 static int
-remote_sockaddr(const struct ovsdb_remote *remote,
-                struct sockaddr_storage *ss, socklen_t *lenp,
-                struct ovsdb_error **errorp)
+remote_sockaddr(const struct ovsdb_remote *remote, struct sockaddr_storage *ss,
+                socklen_t *lenp, struct ovsdb_error **errorp)
 {
     memset(ss, 0, sizeof *ss);
     if (remote->kind == OVSDB_REMOTE_UNIX) {
-        struct sockaddr_un *sun = (struct sockaddr_un *) ss;
+        struct sockaddr_un *sun = (struct sockaddr_un *)ss;
         size_t len = strlen(remote->path);
         if (len >= sizeof sun->sun_path) {
             return ovsdb_error_set(
-                errorp, ovsdb_error_new(-ENAMETOOLONG, NULL,
-                                        "%s: socket path is longer than %zu "
-                                        "bytes.",
-                                        remote->name,
-                                        sizeof sun->sun_path - 1));
+                errorp,
+                ovsdb_error_new(-ENAMETOOLONG, NULL,
+                                "%s: socket path is longer than %zu "
+                                "bytes.",
+                                remote->name, sizeof sun->sun_path - 1));
         }
         sun->sun_family = AF_UNIX;
         memcpy(sun->sun_path, remote->path, len + 1);
@@ -55,8 +53,8 @@ remote_sockaddr(const struct ovsdb_remote *remote,
         return 0;
     }
 
-    struct sockaddr_in *sin = (struct sockaddr_in *) ss;
-    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *) ss;
+    struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
     if (inet_pton(AF_INET, remote->host, &sin->sin_addr) == 1) {
         sin->sin_family = AF_INET;
         sin->sin_port = htons(remote->port);
@@ -67,17 +65,16 @@ remote_sockaddr(const struct ovsdb_remote *remote,
         *lenp = sizeof *sin6;
     } else {
         return ovsdb_error_set(
-            errorp, ovsdb_error_new(-EINVAL, NULL,
-                                    "%s: '%s' is not an IP address.",
-                                    remote->name, remote->host));
+            errorp,
+            ovsdb_error_new(-EINVAL, NULL, "%s: '%s' is not an IP address.",
+                            remote->name, remote->host));
     }
     return 0;
 }
 
 int
 ovsdb_stream_open(struct event_base *base, const struct ovsdb_remote *remote,
-                  SSL_CTX *ssl_ctx, struct bufferevent **bevp,
-                  struct ovsdb_error **errorp)
+                  struct bufferevent **bevp, struct ovsdb_error **errorp)
 {
     struct sockaddr_storage ss;
     socklen_t len;
@@ -85,27 +82,20 @@ ovsdb_stream_open(struct event_base *base, const struct ovsdb_remote *remote,
     if (error) {
         return error;
     }
-    if (remote->kind == OVSDB_REMOTE_SSL && !ssl_ctx) {
-        return ovsdb_error_set(
-            errorp, ovsdb_error_new(-EINVAL, NULL,
-                                    "%s: no TLS configuration.",
-                                    remote->name));
-    }
-
-    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                    0);
+    int fd =
+        socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         error = errno;
         return ovsdb_error_set(
-            errorp, ovsdb_error_new(-error, NULL,
-                                    "%s: cannot create a socket: %s.",
-                                    remote->name, strerror(error)));
+            errorp,
+            ovsdb_error_new(-error, NULL, "%s: cannot create a socket: %s.",
+                            remote->name, strerror(error)));
     }
     if (remote->kind != OVSDB_REMOTE_UNIX) {
         int on = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
     }
-    if (connect(fd, (struct sockaddr *) &ss, len) < 0 && errno != EINPROGRESS) {
+    if (connect(fd, (struct sockaddr *)&ss, len) < 0 && errno != EINPROGRESS) {
         error = errno;
         close(fd);
         return ovsdb_error_set(
@@ -113,43 +103,56 @@ ovsdb_stream_open(struct event_base *base, const struct ovsdb_remote *remote,
                                     remote->name, strerror(error)));
     }
 
-    struct bufferevent *bev;
-    if (remote->kind == OVSDB_REMOTE_SSL) {
-        ERR_clear_error();
-        SSL *ssl = SSL_new(ssl_ctx);
-        if (!ssl) {
-            close(fd);
-            return ovsdb_error_set(
-                errorp, ovsdb_error_new(-ENOMEM, NULL,
-                                        "%s: cannot create a TLS session.",
-                                        remote->name));
-        }
-        bev = bufferevent_openssl_socket_new(base, fd, ssl,
-                                             BUFFEREVENT_SSL_CONNECTING,
-                                             BEV_OPT_CLOSE_ON_FREE);
-        if (!bev) {
-            SSL_free(ssl);
-            close(fd);
-        } else {
-            /* A peer that closes without a TLS close_notify (ovsdb-server
-             * killed, for one) is an end of stream, not a TLS error. */
-            bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
-        }
-    } else {
-        bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
-        if (!bev) {
-            close(fd);
-        } else if (bufferevent_socket_connect(bev, NULL, 0) < 0) {
-            bufferevent_free(bev);
-            bev = NULL;
-        }
+    struct bufferevent *bev =
+        bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
+    if (!bev) {
+        close(fd);
+    } else if (bufferevent_socket_connect(bev, NULL, 0) < 0) {
+        bufferevent_free(bev);
+        bev = NULL;
     }
     if (!bev) {
         return ovsdb_error_set(
-            errorp, ovsdb_error_new(-ENOMEM, NULL,
-                                    "%s: cannot set up the connection.",
+            errorp,
+            ovsdb_error_new(-ENOMEM, NULL, "%s: cannot set up the connection.",
+                            remote->name));
+    }
+    *bevp = bev;
+    return 0;
+}
+
+int
+ovsdb_stream_start_tls(struct bufferevent **bevp,
+                       const struct ovsdb_remote *remote, SSL_CTX *ssl_ctx,
+                       struct ovsdb_error **errorp)
+{
+    struct bufferevent *plain = *bevp;
+    struct event_base *base = bufferevent_get_base(plain);
+    int fd = bufferevent_getfd(plain);
+
+    ERR_clear_error();
+    SSL *ssl = SSL_new(ssl_ctx);
+    if (!ssl) {
+        return ovsdb_error_set(
+            errorp,
+            ovsdb_error_new(-ENOMEM, NULL, "%s: cannot create a TLS session.",
+                            remote->name));
+    }
+    struct bufferevent *bev = bufferevent_openssl_socket_new(
+        base, fd, ssl, BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE);
+    if (!bev) {
+        SSL_free(ssl);
+        return ovsdb_error_set(
+            errorp, ovsdb_error_new(-ENOMEM, NULL, "%s: cannot set up TLS.",
                                     remote->name));
     }
+    /* The socket now belongs to the TLS stream: detach it from the plain
+     * one, so that freeing that one does not close it. */
+    bufferevent_setfd(plain, -1);
+    bufferevent_free(plain);
+    /* A peer that closes without a TLS close_notify (ovsdb-server killed,
+     * for one) is an end of stream, not a TLS error. */
+    bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
     *bevp = bev;
     return 0;
 }
@@ -193,9 +196,9 @@ ovsdb_stream_error(struct bufferevent *bev, const struct ovsdb_remote *remote,
                      " (the server's certificate was refused: %s)",
                      X509_verify_cert_error_string(verify));
         }
-        return ovsdb_error_new(-EPROTO, NULL, "%s: %s: %s%s.", remote->name,
-                               connected ? "TLS error" : "TLS handshake failed",
-                               reasons, detail);
+        return ovsdb_error_new(
+            -EPROTO, NULL, "%s: %s: %s%s.", remote->name,
+            connected ? "TLS error" : "TLS handshake failed", reasons, detail);
     }
     if (events & BEV_EVENT_EOF) {
         return ovsdb_error_new(-ECONNRESET, NULL, "%s: %s.", remote->name,

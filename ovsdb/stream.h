@@ -2,12 +2,14 @@
  * bufferevent.
  *
  * ovsdb_stream_open() starts a non-blocking connection to one remote (see
- * remote.h): a Unix socket, TCP, or TLS over TCP with a fresh SSL object
- * from the caller's SSL_CTX (see tls.h).  The bufferevent it returns later
- * reports BEV_EVENT_CONNECTED once the stream is usable (for ssl:, once the
- * TLS handshake is done), or BEV_EVENT_ERROR / BEV_EVENT_EOF.
- * ovsdb_stream_error() turns such an event into an error that names the
- * remote and the system's or OpenSSL's reason.
+ * remote.h) over a Unix socket or TCP.  The bufferevent it returns later
+ * reports BEV_EVENT_CONNECTED, or BEV_EVENT_ERROR / BEV_EVENT_EOF.  For an
+ * ssl: remote, the caller then calls ovsdb_stream_start_tls(), which puts
+ * a TLS stream (a fresh SSL object from the caller's SSL_CTX, see tls.h)
+ * in its place on the same socket; that one reports BEV_EVENT_CONNECTED
+ * once the handshake is done.  ovsdb_stream_error() turns an error or end
+ * of stream into an error that names the remote and the system's or
+ * OpenSSL's reason.
  *
  * Rules of this module:
  * - No callback runs from inside ovsdb_stream_open(): a connection that
@@ -26,14 +28,21 @@ struct event_base;
 struct ovsdb_error;
 struct ovsdb_remote;
 
-/* Starts connecting to 'remote' on 'base'.  'ssl_ctx' is needed for an
- * ssl: remote and ignored otherwise.  Returns 0 and stores a new
+/* Starts connecting to 'remote' on 'base'.  Returns 0 and stores a new
  * bufferevent in '*bevp' (no callbacks set, not yet enabled for reading),
  * or a negative errno with '*errorp' set when the connection failed at
  * once. */
 int ovsdb_stream_open(struct event_base *base,
-                      const struct ovsdb_remote *remote, SSL_CTX *ssl_ctx,
+                      const struct ovsdb_remote *remote,
                       struct bufferevent **bevp, struct ovsdb_error **errorp);
+
+/* Replaces '*bevp', a connected stream to ssl: remote 'remote', by a TLS
+ * stream on the same socket, in the handshake, with a new SSL object from
+ * 'ssl_ctx'.  Frees the old bufferevent.  Returns 0, or a negative errno
+ * with '*errorp' set (then '*bevp' is left as it was). */
+int ovsdb_stream_start_tls(struct bufferevent **bevp,
+                           const struct ovsdb_remote *remote, SSL_CTX *ssl_ctx,
+                           struct ovsdb_error **errorp);
 
 /* Returns a new error that explains why 'bev', a stream to 'remote', just
  * reported 'events' (BEV_EVENT_ERROR or BEV_EVENT_EOF).  'sys_errno' is

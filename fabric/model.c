@@ -1,0 +1,160 @@
+/* model: see model.h. */
+#include "model.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const char *
+fabric_net_mode_name(enum fabric_net_mode mode)
+{
+    switch (mode) {
+    case FABRIC_NET_ISOLATED: return "isolated";
+    case FABRIC_NET_ROUTED: return "routed";
+    case FABRIC_NET_NAT: return "nat";
+    }
+    return "?";
+}
+
+const char *
+fabric_router_kind_name(enum fabric_router_kind kind)
+{
+    return kind == FABRIC_ROUTER_VM ? "vm" : "flows";
+}
+
+const char *
+fabric_guest_kind_name(enum fabric_guest_kind kind)
+{
+    return kind == FABRIC_GUEST_VM ? "vm" : "netns";
+}
+
+const char *
+fabric_vlan_mode_name(enum fabric_vlan_mode mode)
+{
+    return mode == FABRIC_VLAN_TRUNK ? "trunk" : "access";
+}
+
+void
+fabric_smap_add(struct fabric_smap *smap, const char *key, const char *value)
+{
+    smap->keys = realloc(smap->keys, (smap->n + 1) * sizeof *smap->keys);
+    smap->values = realloc(smap->values,
+                           (smap->n + 1) * sizeof *smap->values);
+    smap->keys[smap->n] = strdup(key);
+    smap->values[smap->n] = strdup(value);
+    smap->n++;
+}
+
+const char *
+fabric_smap_get(const struct fabric_smap *smap, const char *key)
+{
+    for (size_t i = 0; i < smap->n; i++) {
+        if (!strcmp(smap->keys[i], key)) {
+            return smap->values[i];
+        }
+    }
+    return NULL;
+}
+
+void
+fabric_smap_clear(struct fabric_smap *smap)
+{
+    for (size_t i = 0; i < smap->n; i++) {
+        free(smap->keys[i]);
+        free(smap->values[i]);
+    }
+    free(smap->keys);
+    free(smap->values);
+    memset(smap, 0, sizeof *smap);
+}
+
+static void
+interface_clear(struct fabric_interface *iface)
+{
+    free(iface->name);
+    free(iface->mac);
+    for (size_t i = 0; i < iface->n_addresses; i++) {
+        free(iface->addresses[i]);
+    }
+    free(iface->addresses);
+    free(iface->gateway);
+    for (size_t i = 0; i < iface->n_routes; i++) {
+        free(iface->routes[i].prefix);
+        free(iface->routes[i].via);
+    }
+    free(iface->routes);
+    free(iface->trunks);
+}
+
+void
+fabric_model_destroy(struct fabric_model *model)
+{
+    if (!model) {
+        return;
+    }
+    for (size_t i = 0; i < model->n_hosts; i++) {
+        struct fabric_host *h = &model->hosts[i];
+        free(h->name);
+        free(h->underlay_ip);
+        free(h->encap);
+        fabric_smap_clear(&h->external_ids);
+    }
+    free(model->hosts);
+    for (size_t i = 0; i < model->n_networks; i++) {
+        struct fabric_network *n = &model->networks[i];
+        free(n->name);
+        free(n->subnet);
+        free(n->gateway);
+        fabric_smap_clear(&n->external_ids);
+    }
+    free(model->networks);
+    for (size_t i = 0; i < model->n_routers; i++) {
+        struct fabric_router *r = &model->routers[i];
+        free(r->name);
+        for (size_t j = 0; j < r->n_ports; j++) {
+            free(r->ports[j].ip);
+            free(r->ports[j].mac);
+        }
+        free(r->ports);
+        fabric_smap_clear(&r->external_ids);
+    }
+    free(model->routers);
+    for (size_t i = 0; i < model->n_guests; i++) {
+        struct fabric_guest *g = &model->guests[i];
+        free(g->name);
+        free(g->image);
+        free(g->kernel);
+        free(g->initrd);
+        free(g->cmdline);
+        free(g->user_data);
+        for (size_t j = 0; j < g->n_interfaces; j++) {
+            interface_clear(&g->interfaces[j]);
+        }
+        free(g->interfaces);
+        fabric_smap_clear(&g->external_ids);
+    }
+    free(model->guests);
+    free(model->name);
+    free(model);
+}
+
+long
+fabric_model_find_host(const struct fabric_model *model, const char *name)
+{
+    for (size_t i = 0; i < model->n_hosts; i++) {
+        if (!strcmp(model->hosts[i].name, name)) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+long
+fabric_model_find_network(const struct fabric_model *model, const char *name)
+{
+    for (size_t i = 0; i < model->n_networks; i++) {
+        if (!strcmp(model->networks[i].name, name)) {
+            return i;
+        }
+    }
+    return -1;
+}
