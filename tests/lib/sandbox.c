@@ -1,5 +1,4 @@
 /* sandbox: see sandbox.h for the rules. */
-#define _GNU_SOURCE 1
 #include "sandbox.h"
 
 #include <arpa/inet.h>
@@ -77,7 +76,7 @@ sbx_now_ms(void)
 static void
 sleep_ms(int ms)
 {
-    struct timespec ts = {ms / 1000, (long) (ms % 1000) * 1000000};
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
     nanosleep(&ts, NULL);
 }
 
@@ -134,6 +133,18 @@ cleanup_on_signal(int sig)
     raise(sig);
 }
 
+/* A sanitizer that finds an error ends the process without running
+ * atexit() handlers, but calls this one if it is registered. */
+extern void __sanitizer_set_death_callback(void (*)(void))
+    __attribute__((weak));
+
+static void
+cleanup_on_sanitizer_death(void)
+{
+    kill_tracked();
+    cleanup_at_exit();
+}
+
 static void
 install_cleanup(void)
 {
@@ -143,6 +154,10 @@ install_cleanup(void)
         signal(SIGTERM, cleanup_on_signal);
         signal(SIGINT, cleanup_on_signal);
         signal(SIGHUP, cleanup_on_signal);
+        signal(SIGABRT, cleanup_on_signal);
+        if (__sanitizer_set_death_callback) {
+            __sanitizer_set_death_callback(cleanup_on_sanitizer_death);
+        }
     }
 }
 
@@ -216,7 +231,7 @@ sbx_pid_alive(pid_t pid)
     /* A daemon is not our child, so nobody here reaps it: look at its
      * state to tell a zombie from a live process. */
     char path[64], buf[256];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int) pid);
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
     int fd = open(path, O_RDONLY);
     if (fd < 0) {
         return false;
@@ -244,7 +259,7 @@ sbx_kill(pid_t pid, int sig, int timeout_ms)
         waitpid(pid, NULL, WNOHANG);
         if (sbx_now_ms() > deadline) {
             fprintf(stderr, "sandbox: pid %d still alive after signal %d\n",
-                    (int) pid, sig);
+                    (int)pid, sig);
             return -ETIMEDOUT;
         }
         sleep_ms(5);
@@ -263,7 +278,7 @@ sbx_read_pidfile(const char *path)
     long pid = 0;
     int n = fscanf(f, "%ld", &pid);
     fclose(f);
-    return n == 1 && pid > 0 ? (pid_t) pid : -EINVAL;
+    return n == 1 && pid > 0 ? (pid_t)pid : -EINVAL;
 }
 
 /* Commands. */
@@ -328,8 +343,7 @@ sbx_run(char *const argv[], char **outputp)
     } else {
         free(out);
     }
-    return WIFEXITED(status) ? WEXITSTATUS(status)
-                             : 128 + WTERMSIG(status);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 int
@@ -346,7 +360,7 @@ sbx_runl(char **outputp, const char *arg0, ...)
     }
     va_end(args);
     argv[n] = NULL;
-    return sbx_run((char *const *) argv, outputp);
+    return sbx_run((char *const *)argv, outputp);
 }
 
 /* Runs 'argv' and prints its output to stderr if it fails. */
@@ -377,8 +391,8 @@ sbx_free_tcp_port(void)
     sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t len = sizeof sin;
     int rc = 0;
-    if (bind(fd, (struct sockaddr *) &sin, sizeof sin) < 0
-        || getsockname(fd, (struct sockaddr *) &sin, &len) < 0) {
+    if (bind(fd, (struct sockaddr *)&sin, sizeof sin) < 0 ||
+        getsockname(fd, (struct sockaddr *)&sin, &len) < 0) {
         rc = -errno;
     } else {
         rc = ntohs(sin.sin_port);
@@ -426,12 +440,27 @@ sbx_ca_create(const char *dir, const char *name, struct sbx_ca *ca)
     char *cert = xasprintf("%s/%s-cacert.pem", dir, name);
     char *key = xasprintf("%s/%s-cakey.pem", dir, name);
     char *subj = xasprintf("/CN=%s", name);
-    char *const argv[] = {
-        "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-        "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out",
-        cert, "-days", "1", "-subj", subj, "-addext",
-        "basicConstraints=critical,CA:TRUE", "-addext",
-        "keyUsage=critical,keyCertSign,cRLSign", NULL};
+    char *const argv[] = {"openssl",
+                          "req",
+                          "-x509",
+                          "-newkey",
+                          "ec",
+                          "-pkeyopt",
+                          "ec_paramgen_curve:prime256v1",
+                          "-nodes",
+                          "-keyout",
+                          key,
+                          "-out",
+                          cert,
+                          "-days",
+                          "1",
+                          "-subj",
+                          subj,
+                          "-addext",
+                          "basicConstraints=critical,CA:TRUE",
+                          "-addext",
+                          "keyUsage=critical,keyCertSign,cRLSign",
+                          NULL};
     int rc = run_checked(argv);
     free(subj);
     if (rc) {
@@ -461,11 +490,29 @@ sbx_cert_create(const struct sbx_ca *ca, const char *dir, const char *name,
     char *cert = xasprintf("%s/%s-cert.pem", dir, name);
     char *key = xasprintf("%s/%s-privkey.pem", dir, name);
     char *subj = xasprintf("/CN=%s", name);
-    char *const argv[] = {
-        "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-        "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out",
-        cert, "-days", "1", "-subj", subj, "-CA", ca->cert, "-CAkey",
-        ca->key, "-addext", "basicConstraints=CA:FALSE", NULL};
+    char *const argv[] = {"openssl",
+                          "req",
+                          "-x509",
+                          "-newkey",
+                          "ec",
+                          "-pkeyopt",
+                          "ec_paramgen_curve:prime256v1",
+                          "-nodes",
+                          "-keyout",
+                          key,
+                          "-out",
+                          cert,
+                          "-days",
+                          "1",
+                          "-subj",
+                          subj,
+                          "-CA",
+                          ca->cert,
+                          "-CAkey",
+                          ca->key,
+                          "-addext",
+                          "basicConstraints=CA:FALSE",
+                          NULL};
     int rc = run_checked(argv);
     free(subj);
     if (rc) {
@@ -507,8 +554,8 @@ sbx_ovsdb_init(struct sbx_ovsdb *db, const char *dir, const char *name)
 int
 sbx_ovsdb_create_db(struct sbx_ovsdb *db, const char *schema)
 {
-    char *const argv[] = {"ovsdb-tool", "create", db->db_path,
-                          (char *) schema, NULL};
+    char *const argv[] = {"ovsdb-tool", "create", db->db_path, (char *)schema,
+                          NULL};
     return run_checked(argv);
 }
 
@@ -537,28 +584,28 @@ sbx_ovsdb_start(struct sbx_ovsdb *db, const struct sbx_ovsdb_config *config)
     if (!config) {
         config = &no_config;
     }
-    if ((config->tcp && (rc = keep_port(&db->tcp_port)))
-        || (config->ssl && (rc = keep_port(&db->ssl_port)))) {
+    if ((config->tcp && (rc = keep_port(&db->tcp_port))) ||
+        (config->ssl && (rc = keep_port(&db->ssl_port)))) {
         return rc;
     }
 
     argv[n++] = "ovsdb-server";
     argv[n++] = db->db_path;
-    argv[n++] = owned[n_owned++] = xasprintf("--remote=punix:%s",
-                                             db->sock_path);
+    argv[n++] = owned[n_owned++] =
+        xasprintf("--remote=punix:%s", db->sock_path);
     if (config->tcp) {
-        argv[n++] = owned[n_owned++]
-            = xasprintf("--remote=ptcp:%d:127.0.0.1", db->tcp_port);
+        argv[n++] = owned[n_owned++] =
+            xasprintf("--remote=ptcp:%d:127.0.0.1", db->tcp_port);
     }
     if (config->ssl) {
-        argv[n++] = owned[n_owned++]
-            = xasprintf("--remote=pssl:%d:127.0.0.1", db->ssl_port);
-        argv[n++] = owned[n_owned++]
-            = xasprintf("--private-key=%s", config->private_key);
-        argv[n++] = owned[n_owned++]
-            = xasprintf("--certificate=%s", config->certificate);
-        argv[n++] = owned[n_owned++]
-            = xasprintf("--ca-cert=%s", config->ca_cert);
+        argv[n++] = owned[n_owned++] =
+            xasprintf("--remote=pssl:%d:127.0.0.1", db->ssl_port);
+        argv[n++] = owned[n_owned++] =
+            xasprintf("--private-key=%s", config->private_key);
+        argv[n++] = owned[n_owned++] =
+            xasprintf("--certificate=%s", config->certificate);
+        argv[n++] = owned[n_owned++] =
+            xasprintf("--ca-cert=%s", config->ca_cert);
     }
     argv[n++] = owned[n_owned++] = xasprintf("--unixctl=%s", db->ctl_path);
     argv[n++] = owned[n_owned++] = xasprintf("--pidfile=%s", db->pid_path);
@@ -572,7 +619,7 @@ sbx_ovsdb_start(struct sbx_ovsdb *db, const struct sbx_ovsdb_config *config)
     argv[n] = NULL;
 
     install_cleanup();
-    rc = run_checked((char *const *) argv);
+    rc = run_checked((char *const *)argv);
     for (int i = 0; i < n_owned; i++) {
         free(owned[i]);
     }
@@ -594,12 +641,10 @@ sbx_ovsdb_start(struct sbx_ovsdb *db, const struct sbx_ovsdb_config *config)
 
     free(db->tcp_remote);
     free(db->ssl_remote);
-    db->tcp_remote = config->tcp
-                         ? xasprintf("tcp:127.0.0.1:%d", db->tcp_port)
-                         : NULL;
-    db->ssl_remote = config->ssl
-                         ? xasprintf("ssl:127.0.0.1:%d", db->ssl_port)
-                         : NULL;
+    db->tcp_remote =
+        config->tcp ? xasprintf("tcp:127.0.0.1:%d", db->tcp_port) : NULL;
+    db->ssl_remote =
+        config->ssl ? xasprintf("ssl:127.0.0.1:%d", db->ssl_port) : NULL;
     return 0;
 }
 
@@ -635,7 +680,7 @@ sbx_ovsdb_appctl(struct sbx_ovsdb *db, char **outputp, const char *command,
     }
     va_end(args);
     argv[n] = NULL;
-    return sbx_run((char *const *) argv, outputp);
+    return sbx_run((char *const *)argv, outputp);
 }
 
 char *

@@ -66,8 +66,7 @@ pid_t sbx_read_pidfile(const char *path);
 int sbx_run(char *const argv[], char **outputp);
 
 /* Like sbx_run() with the arguments given as a NULL-terminated list. */
-int sbx_runl(char **outputp, const char *arg0, ...)
-    __attribute__((sentinel));
+int sbx_runl(char **outputp, const char *arg0, ...) __attribute__((sentinel));
 
 /* Network. */
 
@@ -107,18 +106,18 @@ void sbx_ca_clear(struct sbx_ca *ca);
 
 /* Makes a key and a certificate for common name 'name', signed by 'ca',
  * in 'dir' (NAME-cert.pem, NAME-privkey.pem). */
-int sbx_cert_create(const struct sbx_ca *ca, const char *dir,
-                    const char *name, struct sbx_cert *cert);
+int sbx_cert_create(const struct sbx_ca *ca, const char *dir, const char *name,
+                    struct sbx_cert *cert);
 void sbx_cert_clear(struct sbx_cert *cert);
 
 /* ovsdb-server. */
 
 struct sbx_ovsdb_config {
-    bool tcp;                /* Listen on ptcp:PORT:127.0.0.1. */
-    bool ssl;                /* Listen on pssl:PORT:127.0.0.1. */
-    const char *private_key; /* For 'ssl'. */
-    const char *certificate; /* For 'ssl'. */
-    const char *ca_cert;     /* For 'ssl'. */
+    bool tcp;                      /* Listen on ptcp:PORT:127.0.0.1. */
+    bool ssl;                      /* Listen on pssl:PORT:127.0.0.1. */
+    const char *private_key;       /* For 'ssl'. */
+    const char *certificate;       /* For 'ssl'. */
+    const char *ca_cert;           /* For 'ssl'. */
     const char *const *extra_args; /* More arguments, NULL-terminated. */
 };
 
@@ -126,9 +125,9 @@ struct sbx_ovsdb {
     char *dir;  /* Sandbox directory (not owned by this server). */
     char *name; /* Member name: prefix of every file. */
     char *db_path, *sock_path, *ctl_path, *pid_path, *log_path;
-    char *unix_remote; /* "unix:SOCK_PATH". */
-    char *tcp_remote;  /* "tcp:127.0.0.1:PORT" once started with tcp. */
-    char *ssl_remote;  /* "ssl:127.0.0.1:PORT" once started with ssl. */
+    char *unix_remote;      /* "unix:SOCK_PATH". */
+    char *tcp_remote;       /* "tcp:127.0.0.1:PORT" once started with tcp. */
+    char *ssl_remote;       /* "ssl:127.0.0.1:PORT" once started with ssl. */
     int tcp_port, ssl_port; /* Kept across restarts. */
     pid_t pid;              /* 0 when not running. */
 };
@@ -149,8 +148,8 @@ int sbx_ovsdb_start(struct sbx_ovsdb *db,
 int sbx_ovsdb_kill(struct sbx_ovsdb *db, int sig);
 
 /* Runs "ovs-appctl -t CTL 'command' [args...]" (NULL-terminated). */
-int sbx_ovsdb_appctl(struct sbx_ovsdb *db, char **outputp,
-                     const char *command, ...) __attribute__((sentinel));
+int sbx_ovsdb_appctl(struct sbx_ovsdb *db, char **outputp, const char *command,
+                     ...) __attribute__((sentinel));
 
 /* Stops the server if it runs and frees 'db''s strings. */
 void sbx_ovsdb_clear(struct sbx_ovsdb *db);

@@ -56,12 +56,16 @@ assert_json(json_t *actual, const char *expected)
 }
 
 static struct ovsdb_column
-col(enum ovsdb_atomic_type key, enum ovsdb_atomic_type value,
-    unsigned int min, unsigned int max)
+col(enum ovsdb_atomic_type key, enum ovsdb_atomic_type value, unsigned int min,
+    unsigned int max)
 {
     struct ovsdb_column c = {
-        .name = "c", .key_type = key, .value_type = value,
-        .min = min, .max = max, .ephemeral = false,
+        .name = "c",
+        .key_type = key,
+        .value_type = value,
+        .min = min,
+        .max = max,
+        .ephemeral = false,
     };
     return c;
 }
@@ -78,8 +82,7 @@ assert_diff(const struct ovsdb_column *c, const char *old, const char *diff,
     struct ovsdb_error *error = NULL;
     int retval = ovsdb_datum_apply_diff(c, o, d, &new, &error);
     if (retval) {
-        fail_msg("diff %s to %s: %s", diff, old ? old : "default",
-                 error->msg);
+        fail_msg("diff %s to %s: %s", diff, old ? old : "default", error->msg);
     }
     assert_json(new, expected);
     json_decref(o);
@@ -96,8 +99,7 @@ assert_diff_error(const struct ovsdb_column *c, const char *old,
     json_t *d = parse(diff);
     json_t *new = NULL;
     struct ovsdb_error *error = NULL;
-    assert_int_equal(ovsdb_datum_apply_diff(c, o, d, &new, &error),
-                     -EPROTO);
+    assert_int_equal(ovsdb_datum_apply_diff(c, o, d, &new, &error), -EPROTO);
     assert_null(new);
     assert_non_null(error);
     assert_int_equal(error->code, -EPROTO);
@@ -124,7 +126,7 @@ equal(const char *a, const char *b)
 static void
 test_builders(void **state)
 {
-    (void) state;
+    (void)state;
     assert_json(ovsdb_uuid(U1), "[\"uuid\", \"" U1 "\"]");
     assert_json(ovsdb_named_uuid("row1"), "[\"named-uuid\", \"row1\"]");
 
@@ -170,7 +172,7 @@ test_builders(void **state)
 static void
 test_equal(void **state)
 {
-    (void) state;
+    (void)state;
     /* Atoms. */
     assert_true(equal("1", "1"));
     assert_false(equal("1", "2"));
@@ -217,7 +219,7 @@ test_equal(void **state)
 static void
 test_default(void **state)
 {
-    (void) state;
+    (void)state;
     struct ovsdb_column c = col(OVSDB_TYPE_INTEGER, OVSDB_TYPE_VOID, 1, 1);
     assert_json(ovsdb_datum_default(&c), "0");
     c = col(OVSDB_TYPE_REAL, OVSDB_TYPE_VOID, 1, 1);
@@ -247,16 +249,16 @@ test_default(void **state)
     /* Every default passes its own check. */
     enum ovsdb_atomic_type types[] = {
         OVSDB_TYPE_INTEGER, OVSDB_TYPE_REAL, OVSDB_TYPE_BOOLEAN,
-        OVSDB_TYPE_STRING, OVSDB_TYPE_UUID,
+        OVSDB_TYPE_STRING,  OVSDB_TYPE_UUID,
     };
     for (size_t i = 0; i < 5; i++) {
         for (unsigned int min = 0; min <= 1; min++) {
             unsigned int maxes[] = {1, 2, UINT_MAX};
             for (size_t j = 0; j < 3; j++) {
-                struct ovsdb_column cs = col(types[i], OVSDB_TYPE_VOID, min,
-                                             maxes[j]);
-                struct ovsdb_column cm = col(types[i], types[4 - i], min,
-                                             maxes[j]);
+                struct ovsdb_column cs =
+                    col(types[i], OVSDB_TYPE_VOID, min, maxes[j]);
+                struct ovsdb_column cm =
+                    col(types[i], types[4 - i], min, maxes[j]);
                 json_t *ds = ovsdb_datum_default(&cs);
                 json_t *dm = ovsdb_datum_default(&cm);
                 assert_int_equal(ovsdb_datum_check(&cs, ds, NULL), 0);
@@ -289,7 +291,7 @@ assert_check(const struct ovsdb_column *c, const char *datum, int expected,
 static void
 test_check(void **state)
 {
-    (void) state;
+    (void)state;
     struct ovsdb_column c = col(OVSDB_TYPE_INTEGER, OVSDB_TYPE_VOID, 1, 1);
     assert_check(&c, "3", 0, NULL);
     assert_check(&c, "[\"set\", [3]]", 0, NULL);
@@ -309,14 +311,18 @@ test_check(void **state)
 
     c = col(OVSDB_TYPE_UUID, OVSDB_TYPE_VOID, 0, 2);
     assert_check(&c, "[\"uuid\", \"" U1 "\"]", 0, NULL);
-    assert_check(&c, "[\"set\", [[\"uuid\", \"" U1 "\"], "
-                 "[\"uuid\", \"" U2 "\"]]]", 0, NULL);
-    assert_check(&c, "[\"set\", [[\"uuid\", \"" U1 "\"], "
+    assert_check(&c,
+                 "[\"set\", [[\"uuid\", \"" U1 "\"], "
+                 "[\"uuid\", \"" U2 "\"]]]",
+                 0, NULL);
+    assert_check(&c,
+                 "[\"set\", [[\"uuid\", \"" U1 "\"], "
                  "[\"uuid\", \"" U2 "\"], [\"uuid\", \"" U3 "\"]]]",
                  -EPROTO,
                  "The value for column \"c\" has 3 elements, more than "
                  "the column's maximum of 2.");
-    assert_check(&c, "[\"set\", [[\"uuid\", \"" U1 "\"], "
+    assert_check(&c,
+                 "[\"set\", [[\"uuid\", \"" U1 "\"], "
                  "[\"uuid\", \"" U1 "\"]]]",
                  -EPROTO,
                  "The value for column \"c\" has a duplicate element.");
@@ -347,7 +353,7 @@ test_check(void **state)
 static void
 test_diff_scalar(void **state)
 {
-    (void) state;
+    (void)state;
     /* A scalar takes the diff as its new value. */
     struct ovsdb_column c = col(OVSDB_TYPE_INTEGER, OVSDB_TYPE_VOID, 1, 1);
     assert_diff(&c, "1", "5", "5");
@@ -366,7 +372,7 @@ test_diff_scalar(void **state)
 static void
 test_diff_optional(void **state)
 {
-    (void) state;
+    (void)state;
     /* An optional scalar ("min" 0, "max" 1) also takes the diff as its
      * new value: ovsdb-server sends 2 for 1 -> 2, and ["set", []] for
      * 2 -> empty. */
@@ -387,9 +393,9 @@ test_diff_optional(void **state)
 static void
 test_diff_set(void **state)
 {
-    (void) state;
-    struct ovsdb_column c = col(OVSDB_TYPE_STRING, OVSDB_TYPE_VOID, 0,
-                                UINT_MAX);
+    (void)state;
+    struct ovsdb_column c =
+        col(OVSDB_TYPE_STRING, OVSDB_TYPE_VOID, 0, UINT_MAX);
     /* Toggle: "b" goes, "c" comes. */
     assert_diff(&c, "[\"set\", [\"a\", \"b\"]]", "[\"set\", [\"b\", \"c\"]]",
                 "[\"set\", [\"a\", \"c\"]]");
@@ -408,18 +414,17 @@ test_diff_set(void **state)
                       "not of type string.");
 
     /* The same as ovsdb-server computed it (see datum.c). */
-    assert_diff(&c, "[\"set\", [\"y\", \"z\"]]", "[\"set\", [\"q\", \"y\", "
-                "\"z\"]]", "\"q\"");
+    assert_diff(&c, "[\"set\", [\"y\", \"z\"]]",
+                "[\"set\", [\"q\", \"y\", "
+                "\"z\"]]",
+                "\"q\"");
 
     /* Sets of UUIDs. */
     c = col(OVSDB_TYPE_UUID, OVSDB_TYPE_VOID, 0, UINT_MAX);
     assert_diff(&c,
-                "[\"set\", [[\"uuid\", \"" U1 "\"], [\"uuid\", \"" U2
-                "\"]]]",
-                "[\"set\", [[\"uuid\", \"" U3 "\"], [\"uuid\", \"" U1
-                "\"]]]",
-                "[\"set\", [[\"uuid\", \"" U2 "\"], [\"uuid\", \"" U3
-                "\"]]]");
+                "[\"set\", [[\"uuid\", \"" U1 "\"], [\"uuid\", \"" U2 "\"]]]",
+                "[\"set\", [[\"uuid\", \"" U3 "\"], [\"uuid\", \"" U1 "\"]]]",
+                "[\"set\", [[\"uuid\", \"" U2 "\"], [\"uuid\", \"" U3 "\"]]]");
     assert_diff(&c, "[\"uuid\", \"" U1 "\"]", "[\"uuid\", \"" U1 "\"]",
                 "[\"set\", []]");
 
@@ -431,8 +436,7 @@ test_diff_set(void **state)
                       "has 3 elements, more than the column's maximum of "
                       "2.");
     c = col(OVSDB_TYPE_UUID, OVSDB_TYPE_VOID, 1, UINT_MAX);
-    assert_diff_error(&c, "[\"uuid\", \"" U1 "\"]",
-                      "[\"uuid\", \"" U1 "\"]",
+    assert_diff_error(&c, "[\"uuid\", \"" U1 "\"]", "[\"uuid\", \"" U1 "\"]",
                       "has 0 elements, fewer than the column's minimum of "
                       "1.");
 }
@@ -440,9 +444,9 @@ test_diff_set(void **state)
 static void
 test_diff_map(void **state)
 {
-    (void) state;
-    struct ovsdb_column c = col(OVSDB_TYPE_STRING, OVSDB_TYPE_STRING, 0,
-                                UINT_MAX);
+    (void)state;
+    struct ovsdb_column c =
+        col(OVSDB_TYPE_STRING, OVSDB_TYPE_STRING, 0, UINT_MAX);
     /* "a" has the same value: removed; "b" another value: changed; "d" is
      * new: added; "c" is untouched. */
     assert_diff(&c,

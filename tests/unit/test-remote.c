@@ -25,8 +25,8 @@ assert_bad_remote(const char *name, const char *needle)
     memset(&remote, 0x5a, sizeof remote);
     int rc = ovsdb_remote_parse(name, &remote, &error);
     if (rc != -EINVAL || !error || !strstr(error->msg, needle)) {
-        print_error("remote '%s': rc %d, message '%s', expected '%s'\n",
-                    name, rc, error ? error->msg : "(none)", needle);
+        print_error("remote '%s': rc %d, message '%s', expected '%s'\n", name,
+                    rc, error ? error->msg : "(none)", needle);
         ovsdb_error_free(error);
         fail();
     }
@@ -78,8 +78,8 @@ test_tcp_ssl(void **state)
     assert_int_equal(r.port, 1);
     ovsdb_remote_clear(&r);
 
-    assert_int_equal(
-        ovsdb_remote_parse("ssl:[fe80::1:2:3]:6640", &r, NULL), 0);
+    assert_int_equal(ovsdb_remote_parse("ssl:[fe80::1:2:3]:6640", &r, NULL),
+                     0);
     assert_string_equal(r.host, "fe80::1:2:3");
     assert_string_equal(r.name, "ssl:[fe80::1:2:3]:6640");
     assert_int_equal(r.port, 6640);
@@ -102,8 +102,7 @@ test_bad_remotes(void **state)
     assert_bad_remote("unix:", "missing socket path");
     assert_bad_remote("tcp:1.2.3.4:0", "port 0 out of range");
     assert_bad_remote("tcp:1.2.3.4:65536", "port 65536 out of range");
-    assert_bad_remote("tcp:1.2.3.4:99999999999999999999",
-                      "out of range");
+    assert_bad_remote("tcp:1.2.3.4:99999999999999999999", "out of range");
     assert_bad_remote("tcp:1.2.3.4:-1", "invalid port '-1'");
     assert_bad_remote("tcp:1.2.3.4:+80", "invalid port '+80'");
     assert_bad_remote("tcp:1.2.3.4:80x", "invalid port '80x'");
@@ -157,7 +156,7 @@ test_list(void **state)
 static void
 assert_bad_list(const char *names, const char *needle)
 {
-    struct ovsdb_remote_list list = {(void *) 1, 42};
+    struct ovsdb_remote_list list = {(void *)1, 42};
     struct ovsdb_error *error = NULL;
     int rc = ovsdb_remote_list_parse(names, &list, &error);
     if (rc != -EINVAL || !error || !strstr(error->msg, needle)) {
@@ -166,7 +165,7 @@ assert_bad_list(const char *names, const char *needle)
         ovsdb_error_free(error);
         fail();
     }
-    assert_ptr_equal(list.remotes, (void *) 1);
+    assert_ptr_equal(list.remotes, (void *)1);
     assert_int_equal(list.n, 42);
     ovsdb_error_free(error);
 }
@@ -190,10 +189,8 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_unix),
-        cmocka_unit_test(test_tcp_ssl),
-        cmocka_unit_test(test_bad_remotes),
-        cmocka_unit_test(test_list),
+        cmocka_unit_test(test_unix),        cmocka_unit_test(test_tcp_ssl),
+        cmocka_unit_test(test_bad_remotes), cmocka_unit_test(test_list),
         cmocka_unit_test(test_bad_lists),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

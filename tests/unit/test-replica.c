@@ -81,8 +81,8 @@ struct event {
     char table[32];
     char uuid[37];
     enum replica_change change;
-    json_t *old; /* Columns of the old row, or NULL. */
-    json_t *new; /* Columns of the new row, or NULL. */
+    json_t *old;      /* Columns of the old row, or NULL. */
+    json_t *new;      /* Columns of the new row, or NULL. */
     bool found_other; /* What the lookup hook found, if any. */
 };
 
@@ -127,9 +127,9 @@ record(void *aux, enum replica_change change, const struct replica_row *old,
         e->found_other = replica_get(f->replica, bridge ? "Port" : "Bridge",
                                      bridge ? P1 : B1) != NULL;
     } else {
-        e->found_other = (f->other_table
-                          && replica_get(f->replica, f->other_table,
-                                         f->other_uuid));
+        e->found_other =
+            (f->other_table &&
+             replica_get(f->replica, f->other_table, f->other_uuid));
     }
 }
 
@@ -207,8 +207,7 @@ apply_error(struct fixture *f, const char *text, const char *msg)
 {
     json_t *json = parse(text);
     struct ovsdb_error *error = NULL;
-    assert_int_equal(replica_apply_update2(f->replica, json, &error),
-                     -EPROTO);
+    assert_int_equal(replica_apply_update2(f->replica, json, &error), -EPROTO);
     json_decref(json);
     assert_non_null(error);
     assert_int_equal(error->code, -EPROTO);
@@ -217,8 +216,7 @@ apply_error(struct fixture *f, const char *text, const char *msg)
 }
 
 static const json_t *
-get(struct fixture *f, const char *table, const char *uuid,
-    const char *column)
+get(struct fixture *f, const char *table, const char *uuid, const char *column)
 {
     const struct replica_row *row = replica_get(f->replica, table, uuid);
     if (!row) {
@@ -337,8 +335,7 @@ test_insert_modify_delete(void **state)
     e = event_for(f, B1);
     assert_datum(json_object_get(e->new, "external_ids"),
                  "[\"map\", [[\"b\", \"2\"]]]");
-    assert_datum(json_object_get(e->new, "ports"),
-                 "[\"uuid\", \"" P2 "\"]");
+    assert_datum(json_object_get(e->new, "ports"), "[\"uuid\", \"" P2 "\"]");
     assert_datum(json_object_get(e->old, "ports"),
                  "[\"set\", [[\"uuid\", \"" P2 "\"],"
                  " [\"uuid\", \"" P1 "\"]]]");
@@ -441,8 +438,8 @@ test_bad_batch(void **state)
     struct fixture *f = *state;
     apply(f, initial);
     events_clear(f);
-    json_t *before_p1 = json_deep_copy(
-        replica_get(f->replica, "Port", P1)->columns);
+    json_t *before_p1 =
+        json_deep_copy(replica_get(f->replica, "Port", P1)->columns);
 
     /* A good insert and modify, then a modify of an unknown row: nothing
      * happens. */
@@ -455,8 +452,8 @@ test_bad_batch(void **state)
     assert_int_equal(f->n_events, 0);
     assert_int_equal(replica_count(f->replica, "Port"), 3);
     assert_null(replica_get(f->replica, "Port", NOPE));
-    assert_true(json_equal(replica_get(f->replica, "Port", P1)->columns,
-                           before_p1));
+    assert_true(
+        json_equal(replica_get(f->replica, "Port", P1)->columns, before_p1));
     json_decref(before_p1);
 
     apply_error(f, "{\"Port\": {\"" NOPE "\": {\"delete\": null}}}",
@@ -480,8 +477,9 @@ test_bad_batch(void **state)
     apply_error(f, "{\"Port\": {\"x\": {\"delete\": null}}}",
                 "Update for table \"Port\" names row \"x\", which is not a "
                 "UUID.");
-    apply_error(f, "{\"Port\": {\"" P1 "\": {\"delete\": null, "
-                   "\"insert\": {}}}}",
+    apply_error(f,
+                "{\"Port\": {\"" P1 "\": {\"delete\": null, "
+                "\"insert\": {}}}}",
                 "Update for row " P1 " of table \"Port\" is not an object "
                 "with one member \"initial\", \"insert\", \"modify\" or "
                 "\"delete\".");
@@ -498,8 +496,7 @@ test_bad_batch(void **state)
     json_t *json = parse("{\"Port\": {\"" P1 "\": {\"modify\": "
                          "{\"tag\": \"ten\"}}}}");
     struct ovsdb_error *error = NULL;
-    assert_int_equal(replica_apply_update2(f->replica, json, &error),
-                     -EPROTO);
+    assert_int_equal(replica_apply_update2(f->replica, json, &error), -EPROTO);
     assert_string_equal(error->msg, "Update for row " P1 " of table "
                                     "\"Port\" has a bad value for column "
                                     "\"tag\".");
@@ -508,15 +505,15 @@ test_bad_batch(void **state)
     ovsdb_error_free(error);
     json_decref(json);
 
-    apply_error(f, "{\"Port\": {\"" NOPE "\": {\"insert\": "
-                   "{\"trunks\": [\"set\", [1, 1]]}}}}",
+    apply_error(f,
+                "{\"Port\": {\"" NOPE "\": {\"insert\": "
+                "{\"trunks\": [\"set\", [1, 1]]}}}}",
                 "Update for row " NOPE " of table \"Port\" has a bad value "
                 "for column \"trunks\".");
 
     /* Without an error out-parameter. */
     json = parse("[]");
-    assert_int_equal(replica_apply_update2(f->replica, json, NULL),
-                     -EPROTO);
+    assert_int_equal(replica_apply_update2(f->replica, json, NULL), -EPROTO);
     json_decref(json);
 
     assert_int_equal(f->n_events, 0);
@@ -633,14 +630,14 @@ test_clear_and_iterate(void **state)
 static void
 iface_uuid(char out[37], unsigned int i)
 {
-    snprintf(out, 37, "%08x-%04x-4000-8000-%012x", i * 2654435761u,
-             i & 0xffff, i);
+    snprintf(out, 37, "%08x-%04x-4000-8000-%012x", i * 2654435761u, i & 0xffff,
+             i);
 }
 
 static void
 test_many_rows(void **state)
 {
-    (void) state;
+    (void)state;
     enum { N = 100000 };
     struct ovsdb_schema *schema = NULL;
     struct ovsdb_error *error = NULL;
@@ -655,10 +652,10 @@ test_many_rows(void **state)
         char name[32];
         iface_uuid(uuid, i);
         snprintf(name, sizeof name, "if%u", i);
-        json_t *row = json_pack("{s:s, s:i, s:s, s:[s,[[s,s]]]}", "name",
-                                name, "ofport", (json_int_t) i + 1, "type",
-                                "internal", "external_ids", "map",
-                                "iface-id", name);
+        json_t *row =
+            json_pack("{s:s, s:i, s:s, s:[s,[[s,s]]]}", "name", name, "ofport",
+                      (json_int_t)i + 1, "type", "internal", "external_ids",
+                      "map", "iface-id", name);
         json_object_set_new(rows, uuid, json_pack("{s:o}", "initial", row));
     }
     json_t *update = json_pack("{s:o}", "Interface", rows);
@@ -677,10 +674,10 @@ test_many_rows(void **state)
                             name);
         assert_int_equal(json_integer_value(replica_row_get(row, "ofport")),
                          i + 1);
-        assert_string_equal(json_string_value(ovsdb_map_get(
-                                replica_row_get(row, "external_ids"),
-                                "iface-id")),
-                            name);
+        assert_string_equal(
+            json_string_value(ovsdb_map_get(
+                replica_row_get(row, "external_ids"), "iface-id")),
+            name);
     }
     size_t iter = 0;
     size_t n = 0;
@@ -726,8 +723,8 @@ main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_callbacks_after_batch, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_callbacks_see_whole_batch,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_callbacks_see_whole_batch, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_bad_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resync, setup, teardown),
         cmocka_unit_test_setup_teardown(test_clear_and_iterate, setup,

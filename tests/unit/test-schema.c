@@ -50,8 +50,7 @@ schema_parse(const char *text)
 }
 
 static const struct ovsdb_column *
-column(const struct ovsdb_schema *schema, const char *table,
-       const char *name)
+column(const struct ovsdb_schema *schema, const char *table, const char *name)
 {
     const struct ovsdb_table *t = ovsdb_schema_table(schema, table);
     assert_non_null(t);
@@ -65,8 +64,7 @@ column(const struct ovsdb_schema *schema, const char *table,
 
 static void
 assert_column(const struct ovsdb_column *c, enum ovsdb_atomic_type key,
-              enum ovsdb_atomic_type value, unsigned int min,
-              unsigned int max)
+              enum ovsdb_atomic_type value, unsigned int min, unsigned int max)
 {
     assert_int_equal(c->key_type, key);
     assert_int_equal(c->value_type, value);
@@ -77,7 +75,7 @@ assert_column(const struct ovsdb_column *c, enum ovsdb_atomic_type key,
 static void
 test_vswitch_schema(void **state)
 {
-    (void) state;
+    (void)state;
     struct ovsdb_schema *schema = NULL;
     struct ovsdb_error *error = NULL;
     int retval = ovsdb_schema_from_file(VSWITCH_SCHEMA, &schema, &error);
@@ -95,30 +93,30 @@ test_vswitch_schema(void **state)
 
     /* Every table and column of the file is there, plus _uuid and
      * _version, and nothing else. */
-    const char *table_name;
-    const json_t *table_json;
-    json_object_foreach ((json_t *) tables, table_name, table_json) {
+    for (void *it = json_object_iter((json_t *)tables); it;
+         it = json_object_iter_next((json_t *)tables, it)) {
+        const char *table_name = json_object_iter_key(it);
+        const json_t *table_json = json_object_iter_value(it);
         const struct ovsdb_table *t = ovsdb_schema_table(schema, table_name);
         assert_non_null(t);
         assert_string_equal(t->name, table_name);
         const json_t *columns = json_object_get(table_json, "columns");
         assert_int_equal(t->n_columns, json_object_size(columns) + 2);
-        const char *column_name;
-        const json_t *column_json;
-        json_object_foreach ((json_t *) columns, column_name, column_json) {
-            const struct ovsdb_column *c = column(schema, table_name,
-                                                  column_name);
-            assert_int_equal(c->ephemeral,
-                             json_is_true(json_object_get(column_json,
-                                                          "ephemeral")));
+        for (void *cit = json_object_iter((json_t *)columns); cit;
+             cit = json_object_iter_next((json_t *)columns, cit)) {
+            const char *column_name = json_object_iter_key(cit);
+            const json_t *column_json = json_object_iter_value(cit);
+            const struct ovsdb_column *c =
+                column(schema, table_name, column_name);
+            assert_int_equal(c->ephemeral, json_is_true(json_object_get(
+                                               column_json, "ephemeral")));
         }
         assert_column(column(schema, table_name, "_uuid"), OVSDB_TYPE_UUID,
                       OVSDB_TYPE_VOID, 1, 1);
-        assert_column(column(schema, table_name, "_version"),
-                      OVSDB_TYPE_UUID, OVSDB_TYPE_VOID, 1, 1);
+        assert_column(column(schema, table_name, "_version"), OVSDB_TYPE_UUID,
+                      OVSDB_TYPE_VOID, 1, 1);
         assert_int_equal(t->is_root,
-                         json_is_true(json_object_get(table_json,
-                                                      "isRoot")));
+                         json_is_true(json_object_get(table_json, "isRoot")));
     }
     json_decref(json);
 
@@ -165,8 +163,8 @@ test_vswitch_schema(void **state)
     assert_false(ovsdb_schema_table(schema, "Interface")->is_root);
     assert_null(ovsdb_schema_table(schema, "interface"));
     assert_null(ovsdb_schema_table(schema, "Nope"));
-    assert_null(ovsdb_table_column(ovsdb_schema_table(schema, "Interface"),
-                                   "nope"));
+    assert_null(
+        ovsdb_table_column(ovsdb_schema_table(schema, "Interface"), "nope"));
 
     ovsdb_schema_destroy(schema);
 }
@@ -174,7 +172,7 @@ test_vswitch_schema(void **state)
 static void
 test_type_forms(void **state)
 {
-    (void) state;
+    (void)state;
     struct ovsdb_schema *schema = schema_parse(
         "{\"name\": \"T\", \"version\": \"1.2.3\", \"tables\": {"
         " \"A\": {\"isRoot\": true, \"columns\": {"
@@ -201,18 +199,18 @@ test_type_forms(void **state)
 
     assert_column(column(schema, "A", "i"), OVSDB_TYPE_INTEGER,
                   OVSDB_TYPE_VOID, 1, 1);
-    assert_column(column(schema, "A", "r"), OVSDB_TYPE_REAL,
-                  OVSDB_TYPE_VOID, 1, 1);
+    assert_column(column(schema, "A", "r"), OVSDB_TYPE_REAL, OVSDB_TYPE_VOID,
+                  1, 1);
     assert_column(column(schema, "A", "b"), OVSDB_TYPE_BOOLEAN,
                   OVSDB_TYPE_VOID, 1, 1);
-    assert_column(column(schema, "A", "u"), OVSDB_TYPE_UUID,
-                  OVSDB_TYPE_VOID, 0, UINT_MAX);
+    assert_column(column(schema, "A", "u"), OVSDB_TYPE_UUID, OVSDB_TYPE_VOID,
+                  0, UINT_MAX);
     assert_column(column(schema, "A", "m"), OVSDB_TYPE_STRING,
                   OVSDB_TYPE_INTEGER, 0, 5);
     assert_true(column(schema, "A", "m")->ephemeral);
     assert_false(column(schema, "A", "i")->ephemeral);
-    assert_column(column(schema, "A", "s"), OVSDB_TYPE_STRING,
-                  OVSDB_TYPE_VOID, 1, 3);
+    assert_column(column(schema, "A", "s"), OVSDB_TYPE_STRING, OVSDB_TYPE_VOID,
+                  1, 3);
     assert_true(ovsdb_column_is_set(column(schema, "A", "s")));
 
     /* "isRoot" defaults to false once some table is a root. */
@@ -256,13 +254,13 @@ assert_schema_error(const char *text, const char *msg)
 }
 
 #define TABLE(COLUMNS)                                                        \
-    "{\"name\": \"T\", \"version\": \"1.0.0\", \"tables\": {\"Tab\": "      \
+    "{\"name\": \"T\", \"version\": \"1.0.0\", \"tables\": {\"Tab\": "        \
     "{\"columns\": {" COLUMNS "}}}}"
 
 static void
 test_malformed(void **state)
 {
-    (void) state;
+    (void)state;
     assert_schema_error("[]", "The schema is not a JSON object.");
     assert_schema_error("{\"tables\": {}}",
                         "The schema has no \"name\" string.");
@@ -343,13 +341,13 @@ test_malformed(void **state)
 static void
 test_files(void **state)
 {
-    (void) state;
+    (void)state;
     struct ovsdb_schema *schema = NULL;
     struct ovsdb_error *error = NULL;
 
-    assert_int_equal(ovsdb_schema_from_file("/nonexistent/x.ovsschema",
-                                            &schema, &error),
-                     -ENOENT);
+    assert_int_equal(
+        ovsdb_schema_from_file("/nonexistent/x.ovsschema", &schema, &error),
+        -ENOENT);
     assert_null(schema);
     assert_non_null(strstr(error->msg, "/nonexistent/x.ovsschema"));
     ovsdb_error_free(error);
@@ -361,8 +359,7 @@ test_files(void **state)
     const char text[] = "{\"name\": \"T\", \"tables\": ";
     assert_int_equal(write(fd, text, sizeof text - 1), sizeof text - 1);
     close(fd);
-    assert_int_equal(ovsdb_schema_from_file(path, &schema, &error),
-                     -EINVAL);
+    assert_int_equal(ovsdb_schema_from_file(path, &schema, &error), -EINVAL);
     assert_null(schema);
     assert_non_null(strstr(error->msg, "is not valid JSON"));
     ovsdb_error_free(error);
