@@ -56,8 +56,8 @@ struct fabric_host {
     bool registered;    /* Status, not desired state: set only by
                          * dbmodel_read() when an agent reports on this
                          * host (nonzero heartbeat); topology files never
-                         * set it and plans ignore it, except that a
-                         * destroy keeps registered hosts. */
+                         * set it.  Apply and destroy never delete a
+                         * registered host (plan.h, dbmodel.h). */
 };
 
 struct fabric_route {

@@ -1,0 +1,69 @@
+/* agent-desired: what one host should hold, computed from the lab.
+ *
+ * fabricd's reconcile loop asks this module what its host should look
+ * like, then hands the answer to the controllers: the integration bridge
+ * with its ports and tunnels to ovs-bridge, the namespace guests to netns.
+ *
+ * Rules of this module:
+ * - Pure: a function of the lab model, the UUIDs of the fabric DB's rows
+ *   (for iface-id) and the agent's settings; no I/O.  Tests compare its
+ *   output for example labs with golden files.
+ * - Names are derived, never random: a guest interface's veth end in the
+ *   host is "fv" followed by the first 8 hex digits of the interface's
+ *   UUID; a tunnel port is "gnv" followed by 8 hex digits of a hash of the
+ *   remote host's name; namespaces are the agent's prefix followed by the
+ *   guest's name.
+ * - Tunnels: one GENEVE port (key=flow, BFD on) to each remote host that
+ *   has a guest or router port in a network that also has one here.
+ * - Until the flow pipeline exists the bridge switches with NORMAL: access
+ *   ports carry their network's VLAN tag and tunnel ports are trunks, so a
+ *   frame crosses hosts with its VLAN tag inside GENEVE and lands only on
+ *   the access ports of the same VLAN.
+ */
+#ifndef FABRIC_AGENT_DESIRED_H
+#define FABRIC_AGENT_DESIRED_H 1
+
+#include <stddef.h>
+
+#include "netns.h"
+#include "ovs-bridge.h"
+
+struct fabric_model;
+struct replica;
+
+struct agent_settings {
+    const char *host;          /* This host's name in the lab. */
+    const char *bridge;        /* Integration bridge, "br-int". */
+    const char *datapath_type; /* "netdev" or "system". */
+    const char *netns_prefix;  /* Prepended to namespace names. */
+};
+
+struct agent_desired {
+    struct ovsb_bridge *bridge;
+    struct netns_guest **guests;
+    size_t n_guests;
+    /* Guest names, parallel to 'guests'. */
+    char **guest_names;
+    /* Remote hosts with a tunnel, and the tunnel port names. */
+    char **tunnel_hosts;
+    char **tunnel_ports;
+    size_t n_tunnels;
+};
+
+/* Computes what the host named in 'settings' should hold in 'model', with
+ * 'fabric' (a replica of the fabric DB) giving the UUIDs of guest
+ * interfaces.  Returns 0 and fills '*desired', or -ENOENT when the host is
+ * not in the lab (then '*desired' is empty but for the bridge, which stays
+ * so the agent keeps a place for guests to come). */
+int agent_desired_compute(const struct fabric_model *model,
+                          const struct replica *fabric,
+                          const struct agent_settings *settings,
+                          struct agent_desired *desired);
+
+void agent_desired_clear(struct agent_desired *desired);
+
+/* The UUID of guest 'guest''s interface 'iface' in 'fabric', or NULL. */
+const char *agent_iface_uuid(const struct replica *fabric, const char *guest,
+                             const char *iface);
+
+#endif /* agent-desired.h */

@@ -1,0 +1,475 @@
+/* agent: see agent.h for the rules.
+ *
+ * One run (agent_run()):
+ *   1. read the lab from the fabric replica and compute what this host
+ *      should hold (agent-desired);
+ *   2. namespace guests: make each one as described, remove namespaces
+ *      with our prefix that are no longer wanted;
+ *   3. the integration bridge: one Open_vSwitch transaction with the
+ *      difference, at most one in flight; its reply marks the agent dirty
+ *      so the next run sees the result;
+ *   4. when a run finds nothing left to change and no error, the host has
+ *      applied the lab's generation: status says so.
+ */
+#include "agent.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "agent-desired.h"
+#include "client.h"
+#include "datum.h"
+#include "dbmodel.h"
+#include "log.h"
+#include "model.h"
+#include "netns.h"
+#include "ovs-bridge.h"
+#include "ovsdb-error.h"
+#include "replica.h"
+#include "txn.h"
+
+#define AGENT_OWNER "fabric"
+#define AGENT_VERSION "0.1"
+#define AGENT_RETRY_MS 1000
+
+struct agent {
+    struct event_base *base;
+    char *host, *bridge, *netns_prefix, *rundir;
+    const char *datapath_type;
+    struct ovsdb_client *fabric; /* Fabric DB. */
+    struct ovsdb_client *ovs;    /* Local Open_vSwitch DB. */
+
+    struct event *run_event; /* Deferred reconcile. */
+    struct event *heartbeat; /* Periodic status. */
+    struct event *retry;     /* Reconcile again after an error. */
+
+    bool ovs_txn_busy;
+    bool status_txn_busy;
+    long long applied_generation; /* Last generation fully applied. */
+    long long runs;               /* Reconcile runs so far. */
+    char error[512];              /* Last run's error, or "". */
+    char written_error[512];      /* The error the Host row holds. */
+    long long written_generation; /* What the Host row holds. */
+    struct agent_desired last;    /* What the last run wanted. */
+};
+
+static void agent_mark_dirty(struct agent *);
+
+static long long
+wall_ms(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (long long) tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+static void
+set_error(struct agent *a, const char *fmt, ...)
+{
+    va_list args;
+    va_start(args, fmt);
+    vsnprintf(a->error, sizeof a->error, fmt, args);
+    va_end(args);
+    log_warn("%s", a->error);
+}
+
+/* Client callbacks: mark dirty, nothing else. */
+
+static void
+on_synced(void *a)
+{
+    agent_mark_dirty(a);
+}
+
+static void
+client_log(void *name, enum jsonrpc_log_level level, const char *msg)
+{
+    if (level >= JSONRPC_LOG_WARN) {
+        log_warn("%s: %s", (const char *) name, msg);
+    } else if (level == JSONRPC_LOG_INFO) {
+        log_info("%s: %s", (const char *) name, msg);
+    } else {
+        log_debug("%s: %s", (const char *) name, msg);
+    }
+}
+
+/* Status. */
+
+/* The Host row for this agent, or NULL. */
+static const struct replica_row *
+host_row(const struct agent *a)
+{
+    const struct replica *r = ovsdb_client_replica(a->fabric);
+    size_t iter = 0;
+    const struct replica_row *row;
+    while (r && (row = replica_next(r, "Host", &iter))) {
+        const char *n = json_string_value(replica_row_get(row, "name"));
+        if (n && !strcmp(n, a->host)) {
+            return row;
+        }
+    }
+    return NULL;
+}
+
+/* tunnel_status: remote host -> BFD state ("up", "down", "init", or
+ * "unknown" before BFD has said anything). */
+static json_t *
+tunnel_status(const struct agent *a)
+{
+    json_t *pairs = json_array();
+    struct ovsb_iface_status *st = NULL;
+    size_t n = 0;
+    const struct replica *ovs = ovsdb_client_replica(a->ovs);
+    if (ovs) {
+        ovsb_status(ovs, a->bridge, &st, &n);
+    }
+    for (size_t i = 0; i < a->last.n_tunnels; i++) {
+        const char *state = "unknown";
+        for (size_t j = 0; j < n; j++) {
+            if (!strcmp(st[j].name, a->last.tunnel_ports[i])
+                && st[j].bfd_state && st[j].bfd_state[0]) {
+                state = st[j].bfd_state;
+            }
+        }
+        json_array_append_new(pairs, json_pack("[s s]",
+                                               a->last.tunnel_hosts[i],
+                                               state));
+    }
+    ovsb_status_free(st, n);
+    return ovsdb_map(pairs);
+}
+
+static void
+status_done(void *a_, const json_t *result, const struct ovsdb_error *error)
+{
+    struct agent *a = a_;
+    a->status_txn_busy = false;
+    if (error) {
+        log_warn("writing status to the fabric DB failed: %s", error->msg);
+    }
+}
+
+/* Writes this host's status; 'generation' < 0 keeps the applied
+ * generation as it is. */
+static void
+write_status(struct agent *a, long long generation)
+{
+    const struct replica_row *row = host_row(a);
+    if (!row || a->status_txn_busy || !ovsdb_client_is_synced(a->fabric)) {
+        return;
+    }
+    if (generation >= 0) {
+        a->written_generation = generation;
+    }
+    snprintf(a->written_error, sizeof a->written_error, "%s", a->error);
+    struct ovsdb_txn *txn = ovsdb_txn_create(DBMODEL_DB);
+    json_t *cols = json_pack("{s:I, s:I, s:s, s:s, s:o, s:s}",
+                             "applied_generation",
+                             (json_int_t) a->written_generation, "heartbeat",
+                             (json_int_t) wall_ms(), "version",
+                             AGENT_VERSION, "datapath_type",
+                             a->datapath_type, "tunnel_status",
+                             tunnel_status(a), "error", a->error);
+    ovsdb_txn_update(txn, "Host", ovsdb_where_uuid(row->uuid), cols);
+
+    /* Guest states of this host's namespace guests. */
+    const struct replica *r = ovsdb_client_replica(a->fabric);
+    size_t iter = 0;
+    const struct replica_row *g;
+    while ((g = replica_next(r, "Guest", &iter))) {
+        const char *name = json_string_value(replica_row_get(g, "name"));
+        const char *state = NULL;
+        for (size_t i = 0; name && i < a->last.n_guests; i++) {
+            if (!strcmp(a->last.guest_names[i], name)) {
+                state = a->error[0] ? "error" : "running";
+            }
+        }
+        if (!state) {
+            continue;
+        }
+        const char *old = json_string_value(replica_row_get(g, "state"));
+        if (!old || strcmp(old, state)) {
+            ovsdb_txn_update(txn, "Guest", ovsdb_where_uuid(g->uuid),
+                             json_pack("{s:s, s:s}", "state", state,
+                                       "state_reason",
+                                       a->error[0] ? a->error : ""));
+        }
+    }
+    a->status_txn_busy = true;
+    if (ovsdb_client_transact(a->fabric, txn, status_done, a) < 0) {
+        a->status_txn_busy = false;
+    }
+}
+
+static void
+heartbeat_cb(evutil_socket_t fd, short what, void *a)
+{
+    write_status(a, -1);
+}
+
+/* The reconcile run. */
+
+static void
+ovs_txn_done(void *a_, const json_t *result, const struct ovsdb_error *error)
+{
+    struct agent *a = a_;
+    a->ovs_txn_busy = false;
+    if (error) {
+        set_error(a, "Open_vSwitch transaction failed: %s", error->msg);
+        event_add(a->retry, &(struct timeval){AGENT_RETRY_MS / 1000, 0});
+    } else {
+        agent_mark_dirty(a);
+    }
+}
+
+/* Namespace guests: make the wanted ones, remove our unwanted ones.
+ * Returns the number of failures. */
+static int
+reconcile_netns(struct agent *a, const struct agent_desired *d)
+{
+    int failures = 0;
+    for (size_t i = 0; i < d->n_guests; i++) {
+        struct ovsdb_error *error = NULL;
+        if (netns_guest_ensure(d->guests[i], &error) < 0) {
+            set_error(a, "guest %s: %s", d->guest_names[i], error->msg);
+            ovsdb_error_free(error);
+            failures++;
+        }
+    }
+    char **names = NULL;
+    size_t n = 0;
+    struct ovsdb_error *error = NULL;
+    if (netns_list(a->netns_prefix, &names, &n, &error) < 0) {
+        set_error(a, "cannot list namespaces: %s", error->msg);
+        ovsdb_error_free(error);
+        return failures + 1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        bool wanted = false;
+        for (size_t j = 0; j < d->n_guests; j++) {
+            wanted |= !strcmp(names[i], d->guests[j]->netns);
+        }
+        if (!wanted) {
+            log_info("removing namespace %s", names[i]);
+            if (netns_guest_remove(names[i], NULL, 0, &error) < 0) {
+                set_error(a, "%s", error->msg);
+                ovsdb_error_free(error);
+                error = NULL;
+                failures++;
+            }
+        }
+        free(names[i]);
+    }
+    free(names);
+    return failures;
+}
+
+static void
+agent_run(evutil_socket_t fd, short what, void *a_)
+{
+    struct agent *a = a_;
+    if (!ovsdb_client_is_synced(a->fabric)
+        || !ovsdb_client_is_synced(a->ovs)) {
+        /* Leave the data plane as it is until both are in step. */
+        return;
+    }
+    a->runs++;
+    a->error[0] = '\0';
+    const struct replica *fabric = ovsdb_client_replica(a->fabric);
+    struct fabric_model *model = NULL;
+    struct ovsdb_error *error = NULL;
+    if (dbmodel_read(fabric, &model, &error) < 0) {
+        set_error(a, "cannot read the lab: %s", error->msg);
+        ovsdb_error_free(error);
+        return;
+    }
+    long long generation = dbmodel_generation(fabric);
+    struct agent_settings settings = {
+        .host = a->host, .bridge = a->bridge,
+        .datapath_type = a->datapath_type, .netns_prefix = a->netns_prefix,
+    };
+    struct agent_desired desired;
+    agent_desired_compute(model, fabric, &settings, &desired);
+    fabric_model_destroy(model);
+
+    int failures = reconcile_netns(a, &desired);
+
+    int changes = 0;
+    if (!a->ovs_txn_busy) {
+        struct ovsdb_txn *txn = ovsdb_txn_create("Open_vSwitch");
+        /* A host with nothing of the lab on it keeps no bridge. */
+        const struct ovsb_bridge *bridge = desired.bridge->n_ports
+                                               ? desired.bridge : NULL;
+        changes = ovsb_build_txn(ovsdb_client_replica(a->ovs), bridge,
+                                 AGENT_OWNER, txn, &error);
+        if (changes < 0) {
+            set_error(a, "%s", error->msg);
+            ovsdb_error_free(error);
+            ovsdb_txn_destroy(txn);
+            failures++;
+        } else if (changes > 0) {
+            log_info("applying %d change%s to %s", changes,
+                     changes == 1 ? "" : "s", a->bridge);
+            a->ovs_txn_busy = true;
+            if (ovsdb_client_transact(a->ovs, txn, ovs_txn_done, a) < 0) {
+                a->ovs_txn_busy = false;
+            }
+        } else {
+            ovsdb_txn_destroy(txn);
+        }
+    }
+
+    agent_desired_clear(&a->last);
+    a->last = desired;
+    if (failures) {
+        event_add(a->retry, &(struct timeval){AGENT_RETRY_MS / 1000, 0});
+    } else if (!changes && !a->ovs_txn_busy) {
+        if (a->applied_generation != generation) {
+            log_info("applied generation %lld", generation);
+        }
+        a->applied_generation = generation;
+    }
+    if (a->written_generation != a->applied_generation
+        || strcmp(a->written_error, a->error)) {
+        write_status(a, a->applied_generation);
+    }
+}
+
+static void
+agent_mark_dirty(struct agent *a)
+{
+    event_active(a->run_event, 0, 0);
+}
+
+void
+agent_force_reconcile(struct agent *a)
+{
+    agent_mark_dirty(a);
+}
+
+const char *
+agent_pick_datapath(const char *datapath)
+{
+    if (datapath && strcmp(datapath, "auto")) {
+        return datapath;
+    }
+    return access("/sys/module/openvswitch", F_OK) ? "netdev" : "system";
+}
+
+static struct ovsdb_client *
+make_client(struct agent *a, const char *remotes, const char *db,
+            const struct ovsdb_tls_config *tls, const char *const *tables,
+            const char *log_name)
+{
+    struct ovsdb_client_options o = {
+        .remotes = remotes, .db = db, .min_backoff_ms = 100,
+        .max_backoff_ms = 2000, .probe_interval_ms = 5000,
+        .log = client_log, .log_aux = (void *) log_name,
+    };
+    if (tls) {
+        o.tls = *tls;
+    }
+    struct ovsdb_client_callbacks cbs = {.synced = on_synced, .aux = a};
+    struct ovsdb_client *client;
+    struct ovsdb_error *error = NULL;
+    if (ovsdb_client_create(a->base, &o, &cbs, &client, &error) < 0) {
+        log_err("%s: %s", log_name, error->msg);
+        ovsdb_error_free(error);
+        return NULL;
+    }
+    for (const char *const *t = tables; *t; t++) {
+        ovsdb_client_monitor(client, *t, NULL);
+    }
+    return client;
+}
+
+int
+agent_create(struct event_base *base, const struct agent_options *o,
+             struct agent **agentp)
+{
+    struct agent *a = calloc(1, sizeof *a);
+    a->base = base;
+    a->host = strdup(o->host);
+    a->bridge = strdup(o->bridge ? o->bridge : "br-int");
+    a->netns_prefix = strdup(o->netns_prefix ? o->netns_prefix : "fab-");
+    a->rundir = strdup(o->rundir ? o->rundir : ".");
+    a->datapath_type = agent_pick_datapath(o->datapath);
+    a->written_generation = -1;
+    a->fabric = make_client(a, o->db, DBMODEL_DB, &o->tls, dbmodel_tables,
+                            "fabric DB");
+    a->ovs = make_client(a, o->ovsdb, "Open_vSwitch", NULL, ovsb_tables,
+                         "Open_vSwitch DB");
+    if (!a->fabric || !a->ovs) {
+        agent_destroy(a);
+        return -EINVAL;
+    }
+    a->run_event = event_new(base, -1, 0, agent_run, a);
+    a->retry = event_new(base, -1, 0, agent_run, a);
+    a->heartbeat = event_new(base, -1, EV_PERSIST, heartbeat_cb, a);
+    struct timeval beat = {AGENT_HEARTBEAT_MS / 1000,
+                           (AGENT_HEARTBEAT_MS % 1000) * 1000};
+    event_add(a->heartbeat, &beat);
+    log_info("host %s: bridge %s (%s datapath), namespaces %s*", a->host,
+             a->bridge, a->datapath_type, a->netns_prefix);
+    *agentp = a;
+    return 0;
+}
+
+void
+agent_destroy(struct agent *a)
+{
+    if (!a) {
+        return;
+    }
+    ovsdb_client_destroy(a->fabric);
+    ovsdb_client_destroy(a->ovs);
+    if (a->run_event) {
+        event_free(a->run_event);
+        event_free(a->retry);
+        event_free(a->heartbeat);
+    }
+    agent_desired_clear(&a->last);
+    free(a->host);
+    free(a->bridge);
+    free(a->netns_prefix);
+    free(a->rundir);
+    free(a);
+}
+
+json_t *
+agent_status_json(const struct agent *a)
+{
+    json_t *guests = json_array();
+    for (size_t i = 0; i < a->last.n_guests; i++) {
+        json_array_append_new(guests,
+                              json_pack("{s:s, s:s}", "name",
+                                        a->last.guest_names[i], "netns",
+                                        a->last.guests[i]->netns));
+    }
+    json_t *ports = json_array();
+    for (size_t i = 0; a->last.bridge && i < a->last.bridge->n_ports; i++) {
+        const char *name = a->last.bridge->ports[i].name;
+        json_array_append_new(ports, json_string(name ? name : ""));
+    }
+    json_t *tunnels = json_object();
+    for (size_t i = 0; i < a->last.n_tunnels; i++) {
+        json_object_set_new(tunnels, a->last.tunnel_hosts[i],
+                            json_string(a->last.tunnel_ports[i]));
+    }
+    return json_pack("{s:s, s:s, s:s, s:b, s:b, s:I, s:I, s:s, s:o, s:o, "
+                     "s:o}",
+                     "host", a->host, "bridge", a->bridge, "datapath",
+                     a->datapath_type, "fabric_db_synced",
+                     ovsdb_client_is_synced(a->fabric), "ovsdb_synced",
+                     ovsdb_client_is_synced(a->ovs), "applied_generation",
+                     (json_int_t) a->applied_generation, "runs",
+                     (json_int_t) a->runs, "error", a->error, "guests",
+                     guests, "ports", ports, "tunnels", tunnels);
+}

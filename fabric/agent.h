@@ -1,0 +1,63 @@
+/* agent: fabricd's reconcile loop for one host.
+ *
+ * Inputs: the fabric DB (desired state, through an OVSDB client replica),
+ * the host's Open_vSwitch DB (through another), and the namespaces the
+ * agent made.  Outputs: the integration bridge and its ports and tunnels
+ * (controllers/ovs-bridge), namespace guests (controllers/netns), and the
+ * host's status in the fabric DB.
+ *
+ * Rules of this module:
+ * - Reconcile, never script: client callbacks only mark the agent dirty;
+ *   one deferred run computes what the host should hold
+ *   (agent-desired.h) from the current inputs and applies the difference.
+ *   A restart, a reconnection or a half-done run converges the same way.
+ * - While the fabric DB is not synchronized the agent changes nothing: the
+ *   data plane stays as it is, and the agent resyncs when the DB is back.
+ * - The agent owns what carries its marker (external_ids:fabric-owner on
+ *   OVSDB rows, its namespace prefix on namespaces) and never touches
+ *   anything else.
+ * - Status: the Host row's applied_generation is written only after a run
+ *   applied everything of that generation without error; heartbeat is
+ *   written every AGENT_HEARTBEAT_MS; 'error' holds the last error in
+ *   words, or is empty.
+ */
+#ifndef FABRIC_AGENT_H
+#define FABRIC_AGENT_H 1
+
+#include <stdbool.h>
+
+#include "tls.h"
+
+struct event_base;
+struct agent;
+struct json_t;
+
+#define AGENT_HEARTBEAT_MS 1000
+
+struct agent_options {
+    const char *db;            /* Fabric DB remote(s). */
+    const char *ovsdb;         /* Local Open_vSwitch DB remote. */
+    const char *host;          /* This host's name in the lab. */
+    const char *bridge;        /* Integration bridge (default br-int). */
+    const char *datapath;      /* "auto", "system" or "netdev". */
+    const char *netns_prefix;  /* Prefix of guest namespaces. */
+    const char *rundir;        /* Control socket and state. */
+    struct ovsdb_tls_config tls;
+};
+
+int agent_create(struct event_base *base, const struct agent_options *o,
+                 struct agent **agentp);
+void agent_destroy(struct agent *agent);
+
+/* Asks for a full reconcile now. */
+void agent_force_reconcile(struct agent *agent);
+
+/* A JSON object describing the agent (new reference): host, generation
+ * applied, last error, owned ports, namespaces and tunnels. */
+struct json_t *agent_status_json(const struct agent *agent);
+
+/* Picks the datapath type for 'datapath' ("auto": "system" when the
+ * openvswitch kernel module is loaded, else "netdev"). */
+const char *agent_pick_datapath(const char *datapath);
+
+#endif /* agent.h */

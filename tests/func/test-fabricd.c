@@ -1,0 +1,346 @@
+/* Functional tests of fabricd on one host: a real fabric DB, a real
+ * ovsdb-server and ovs-vswitchd (userspace datapath), the agent, and
+ * namespace guests that ping each other.  The test runs in a network
+ * namespace of its own (vswitchd_private_netns()), and its guests'
+ * namespaces carry a prefix unique to the run. */
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "sandbox.h"
+#include "vswitchd.h"
+
+#define FABRICCTL FABRIC_BINARY_DIR "/fabricctl"
+#define FABRICD FABRIC_BINARY_DIR "/fabricd"
+#define SCHEMA FABRIC_SOURCE_DIR "/ovsdb/fabric.ovsschema"
+#define VSWITCH_SCHEMA "/usr/share/openvswitch/vswitch.ovsschema"
+#define CLASSIC FABRIC_SOURCE_DIR "/topologies/classic-lab.yaml"
+
+struct world {
+    char *dir;
+    struct sbx_ovsdb fabric; /* The fabric DB. */
+    struct sbx_ovsdb ovs;    /* This host's Open_vSwitch DB. */
+    struct vswitchd vs;
+    pid_t agent;
+    char prefix[16];         /* Guest namespace prefix. */
+    char db_opt[512];
+};
+
+static struct world *the_world;
+
+static int
+start_agent(struct world *w)
+{
+    char db[600], ovsdb[600], host[] = "--host=local", rundir[600];
+    char pidfile[600], logfile[600], prefix[64];
+    snprintf(db, sizeof db, "--db=%s", w->fabric.unix_remote);
+    snprintf(ovsdb, sizeof ovsdb, "--ovsdb=%s", w->ovs.unix_remote);
+    snprintf(rundir, sizeof rundir, "--rundir=%s", w->dir);
+    snprintf(pidfile, sizeof pidfile, "--pidfile=%s/fabricd.pid", w->dir);
+    snprintf(logfile, sizeof logfile, "--log-file=%s/fabricd.log", w->dir);
+    snprintf(prefix, sizeof prefix, "--netns-prefix=%s", w->prefix);
+    char *argv[] = {FABRICD, db, ovsdb, host, rundir, pidfile, logfile,
+                    prefix, "--datapath=netdev", "--detach", NULL};
+    int rc = sbx_run(argv, NULL);
+    if (rc) {
+        return rc < 0 ? rc : -EIO;
+    }
+    char *path = sbx_path(w->dir, "fabricd.pid");
+    pid_t pid = -1;
+    for (int i = 0; i < 100 && pid < 0; i++) {
+        pid = sbx_read_pidfile(path);
+        if (pid < 0) {
+            usleep(10000);
+        }
+    }
+    free(path);
+    if (pid < 0) {
+        return pid;
+    }
+    w->agent = pid;
+    sbx_track_pid(pid);
+    return 0;
+}
+
+static void
+stop_agent(struct world *w, int sig)
+{
+    if (w->agent) {
+        sbx_kill(w->agent, sig, 5000);
+        sbx_untrack_pid(w->agent);
+        w->agent = 0;
+    }
+}
+
+/* Deletes every namespace with this run's prefix (the agent should have;
+ * this is the safety net when a test failed half-way). */
+static void
+remove_guest_namespaces(const char *prefix)
+{
+    char *out = NULL;
+    if (sbx_runl(&out, "ip", "netns", "list", NULL) == 0 && out) {
+        for (char *save, *line = strtok_r(out, "\n", &save); line;
+             line = strtok_r(NULL, "\n", &save)) {
+            line[strcspn(line, " ")] = '\0';
+            if (!strncmp(line, prefix, strlen(prefix))) {
+                sbx_runl(NULL, "ip", "netns", "delete", line, NULL);
+            }
+        }
+    }
+    free(out);
+}
+
+static void
+cleanup_at_exit(void)
+{
+    if (the_world) {
+        remove_guest_namespaces(the_world->prefix);
+    }
+}
+
+static int
+setup(void **state)
+{
+    struct world *w = calloc(1, sizeof *w);
+    snprintf(w->prefix, sizeof w->prefix, "ft%d-", (int) getpid() % 100000);
+    the_world = w;
+    w->dir = sbx_mkdtemp("fabricd");
+    sbx_ovsdb_init(&w->fabric, w->dir, "fabric");
+    sbx_ovsdb_init(&w->ovs, w->dir, "conf");
+    if (sbx_ovsdb_create_db(&w->fabric, SCHEMA)
+        || sbx_ovsdb_start(&w->fabric, NULL)
+        || sbx_ovsdb_create_db(&w->ovs, VSWITCH_SCHEMA)
+        || sbx_ovsdb_start(&w->ovs, NULL)) {
+        return -1;
+    }
+    vswitchd_init(&w->vs, w->dir, w->ovs.unix_remote);
+    if (vswitchd_db_init(&w->vs) || vswitchd_start(&w->vs)
+        || start_agent(w)) {
+        return -1;
+    }
+    snprintf(w->db_opt, sizeof w->db_opt, "--db=%s", w->fabric.unix_remote);
+    *state = w;
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    struct world *w = *state;
+    if (!w) {
+        return 0;
+    }
+    stop_agent(w, SIGTERM);
+    vswitchd_clear(&w->vs);
+    sbx_ovsdb_clear(&w->ovs);
+    sbx_ovsdb_clear(&w->fabric);
+    remove_guest_namespaces(w->prefix);
+    sbx_rmtree(w->dir);
+    free(w->dir);
+    free(w);
+    the_world = NULL;
+    return 0;
+}
+
+static int
+fabricctl(struct world *w, char **outp, ...)
+{
+    char *argv[32] = {FABRICCTL, w->db_opt};
+    int n = 2;
+    va_list args;
+    va_start(args, outp);
+    const char *arg;
+    while ((arg = va_arg(args, const char *)) && n < 31) {
+        argv[n++] = (char *) arg;
+    }
+    va_end(args);
+    argv[n] = NULL;
+    char *out = NULL;
+    int rc = sbx_run(argv, &out);
+    if (rc) {
+        fprintf(stderr, "fabricctl failed (%d):\n%s\n", rc, out ? out : "");
+    }
+    if (outp) {
+        *outp = out;
+    } else {
+        free(out);
+    }
+    return rc;
+}
+
+/* Pings 'ip' once from guest 'guest'; returns true if it answered. */
+static bool
+ping(struct world *w, const char *guest, const char *ip)
+{
+    char ns[64];
+    snprintf(ns, sizeof ns, "%s%s", w->prefix, guest);
+    return sbx_runl(NULL, "ip", "netns", "exec", ns, "ping", "-c", "1",
+                    "-W", "1", ip, NULL) == 0;
+}
+
+static char *
+vsctl(struct world *w, const char *a0, const char *a1, const char *a2)
+{
+    char *out = NULL;
+    vswitchd_vsctl(&w->vs, &out, a0, a1, a2, NULL);
+    return out;
+}
+
+static bool
+namespace_exists(const char *name)
+{
+    char path[256];
+    snprintf(path, sizeof path, "/run/netns/%s", name);
+    return access(path, F_OK) == 0;
+}
+
+static void
+test_classic_lab_single_host(void **state)
+{
+    struct world *w = *state;
+    /* A foreign bridge and port the agent must never touch. */
+    assert_int_equal(vswitchd_vsctl(&w->vs, NULL, "add-br", "br-foreign",
+                                    "--", "set", "bridge", "br-foreign",
+                                    "datapath_type=netdev", NULL), 0);
+
+    char *out = NULL;
+    assert_int_equal(fabricctl(w, &out, "topology", "apply", "--wait=30",
+                               CLASSIC, NULL), 0);
+    assert_non_null(strstr(out, "Every host applied generation 1"));
+    free(out);
+
+    /* Same network: reachable.  Across networks: no router yet, and the
+     * VLANs keep them apart. */
+    assert_true(ping(w, "host01", "172.16.0.2"));
+    assert_true(ping(w, "host03", "172.17.0.2"));
+    assert_false(ping(w, "host01", "172.17.0.1"));
+
+    /* ovs-vsctl shows the VLAN tags and the iface-id of each port. */
+    out = vsctl(w, "--columns=name,tag", "list", "port");
+    assert_non_null(strstr(out, "tag                 : 4016"));
+    assert_non_null(strstr(out, "tag                 : 3868"));
+    free(out);
+    out = vsctl(w, "--columns=external_ids", "list", "interface");
+    assert_non_null(strstr(out, "iface-id="));
+    assert_non_null(strstr(out, "attached-mac="));
+    assert_non_null(strstr(out, "fabric-owner="));
+    free(out);
+
+    /* fabricctl status: the host is up at generation 1, guests run. */
+    assert_int_equal(fabricctl(w, &out, "status", NULL), 0);
+    assert_non_null(strstr(out, "local        up       1/1"));
+    assert_non_null(strstr(out, "running"));
+    free(out);
+
+    /* Re-applying changes nothing: the ports' rows keep their version. */
+    char *before = vsctl(w, "--columns=_version", "list", "interface");
+    assert_int_equal(fabricctl(w, &out, "topology", "apply", "--wait=10",
+                               CLASSIC, NULL), 0);
+    assert_non_null(strstr(out, "No changes"));
+    free(out);
+    sleep(1);
+    char *after = vsctl(w, "--columns=_version", "list", "interface");
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+
+    /* Destroy: namespaces, ports and bridge go; the foreign bridge stays. */
+    assert_int_equal(fabricctl(w, &out, "topology", "destroy", "--wait=30",
+                               NULL), 0);
+    free(out);
+    char ns[64];
+    snprintf(ns, sizeof ns, "%shost01", w->prefix);
+    assert_false(namespace_exists(ns));
+    out = vsctl(w, "list-br", NULL, NULL);
+    assert_string_equal(out, "br-foreign\n");
+    free(out);
+}
+
+static long long
+agent_applied(struct world *w)
+{
+    char *out = NULL;
+    if (fabricctl(w, &out, "--json", "status", NULL)) {
+        free(out);
+        return -1;
+    }
+    json_t *j = json_loads(out, 0, NULL);
+    free(out);
+    json_t *host = json_array_get(json_object_get(j, "hosts"), 0);
+    long long applied = json_integer_value(json_object_get(
+        host, "applied_generation"));
+    json_decref(j);
+    return applied;
+}
+
+static void
+test_faults(void **state)
+{
+    struct world *w = *state;
+    char *out = NULL;
+
+    /* kill -9 the agent right after an apply; a new agent converges. */
+    assert_int_equal(fabricctl(w, NULL, "topology", "apply", CLASSIC, NULL),
+                     0);
+    stop_agent(w, SIGKILL);
+    assert_int_equal(start_agent(w), 0);
+    assert_int_equal(fabricctl(w, NULL, "topology", "apply", "--wait=30",
+                               CLASSIC, NULL), 0);
+    assert_true(ping(w, "host01", "172.16.0.2"));
+
+    /* Restart ovs-vswitchd and ovsdb-server: the agent rebuilds. */
+    assert_int_equal(vswitchd_kill(&w->vs, SIGKILL), 0);
+    assert_int_equal(sbx_ovsdb_kill(&w->ovs, SIGKILL), 0);
+    /* A fresh Open_vSwitch DB: everything the agent made is gone. */
+    assert_int_equal(unlink(w->ovs.db_path), 0);
+    assert_int_equal(sbx_ovsdb_create_db(&w->ovs, VSWITCH_SCHEMA), 0);
+    assert_int_equal(sbx_ovsdb_start(&w->ovs, NULL), 0);
+    assert_int_equal(vswitchd_db_init(&w->vs), 0);
+    assert_int_equal(vswitchd_start(&w->vs), 0);
+    bool ok = false;
+    for (int i = 0; i < 100 && !ok; i++) {
+        usleep(100 * 1000);
+        ok = ping(w, "host01", "172.16.0.2");
+    }
+    assert_true(ok);
+
+    /* Stop the fabric DB: traffic keeps flowing. */
+    assert_int_equal(sbx_ovsdb_kill(&w->fabric, SIGTERM), 0);
+    sleep(1);
+    assert_true(ping(w, "host01", "172.16.0.2"));
+    assert_true(ping(w, "host04", "172.17.0.1"));
+    /* Start it again: the agent resyncs and a later apply works. */
+    assert_int_equal(sbx_ovsdb_start(&w->fabric, NULL), 0);
+    assert_int_equal(fabricctl(w, &out, "topology", "destroy", "--wait=30",
+                               NULL), 0);
+    free(out);
+    assert_true(agent_applied(w) >= 2);
+    char ns[64];
+    snprintf(ns, sizeof ns, "%shost01", w->prefix);
+    assert_false(namespace_exists(ns));
+}
+
+int
+main(void)
+{
+    if (vswitchd_private_netns() < 0) {
+        fprintf(stderr, "test-fabricd: needs root to make namespaces\n");
+        return 1;
+    }
+    atexit(cleanup_at_exit);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_classic_lab_single_host, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_faults, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
