@@ -58,7 +58,8 @@ conn_read(struct bufferevent *bev, void *ctl_)
         agent_force_reconcile(ctl->agent);
         reply = json_pack("{s:b}", "ok", 1);
     } else {
-        reply = json_pack("{s:s+}", "error", "unknown command: ", line);
+        reply = json_pack("{s:b, s:s+}", "ok", 0, "error", "unknown command: ",
+                          line);
     }
     free(line);
     char *text = json_dumps(reply, JSON_COMPACT | JSON_SORT_KEYS);

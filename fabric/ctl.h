@@ -29,6 +29,8 @@ struct ctl {
     struct ovsdb_tls_config tls; /* --private-key, --certificate, --ca-cert. */
     bool json;                   /* --json */
     int timeout_ms;              /* --timeout, for reaching the DB. */
+    const char *netns_prefix;    /* --netns-prefix (guest namespaces). */
+    const char *rundir;          /* --rundir (fabricd's control socket). */
 
     /* Set by ctl_connect(). */
     struct event_base *base;
@@ -64,5 +66,6 @@ void ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The command tables of each command file. */
 extern const struct ctl_command ctl_topology_commands[];
 extern const struct ctl_command ctl_status_commands[];
+extern const struct ctl_command ctl_guest_commands[];
 
 #endif /* ctl.h */

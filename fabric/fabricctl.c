@@ -15,6 +15,7 @@
 static const struct ctl_command *const tables[] = {
     ctl_topology_commands,
     ctl_status_commands,
+    ctl_guest_commands,
 };
 
 static void
@@ -27,6 +28,10 @@ usage(FILE *out)
             "  --json               machine-readable output\n"
             "  --timeout=MS         how long to try to reach the DB "
             "(default 5000)\n"
+            "  --netns-prefix=PREFIX  guest namespaces' prefix (default "
+            "$FABRIC_NETNS_PREFIX or fab-)\n"
+            "  --rundir=DIR         fabricd's directory (default "
+            "$FABRIC_RUNDIR or /run/fabric)\n"
             "  --private-key=FILE --certificate=FILE --ca-cert=FILE\n"
             "                       TLS for ssl: remotes\n\n"
             "Commands:\n", CTL_DEFAULT_DB);
@@ -75,10 +80,16 @@ main(int argc, char *argv[])
         {"private-key", required_argument, NULL, 'p'},
         {"certificate", required_argument, NULL, 'c'},
         {"ca-cert", required_argument, NULL, 'C'},
+        {"netns-prefix", required_argument, NULL, 'n'},
+        {"rundir", required_argument, NULL, 'r'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     struct ctl ctl = {.timeout_ms = 5000};
+    ctl.netns_prefix = getenv("FABRIC_NETNS_PREFIX")
+                           ? getenv("FABRIC_NETNS_PREFIX") : "fab-";
+    ctl.rundir = getenv("FABRIC_RUNDIR") ? getenv("FABRIC_RUNDIR")
+                                         : "/run/fabric";
     ctl.db = getenv("FABRIC_DB") ? getenv("FABRIC_DB") : CTL_DEFAULT_DB;
     int c;
     /* '+': stop at the first command word; commands parse the rest. */
@@ -90,6 +101,8 @@ main(int argc, char *argv[])
         case 'p': ctl.tls.private_key = optarg; break;
         case 'c': ctl.tls.certificate = optarg; break;
         case 'C': ctl.tls.ca_cert = optarg; break;
+        case 'n': ctl.netns_prefix = optarg; break;
+        case 'r': ctl.rundir = optarg; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 1;
         }

@@ -187,6 +187,37 @@ ping(struct world *w, const char *guest, const char *ip)
                     "-W", "1", ip, NULL) == 0;
 }
 
+/* Prints what a failing test needs to be understood: the agent's log and
+ * the bridge as OVS sees it. */
+static void
+dump_diagnostics(struct world *w)
+{
+    char *path = sbx_path(w->dir, "fabricd.log");
+    char *out = NULL;
+    sbx_runl(&out, "tail", "-n", "40", path, NULL);
+    fprintf(stderr, "--- fabricd.log:\n%s\n", out ? out : "");
+    free(out);
+    free(path);
+    out = NULL;
+    vswitchd_vsctl(&w->vs, &out, "show", NULL);
+    fprintf(stderr, "--- ovs-vsctl show:\n%s\n", out ? out : "");
+    free(out);
+}
+
+/* Like ping(), but allows a loaded machine up to three tries; on failure
+ * prints diagnostics. */
+static bool
+reachable(struct world *w, const char *guest, const char *ip)
+{
+    for (int i = 0; i < 3; i++) {
+        if (ping(w, guest, ip)) {
+            return true;
+        }
+    }
+    dump_diagnostics(w);
+    return false;
+}
+
 static char *
 vsctl(struct world *w, const char *a0, const char *a1, const char *a2)
 {
@@ -220,8 +251,8 @@ test_classic_lab_single_host(void **state)
 
     /* Same network: reachable.  Across networks: no router yet, and the
      * VLANs keep them apart. */
-    assert_true(ping(w, "host01", "172.16.0.2"));
-    assert_true(ping(w, "host03", "172.17.0.2"));
+    assert_true(reachable(w, "host01", "172.16.0.2"));
+    assert_true(reachable(w, "host03", "172.17.0.2"));
     assert_false(ping(w, "host01", "172.17.0.1"));
 
     /* ovs-vsctl shows the VLAN tags and the iface-id of each port. */
@@ -234,6 +265,29 @@ test_classic_lab_single_host(void **state)
     assert_non_null(strstr(out, "attached-mac="));
     assert_non_null(strstr(out, "fabric-owner="));
     free(out);
+
+    /* guest exec runs in the guest with the command's exit status. */
+    char prefix_opt[64], rundir_opt[600];
+    snprintf(prefix_opt, sizeof prefix_opt, "--netns-prefix=%s", w->prefix);
+    snprintf(rundir_opt, sizeof rundir_opt, "--rundir=%s", w->dir);
+    assert_int_equal(fabricctl(w, NULL, prefix_opt, "guest", "exec",
+                               "host02", "--", "ping", "-c", "1", "-W", "1",
+                               "172.16.0.1", NULL), 0);
+    char *exec_argv[] = {FABRICCTL, w->db_opt, prefix_opt, "guest", "exec",
+                         "host02", "--", "sh", "-c", "exit 7", NULL};
+    assert_int_equal(sbx_run(exec_argv, NULL), 7);
+
+    /* The agent's control socket tells what it owns. */
+    assert_int_equal(fabricctl(w, &out, rundir_opt, "agent", "status",
+                               NULL), 0);
+    json_t *st = json_loads(out, 0, NULL);
+    free(out);
+    assert_non_null(st);
+    assert_int_equal(json_integer_value(json_object_get(
+                         st, "applied_generation")), 1);
+    assert_int_equal(json_array_size(json_object_get(st, "guests")), 4);
+    assert_int_equal(json_array_size(json_object_get(st, "ports")), 4);
+    json_decref(st);
 
     /* fabricctl status: the host is up at generation 1, guests run. */
     assert_int_equal(fabricctl(w, &out, "status", NULL), 0);
@@ -295,7 +349,7 @@ test_faults(void **state)
     assert_int_equal(start_agent(w), 0);
     assert_int_equal(fabricctl(w, NULL, "topology", "apply", "--wait=30",
                                CLASSIC, NULL), 0);
-    assert_true(ping(w, "host01", "172.16.0.2"));
+    assert_true(reachable(w, "host01", "172.16.0.2"));
 
     /* Restart ovs-vswitchd and ovsdb-server: the agent rebuilds. */
     assert_int_equal(vswitchd_kill(&w->vs, SIGKILL), 0);
@@ -316,8 +370,8 @@ test_faults(void **state)
     /* Stop the fabric DB: traffic keeps flowing. */
     assert_int_equal(sbx_ovsdb_kill(&w->fabric, SIGTERM), 0);
     sleep(1);
-    assert_true(ping(w, "host01", "172.16.0.2"));
-    assert_true(ping(w, "host04", "172.17.0.1"));
+    assert_true(reachable(w, "host01", "172.16.0.2"));
+    assert_true(reachable(w, "host04", "172.17.0.1"));
     /* Start it again: the agent resyncs and a later apply works. */
     assert_int_equal(sbx_ovsdb_start(&w->fabric, NULL), 0);
     assert_int_equal(fabricctl(w, &out, "topology", "destroy", "--wait=30",
