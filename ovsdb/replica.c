@@ -632,7 +632,7 @@ read_row_update(const struct replica *r, struct rtable *t, const char *uuid,
                                         "\"%s\", which already holds it.",
                                         uuid, table));
         }
-        json_t *columns;
+        json_t *columns = NULL;
         int error = build_row(t, uuid, row, &columns, errorp);
         if (error) {
             return error;
@@ -651,8 +651,8 @@ read_row_update(const struct replica *r, struct rtable *t, const char *uuid,
                                         "\"%s\", which does not hold it.",
                                         uuid, table));
         }
-        json_t *columns;
-        bool changed;
+        json_t *columns = NULL;
+        bool changed = false;
         int error = modify_row(t, existing, row, &columns, &changed, errorp);
         if (error) {
             return error;

@@ -77,7 +77,7 @@ ovsdb_stream_open(struct event_base *base, const struct ovsdb_remote *remote,
                   struct bufferevent **bevp, struct ovsdb_error **errorp)
 {
     struct sockaddr_storage ss;
-    socklen_t len;
+    socklen_t len = 0;
     int error = remote_sockaddr(remote, &ss, &len, errorp);
     if (error) {
         return error;
