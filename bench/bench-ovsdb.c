@@ -92,6 +92,21 @@ now_ms(void)
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
+static double
+tv_ms(const struct timeval *tv)
+{
+    return tv->tv_sec * 1e3 + tv->tv_usec / 1e3;
+}
+
+/* User + system CPU time of this process so far. */
+static double
+self_cpu_ms(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return tv_ms(&ru.ru_utime) + tv_ms(&ru.ru_stime);
+}
+
 static int
 cmp_double(const void *a_, const void *b_)
 {
@@ -118,6 +133,7 @@ goal_text(bool met)
 struct measure {
     int status;       /* Exit status (128 + N for signal N). */
     double wall_ms;   /* From spawn to the end of wait4(). */
+    double cpu_ms;    /* User + system CPU time of the child. */
     long maxrss_kib;  /* ru_maxrss of the child. */
     size_t out_bytes; /* Bytes the child wrote to stdout, if counted. */
     char head[512];   /* Start of its stdout, if counted. */
@@ -197,6 +213,7 @@ run_measured(char *const argv[], bool count_output, struct measure *m)
     m->wall_ms = now_ms() - start;
     sbx_untrack_pid(pid);
     m->maxrss_kib = ru.ru_maxrss;
+    m->cpu_ms = tv_ms(&ru.ru_utime) + tv_ms(&ru.ru_stime);
     m->status = WIFEXITED(status) ? WEXITSTATUS(status)
                                   : 128 + WTERMSIG(status);
     return 0;
@@ -609,8 +626,8 @@ bench_replica(const struct bench_options *o, const char *dir)
     }
     long floor_kib = m.maxrss_kib;
 
-    double ours_ms[MAX_REPEAT], ours_kib[MAX_REPEAT];
-    double base_ms[MAX_REPEAT], base_kib[MAX_REPEAT];
+    double ours_ms[MAX_REPEAT], ours_cpu[MAX_REPEAT], ours_kib[MAX_REPEAT];
+    double base_ms[MAX_REPEAT], base_cpu[MAX_REPEAT], base_kib[MAX_REPEAT];
     for (int r = 0; r < o->repeat; r++) {
         /* Ours and the baseline alternate, so that drift hits both. */
         if (run_checked(ours_argv, true, &m) < 0) {
@@ -625,15 +642,18 @@ bench_replica(const struct bench_options *o, const char *dir)
             goto cleanup;
         }
         ours_ms[r] = m.wall_ms;
+        ours_cpu[r] = m.cpu_ms;
         ours_kib[r] = m.maxrss_kib;
         if (run_checked(dump_argv, false, &m) < 0) {
             goto cleanup;
         }
         base_ms[r] = m.wall_ms;
+        base_cpu[r] = m.cpu_ms;
         base_kib[r] = m.maxrss_kib;
-        printf("run %d: fabric-replica %.0f ms %.0f KiB; ovsdb-client dump "
-               "%.0f ms %.0f KiB\n",
-               r + 1, ours_ms[r], ours_kib[r], base_ms[r], base_kib[r]);
+        printf("run %d: fabric-replica %.0f ms (CPU %.0f ms) %.0f KiB; "
+               "ovsdb-client dump %.0f ms (CPU %.0f ms) %.0f KiB\n",
+               r + 1, ours_ms[r], ours_cpu[r], ours_kib[r], base_ms[r],
+               base_cpu[r], base_kib[r]);
     }
 
     /* Sizes come after the memory figures: reading the monitor reply
@@ -653,17 +673,20 @@ bench_replica(const struct bench_options *o, const char *dir)
 
     double t_ours = median(ours_ms, o->repeat);
     double t_base = median(base_ms, o->repeat);
+    double c_ours = median(ours_cpu, o->repeat);
+    double c_base = median(base_cpu, o->repeat);
     double k_ours = median(ours_kib, o->repeat);
     double k_base = median(base_kib, o->repeat);
     double rss_ratio = k_ours * 1024 / raw_bytes;
 
-    printf("\n%-34s %12s %14s\n", "", "wall time", "peak RSS");
-    printf("%-34s %9.0f ms %10.1f MiB\n", "ovsdb-client dump (baseline)",
-           t_base, k_base / 1024);
-    printf("%-34s %9.0f ms %10.1f MiB\n", "fabric-replica (ours)", t_ours,
-           k_ours / 1024);
-    printf("%-34s %11.2fx %13.2fx\n", "ours / baseline", t_ours / t_base,
-           k_ours / k_base);
+    printf("\n%-30s %12s %12s %14s\n", "", "wall time", "client CPU",
+           "peak RSS");
+    printf("%-30s %9.0f ms %9.0f ms %10.1f MiB\n",
+           "ovsdb-client dump (baseline)", t_base, c_base, k_base / 1024);
+    printf("%-30s %9.0f ms %9.0f ms %10.1f MiB\n", "fabric-replica (ours)",
+           t_ours, c_ours, k_ours / 1024);
+    printf("%-30s %11.2fx %11.2fx %13.2fx\n", "ours / baseline",
+           t_ours / t_base, c_ours / c_base, k_ours / k_base);
     printf("spawn floor: /bin/true shows a peak RSS of %.1f MiB when "
            "spawned by this process\n", floor_kib / 1024.0);
 
@@ -738,10 +761,13 @@ fresh_db_finish(struct fresh_db *f, long rows)
 
 /* Sends the transactions 'txns[0..n-1]' (stolen) one after the other,
  * each once the previous one's reply is in.  Returns the time from the
- * first send to the last reply in ms, or -1. */
+ * first send to the last reply in ms, or -1, and stores in '*cpu_ms' the
+ * CPU time this process spent meanwhile. */
 static double
-ours_sequential(struct bench_client *bc, struct ovsdb_txn **txns, int n)
+ours_sequential(struct bench_client *bc, struct ovsdb_txn **txns, int n,
+                double *cpu_ms)
 {
+    double cpu_start = self_cpu_ms();
     double start = now_ms();
     int sent = 0;
     bool ok = true;
@@ -749,6 +775,7 @@ ours_sequential(struct bench_client *bc, struct ovsdb_txn **txns, int n)
         ok = bench_transact(bc, txns[sent++], NULL) == 0;
     }
     double elapsed = now_ms() - start;
+    *cpu_ms = self_cpu_ms() - cpu_start;
     while (sent < n) {
         ovsdb_txn_destroy(txns[sent++]);
     }
@@ -766,6 +793,14 @@ vifs_txn_text(long first, long n)
     json_decref(params);
     ovsdb_txn_destroy(txn);
     return text;
+}
+
+static void
+print_txn_line(const char *label, double ms, double base_ms, double cpu_ms,
+               double base_cpu_ms)
+{
+    printf("%-38s %7.0f ms %9.2fx %8.0f ms %9.2fx\n", label, ms,
+           ms / base_ms, cpu_ms, cpu_ms / base_cpu_ms);
 }
 
 static int
@@ -836,6 +871,8 @@ bench_big_txn(const struct bench_options *o, const char *dir)
 
     double base_ms[MAX_REPEAT], floor_ms[MAX_REPEAT];
     double split_ms[MAX_REPEAT], single_ms[MAX_REPEAT];
+    double base_cpu[MAX_REPEAT], split_cpu[MAX_REPEAT];
+    double single_cpu[MAX_REPEAT];
     for (int r = 0; r < o->repeat; r++) {
         /* Baseline: one ovsdb-client per transaction. */
         if (fresh_db_start(&f, dir, seq++) < 0) {
@@ -847,7 +884,7 @@ bench_big_txn(const struct bench_options *o, const char *dir)
             goto cleanup;
         }
         floor_ms[r] = m.wall_ms;
-        base_ms[r] = 0;
+        base_ms[r] = base_cpu[r] = 0;
         for (int i = 0; i < n_chunks; i++) {
             char *argv[] = {"ovsdb-client", "transact", f.db.unix_remote,
                             texts[i], NULL};
@@ -855,6 +892,7 @@ bench_big_txn(const struct bench_options *o, const char *dir)
                 goto cleanup;
             }
             base_ms[r] += m.wall_ms;
+            base_cpu[r] += m.cpu_ms;
         }
         if (fresh_db_finish(&f, rows) < 0) {
             goto cleanup;
@@ -870,7 +908,8 @@ bench_big_txn(const struct bench_options *o, const char *dir)
             txns[i] = vifs_txn(first, rows - first < chunk ? rows - first
                                                            : chunk);
         }
-        split_ms[r] = ours_sequential(&f.bc, txns, n_chunks);
+        split_ms[r] = ours_sequential(&f.bc, txns, n_chunks,
+                                      &split_cpu[r]);
         free(txns);
         if (split_ms[r] < 0 || fresh_db_finish(&f, rows) < 0) {
             goto cleanup;
@@ -881,34 +920,40 @@ bench_big_txn(const struct bench_options *o, const char *dir)
             goto cleanup;
         }
         struct ovsdb_txn *single = vifs_txn(0, rows);
-        single_ms[r] = ours_sequential(&f.bc, &single, 1);
+        single_ms[r] = ours_sequential(&f.bc, &single, 1, &single_cpu[r]);
         if (single_ms[r] < 0 || fresh_db_finish(&f, rows) < 0) {
             goto cleanup;
         }
-        printf("run %d: ovsdb-client %.0f ms; ours split %.0f ms; ours "
-               "single %.0f ms\n",
-               r + 1, base_ms[r], split_ms[r], single_ms[r]);
+        printf("run %d: ovsdb-client %.0f ms (CPU %.0f ms); ours split "
+               "%.0f ms (CPU %.0f ms); ours single %.0f ms (CPU %.0f ms)\n",
+               r + 1, base_ms[r], base_cpu[r], split_ms[r], split_cpu[r],
+               single_ms[r], single_cpu[r]);
     }
 
     double t_base = median(base_ms, o->repeat);
     double t_split = median(split_ms, o->repeat);
     double t_single = median(single_ms, o->repeat);
     double t_floor = median(floor_ms, o->repeat);
+    double c_base = median(base_cpu, o->repeat);
+    double c_split = median(split_cpu, o->repeat);
+    double c_single = median(single_cpu, o->repeat);
     char label[64];
 
-    printf("\n%-46s %10s %10s\n", "", "time", "/ baseline");
+    printf("\n%-38s %10s %10s %11s %10s\n", "", "time", "/ base",
+           "client CPU", "/ base");
     snprintf(label, sizeof label, "ovsdb-client transact, %d x %ld rows",
              n_chunks, chunk);
-    printf("%-46s %7.0f ms %9.2fx\n", label, t_base, 1.0);
+    print_txn_line(label, t_base, t_base, c_base, c_base);
     snprintf(label, sizeof label, "ours, %d x %ld rows, sequential",
              n_chunks, chunk);
-    printf("%-46s %7.0f ms %9.2fx\n", label, t_split, t_split / t_base);
+    print_txn_line(label, t_split, t_base, c_split, c_base);
     snprintf(label, sizeof label, "ours, 1 x %ld rows", rows);
-    printf("%-46s %7.0f ms %9.2fx\n", label, t_single, t_single / t_base);
-    printf("ovsdb-client's figure includes starting a process and "
+    print_txn_line(label, t_single, t_base, c_single, c_base);
+    printf("ovsdb-client's figures include starting a process and "
            "connecting for each\ntransaction: an empty transaction takes "
-           "it %.1f ms (x %d = %.0f ms).\nOurs is measured in process, from "
-           "sending the first transaction to the last reply.\n",
+           "it %.1f ms (x %d = %.0f ms).\nOurs are measured in process, "
+           "from sending the first transaction to the last\nreply (CPU: "
+           "this process's user + system time meanwhile).\n",
            t_floor, n_chunks, t_floor * n_chunks);
     rc = 0;
 

@@ -1,11 +1,9 @@
 /* ovs-bridge: see ovs-bridge.h for the rules.
  *
  * Notes on this implementation:
- * - A build first indexes the replica (bridges, ports and interfaces by
- *   name, and each port's bridge and each interface's port by UUID, in
- *   sorted arrays searched by bisection), then checks the desired bridge
- *   and every conflict before it adds any operation, so that an error
- *   leaves 'txn' as it was.
+ * - A build first indexes the replica (ovs-bridge-read.c), then checks
+ *   the desired bridge and every conflict before it adds any operation,
+ *   so that an error leaves 'txn' as it was.
  * - Desired column values are built as JSON objects and compared with the
  *   row's datums by ovsdb_datum_equal(); an "update" carries exactly the
  *   columns that compared unequal.
@@ -24,53 +22,12 @@
 #include <jansson.h>
 
 #include "datum.h"
+#include "ovs-bridge-private.h"
 #include "ovsdb-error.h"
 #include "replica.h"
 #include "txn.h"
 
 #define OVSB_NAME_MAX 15 /* IFNAMSIZ - 1. */
-
-const char *const ovsb_tables[] = {"Open_vSwitch", "Bridge", "Port",
-                                   "Interface", NULL};
-
-/* Memory. */
-
-static void *
-xmalloc(size_t n)
-{
-    void *p = malloc(n ? n : 1);
-    if (!p) {
-        abort();
-    }
-    return p;
-}
-
-static void *
-xrealloc(void *p, size_t n)
-{
-    p = realloc(p, n ? n : 1);
-    if (!p) {
-        abort();
-    }
-    return p;
-}
-
-static char *
-xstrdup(const char *s)
-{
-    return s ? strcpy(xmalloc(strlen(s) + 1), s) : NULL;
-}
-
-/* Returns 'json' (a new reference) and aborts if jansson ran out of
- * memory. */
-static json_t *
-checked(json_t *json)
-{
-    if (!json) {
-        abort();
-    }
-    return json;
-}
 
 /* Desired bridges. */
 
@@ -78,11 +35,11 @@ struct ovsb_bridge *
 ovsb_bridge_create(const char *name, const char *datapath_type,
                    const char *fail_mode)
 {
-    struct ovsb_bridge *bridge = xmalloc(sizeof *bridge);
+    struct ovsb_bridge *bridge = ovsb_xmalloc(sizeof *bridge);
     memset(bridge, 0, sizeof *bridge);
-    bridge->name = xstrdup(name);
-    bridge->datapath_type = xstrdup(datapath_type);
-    bridge->fail_mode = xstrdup(fail_mode);
+    bridge->name = ovsb_xstrdup(name);
+    bridge->datapath_type = ovsb_xstrdup(datapath_type);
+    bridge->fail_mode = ovsb_xstrdup(fail_mode);
     return bridge;
 }
 
@@ -90,12 +47,12 @@ struct ovsb_port *
 ovsb_bridge_add_port(struct ovsb_bridge *bridge, const char *name,
                      const char *type, int tag)
 {
-    bridge->ports = xrealloc(bridge->ports,
-                             (bridge->n_ports + 1) * sizeof *bridge->ports);
+    bridge->ports = ovsb_xrealloc(bridge->ports, (bridge->n_ports + 1) *
+                                                     sizeof *bridge->ports);
     struct ovsb_port *port = &bridge->ports[bridge->n_ports++];
     memset(port, 0, sizeof *port);
-    port->name = xstrdup(name);
-    port->type = xstrdup(type);
+    port->name = ovsb_xstrdup(name);
+    port->type = ovsb_xstrdup(type);
     port->tag = tag;
     return port;
 }
@@ -118,250 +75,6 @@ ovsb_bridge_free(struct ovsb_bridge *bridge)
     free(bridge->datapath_type);
     free(bridge->fail_mode);
     free(bridge);
-}
-
-/* Reading rows. */
-
-/* String column 'column' of 'row', or "" when absent. */
-static const char *
-row_string(const struct replica_row *row, const char *column)
-{
-    const char *s = json_string_value(replica_row_get(row, column));
-    return s ? s : "";
-}
-
-/* Value of 'key' in map column 'column' of 'row', or NULL. */
-static const char *
-row_map_get(const struct replica_row *row, const char *column,
-            const char *key)
-{
-    return json_string_value(ovsdb_map_get(replica_row_get(row, column),
-                                           key));
-}
-
-static bool
-row_owned(const struct replica_row *row, const char *owner)
-{
-    const char *value = row ? row_map_get(row, "external_ids",
-                                          OVSB_OWNER_KEY)
-                            : NULL;
-    return value && !strcmp(value, owner);
-}
-
-/* The only element of optional column 'column' of 'row' ('*valuep'),
- * or false when the column is empty or absent. */
-static bool
-row_optional(const struct replica_row *row, const char *column,
-             const json_t **valuep)
-{
-    const json_t *datum = replica_row_get(row, column);
-    if (!datum) {
-        return false;
-    }
-    json_t *elems = checked(ovsdb_set_elements(datum));
-    bool found = json_array_size(elems) == 1;
-    if (found) {
-        /* The element is held by 'datum' too, which 'row' keeps. */
-        *valuep = json_array_get(elems, 0);
-    }
-    json_decref(elems);
-    return found;
-}
-
-/* A sorted index of rows. */
-
-struct entry {
-    const char *key;                  /* Name or UUID (borrowed). */
-    const struct replica_row *row;
-    const struct replica_row *parent; /* Bridge of a port, port of an
-                                       * interface, or NULL. */
-};
-
-struct index {
-    struct entry *v;
-    size_t n, allocated;
-};
-
-static void
-index_add(struct index *index, const char *key,
-          const struct replica_row *row, const struct replica_row *parent)
-{
-    if (index->n == index->allocated) {
-        index->allocated = index->allocated ? 2 * index->allocated : 16;
-        index->v = xrealloc(index->v, index->allocated * sizeof *index->v);
-    }
-    index->v[index->n++] = (struct entry){key, row, parent};
-}
-
-static int
-entry_compare(const void *a_, const void *b_)
-{
-    const struct entry *a = a_, *b = b_;
-    return strcmp(a->key, b->key);
-}
-
-static void
-index_sort(struct index *index)
-{
-    if (index->n) {
-        qsort(index->v, index->n, sizeof *index->v, entry_compare);
-    }
-}
-
-static const struct entry *
-index_find(const struct index *index, const char *key)
-{
-    if (!index->n || !key) {
-        return NULL;
-    }
-    struct entry probe = {key, NULL, NULL};
-    return bsearch(&probe, index->v, index->n, sizeof *index->v,
-                   entry_compare);
-}
-
-static void
-index_destroy(struct index *index)
-{
-    free(index->v);
-    memset(index, 0, sizeof *index);
-}
-
-/* Rows of 'table' referenced by UUID set column 'column' of 'row', in
- * 'index' (by UUID, with 'row' as parent).  Dangling references are
- * skipped. */
-static void
-index_refs(struct index *index, const struct replica *ovs,
-           const struct replica_row *row, const char *column,
-           const char *table)
-{
-    const json_t *datum = replica_row_get(row, column);
-    if (!datum) {
-        return;
-    }
-    json_t *elems = checked(ovsdb_set_elements(datum));
-    size_t i;
-    json_t *atom;
-    json_array_foreach (elems, i, atom) {
-        const struct replica_row *child =
-            replica_get(ovs, table, ovsdb_atom_uuid(atom));
-        if (child) {
-            index_add(index, child->uuid, child, row);
-        }
-    }
-    json_decref(elems);
-}
-
-/* The build context. */
-
-struct ctx {
-    const struct replica *ovs;
-    const char *owner;
-    struct ovsdb_txn *txn;
-    const struct replica_row *root; /* The Open_vSwitch row, or NULL. */
-    struct index bridges;           /* By name. */
-    struct index ports;             /* By name, parent = bridge. */
-    struct index ifaces;            /* By name, parent = port. */
-    struct index port_bridge;       /* By port UUID, parent = bridge. */
-    struct index iface_port;        /* By interface UUID, parent = port. */
-};
-
-static void
-ctx_init(struct ctx *ctx, const struct replica *ovs, const char *owner,
-         struct ovsdb_txn *txn)
-{
-    memset(ctx, 0, sizeof *ctx);
-    ctx->ovs = ovs;
-    ctx->owner = owner;
-    ctx->txn = txn;
-
-    size_t iter = 0;
-    ctx->root = replica_next(ovs, "Open_vSwitch", &iter);
-
-    const struct replica_row *row;
-    iter = 0;
-    while ((row = replica_next(ovs, "Bridge", &iter))) {
-        index_add(&ctx->bridges, row_string(row, "name"), row, NULL);
-        index_refs(&ctx->port_bridge, ovs, row, "ports", "Port");
-    }
-    index_sort(&ctx->bridges);
-    index_sort(&ctx->port_bridge);
-
-    iter = 0;
-    while ((row = replica_next(ovs, "Port", &iter))) {
-        const struct entry *b = index_find(&ctx->port_bridge, row->uuid);
-        index_add(&ctx->ports, row_string(row, "name"), row,
-                  b ? b->parent : NULL);
-        index_refs(&ctx->iface_port, ovs, row, "interfaces", "Interface");
-    }
-    index_sort(&ctx->ports);
-    index_sort(&ctx->iface_port);
-
-    iter = 0;
-    while ((row = replica_next(ovs, "Interface", &iter))) {
-        const struct entry *p = index_find(&ctx->iface_port, row->uuid);
-        index_add(&ctx->ifaces, row_string(row, "name"), row,
-                  p ? p->parent : NULL);
-    }
-    index_sort(&ctx->ifaces);
-}
-
-static void
-ctx_destroy(struct ctx *ctx)
-{
-    index_destroy(&ctx->bridges);
-    index_destroy(&ctx->ports);
-    index_destroy(&ctx->ifaces);
-    index_destroy(&ctx->port_bridge);
-    index_destroy(&ctx->iface_port);
-}
-
-static const struct replica_row *
-ctx_bridge(const struct ctx *ctx, const char *name)
-{
-    const struct entry *e = index_find(&ctx->bridges, name);
-    return e ? e->row : NULL;
-}
-
-static int
-row_name_compare(const void *a_, const void *b_)
-{
-    const struct replica_row *const *a = a_, *const *b = b_;
-    return strcmp(row_string(*a, "name"), row_string(*b, "name"));
-}
-
-/* Returns a new array of the rows of 'table' that set column 'column' of
- * 'row' references, sorted by name, and their number in '*np'. */
-static const struct replica_row **
-child_rows(const struct ctx *ctx, const struct replica_row *row,
-           const char *column, const char *table, size_t *np)
-{
-    struct index refs = {NULL, 0, 0};
-    index_refs(&refs, ctx->ovs, row, column, table);
-    const struct replica_row **rows = xmalloc(refs.n * sizeof *rows);
-    for (size_t i = 0; i < refs.n; i++) {
-        rows[i] = refs.v[i].row;
-    }
-    if (refs.n) {
-        qsort(rows, refs.n, sizeof *rows, row_name_compare);
-    }
-    *np = refs.n;
-    index_destroy(&refs);
-    return rows;
-}
-
-/* True if some port on 'bridge' is not owned. */
-static bool
-bridge_has_foreign(const struct ctx *ctx, const struct replica_row *bridge)
-{
-    size_t n;
-    const struct replica_row **ports = child_rows(ctx, bridge, "ports",
-                                                  "Port", &n);
-    bool foreign = false;
-    for (size_t i = 0; i < n && !foreign; i++) {
-        foreign = !row_owned(ports[i], ctx->owner);
-    }
-    free(ports);
-    return foreign;
 }
 
 /* Desired values. */
@@ -387,7 +100,7 @@ smap_datum(const struct fabric_smap *smap, const char *owner_key,
            const char *owner)
 {
     size_t n = smap ? smap->n : 0;
-    struct pair *pairs = xmalloc((n + 1) * sizeof *pairs);
+    struct pair *pairs = ovsb_xmalloc((n + 1) * sizeof *pairs);
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         if (!owner || strcmp(smap->keys[i], owner_key)) {
@@ -402,24 +115,25 @@ smap_datum(const struct fabric_smap *smap, const char *owner_key,
     if (k) {
         qsort(pairs, k, sizeof *pairs, pair_compare);
     }
-    json_t *array = checked(json_array());
+    json_t *array = ovsb_checked(json_array());
     for (size_t i = 0; i < k; i++) {
         if (i + 1 < k && !strcmp(pairs[i].key, pairs[i + 1].key)) {
             continue;
         }
-        json_array_append_new(array, checked(json_pack("[s s]", pairs[i].key,
-                                                       pairs[i].value)));
+        json_array_append_new(
+            array,
+            ovsb_checked(json_pack("[s s]", pairs[i].key, pairs[i].value)));
     }
     free(pairs);
-    return checked(ovsdb_map(array));
+    return ovsb_checked(ovsdb_map(array));
 }
 
 /* Returns a new datum for an optional integer: empty when 'value' is 0. */
 static json_t *
 optional_int(int value)
 {
-    return value ? checked(json_integer(value))
-                 : checked(ovsdb_set(checked(json_array())));
+    return value ? ovsb_checked(json_integer(value))
+                 : ovsb_checked(ovsdb_set(ovsb_checked(json_array())));
 }
 
 /* Returns a new datum for an optional string: empty when 'value' is
@@ -427,8 +141,8 @@ optional_int(int value)
 static json_t *
 optional_string(const char *value)
 {
-    return value ? checked(json_string(value))
-                 : checked(ovsdb_set(checked(json_array())));
+    return value ? ovsb_checked(json_string(value))
+                 : ovsb_checked(ovsdb_set(ovsb_checked(json_array())));
 }
 
 /* The Interface columns this module manages, as a new object. */
@@ -440,7 +154,7 @@ want_iface(const struct ovsb_port *port, const char *owner)
     if (port->bfd) {
         bfd = (struct fabric_smap){&enable_key, &enable_value, 1};
     }
-    return checked(json_pack(
+    return ovsb_checked(json_pack(
         "{s:s, s:o, s:o, s:o, s:o}", "type", port->type ? port->type : "",
         "options", smap_datum(&port->options, NULL, NULL), "external_ids",
         smap_datum(&port->external_ids, OVSB_OWNER_KEY, owner), "bfd",
@@ -452,20 +166,20 @@ want_iface(const struct ovsb_port *port, const char *owner)
 static json_t *
 want_port(const struct ovsb_port *port, const char *owner)
 {
-    return checked(json_pack("{s:o, s:o}", "tag", optional_int(port->tag),
-                             "external_ids",
-                             smap_datum(NULL, OVSB_OWNER_KEY, owner)));
+    return ovsb_checked(json_pack("{s:o, s:o}", "tag", optional_int(port->tag),
+                                  "external_ids",
+                                  smap_datum(NULL, OVSB_OWNER_KEY, owner)));
 }
 
 /* The Bridge columns this module manages, as a new object. */
 static json_t *
 want_bridge(const struct ovsb_bridge *bridge, const char *owner)
 {
-    return checked(json_pack(
-        "{s:s, s:o, s:o}", "datapath_type",
-        bridge->datapath_type ? bridge->datapath_type : "", "fail_mode",
-        optional_string(bridge->fail_mode), "external_ids",
-        smap_datum(NULL, OVSB_OWNER_KEY, owner)));
+    return ovsb_checked(
+        json_pack("{s:s, s:o, s:o}", "datapath_type",
+                  bridge->datapath_type ? bridge->datapath_type : "",
+                  "fail_mode", optional_string(bridge->fail_mode),
+                  "external_ids", smap_datum(NULL, OVSB_OWNER_KEY, owner)));
 }
 
 /* Operations. */
@@ -473,10 +187,10 @@ want_bridge(const struct ovsb_bridge *bridge, const char *owner)
 /* Adds an "update" of 'row' in 'table' with the columns of 'want' (stolen)
  * whose value differs from the row's, if any. */
 static void
-update_diff(struct ctx *ctx, const char *table, const struct replica_row *row,
-            json_t *want)
+update_diff(struct ovsb_ctx *ctx, const char *table,
+            const struct replica_row *row, json_t *want)
 {
-    json_t *diff = checked(json_object());
+    json_t *diff = ovsb_checked(json_object());
     const char *column;
     json_t *value;
     json_object_foreach (want, column, value) {
@@ -493,7 +207,8 @@ update_diff(struct ctx *ctx, const char *table, const struct replica_row *row,
 }
 
 static void
-delete_row(struct ctx *ctx, const char *table, const struct replica_row *row)
+delete_row(struct ovsb_ctx *ctx, const char *table,
+           const struct replica_row *row)
 {
     ovsdb_txn_delete(ctx->txn, table, ovsdb_where_uuid(row->uuid));
 }
@@ -501,13 +216,13 @@ delete_row(struct ctx *ctx, const char *table, const struct replica_row *row)
 /* Deletes 'port' and its owned interfaces (the others go with the port by
  * garbage collection); the caller removes the reference to it. */
 static void
-delete_port(struct ctx *ctx, const struct replica_row *port)
+delete_port(struct ovsb_ctx *ctx, const struct replica_row *port)
 {
     size_t n;
-    const struct replica_row **ifaces = child_rows(ctx, port, "interfaces",
-                                                   "Interface", &n);
+    const struct replica_row **ifaces =
+        ovsb_child_rows(ctx, port, "interfaces", "Interface", &n);
     for (size_t i = 0; i < n; i++) {
-        if (row_owned(ifaces[i], ctx->owner)) {
+        if (ovsb_row_owned(ifaces[i], ctx->owner)) {
             delete_row(ctx, "Interface", ifaces[i]);
         }
     }
@@ -528,7 +243,7 @@ drop_empty(json_t *row)
         if (json_is_string(value)) {
             empty = !json_string_length(value);
         } else {
-            json_t *elems = checked(ovsdb_set_elements(value));
+            json_t *elems = ovsb_checked(ovsdb_set_elements(value));
             empty = !json_array_size(elems);
             json_decref(elems);
         }
@@ -543,45 +258,45 @@ drop_empty(json_t *row)
  * with named UUIDs "port<suffix>" and "iface<suffix>"; appends the Port's
  * named UUID to 'refs'. */
 static void
-insert_port(struct ctx *ctx, const char *name, const struct ovsb_port *port,
-            const char *suffix, json_t *refs)
+insert_port(struct ovsb_ctx *ctx, const char *name,
+            const struct ovsb_port *port, const char *suffix, json_t *refs)
 {
     char port_id[32], iface_id[32];
     snprintf(port_id, sizeof port_id, "port%s", suffix);
     snprintf(iface_id, sizeof iface_id, "iface%s", suffix);
 
     json_t *iface_row = want_iface(port, ctx->owner);
-    json_object_set_new(iface_row, "name", checked(json_string(name)));
-    ovsdb_txn_insert(ctx->txn, "Interface", drop_empty(iface_row),
-                     iface_id);
+    json_object_set_new(iface_row, "name", ovsb_checked(json_string(name)));
+    ovsdb_txn_insert(ctx->txn, "Interface", drop_empty(iface_row), iface_id);
 
     json_t *port_row = want_port(port, ctx->owner);
-    json_object_set_new(port_row, "name", checked(json_string(name)));
+    json_object_set_new(port_row, "name", ovsb_checked(json_string(name)));
     json_object_set_new(port_row, "interfaces",
-                        checked(ovsdb_named_uuid(iface_id)));
+                        ovsb_checked(ovsdb_named_uuid(iface_id)));
     ovsdb_txn_insert(ctx->txn, "Port", drop_empty(port_row), port_id);
-    json_array_append_new(refs, checked(ovsdb_named_uuid(port_id)));
+    json_array_append_new(refs, ovsb_checked(ovsdb_named_uuid(port_id)));
 }
 
 /* Adds a "mutate" of 'row' in 'table' that inserts the references in
  * 'insert' into its set column 'column' and deletes those in 'delete'
  * (both arrays of UUID atoms, stolen), unless both are empty. */
 static void
-mutate_refs(struct ctx *ctx, const char *table, const struct replica_row *row,
-            const char *column, json_t *insert, json_t *delete)
+mutate_refs(struct ovsb_ctx *ctx, const char *table,
+            const struct replica_row *row, const char *column, json_t *insert,
+            json_t *delete)
 {
-    json_t *mutations = checked(json_array());
+    json_t *mutations = ovsb_checked(json_array());
     if (json_array_size(insert)) {
-        json_array_append_new(mutations,
-                              checked(ovsdb_mutation(column, "insert",
-                                                     ovsdb_set(insert))));
+        json_array_append_new(
+            mutations,
+            ovsb_checked(ovsdb_mutation(column, "insert", ovsdb_set(insert))));
     } else {
         json_decref(insert);
     }
     if (json_array_size(delete)) {
-        json_array_append_new(mutations,
-                              checked(ovsdb_mutation(column, "delete",
-                                                     ovsdb_set(delete))));
+        json_array_append_new(
+            mutations,
+            ovsb_checked(ovsdb_mutation(column, "delete", ovsdb_set(delete))));
     } else {
         json_decref(delete);
     }
@@ -612,40 +327,42 @@ port_suffix(size_t i, char *buf, size_t size)
  * every port on it is owned, else its owned ports but its own.  Appends
  * the bridge's UUID to 'root_delete' when it goes. */
 static void
-remove_bridge(struct ctx *ctx, const struct replica_row *bridge,
+remove_bridge(struct ovsb_ctx *ctx, const struct replica_row *bridge,
               json_t *root_delete)
 {
-    const char *name = row_string(bridge, "name");
-    bool keep = bridge_has_foreign(ctx, bridge);
+    const char *name = ovsb_row_string(bridge, "name");
+    bool keep = ovsb_bridge_has_foreign(ctx, bridge);
     size_t n;
-    const struct replica_row **ports = child_rows(ctx, bridge, "ports",
-                                                  "Port", &n);
-    json_t *refs = checked(json_array());
+    const struct replica_row **ports =
+        ovsb_child_rows(ctx, bridge, "ports", "Port", &n);
+    json_t *refs = ovsb_checked(json_array());
     for (size_t i = 0; i < n; i++) {
-        if (row_owned(ports[i], ctx->owner)
-            && !(keep && !strcmp(row_string(ports[i], "name"), name))) {
+        if (ovsb_row_owned(ports[i], ctx->owner) &&
+            !(keep && !strcmp(ovsb_row_string(ports[i], "name"), name))) {
             delete_port(ctx, ports[i]);
-            json_array_append_new(refs, checked(ovsdb_uuid(ports[i]->uuid)));
+            json_array_append_new(refs,
+                                  ovsb_checked(ovsdb_uuid(ports[i]->uuid)));
         }
     }
     free(ports);
     if (keep) {
-        mutate_refs(ctx, "Bridge", bridge, "ports", checked(json_array()),
+        mutate_refs(ctx, "Bridge", bridge, "ports", ovsb_checked(json_array()),
                     refs);
     } else {
         json_decref(refs);
         delete_row(ctx, "Bridge", bridge);
-        json_array_append_new(root_delete, checked(ovsdb_uuid(bridge->uuid)));
+        json_array_append_new(root_delete,
+                              ovsb_checked(ovsdb_uuid(bridge->uuid)));
     }
 }
 
 /* Creates the desired bridge with its ports; appends its named UUID to
  * 'root_insert'. */
 static void
-create_bridge(struct ctx *ctx, const struct ovsb_bridge *desired,
+create_bridge(struct ovsb_ctx *ctx, const struct ovsb_bridge *desired,
               json_t *root_insert)
 {
-    json_t *refs = checked(json_array());
+    json_t *refs = ovsb_checked(json_array());
     insert_port(ctx, desired->name, &bridge_port, "br", refs);
     for (size_t i = 0; i < desired->n_ports; i++) {
         const struct ovsb_port *port = &desired->ports[i];
@@ -656,41 +373,141 @@ create_bridge(struct ctx *ctx, const struct ovsb_bridge *desired,
         }
     }
     json_t *row = want_bridge(desired, ctx->owner);
-    json_object_set_new(row, "name", checked(json_string(desired->name)));
-    json_object_set_new(row, "ports", checked(ovsdb_set(refs)));
+    json_object_set_new(row, "name", ovsb_checked(json_string(desired->name)));
+    json_object_set_new(row, "ports", ovsb_checked(ovsdb_set(refs)));
     ovsdb_txn_insert(ctx->txn, "Bridge", drop_empty(row), "bridge");
-    json_array_append_new(root_insert, checked(ovsdb_named_uuid("bridge")));
+    json_array_append_new(root_insert,
+                          ovsb_checked(ovsdb_named_uuid("bridge")));
 }
 
-/* Port UUIDs already matched to a desired port. */
-struct claimed {
-    const char **uuids;
+/* The ports on the bridge being synchronized, sorted by name, each with a
+ * flag that says whether a desired port claimed it, and the iface-ids of
+ * their interfaces, sorted, for binding. */
+struct bridge_ports {
+    const struct replica_row **rows;
+    const char **names; /* Name of each row (borrowed). */
+    bool *claimed;
     size_t n;
+    struct bound_id *ids;
+    size_t n_ids;
 };
 
-static bool
-is_claimed(const struct claimed *claimed, const struct replica_row *port)
+/* An iface-id on an interface of bridge_ports.rows['port']. */
+struct bound_id {
+    const char *iface_id;
+    size_t port;
+};
+
+static int
+bound_id_compare(const void *a_, const void *b_)
 {
-    for (size_t i = 0; i < claimed->n; i++) {
-        if (!strcmp(claimed->uuids[i], port->uuid)) {
-            return true;
+    const struct bound_id *a = a_, *b = b_;
+    int cmp = strcmp(a->iface_id, b->iface_id);
+    return cmp ? cmp : (a->port < b->port ? -1 : a->port > b->port);
+}
+
+static void
+bridge_ports_init(struct bridge_ports *bp, const struct ovsb_ctx *ctx,
+                  const struct replica_row *bridge, bool with_ids)
+{
+    memset(bp, 0, sizeof *bp);
+    bp->rows = ovsb_child_rows(ctx, bridge, "ports", "Port", &bp->n);
+    bp->names = ovsb_xmalloc(bp->n * sizeof *bp->names);
+    bp->claimed = ovsb_xmalloc(bp->n * sizeof *bp->claimed);
+    for (size_t i = 0; i < bp->n; i++) {
+        bp->names[i] = ovsb_row_string(bp->rows[i], "name");
+        bp->claimed[i] = false;
+    }
+    if (!with_ids) {
+        return;
+    }
+    size_t allocated = 0;
+    for (size_t i = 0; i < bp->n; i++) {
+        size_t n_ifaces;
+        const struct replica_row **ifaces = ovsb_child_rows(
+            ctx, bp->rows[i], "interfaces", "Interface", &n_ifaces);
+        for (size_t j = 0; j < n_ifaces; j++) {
+            const char *id =
+                ovsb_row_map_get(ifaces[j], "external_ids", "iface-id");
+            if (!id) {
+                continue;
+            }
+            if (bp->n_ids == allocated) {
+                allocated = allocated ? 2 * allocated : 16;
+                bp->ids = ovsb_xrealloc(bp->ids, allocated * sizeof *bp->ids);
+            }
+            bp->ids[bp->n_ids++] = (struct bound_id){id, i};
+        }
+        free(ifaces);
+    }
+    if (bp->n_ids) {
+        qsort(bp->ids, bp->n_ids, sizeof *bp->ids, bound_id_compare);
+    }
+}
+
+static void
+bridge_ports_destroy(struct bridge_ports *bp)
+{
+    free(bp->rows);
+    free(bp->names);
+    free(bp->claimed);
+    free(bp->ids);
+}
+
+/* Marks 'port' (a port on the bridge) as claimed. */
+static void
+bridge_ports_claim(struct bridge_ports *bp, const struct replica_row *port)
+{
+    const char *name = ovsb_row_string(port, "name");
+    size_t lo = 0, hi = bp->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int cmp = strcmp(bp->names[mid], name);
+        if (!cmp) {
+            bp->claimed[mid] = true;
+            return;
+        } else if (cmp < 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
         }
     }
-    return false;
+}
+
+/* The index in bp->rows of the first port by name, not claimed yet, with
+ * an interface whose external_ids:iface-id is 'iface_id', or SIZE_MAX. */
+static size_t
+bridge_ports_find_id(const struct bridge_ports *bp, const char *iface_id)
+{
+    size_t lo = 0, hi = bp->n_ids;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(bp->ids[mid].iface_id, iface_id) < 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    for (; lo < bp->n_ids && !strcmp(bp->ids[lo].iface_id, iface_id); lo++) {
+        if (!bp->claimed[bp->ids[lo].port]) {
+            return bp->ids[lo].port;
+        }
+    }
+    return SIZE_MAX;
 }
 
 /* True if owned 'port' is exactly what "add-port" would make: one owned
  * interface of the port's own name. */
 static bool
-port_is_whole(const struct ctx *ctx, const struct replica_row *port,
+port_is_whole(const struct ovsb_ctx *ctx, const struct replica_row *port,
               const struct replica_row **ifacep)
 {
     size_t n;
-    const struct replica_row **ifaces = child_rows(ctx, port, "interfaces",
-                                                   "Interface", &n);
-    bool whole = n == 1 && row_owned(ifaces[0], ctx->owner)
-                 && !strcmp(row_string(ifaces[0], "name"),
-                            row_string(port, "name"));
+    const struct replica_row **ifaces =
+        ovsb_child_rows(ctx, port, "interfaces", "Interface", &n);
+    bool whole = n == 1 && ovsb_row_owned(ifaces[0], ctx->owner) &&
+                 !strcmp(ovsb_row_string(ifaces[0], "name"),
+                         ovsb_row_string(port, "name"));
     if (whole) {
         *ifacep = ifaces[0];
     }
@@ -701,135 +518,104 @@ port_is_whole(const struct ctx *ctx, const struct replica_row *port,
 /* Makes named desired port 'port' (index 'i', SIZE_MAX for the bridge's
  * own) right on existing owned bridge 'bridge'. */
 static void
-sync_named_port(struct ctx *ctx, const struct replica_row *bridge,
+sync_named_port(struct ovsb_ctx *ctx, const struct replica_row *bridge,
                 const char *name, const struct ovsb_port *port, size_t i,
-                struct claimed *claimed, json_t *refs_insert,
+                struct bridge_ports *bp, json_t *refs_insert,
                 json_t *refs_delete)
 {
     char suffix[32];
     port_suffix(i, suffix, sizeof suffix);
 
-    const struct entry *e = index_find(&ctx->ports, name);
+    const struct ovsb_entry *e = ovsb_index_find(&ctx->ports, name);
     if (!e || e->parent != bridge) {
         insert_port(ctx, name, port, suffix, refs_insert);
         return;
     }
     /* The conflict check made sure that this port is owned. */
-    claimed->uuids[claimed->n++] = e->row->uuid;
+    bridge_ports_claim(bp, e->row);
     const struct replica_row *iface;
     if (port_is_whole(ctx, e->row, &iface)) {
         update_diff(ctx, "Interface", iface, want_iface(port, ctx->owner));
         update_diff(ctx, "Port", e->row, want_port(port, ctx->owner));
     } else {
         delete_port(ctx, e->row);
-        json_array_append_new(refs_delete, checked(ovsdb_uuid(e->row->uuid)));
+        json_array_append_new(refs_delete,
+                              ovsb_checked(ovsdb_uuid(e->row->uuid)));
         insert_port(ctx, name, port, suffix, refs_insert);
     }
 }
 
-/* The port on 'bridge' that is not claimed yet and has an interface with
- * external_ids:iface-id 'iface_id', the first by name, or NULL. */
-static const struct replica_row *
-find_bound_port(const struct ctx *ctx, const struct replica_row *bridge,
-                const char *iface_id, const struct claimed *claimed)
-{
-    size_t n;
-    const struct replica_row **ports = child_rows(ctx, bridge, "ports",
-                                                  "Port", &n);
-    const struct replica_row *found = NULL;
-    for (size_t i = 0; i < n && !found; i++) {
-        if (is_claimed(claimed, ports[i])) {
-            continue;
-        }
-        size_t n_ifaces;
-        const struct replica_row **ifaces =
-            child_rows(ctx, ports[i], "interfaces", "Interface", &n_ifaces);
-        for (size_t j = 0; j < n_ifaces && !found; j++) {
-            const char *id = row_map_get(ifaces[j], "external_ids",
-                                         "iface-id");
-            if (id && !strcmp(id, iface_id)) {
-                found = ports[i];
-            }
-        }
-        free(ifaces);
-    }
-    free(ports);
-    return found;
-}
-
-/* Binds desired port 'port' (without a name) on existing owned bridge
- * 'bridge' to the port carrying its iface-id, if there is one. */
+/* Binds desired port 'port' (without a name) on the bridge to the port
+ * carrying its iface-id, if there is one. */
 static void
-sync_bound_port(struct ctx *ctx, const struct replica_row *bridge,
-                const struct ovsb_port *port, struct claimed *claimed)
+sync_bound_port(struct ovsb_ctx *ctx, const struct ovsb_port *port,
+                struct bridge_ports *bp)
 {
     const char *iface_id = fabric_smap_get(&port->external_ids, "iface-id");
-    const struct replica_row *row = find_bound_port(ctx, bridge, iface_id,
-                                                    claimed);
-    if (!row) {
+    size_t i = bridge_ports_find_id(bp, iface_id);
+    if (i == SIZE_MAX) {
         return;
     }
-    const char *owner = row_map_get(row, "external_ids", OVSB_OWNER_KEY);
+    const struct replica_row *row = bp->rows[i];
+    const char *owner = ovsb_row_map_get(row, "external_ids", OVSB_OWNER_KEY);
     if (owner && strcmp(owner, ctx->owner)) {
         return;
     }
-    claimed->uuids[claimed->n++] = row->uuid;
-    update_diff(ctx, "Port", row,
-                checked(json_pack("{s:o}", "tag", optional_int(port->tag))));
+    bp->claimed[i] = true;
+    update_diff(
+        ctx, "Port", row,
+        ovsb_checked(json_pack("{s:o}", "tag", optional_int(port->tag))));
     if (!owner) {
-        json_t *mark = checked(json_pack("[[s s]]", OVSB_OWNER_KEY,
-                                         ctx->owner));
+        json_t *mark =
+            ovsb_checked(json_pack("[[s s]]", OVSB_OWNER_KEY, ctx->owner));
         ovsdb_txn_mutate(ctx->txn, "Port", ovsdb_where_uuid(row->uuid),
-                         checked(json_pack("[o]",
-                                           ovsdb_mutation("external_ids",
-                                                          "insert",
-                                                          ovsdb_map(mark)))));
+                         ovsb_checked(json_pack(
+                             "[o]", ovsdb_mutation("external_ids", "insert",
+                                                   ovsdb_map(mark)))));
     }
 }
 
 /* Makes existing owned bridge 'bridge' match 'desired'. */
 static void
-sync_bridge(struct ctx *ctx, const struct replica_row *bridge,
+sync_bridge(struct ovsb_ctx *ctx, const struct replica_row *bridge,
             const struct ovsb_bridge *desired)
 {
     update_diff(ctx, "Bridge", bridge, want_bridge(desired, ctx->owner));
 
-    struct claimed claimed;
-    claimed.uuids = xmalloc((desired->n_ports + 1) * sizeof *claimed.uuids);
-    claimed.n = 0;
-    json_t *refs_insert = checked(json_array());
-    json_t *refs_delete = checked(json_array());
+    bool binds = false;
+    for (size_t i = 0; i < desired->n_ports && !binds; i++) {
+        binds = !desired->ports[i].name;
+    }
+    struct bridge_ports bp;
+    bridge_ports_init(&bp, ctx, bridge, binds);
+    json_t *refs_insert = ovsb_checked(json_array());
+    json_t *refs_delete = ovsb_checked(json_array());
 
-    sync_named_port(ctx, bridge, desired->name, &bridge_port, SIZE_MAX,
-                    &claimed, refs_insert, refs_delete);
+    sync_named_port(ctx, bridge, desired->name, &bridge_port, SIZE_MAX, &bp,
+                    refs_insert, refs_delete);
     for (size_t i = 0; i < desired->n_ports; i++) {
         const struct ovsb_port *port = &desired->ports[i];
         if (port->name) {
-            sync_named_port(ctx, bridge, port->name, port, i, &claimed,
-                            refs_insert, refs_delete);
+            sync_named_port(ctx, bridge, port->name, port, i, &bp, refs_insert,
+                            refs_delete);
         }
     }
     for (size_t i = 0; i < desired->n_ports; i++) {
         const struct ovsb_port *port = &desired->ports[i];
         if (!port->name) {
-            sync_bound_port(ctx, bridge, port, &claimed);
+            sync_bound_port(ctx, port, &bp);
         }
     }
 
     /* Owned ports that no desired port claimed go. */
-    size_t n;
-    const struct replica_row **ports = child_rows(ctx, bridge, "ports",
-                                                  "Port", &n);
-    for (size_t i = 0; i < n; i++) {
-        if (row_owned(ports[i], ctx->owner)
-            && !is_claimed(&claimed, ports[i])) {
-            delete_port(ctx, ports[i]);
+    for (size_t i = 0; i < bp.n; i++) {
+        if (!bp.claimed[i] && ovsb_row_owned(bp.rows[i], ctx->owner)) {
+            delete_port(ctx, bp.rows[i]);
             json_array_append_new(refs_delete,
-                                  checked(ovsdb_uuid(ports[i]->uuid)));
+                                  ovsb_checked(ovsdb_uuid(bp.rows[i]->uuid)));
         }
     }
-    free(ports);
-    free(claimed.uuids);
+    bridge_ports_destroy(&bp);
     mutate_refs(ctx, "Bridge", bridge, "ports", refs_insert, refs_delete);
 }
 
@@ -841,108 +627,170 @@ name_ok(const char *name)
     return name && name[0] && strlen(name) <= OVSB_NAME_MAX;
 }
 
+/* A desired port's key for finding duplicates: its name, or (kind 1) its
+ * iface-id. */
+struct port_key {
+    int kind;
+    const char *key;
+};
+
+static int
+port_key_compare(const void *a_, const void *b_)
+{
+    const struct port_key *a = a_, *b = b_;
+    return a->kind != b->kind ? a->kind - b->kind : strcmp(a->key, b->key);
+}
+
+/* Checks that no two ports of 'desired' have one name, or one iface-id
+ * when they bind by iface-id. */
+static int
+check_duplicates(const struct ovsb_bridge *desired,
+                 struct ovsdb_error **errorp)
+{
+    size_t n = desired->n_ports;
+    struct port_key *keys = ovsb_xmalloc(n * sizeof *keys);
+    for (size_t i = 0; i < n; i++) {
+        const struct ovsb_port *p = &desired->ports[i];
+        keys[i] = p->name
+                      ? (struct port_key){0, p->name}
+                      : (struct port_key){
+                            1, fabric_smap_get(&p->external_ids, "iface-id")};
+    }
+    if (n) {
+        qsort(keys, n, sizeof *keys, port_key_compare);
+    }
+    int error = 0;
+    for (size_t i = 1; i < n && !error; i++) {
+        if (!port_key_compare(&keys[i - 1], &keys[i])) {
+            error = ovsdb_error_set(
+                errorp,
+                ovsdb_error_new(-EINVAL, NULL, "Bridge %s has two ports %s.",
+                                desired->name, keys[i].key));
+        }
+    }
+    free(keys);
+    return error;
+}
+
 /* Checks that 'desired' is valid. */
 static int
 check_desired(const struct ovsb_bridge *desired, const char *owner,
               struct ovsdb_error **errorp)
 {
     if (!owner || !owner[0]) {
-        return ovsdb_error_set(errorp, ovsdb_error_new(
-            -EINVAL, NULL, "The owner of an integration bridge must not be "
-            "empty."));
+        return ovsdb_error_set(
+            errorp,
+            ovsdb_error_new(-EINVAL, NULL,
+                            "The owner of an integration bridge must not be "
+                            "empty."));
     }
     if (!desired) {
         return 0;
     }
     if (!name_ok(desired->name)) {
-        return ovsdb_error_set(errorp, ovsdb_error_new(
-            -EINVAL, NULL, "Bridge name \"%s\" is empty or longer than %d "
-            "bytes.", desired->name ? desired->name : "", OVSB_NAME_MAX));
+        return ovsdb_error_set(
+            errorp, ovsdb_error_new(
+                        -EINVAL, NULL,
+                        "Bridge name \"%s\" is empty or longer than %d "
+                        "bytes.",
+                        desired->name ? desired->name : "", OVSB_NAME_MAX));
     }
     for (size_t i = 0; i < desired->n_ports; i++) {
         const struct ovsb_port *p = &desired->ports[i];
         const char *id = fabric_smap_get(&p->external_ids, "iface-id");
         const char *label = p->name ? p->name : id ? id : "";
         if (p->name && !name_ok(p->name)) {
-            return ovsdb_error_set(errorp, ovsdb_error_new(
-                -EINVAL, NULL, "Port name \"%s\" on bridge %s is empty or "
-                "longer than %d bytes.", p->name, desired->name,
-                OVSB_NAME_MAX));
+            return ovsdb_error_set(
+                errorp,
+                ovsdb_error_new(-EINVAL, NULL,
+                                "Port name \"%s\" on bridge %s is empty or "
+                                "longer than %d bytes.",
+                                p->name, desired->name, OVSB_NAME_MAX));
         }
         if (!p->name && !id) {
-            return ovsdb_error_set(errorp, ovsdb_error_new(
-                -EINVAL, NULL, "Port %zu of bridge %s has neither a name "
-                "nor an iface-id.", i, desired->name));
+            return ovsdb_error_set(
+                errorp,
+                ovsdb_error_new(-EINVAL, NULL,
+                                "Port %zu of bridge %s has neither a name "
+                                "nor an iface-id.",
+                                i, desired->name));
         }
         if (p->tag < 0 || p->tag > 4095) {
-            return ovsdb_error_set(errorp, ovsdb_error_new(
-                -EINVAL, NULL, "Port %s on bridge %s has VLAN tag %d, "
-                "outside 0 to 4095.", label, desired->name, p->tag));
+            return ovsdb_error_set(
+                errorp,
+                ovsdb_error_new(-EINVAL, NULL,
+                                "Port %s on bridge %s has VLAN tag %d, "
+                                "outside 0 to 4095.",
+                                label, desired->name, p->tag));
         }
         if (p->mtu_request < 0) {
-            return ovsdb_error_set(errorp, ovsdb_error_new(
-                -EINVAL, NULL, "Port %s on bridge %s has a negative MTU.",
-                label, desired->name));
+            return ovsdb_error_set(
+                errorp,
+                ovsdb_error_new(-EINVAL, NULL,
+                                "Port %s on bridge %s has a negative MTU.",
+                                label, desired->name));
         }
         if (p->name && !strcmp(p->name, desired->name)) {
-            return ovsdb_error_set(errorp, ovsdb_error_new(
-                -EINVAL, NULL, "Port %s has the name of its bridge, which "
-                "is the bridge's own internal port.", p->name));
-        }
-        for (size_t j = 0; j < i; j++) {
-            const struct ovsb_port *q = &desired->ports[j];
-            const char *qid = fabric_smap_get(&q->external_ids, "iface-id");
-            if ((p->name && q->name && !strcmp(p->name, q->name))
-                || (!p->name && !q->name && !strcmp(id, qid))) {
-                return ovsdb_error_set(errorp, ovsdb_error_new(
-                    -EINVAL, NULL, "Bridge %s has two ports %s.",
-                    desired->name, label));
-            }
+            return ovsdb_error_set(
+                errorp,
+                ovsdb_error_new(-EINVAL, NULL,
+                                "Port %s has the name of its bridge, which "
+                                "is the bridge's own internal port.",
+                                p->name));
         }
     }
-    return 0;
+    return check_duplicates(desired, errorp);
 }
 
 /* True if port 'e' (owned, on owned bridge 'e->parent') goes away or is
  * taken over by the desired bridge 'ours' (NULL when none). */
 static bool
-port_yields(const struct ctx *ctx, const struct entry *e,
+port_yields(const struct ovsb_ctx *ctx, const struct ovsb_entry *e,
             const struct replica_row *ours)
 {
     const struct replica_row *bridge = e->parent;
-    if (!row_owned(e->row, ctx->owner) || !row_owned(bridge, ctx->owner)) {
+    if (!ovsb_row_owned(e->row, ctx->owner) ||
+        !ovsb_row_owned(bridge, ctx->owner)) {
         return false;
     }
     /* An owned bridge that is not desired keeps its own port while a
      * foreign port sits on it. */
-    return bridge == ours || strcmp(e->key, row_string(bridge, "name"))
-           || !bridge_has_foreign(ctx, bridge);
+    return bridge == ours || strcmp(e->key, ovsb_row_string(bridge, "name")) ||
+           !ovsb_bridge_has_foreign(ctx, bridge);
 }
 
 /* Checks that no row that is not owned holds the name of port 'name' of
  * the desired bridge 'ours' (NULL when it is to be created). */
 static int
-check_port_name(const struct ctx *ctx, const char *name,
+check_port_name(const struct ovsb_ctx *ctx, const char *name,
                 const struct replica_row *ours, struct ovsdb_error **errorp)
 {
-    const struct entry *e = index_find(&ctx->ports, name);
+    const struct ovsb_entry *e = ovsb_index_find(&ctx->ports, name);
     if (e && (!e->parent || !port_yields(ctx, e, ours))) {
-        return ovsdb_error_set(errorp, ovsdb_error_new(
-            -EEXIST, NULL, "Port %s already exists on bridge %s and is not "
-            "owned by %s.", name,
-            e->parent ? row_string(e->parent, "name") : "(none)",
-            ctx->owner));
+        return ovsdb_error_set(
+            errorp,
+            ovsdb_error_new(-EEXIST, NULL,
+                            "Port %s already exists on bridge %s and is not "
+                            "owned by %s.",
+                            name,
+                            e->parent ? ovsb_row_string(e->parent, "name")
+                                      : "(none)",
+                            ctx->owner));
     }
-    e = index_find(&ctx->ifaces, name);
+    e = ovsb_index_find(&ctx->ifaces, name);
     if (e) {
-        const struct entry *port = e->parent
-            ? index_find(&ctx->ports, row_string(e->parent, "name"))
-            : NULL;
-        if (!port || !port->parent || !row_owned(port->row, ctx->owner)
-            || !row_owned(port->parent, ctx->owner)) {
-            return ovsdb_error_set(errorp, ovsdb_error_new(
-                -EEXIST, NULL, "Interface %s already exists and is not "
-                "owned by %s.", name, ctx->owner));
+        const struct ovsb_entry *port =
+            e->parent ? ovsb_index_find(&ctx->ports,
+                                        ovsb_row_string(e->parent, "name"))
+                      : NULL;
+        if (!port || !port->parent || !ovsb_row_owned(port->row, ctx->owner) ||
+            !ovsb_row_owned(port->parent, ctx->owner)) {
+            return ovsdb_error_set(
+                errorp,
+                ovsdb_error_new(-EEXIST, NULL,
+                                "Interface %s already exists and is not "
+                                "owned by %s.",
+                                name, ctx->owner));
         }
     }
     return 0;
@@ -951,23 +799,25 @@ check_port_name(const struct ctx *ctx, const char *name,
 /* Checks that 'desired' can be built without touching rows that are not
  * owned. */
 static int
-check_conflicts(const struct ctx *ctx, const struct ovsb_bridge *desired,
+check_conflicts(const struct ovsb_ctx *ctx, const struct ovsb_bridge *desired,
                 struct ovsdb_error **errorp)
 {
     if (!desired) {
         return 0;
     }
-    const struct replica_row *ours = ctx_bridge(ctx, desired->name);
-    if (ours && !row_owned(ours, ctx->owner)) {
-        return ovsdb_error_set(errorp, ovsdb_error_new(
-            -EEXIST, NULL, "Bridge %s already exists and is not owned by "
-            "%s.", desired->name, ctx->owner));
+    const struct replica_row *ours = ovsb_ctx_bridge(ctx, desired->name);
+    if (ours && !ovsb_row_owned(ours, ctx->owner)) {
+        return ovsdb_error_set(
+            errorp,
+            ovsdb_error_new(-EEXIST, NULL,
+                            "Bridge %s already exists and is not owned by "
+                            "%s.",
+                            desired->name, ctx->owner));
     }
     int error = check_port_name(ctx, desired->name, ours, errorp);
     for (size_t i = 0; !error && i < desired->n_ports; i++) {
         if (desired->ports[i].name) {
-            error = check_port_name(ctx, desired->ports[i].name, ours,
-                                    errorp);
+            error = check_port_name(ctx, desired->ports[i].name, ours, errorp);
         }
     }
     return error;
@@ -985,29 +835,30 @@ ovsb_build_txn(const struct replica *ovs, const struct ovsb_bridge *desired,
         return error;
     }
 
-    struct ctx ctx;
-    ctx_init(&ctx, ovs, owner, txn);
+    struct ovsb_ctx ctx;
+    ovsb_ctx_init(&ctx, ovs, owner, txn);
     error = check_conflicts(&ctx, desired, errorp);
     if (error) {
-        ctx_destroy(&ctx);
+        ovsb_ctx_destroy(&ctx);
         return error;
     }
 
     size_t n_before = ovsdb_txn_n_ops(txn);
-    json_t *root_insert = checked(json_array());
-    json_t *root_delete = checked(json_array());
+    json_t *root_insert = ovsb_checked(json_array());
+    json_t *root_delete = ovsb_checked(json_array());
 
     /* Owned bridges that are not desired, by name. */
     for (size_t i = 0; i < ctx.bridges.n; i++) {
-        const struct entry *e = &ctx.bridges.v[i];
-        if (row_owned(e->row, owner)
-            && (!desired || strcmp(e->key, desired->name))) {
+        const struct ovsb_entry *e = &ctx.bridges.v[i];
+        if (ovsb_row_owned(e->row, owner) &&
+            (!desired || strcmp(e->key, desired->name))) {
             remove_bridge(&ctx, e->row, root_delete);
         }
     }
 
     if (desired) {
-        const struct replica_row *bridge = ctx_bridge(&ctx, desired->name);
+        const struct replica_row *bridge =
+            ovsb_ctx_bridge(&ctx, desired->name);
         if (bridge) {
             sync_bridge(&ctx, bridge, desired);
         } else {
@@ -1021,8 +872,8 @@ ovsb_build_txn(const struct replica *ovs, const struct ovsb_bridge *desired,
     } else {
         if (json_array_size(root_insert)) {
             ovsdb_txn_insert(txn, "Open_vSwitch",
-                             checked(json_pack("{s:o}", "bridges",
-                                               ovsdb_set(root_insert))),
+                             ovsb_checked(json_pack("{s:o}", "bridges",
+                                                    ovsdb_set(root_insert))),
                              NULL);
         } else {
             json_decref(root_insert);
@@ -1030,144 +881,6 @@ ovsb_build_txn(const struct replica *ovs, const struct ovsb_bridge *desired,
         json_decref(root_delete);
     }
 
-    ctx_destroy(&ctx);
+    ovsb_ctx_destroy(&ctx);
     return (int)(ovsdb_txn_n_ops(txn) - n_before);
-}
-
-/* Lookups. */
-
-const struct replica_row *
-ovsb_find_iface_by_id(const struct replica *ovs, const char *iface_id)
-{
-    const struct replica_row *found = NULL, *row;
-    size_t iter = 0;
-    while ((row = replica_next(ovs, "Interface", &iter))) {
-        const char *id = row_map_get(row, "external_ids", "iface-id");
-        if (id && !strcmp(id, iface_id)
-            && (!found || strcmp(row_string(row, "name"),
-                                 row_string(found, "name")) < 0)) {
-            found = row;
-        }
-    }
-    return found;
-}
-
-/* Status. */
-
-/* A new copy of the value of 'key' in map column 'column' of 'row', or
- * NULL. */
-static char *
-map_dup(const struct replica_row *row, const char *column, const char *key)
-{
-    return xstrdup(row_map_get(row, column, key));
-}
-
-/* A new copy of optional string column 'column' of 'row', or NULL. */
-static char *
-optional_dup(const struct replica_row *row, const char *column)
-{
-    const json_t *value;
-    return row_optional(row, column, &value)
-               ? xstrdup(json_string_value(value))
-               : NULL;
-}
-
-static int
-status_compare(const void *a_, const void *b_)
-{
-    const struct ovsb_iface_status *a = a_, *b = b_;
-    return strcmp(a->name, b->name);
-}
-
-int
-ovsb_status(const struct replica *ovs, const char *bridge,
-            struct ovsb_iface_status **statusp, size_t *np)
-{
-    struct ctx ctx;
-    ctx_init(&ctx, ovs, "", NULL);
-    const struct replica_row *br = ctx_bridge(&ctx, bridge);
-    if (!br) {
-        ctx_destroy(&ctx);
-        return -ENOENT;
-    }
-
-    struct ovsb_iface_status *status = NULL;
-    size_t n = 0;
-    size_t n_ports;
-    const struct replica_row **ports = child_rows(&ctx, br, "ports", "Port",
-                                                  &n_ports);
-    for (size_t i = 0; i < n_ports; i++) {
-        size_t n_ifaces;
-        const struct replica_row **ifaces =
-            child_rows(&ctx, ports[i], "interfaces", "Interface", &n_ifaces);
-        status = xrealloc(status, (n + n_ifaces) * sizeof *status);
-        for (size_t j = 0; j < n_ifaces; j++) {
-            const struct replica_row *iface = ifaces[j];
-            struct ovsb_iface_status *s = &status[n++];
-            const json_t *ofport;
-            s->name = xstrdup(row_string(iface, "name"));
-            s->ofport = row_optional(iface, "ofport", &ofport)
-                            ? json_integer_value(ofport)
-                            : 0;
-            s->link_state = optional_dup(iface, "link_state");
-            s->bfd_state = map_dup(iface, "bfd_status", "state");
-            s->bfd_diagnostic = map_dup(iface, "bfd_status", "diagnostic");
-            s->error = optional_dup(iface, "error");
-            s->iface_id = map_dup(iface, "external_ids", "iface-id");
-        }
-        free(ifaces);
-    }
-    free(ports);
-    ctx_destroy(&ctx);
-
-    if (n) {
-        qsort(status, n, sizeof *status, status_compare);
-    }
-    *statusp = status;
-    *np = n;
-    return 0;
-}
-
-void
-ovsb_status_free(struct ovsb_iface_status *status, size_t n)
-{
-    if (!status) {
-        return;
-    }
-    for (size_t i = 0; i < n; i++) {
-        free(status[i].name);
-        free(status[i].link_state);
-        free(status[i].bfd_state);
-        free(status[i].bfd_diagnostic);
-        free(status[i].error);
-        free(status[i].iface_id);
-    }
-    free(status);
-}
-
-int
-ovsb_foreign_ports(const struct replica *ovs, const char *bridge,
-                   const char *owner, char ***namesp, size_t *np)
-{
-    struct ctx ctx;
-    ctx_init(&ctx, ovs, owner, NULL);
-    const struct replica_row *br = ctx_bridge(&ctx, bridge);
-    if (!br) {
-        ctx_destroy(&ctx);
-        return -ENOENT;
-    }
-    size_t n_ports, n = 0;
-    const struct replica_row **ports = child_rows(&ctx, br, "ports", "Port",
-                                                  &n_ports);
-    char **names = xmalloc(n_ports * sizeof *names);
-    for (size_t i = 0; i < n_ports; i++) {
-        if (!row_owned(ports[i], owner)) {
-            names[n++] = xstrdup(row_string(ports[i], "name"));
-        }
-    }
-    free(ports);
-    ctx_destroy(&ctx);
-    *namesp = names;
-    *np = n;
-    return 0;
 }

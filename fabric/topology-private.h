@@ -287,6 +287,46 @@ struct ld_topology {
     int mtu_limit;           /* Smallest underlay MTU minus overhead. */
 };
 
+/* Typed access to the fields of one mapping (topology-fields.c).  Each
+ * reports a field with a problem and then treats it as absent; getters
+ * return true if they stored a value. */
+struct topo_obj {
+    struct topo_ctx *ctx;
+    const struct topo_node *map;     /* A TOPO_MAP. */
+    const char *what;                /* Names the object in messages. */
+    const struct ld_topology *topo;  /* For the MTU limit. */
+};
+
+void topo_obj_check_keys(struct topo_obj *, const char *const *valid);
+long topo_obj_find_key(const struct topo_obj *, const char *field);
+const struct topo_node *topo_obj_find(const struct topo_obj *,
+                                      const char *field);
+struct topo_pos topo_obj_key_pos(const struct topo_obj *, const char *field);
+void topo_obj_require(struct topo_obj *, const char *field);
+bool topo_obj_string(struct topo_obj *, const char *field,
+                     const char **valuep, struct topo_pos *posp);
+bool topo_obj_int(struct topo_obj *, const char *field, int min, int max,
+                  int *valuep, struct topo_pos *posp);
+bool topo_obj_mtu(struct topo_obj *, const char *field, int *valuep,
+                  struct topo_pos *posp);
+bool topo_obj_bool(struct topo_obj *, const char *field, bool *valuep);
+bool topo_obj_enum(struct topo_obj *, const char *field,
+                   const char *const *names, int *valuep);
+const struct topo_node *topo_obj_list(struct topo_obj *, const char *field);
+void topo_obj_smap(struct topo_obj *, const char *field,
+                   struct fabric_smap *);
+char *topo_obj_name(struct topo_obj *, const char *kind, size_t index,
+                    const char **namep, bool *okp, struct topo_pos *posp);
+void topo_obj_mac(struct topo_obj *, const char *field, bool *hasp,
+                  uint64_t *macp, struct topo_pos *posp);
+const struct topo_node *topo_obj_string_list(struct topo_obj *,
+                                             const char *field);
+void topo_obj_for_each_map(struct topo_obj *, const char *field,
+                           void (*parse)(struct topo_obj *,
+                                         const struct topo_node *, size_t,
+                                         void *),
+                           void *aux);
+
 void topo_parse(struct topo_ctx *, const struct topo_node *root,
                 struct ld_topology *);
 void topo_check(struct topo_ctx *, struct ld_topology *);

@@ -152,11 +152,11 @@ topology_load_file(const char *path, struct fabric_model **modelp,
 {
     size_t len = 0, allocated = 4096;
     char *data = NULL;
-    int retval = 0;
+    int error = 0;
 
     FILE *f = fopen(path, "rb");
     if (!f) {
-        retval = -errno;
+        error = errno;
         goto cleanup;
     }
     data = topo_xrealloc(NULL, allocated, 1);
@@ -165,7 +165,7 @@ topology_load_file(const char *path, struct fabric_model **modelp,
         len += n;
         if (len < allocated) {
             if (ferror(f)) {
-                retval = errno ? -errno : -EIO;
+                error = errno ? errno : EIO;
                 goto cleanup;
             }
             break;
@@ -173,15 +173,20 @@ topology_load_file(const char *path, struct fabric_model **modelp,
         allocated *= 2;
         data = topo_xrealloc(data, allocated, 1);
     }
-    retval = topology_load_buffer(path, data, len, modelp, errors);
 
 cleanup:
-    if (retval < 0 && retval != -EINVAL && errors) {
-        errors_append(errors, topo_xasprintf("%s: cannot read: %s", path,
-                                             strerror(-retval)));
-    }
     if (f) {
         fclose(f);
+    }
+    int retval;
+    if (error) {
+        if (errors) {
+            errors_append(errors, topo_xasprintf("%s: cannot read: %s", path,
+                                                 strerror(error)));
+        }
+        retval = -error;
+    } else {
+        retval = topology_load_buffer(path, data, len, modelp, errors);
     }
     free(data);
     return retval;

@@ -5,11 +5,13 @@
  * then leaves no namespace and no daemon behind, also after an `up` that
  * failed half-way.
  *
- * The bed's names are unique to this process ("tb" and "tf" followed by
- * the PID modulo 10000), so parallel runs do not collide.  Everything the
- * test makes is named with the run's prefix, so `testbed down` removes it;
- * the group teardown, an atexit() handler and a handler for SIGTERM, SIGINT
- * and SIGHUP all run it, so a failed or interrupted test leaves nothing.
+ * The beds' names are unique to this process ("b" and "f" followed by the
+ * PID in five base-36 digits), so parallel runs do not collide.
+ * Everything the test makes is named with the run's prefix, so `testbed
+ * down` removes it; the group teardown, an atexit() handler and a handler
+ * for SIGTERM, SIGINT and SIGHUP all run it, so a failed or interrupted
+ * test leaves nothing.  They only take down a run that did not exist
+ * before this process built it.
  *
  * Needs root (network namespaces); skips otherwise. */
 #include <errno.h>
@@ -39,6 +41,11 @@
 static char run_name[8];
 static char fail_name[8];
 static char fail_dir[128];
+
+/* Whether this process built (part of) each run, so that it may take it
+ * down. */
+static volatile sig_atomic_t run_owned;
+static volatile sig_atomic_t fail_owned;
 
 /* A sandbox folder for the whole test (removed at exit). */
 static char *work_dir;
@@ -76,8 +83,12 @@ testbed_down_quietly(const char *name, const char *dir)
 static void
 down_all(void)
 {
-    testbed_down_quietly(run_name, "");
-    testbed_down_quietly(fail_name, fail_dir);
+    if (run_owned) {
+        testbed_down_quietly(run_name, "");
+    }
+    if (fail_owned) {
+        testbed_down_quietly(fail_name, fail_dir);
+    }
 }
 
 static struct sigaction old_actions[NSIG];
@@ -236,8 +247,14 @@ env_value(const char *text, const char *key)
 static int
 group_setup(void **state)
 {
-    snprintf(run_name, sizeof run_name, "tb%04d", (int)(getpid() % 10000));
-    snprintf(fail_name, sizeof fail_name, "tf%04d", (int)(getpid() % 10000));
+    char pid36[6];
+    unsigned long pid = getpid();
+    for (int i = 4; i >= 0; i--, pid /= 36) {
+        pid36[i] = "0123456789abcdefghijklmnopqrstuvwxyz"[pid % 36];
+    }
+    pid36[5] = '\0';
+    snprintf(run_name, sizeof run_name, "b%s", pid36);
+    snprintf(fail_name, sizeof fail_name, "f%s", pid36);
 
     can_run = geteuid() == 0;
     char *out = NULL;
@@ -320,6 +337,8 @@ test_down_after_failed_up(void **state)
     }
     const char *dir = fail_dir;
 
+    assert_int_equal(count_namespaces(fail_name), 0);
+    fail_owned = true;
     setenv("TESTBED_FAIL_AT", "hv2-ovsdb", 1);
     char *out = NULL;
     int status = testbed(&out, "up", "--name", fail_name, "--hosts", "3",
@@ -356,6 +375,7 @@ test_down_after_failed_up(void **state)
 
     status = testbed(&out, "down", "--name", fail_name, "--dir", dir, NULL);
     check_status(status, 0, out, "second down");
+    fail_owned = false;
 }
 
 /* Two hosts come up and reach each other on the underlay. */
@@ -365,6 +385,8 @@ test_up_two_hosts(void **state)
     if (!can_run) {
         skip();
     }
+    assert_int_equal(count_namespaces(run_name), 0);
+    run_owned = true;
     char *out = NULL;
     long long start = sbx_now_ms();
     int status = testbed(&out, "up", "--name", run_name, "--hosts", "2",
@@ -376,6 +398,29 @@ test_up_two_hosts(void **state)
 
     status = testbed(&out, "status", "--name", run_name, NULL);
     check_status(status, 0, out, "status");
+
+    /* status --json: both hosts healthy, each with its br-phy. */
+    status = testbed(&out, "status", "--name", run_name, "--json", NULL);
+    json_error_t error;
+    json_t *report = json_loads(out ? out : "", 0, &error);
+    if (!report) {
+        fprintf(stderr, "status --json: %s\n", error.text);
+    }
+    check_status(status, 0, out, "status --json");
+    assert_non_null(report);
+    assert_true(json_is_true(json_object_get(report, "healthy")));
+    json_t *hosts = json_object_get(report, "hosts");
+    assert_int_equal(json_array_size(hosts), 2);
+    for (size_t i = 0; i < 2; i++) {
+        json_t *host = json_array_get(hosts, i);
+        json_t *bridges = json_object_get(host, "bridges");
+        assert_int_equal(json_array_size(bridges), 1);
+        assert_string_equal(json_string_value(json_array_get(bridges, 0)),
+                            "br-phy");
+        assert_true(json_integer_value(json_object_get(host,
+                                                       "ovs_vswitchd")) > 0);
+    }
+    json_decref(report);
 
     /* The environment of hv2 names its folder, socket and address. */
     status = testbed(&out, "env", "--name", run_name, "hv2", NULL);
@@ -631,6 +676,7 @@ test_down(void **state)
 
     status = testbed(&out, "down", "--name", run_name, NULL);
     check_status(status, 0, out, "second down");
+    run_owned = false;
     status = testbed(&out, "status", "--name", run_name, NULL);
     check_status(status, 1, out, "status after down");
 }

@@ -77,8 +77,8 @@ check_remote(const struct ovsdb_remote *r)
     } else {
         check(r->kind == OVSDB_REMOTE_TCP || r->kind == OVSDB_REMOTE_SSL);
         check(!r->path && r->host);
-        check(!strncmp(r->name, r->kind == OVSDB_REMOTE_TCP ? "tcp:" : "ssl:",
-                       4));
+        check(!strncmp(r->name,
+                       r->kind == OVSDB_REMOTE_TCP ? "tcp:" : "ssl:", 4));
         check(r->port >= 1 && r->port <= 65535);
         check_target(r, r->name + 4);
     }

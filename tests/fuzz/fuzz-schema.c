@@ -85,8 +85,8 @@ check_default(const struct ovsdb_column *column)
     check(diff != NULL);
     for (int explicit_old = 0; explicit_old < 2; explicit_old++) {
         json_t *result = NULL;
-        check(ovsdb_datum_apply_diff(column, explicit_old ? copy : NULL,
-                                     diff, &result, &error) == 0);
+        check(ovsdb_datum_apply_diff(column, explicit_old ? copy : NULL, diff,
+                                     &result, &error) == 0);
         check(error == NULL && result != NULL);
         check(ovsdb_datum_equal(result, def));
         check(ovsdb_datum_check(column, result, NULL) == 0);
@@ -119,8 +119,7 @@ check_column(const struct ovsdb_table *table,
 }
 
 static void
-check_table(const struct ovsdb_schema *schema,
-            const struct ovsdb_table *table)
+check_table(const struct ovsdb_schema *schema, const struct ovsdb_table *table)
 {
     check(table->name != NULL && table->name[0] != '\0');
     check(ovsdb_schema_table(schema, table->name) == table);
@@ -138,8 +137,8 @@ check_table(const struct ovsdb_schema *schema,
 
     for (size_t i = 0; i < table->n_columns; i++) {
         if (i > 0) {
-            check(strcmp(table->columns[i - 1].name,
-                         table->columns[i].name) < 0);
+            check(strcmp(table->columns[i - 1].name, table->columns[i].name) <
+                  0);
         }
         check_column(table, &table->columns[i]);
     }
@@ -157,8 +156,8 @@ check_schema(const struct ovsdb_schema *schema)
     int any_root = 0;
     for (size_t i = 0; i < schema->n_tables; i++) {
         if (i > 0) {
-            check(strcmp(schema->tables[i - 1].name,
-                         schema->tables[i].name) < 0);
+            check(strcmp(schema->tables[i - 1].name, schema->tables[i].name) <
+                  0);
         }
         check_table(schema, &schema->tables[i]);
         any_root = any_root || schema->tables[i].is_root;

@@ -79,10 +79,10 @@ static const char schema_text[] =
 struct harness {
     const struct ovsdb_schema *schema;
     struct replica *replica;
-    json_t *before;    /* Snapshot: {table: {uuid: columns}}. */
-    json_t *reports;   /* This operation's: {table: {uuid: kind}}. */
-    size_t n_reports;  /* Counted by a second callback. */
-    json_t *seen;      /* Since resync began: {table: {uuid: true}}. */
+    json_t *before;   /* Snapshot: {table: {uuid: columns}}. */
+    json_t *reports;  /* This operation's: {table: {uuid: kind}}. */
+    size_t n_reports; /* Counted by a second callback. */
+    json_t *seen;     /* Since resync began: {table: {uuid: true}}. */
     bool resyncing;
 };
 
@@ -168,10 +168,10 @@ snapshot(const struct harness *h)
 
 static void
 on_change(void *aux, enum replica_change change,
-          const struct replica_row *old, const struct replica_row *new)
+          const struct replica_row *old_row, const struct replica_row *new_row)
 {
     struct harness *h = aux;
-    const struct replica_row *row = new ? new : old;
+    const struct replica_row *row = new_row ? new_row : old_row;
     check(row != NULL && row->table && row->uuid);
 
     const json_t *before =
@@ -180,19 +180,19 @@ on_change(void *aux, enum replica_change change,
         replica_get(h->replica, row->table, row->uuid);
     switch (change) {
     case REPLICA_INSERT:
-        check(!old && new && now == new);
+        check(!old_row && new_row && now == new_row);
         check(!before);
         break;
     case REPLICA_MODIFY:
-        check(old && new && now == new);
-        check(!strcmp(old->table, new->table));
-        check(!strcmp(old->uuid, new->uuid));
-        check(before && json_equal((json_t *)before, old->columns));
-        check(!json_equal(old->columns, new->columns));
+        check(old_row && new_row && now == new_row);
+        check(!strcmp(old_row->table, new_row->table));
+        check(!strcmp(old_row->uuid, new_row->uuid));
+        check(before && json_equal((json_t *)before, old_row->columns));
+        check(!json_equal(old_row->columns, new_row->columns));
         break;
     case REPLICA_DELETE:
-        check(old && !new && !now);
-        check(before && json_equal((json_t *)before, old->columns));
+        check(old_row && !new_row && !now);
+        check(before && json_equal((json_t *)before, old_row->columns));
         break;
     default:
         abort();
@@ -205,7 +205,8 @@ on_change(void *aux, enum replica_change change,
 
 static void
 count_change(void *aux, enum replica_change change,
-             const struct replica_row *old, const struct replica_row *new)
+             const struct replica_row *old_row,
+             const struct replica_row *new_row)
 {
     struct harness *h = aux;
     h->n_reports++;
@@ -230,11 +231,12 @@ check_reports(const struct harness *h, const json_t *after)
         const char *table = h->schema->tables[i].name;
         json_t *old_rows = json_object_get(h->before, table);
         json_t *new_rows = json_object_get(after, table);
-        const char *uuid;
-        json_t *old_row, *new_row;
 
-        json_object_foreach (old_rows, uuid, old_row) {
-            new_row = json_object_get(new_rows, uuid);
+        for (void *it = json_object_iter(old_rows); it;
+             it = json_object_iter_next(old_rows, it)) {
+            const char *uuid = json_object_iter_key(it);
+            json_t *old_row = json_object_iter_value(it);
+            json_t *new_row = json_object_get(new_rows, uuid);
             int kind = reported(h, table, uuid);
             if (!new_row) {
                 check(kind == REPLICA_DELETE);
@@ -246,7 +248,9 @@ check_reports(const struct harness *h, const json_t *after)
                 check(kind == -1);
             }
         }
-        json_object_foreach (new_rows, uuid, new_row) {
+        for (void *it = json_object_iter(new_rows); it;
+             it = json_object_iter_next(new_rows, it)) {
+            const char *uuid = json_object_iter_key(it);
             if (!json_object_get(old_rows, uuid)) {
                 check(reported(h, table, uuid) == REPLICA_INSERT);
                 n_changes++;
@@ -255,10 +259,9 @@ check_reports(const struct harness *h, const json_t *after)
     }
 
     size_t n_reports = 0;
-    const char *table;
-    json_t *rows;
-    json_object_foreach (h->reports, table, rows) {
-        n_reports += json_object_size(rows);
+    for (void *it = json_object_iter(h->reports); it;
+         it = json_object_iter_next(h->reports, it)) {
+        n_reports += json_object_size(json_object_iter_value(it));
     }
     check(n_reports == n_changes);
     check(h->n_reports == n_changes);
@@ -301,10 +304,15 @@ lowercase_uuid(const char *uuid, char out[37])
 static void
 note_seen(struct harness *h, const json_t *batch)
 {
-    const char *table, *uuid;
-    json_t *rows, *ru;
-    json_object_foreach ((json_t *)batch, table, rows) {
-        json_object_foreach (rows, uuid, ru) {
+    json_t *tables = (json_t *)batch;
+    for (void *it = json_object_iter(tables); it;
+         it = json_object_iter_next(tables, it)) {
+        const char *table = json_object_iter_key(it);
+        json_t *rows = json_object_iter_value(it);
+        for (void *rit = json_object_iter(rows); rit;
+             rit = json_object_iter_next(rows, rit)) {
+            const char *uuid = json_object_iter_key(rit);
+            json_t *ru = json_object_iter_value(rit);
             if (json_object_get(ru, "initial") ||
                 json_object_get(ru, "insert") ||
                 json_object_get(ru, "modify")) {
@@ -348,11 +356,14 @@ resync_end(struct harness *h)
     json_t *after = op_end(h);
 
     /* Exactly the rows that did not arrive again are gone. */
-    const char *table, *uuid;
-    json_t *rows, *row;
-    json_object_foreach (h->before, table, rows) {
+    for (void *it = json_object_iter(h->before); it;
+         it = json_object_iter_next(h->before, it)) {
+        const char *table = json_object_iter_key(it);
+        json_t *rows = json_object_iter_value(it);
         const json_t *seen = json_object_get(h->seen, table);
-        json_object_foreach (rows, uuid, row) {
+        for (void *rit = json_object_iter(rows); rit;
+             rit = json_object_iter_next(rows, rit)) {
+            const char *uuid = json_object_iter_key(rit);
             check(!json_object_get(seen, uuid) ==
                   !json_object_get(json_object_get(after, table), uuid));
         }
