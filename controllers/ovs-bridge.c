@@ -166,8 +166,9 @@ want_iface(const struct ovsb_port *port, const char *owner)
 static json_t *
 want_port(const struct ovsb_port *port, const char *owner)
 {
-    return ovsb_checked(json_pack("{s:o, s:o}", "tag", optional_int(port->tag),
-                                  "external_ids",
+    return ovsb_checked(json_pack("{s:o, s:b, s:o}", "tag",
+                                  optional_int(port->tag), "protected",
+                                  port->protected_, "external_ids",
                                   smap_datum(NULL, OVSB_OWNER_KEY, owner)));
 }
 

@@ -60,6 +60,11 @@
  *   the same replica and the same desired bridge give the same JSON.
  * - The root row.  When the Open_vSwitch table is empty ("ovs-vsctl init"
  *   never ran), the build inserts its row along with the bridge.
+ * - No "wait" operations: when another program changes the database
+ *   between a build and its commit (say, it adds a port of a desired
+ *   name), the transaction fails or does less than planned, and the
+ *   caller builds again from its updated replica (reconcile, don't
+ *   script).
  */
 #ifndef CONTROLLERS_OVS_BRIDGE_H
 #define CONTROLLERS_OVS_BRIDGE_H 1
@@ -95,6 +100,9 @@ struct ovsb_port {
     struct fabric_smap external_ids; /* Interface external_ids: iface-id,
                                       * attached-mac, ... */
     bool bfd;         /* Interface bfd:enable=true. */
+    bool protected_;  /* Port protected=true: NORMAL switching drops
+                       * traffic from one protected port to another (split
+                       * horizon between tunnels). */
     int mtu_request;  /* Interface mtu_request, 0 for none (the column is
                        * kept empty). */
 };

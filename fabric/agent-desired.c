@@ -178,6 +178,9 @@ agent_desired_compute(const struct fabric_model *m,
         struct ovsb_port *p = ovsb_bridge_add_port(d->bridge, name, "geneve",
                                                    0);
         p->bfd = true;
+        /* Split horizon: a frame that came from one host is never sent
+         * on to another, or a full mesh of tunnels would loop. */
+        p->protected_ = true;
         fabric_smap_add(&p->options, "remote_ip", host->underlay_ip);
         fabric_smap_add(&p->options, "key", "flow");
         const char *local = m->hosts[self].underlay_ip;

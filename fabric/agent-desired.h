@@ -15,6 +15,8 @@
  *   guest's name.
  * - Tunnels: one GENEVE port (key=flow, BFD on) to each remote host that
  *   has a guest or router port in a network that also has one here.
+ *   Tunnel ports are "protected": NORMAL never forwards from one to
+ *   another, so a full mesh of hosts has no loop.
  * - Until the flow pipeline exists the bridge switches with NORMAL: access
  *   ports carry their network's VLAN tag and tunnel ports are trunks, so a
  *   frame crosses hosts with its VLAN tag inside GENEVE and lands only on

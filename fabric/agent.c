@@ -58,6 +58,8 @@ struct agent {
     char written_error[512];      /* The error the Host row holds. */
     long long written_generation; /* What the Host row holds. */
     struct agent_desired last;    /* What the last run wanted. */
+    char **owned;                 /* Namespaces this agent made. */
+    size_t n_owned;
 };
 
 static void agent_mark_dirty(struct agent *);
@@ -229,13 +231,83 @@ ovs_txn_done(void *a_, const json_t *result, const struct ovsdb_error *error)
     }
 }
 
-/* Namespace guests: make the wanted ones, remove our unwanted ones.
- * Returns the number of failures. */
+/* The namespaces this agent made, kept in RUNDIR/namespaces, one name a
+ * line.  Ownership needs both the agent's prefix and a line there: on a
+ * machine where several agents (or other programs) share the namespace
+ * list, a prefix alone could name what is not ours. */
+static void
+owned_load(struct agent *a)
+{
+    char *path;
+    if (asprintf(&path, "%s/namespaces", a->rundir) < 0) {
+        abort();
+    }
+    FILE *f = fopen(path, "r");
+    free(path);
+    char line[256];
+    while (f && fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        if (line[0] && !strncmp(line, a->netns_prefix,
+                                strlen(a->netns_prefix))) {
+            a->owned = realloc(a->owned, (a->n_owned + 1) * sizeof *a->owned);
+            a->owned[a->n_owned++] = strdup(line);
+        }
+    }
+    if (f) {
+        fclose(f);
+    }
+}
+
+static void
+owned_save(struct agent *a)
+{
+    char *path, *tmp;
+    if (asprintf(&path, "%s/namespaces", a->rundir) < 0
+        || asprintf(&tmp, "%s/namespaces.tmp", a->rundir) < 0) {
+        abort();
+    }
+    FILE *f = fopen(tmp, "w");
+    if (f) {
+        for (size_t i = 0; i < a->n_owned; i++) {
+            fprintf(f, "%s\n", a->owned[i]);
+        }
+        if (fclose(f) == 0) {
+            rename(tmp, path);
+        }
+    } else {
+        log_warn("cannot write %s: %s", tmp, strerror(errno));
+    }
+    free(path);
+    free(tmp);
+}
+
+static bool
+owned_has(const struct agent *a, const char *name)
+{
+    for (size_t i = 0; i < a->n_owned; i++) {
+        if (!strcmp(a->owned[i], name)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Namespace guests: make the wanted ones, remove the ones we made that are
+ * no longer wanted.  Returns the number of failures. */
 static int
 reconcile_netns(struct agent *a, const struct agent_desired *d)
 {
     int failures = 0;
+    bool changed = false;
     for (size_t i = 0; i < d->n_guests; i++) {
+        const char *netns = d->guests[i]->netns;
+        if (!owned_has(a, netns)) {
+            /* Recorded before it exists, so a crash half-way through
+             * still leaves it ours to finish or remove. */
+            a->owned = realloc(a->owned, (a->n_owned + 1) * sizeof *a->owned);
+            a->owned[a->n_owned++] = strdup(netns);
+            owned_save(a);
+        }
         struct ovsdb_error *error = NULL;
         if (netns_guest_ensure(d->guests[i], &error) < 0) {
             set_error(a, "guest %s: %s", d->guest_names[i], error->msg);
@@ -243,31 +315,31 @@ reconcile_netns(struct agent *a, const struct agent_desired *d)
             failures++;
         }
     }
-    char **names = NULL;
-    size_t n = 0;
-    struct ovsdb_error *error = NULL;
-    if (netns_list(a->netns_prefix, &names, &n, &error) < 0) {
-        set_error(a, "cannot list namespaces: %s", error->msg);
-        ovsdb_error_free(error);
-        return failures + 1;
-    }
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < a->n_owned;) {
         bool wanted = false;
         for (size_t j = 0; j < d->n_guests; j++) {
-            wanted |= !strcmp(names[i], d->guests[j]->netns);
+            wanted |= !strcmp(a->owned[i], d->guests[j]->netns);
         }
-        if (!wanted) {
-            log_info("removing namespace %s", names[i]);
-            if (netns_guest_remove(names[i], NULL, 0, &error) < 0) {
-                set_error(a, "%s", error->msg);
-                ovsdb_error_free(error);
-                error = NULL;
-                failures++;
-            }
+        if (wanted) {
+            i++;
+            continue;
         }
-        free(names[i]);
+        log_info("removing namespace %s", a->owned[i]);
+        struct ovsdb_error *error = NULL;
+        if (netns_guest_remove(a->owned[i], NULL, 0, &error) < 0) {
+            set_error(a, "%s", error->msg);
+            ovsdb_error_free(error);
+            failures++;
+            i++;
+            continue;
+        }
+        free(a->owned[i]);
+        a->owned[i] = a->owned[--a->n_owned];
+        changed = true;
     }
-    free(names);
+    if (changed) {
+        owned_save(a);
+    }
     return failures;
 }
 
@@ -402,6 +474,7 @@ agent_create(struct event_base *base, const struct agent_options *o,
     a->rundir = strdup(o->rundir ? o->rundir : ".");
     a->datapath_type = agent_pick_datapath(o->datapath);
     a->written_generation = -1;
+    owned_load(a);
     a->fabric = make_client(a, o->db, DBMODEL_DB, &o->tls, dbmodel_tables,
                             "fabric DB");
     a->ovs = make_client(a, o->ovsdb, "Open_vSwitch", NULL, ovsb_tables,
@@ -436,6 +509,10 @@ agent_destroy(struct agent *a)
         event_free(a->heartbeat);
     }
     agent_desired_clear(&a->last);
+    for (size_t i = 0; i < a->n_owned; i++) {
+        free(a->owned[i]);
+    }
+    free(a->owned);
     free(a->host);
     free(a->bridge);
     free(a->netns_prefix);

@@ -14,8 +14,10 @@
  * - While the fabric DB is not synchronized the agent changes nothing: the
  *   data plane stays as it is, and the agent resyncs when the DB is back.
  * - The agent owns what carries its marker (external_ids:fabric-owner on
- *   OVSDB rows, its namespace prefix on namespaces) and never touches
- *   anything else.
+ *   OVSDB rows; for namespaces, its prefix and a line in
+ *   RUNDIR/namespaces, written before the namespace is made) and never
+ *   touches anything else.  Agents that share one machine's namespace
+ *   list (the test bed) need different prefixes.
  * - Status: the Host row's applied_generation is written only after a run
  *   applied everything of that generation without error; heartbeat is
  *   written every AGENT_HEARTBEAT_MS; 'error' holds the last error in

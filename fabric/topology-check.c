@@ -32,7 +32,7 @@ static void
 claims_add(struct claims *c, uint64_t key, const char *what,
            struct topo_pos pos, char *text)
 {
-    c->items = topo_xrealloc(c->items, c->n + 1, sizeof *c->items);
+    c->items = topo_grow(c->items, c->n, sizeof *c->items);
     c->items[c->n] = (struct claim) {key, what, pos, text, c->n};
     c->n++;
 }
@@ -113,8 +113,8 @@ names_add(struct topo_ctx *ctx, struct names *names, const char *name,
                                 positions[first]);
     } else {
         topo_index_add_str(&names->valid, name, index);
-        names->sorted = topo_xrealloc(names->sorted, names->n_sorted + 1,
-                                      sizeof *names->sorted);
+        names->sorted = topo_grow(names->sorted, names->n_sorted,
+                                  sizeof *names->sorted);
         names->sorted[names->n_sorted++] = name;
     }
 }
@@ -232,7 +232,7 @@ check_hosts(struct checker *c)
 
     for (size_t i = 0; i < t->n_hosts; i++) {
         const struct ld_host *h = &t->hosts[i];
-        if (t->n_hosts > 1 && !h->underlay.text) {
+        if (t->n_hosts > 1 && !h->underlay_given) {
             topo_msg_missing_multihost(c->ctx, h->pos, h->what, "underlay",
                                        t->n_hosts);
         }
@@ -244,15 +244,18 @@ check_hosts(struct checker *c)
     claims_check(c->ctx, &underlays, "underlay address");
 }
 
-/* Resolves the host of a guest or VM router. */
+/* Resolves the host of a guest or VM router.  'given' is true if the
+ * 'host' field is present, even if it is not a valid string. */
 static long
-resolve_host(struct checker *c, const char *host, struct topo_pos host_pos,
-             struct topo_pos pos, const char *what)
+resolve_host(struct checker *c, const char *host, bool given,
+             struct topo_pos host_pos, struct topo_pos pos, const char *what)
 {
     size_t n_hosts = c->topo->n_hosts;
 
     if (host) {
         return names_resolve(c->ctx, &c->hosts, host, host_pos, what);
+    } else if (given) {
+        return -1;
     } else if (n_hosts == 1) {
         return 0;
     } else if (n_hosts > 1) {
@@ -360,8 +363,8 @@ check_routers(struct checker *c)
     for (size_t i = 0; i < t->n_routers; i++) {
         struct ld_router *r = &t->routers[i];
         if (r->kind == FABRIC_ROUTER_VM) {
-            r->host_idx = resolve_host(c, r->host, r->host_pos, r->pos,
-                                       r->what);
+            r->host_idx = resolve_host(c, r->host, r->host_given,
+                                       r->host_pos, r->pos, r->what);
         }
         for (size_t j = 0; j < r->n_ports; j++) {
             struct ld_port *p = &r->ports[j];
@@ -527,8 +530,8 @@ check_guests(struct checker *c)
         struct ld_guest *g = &t->guests[i];
         const struct ld_iface *gw_iface = NULL;
 
-        g->host_idx = resolve_host(c, g->host, g->host_pos, g->pos,
-                                   g->what);
+        g->host_idx = resolve_host(c, g->host, g->host_given, g->host_pos,
+                                   g->pos, g->what);
         for (size_t j = 0; j < g->n_ifaces; j++) {
             struct ld_iface *iface = &g->ifaces[j];
             check_iface(c, iface);

@@ -64,8 +64,7 @@ parse_host(struct topo_obj *parent, const struct topo_node *map, size_t index,
     struct topo_obj o = {parent->ctx, map, "host", parent->topo};
     struct ld_host *h;
 
-    topo->hosts = topo_xrealloc(topo->hosts, topo->n_hosts + 1,
-                                sizeof *topo->hosts);
+    topo->hosts = topo_grow(topo->hosts, topo->n_hosts, sizeof *topo->hosts);
     h = &topo->hosts[topo->n_hosts++];
     memset(h, 0, sizeof *h);
     h->pos = map->pos;
@@ -74,6 +73,7 @@ parse_host(struct topo_obj *parent, const struct topo_node *map, size_t index,
                             &h->name_pos);
     topo_obj_check_keys(&o, host_fields);
 
+    h->underlay_given = topo_obj_find(&o, "underlay") != NULL;
     if (topo_obj_string(&o, "underlay", &h->underlay.text, &h->underlay.pos)) {
         h->underlay.plen = -1;
         h->underlay.ok = topo_parse_ipv4(h->underlay.text, &h->underlay.ip);
@@ -98,8 +98,8 @@ parse_network(struct topo_obj *parent, const struct topo_node *map,
     struct ld_network *n;
     int mode = FABRIC_NET_ISOLATED;
 
-    topo->networks = topo_xrealloc(topo->networks, topo->n_networks + 1,
-                                   sizeof *topo->networks);
+    topo->networks = topo_grow(topo->networks, topo->n_networks,
+                               sizeof *topo->networks);
     n = &topo->networks[topo->n_networks++];
     memset(n, 0, sizeof *n);
     n->pos = map->pos;
@@ -142,7 +142,7 @@ parse_port(struct topo_obj *parent, const struct topo_node *map, size_t index,
     struct topo_obj o = {parent->ctx, map, parent->what, parent->topo};
     struct ld_port *p;
 
-    r->ports = topo_xrealloc(r->ports, r->n_ports + 1, sizeof *r->ports);
+    r->ports = topo_grow(r->ports, r->n_ports, sizeof *r->ports);
     p = &r->ports[r->n_ports++];
     memset(p, 0, sizeof *p);
     p->pos = map->pos;
@@ -175,8 +175,8 @@ parse_router(struct topo_obj *parent, const struct topo_node *map,
     struct ld_router *r;
     int kind = FABRIC_ROUTER_FLOWS;
 
-    topo->routers = topo_xrealloc(topo->routers, topo->n_routers + 1,
-                                  sizeof *topo->routers);
+    topo->routers = topo_grow(topo->routers, topo->n_routers,
+                              sizeof *topo->routers);
     r = &topo->routers[topo->n_routers++];
     memset(r, 0, sizeof *r);
     r->pos = map->pos;
@@ -187,6 +187,7 @@ parse_router(struct topo_obj *parent, const struct topo_node *map,
 
     topo_obj_enum(&o, "kind", router_kind_names, &kind);
     r->kind = kind;
+    r->host_given = topo_obj_find(&o, "host") != NULL;
     if (topo_obj_string(&o, "host", &r->host, &r->host_pos)
         && r->kind != FABRIC_ROUTER_VM) {
         topo_msg_vm_only(o.ctx, topo_obj_key_pos(&o, "host"), o.what, "host",
@@ -206,8 +207,8 @@ parse_route(struct topo_obj *parent, const struct topo_node *map, size_t index,
     struct ld_route *route;
     const char *s;
 
-    iface->routes = topo_xrealloc(iface->routes, iface->n_routes + 1,
-                                  sizeof *iface->routes);
+    iface->routes = topo_grow(iface->routes, iface->n_routes,
+                              sizeof *iface->routes);
     route = &iface->routes[iface->n_routes++];
     memset(route, 0, sizeof *route);
     route->pos = map->pos;
@@ -259,8 +260,7 @@ parse_iface(struct topo_obj *parent, const struct topo_node *map, size_t index,
     struct ld_iface *iface;
     const char *s;
 
-    g->ifaces = topo_xrealloc(g->ifaces, g->n_ifaces + 1,
-                              sizeof *g->ifaces);
+    g->ifaces = topo_grow(g->ifaces, g->n_ifaces, sizeof *g->ifaces);
     iface = &g->ifaces[g->n_ifaces++];
     memset(iface, 0, sizeof *iface);
     iface->pos = map->pos;
@@ -373,8 +373,8 @@ parse_guest(struct topo_obj *parent, const struct topo_node *map, size_t index,
     struct ld_guest *g;
     int kind = FABRIC_GUEST_NETNS;
 
-    topo->guests = topo_xrealloc(topo->guests, topo->n_guests + 1,
-                                 sizeof *topo->guests);
+    topo->guests = topo_grow(topo->guests, topo->n_guests,
+                             sizeof *topo->guests);
     g = &topo->guests[topo->n_guests++];
     memset(g, 0, sizeof *g);
     g->pos = map->pos;
@@ -383,6 +383,7 @@ parse_guest(struct topo_obj *parent, const struct topo_node *map, size_t index,
                             &g->name_pos);
     topo_obj_check_keys(&o, guest_fields);
 
+    g->host_given = topo_obj_find(&o, "host") != NULL;
     topo_obj_string(&o, "host", &g->host, &g->host_pos);
     topo_obj_enum(&o, "kind", guest_kind_names, &kind);
     g->kind = kind;

@@ -113,6 +113,10 @@ char *topo_format_mac(uint64_t mac);              /* New string. */
 uint32_t topo_hash32(const char *a, const char *b); /* FNV-1a of "a/b". */
 bool topo_valid_name(const char *, size_t max_len);
 void *topo_xrealloc(void *, size_t n, size_t size);
+/* Returns 'array', which holds 'n' elements of 'size' bytes and was only
+ * ever grown by this function, with room for one more: the capacity
+ * doubles whenever 'n' reaches a power of 2. */
+void *topo_grow(void *array, size_t n, size_t size);
 char *topo_xstrdup(const char *);
 char *topo_xasprintf(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
@@ -158,6 +162,7 @@ struct ld_host {
     bool name_ok;            /* 'name' is a valid name. */
     struct topo_pos name_pos;
     struct ld_addr underlay;
+    bool underlay_given;     /* Present, even if not valid. */
     int underlay_mtu;
     struct fabric_smap external_ids; /* Owned. */
 };
@@ -204,6 +209,7 @@ struct ld_router {
     struct topo_pos name_pos;
     enum fabric_router_kind kind;
     const char *host;
+    bool host_given;         /* Present, even if not valid. */
     struct topo_pos host_pos;
     long host_idx;           /* Resolved host, or -1. */
     struct ld_port *ports;   /* Owned. */
@@ -258,6 +264,7 @@ struct ld_guest {
     bool name_ok;            /* 'name' is a valid name. */
     struct topo_pos name_pos;
     const char *host;
+    bool host_given;         /* Present, even if not valid. */
     struct topo_pos host_pos;
     long host_idx;
     enum fabric_guest_kind kind;

@@ -154,8 +154,8 @@ add_anchor(struct tree_parser *tp, const yaml_char_t *name,
            const struct topo_node *node)
 {
     if (name) {
-        tp->anchors = topo_xrealloc(tp->anchors, tp->n_anchors + 1,
-                                    sizeof *tp->anchors);
+        tp->anchors = topo_grow(tp->anchors, tp->n_anchors,
+                                sizeof *tp->anchors);
         tp->anchors[tp->n_anchors].name = topo_xstrdup((const char *) name);
         tp->anchors[tp->n_anchors].node = node;
         tp->n_anchors++;

@@ -21,6 +21,12 @@ topo_xrealloc(void *p, size_t n, size_t size)
     return p;
 }
 
+void *
+topo_grow(void *array, size_t n, size_t size)
+{
+    return n & (n - 1) ? array : topo_xrealloc(array, n ? n * 2 : 1, size);
+}
+
 char *
 topo_xstrdup(const char *s)
 {

@@ -682,6 +682,24 @@ read_row_update(const struct replica *r, struct rtable *t, const char *uuid,
                                 uuid, table));
 }
 
+/* Returns true if a member of 'table_update' other than the one at 'self'
+ * names the row 'key' (a normalized UUID) in another spelling.  OVS sends
+ * lower-case UUIDs, so this runs only for the rare other spelling. */
+static bool
+names_row_twice(const json_t *table_update, void *self, const char *key)
+{
+    for (void *it = json_object_iter((json_t *) table_update); it;
+         it = json_object_iter_next((json_t *) table_update, it)) {
+        char other[UUID_LEN + 1];
+        if (it != self
+            && uuid_normalize(json_object_iter_key(it), other)
+            && !strcmp(other, key)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static int
 read_updates(const struct replica *r, const json_t *updates,
              struct changes *cs, struct ovsdb_error **errorp)
@@ -722,6 +740,16 @@ read_updates(const struct replica *r, const json_t *updates,
                                             "row \"%s\", which is not a "
                                             "UUID.",
                                             table, uuid));
+            }
+            if (strcmp(uuid, key)
+                && names_row_twice(table_update, rit, key)) {
+                /* Two spellings of one UUID would make two changes to one
+                 * row in one batch. */
+                return ovsdb_error_set(
+                    errorp, ovsdb_error_new(-EPROTO, NULL,
+                                            "Update for table \"%s\" names "
+                                            "row %s more than once.",
+                                            table, key));
             }
             int error = read_row_update(r, t, key, ru, cs, errorp);
             if (error) {

@@ -1,0 +1,455 @@
+/* Multi-host functional tests of fabricd: simulated hosts from
+ * scripts/testbed (each a network namespace with its own Open vSwitch on
+ * the userspace datapath, joined by a veth underlay), one fabric DB, one
+ * fabricd per host, guests that reach each other across GENEVE tunnels. */
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "sandbox.h"
+
+#define FABRICCTL FABRIC_BINARY_DIR "/fabricctl"
+#define FABRICD FABRIC_BINARY_DIR "/fabricd"
+#define TESTBED FABRIC_SOURCE_DIR "/scripts/testbed"
+#define SCHEMA FABRIC_SOURCE_DIR "/ovsdb/fabric.ovsschema"
+#define TWO_HOSTS FABRIC_SOURCE_DIR "/topologies/two-hosts.yaml"
+#define THREE_HOSTS FABRIC_SOURCE_DIR "/tests/data/three-hosts.yaml"
+
+struct bed {
+    char run[16];     /* Test bed run name, also the guests' prefix. */
+    char prefix[24];  /* "RUN-" */
+    char bed_dir[256];
+    int n_hosts;
+    char *dir;        /* Our own sandbox: the fabric DB. */
+    struct sbx_ovsdb fabric;
+    char db_opt[512];
+};
+
+static struct bed *the_bed;
+
+static void
+bed_down(const char *run, const char *bed_dir)
+{
+    sbx_runl(NULL, "bash", TESTBED, "down", "--name", run, "--dir", bed_dir,
+             NULL);
+}
+
+static void
+cleanup_at_exit(void)
+{
+    if (the_bed) {
+        bed_down(the_bed->run, the_bed->bed_dir);
+    }
+}
+
+/* Starts fabricd for host hvN inside its namespace. */
+static int
+start_agent(struct bed *b, int n)
+{
+    char db[600], ovsdb[600], host[32], rundir[600], pidfile[600];
+    char logfile[600], prefix[64], hv[16];
+    snprintf(hv, sizeof hv, "hv%d", n);
+    snprintf(db, sizeof db, "--db=%s", b->fabric.unix_remote);
+    snprintf(ovsdb, sizeof ovsdb, "--ovsdb=unix:%s/hv%d/db.sock",
+             b->bed_dir, n);
+    snprintf(host, sizeof host, "--host=hv%d", n);
+    snprintf(rundir, sizeof rundir, "--rundir=%s/hv%d", b->bed_dir, n);
+    snprintf(pidfile, sizeof pidfile, "--pidfile=%s/hv%d/fabricd.pid",
+             b->bed_dir, n);
+    snprintf(logfile, sizeof logfile, "--log-file=%s/hv%d/fabricd.log",
+             b->bed_dir, n);
+    snprintf(prefix, sizeof prefix, "--netns-prefix=%shv%d-", b->prefix, n);
+    char *argv[] = {"bash", TESTBED, "exec", "--name", b->run, "--dir",
+                    b->bed_dir, hv, "--", FABRICD, db, ovsdb, host, rundir,
+                    pidfile, logfile, prefix, "--datapath=netdev",
+                    "--detach", NULL};
+    return sbx_run(argv, NULL);
+}
+
+static int
+agent_pid(struct bed *b, int n)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/hv%d/fabricd.pid", b->bed_dir, n);
+    return sbx_read_pidfile(path);
+}
+
+static int
+setup_n(void **state, int n_hosts)
+{
+    struct bed *b = calloc(1, sizeof *b);
+    the_bed = b;
+    b->n_hosts = n_hosts;
+    snprintf(b->run, sizeof b->run, "m%d", (int) (getpid() % 100000));
+    snprintf(b->prefix, sizeof b->prefix, "%s-", b->run);
+    b->dir = sbx_mkdtemp("multihost");
+    snprintf(b->bed_dir, sizeof b->bed_dir, "%s/bed", b->dir);
+    char hosts[8];
+    snprintf(hosts, sizeof hosts, "%d", n_hosts);
+    char *out = NULL;
+    int rc = sbx_runl(&out, "bash", TESTBED, "up", "--name", b->run,
+                      "--hosts", hosts, "--dir", b->bed_dir, NULL);
+    if (rc) {
+        fprintf(stderr, "testbed up failed:\n%s\n", out ? out : "");
+        free(out);
+        return -1;
+    }
+    free(out);
+    sbx_ovsdb_init(&b->fabric, b->dir, "fabric");
+    if (sbx_ovsdb_create_db(&b->fabric, SCHEMA)
+        || sbx_ovsdb_start(&b->fabric, NULL)) {
+        return -1;
+    }
+    snprintf(b->db_opt, sizeof b->db_opt, "--db=%s", b->fabric.unix_remote);
+    for (int i = 1; i <= n_hosts; i++) {
+        if (start_agent(b, i)) {
+            return -1;
+        }
+    }
+    *state = b;
+    return 0;
+}
+
+static int
+setup2(void **state)
+{
+    return setup_n(state, 2);
+}
+
+static int
+setup3(void **state)
+{
+    return setup_n(state, 3);
+}
+
+static int
+teardown(void **state)
+{
+    struct bed *b = *state;
+    if (!b) {
+        return 0;
+    }
+    for (int i = 1; i <= b->n_hosts; i++) {
+        int pid = agent_pid(b, i);
+        if (pid > 0) {
+            sbx_kill(pid, SIGTERM, 5000);
+        }
+    }
+    bed_down(b->run, b->bed_dir);
+    sbx_ovsdb_clear(&b->fabric);
+    sbx_rmtree(b->dir);
+    free(b->dir);
+    free(b);
+    the_bed = NULL;
+    return 0;
+}
+
+static int
+fabricctl(struct bed *b, char **outp, ...)
+{
+    char *argv[32] = {FABRICCTL, b->db_opt};
+    int n = 2;
+    va_list args;
+    va_start(args, outp);
+    const char *arg;
+    while ((arg = va_arg(args, const char *)) && n < 31) {
+        argv[n++] = (char *) arg;
+    }
+    va_end(args);
+    argv[n] = NULL;
+    char *out = NULL;
+    int rc = sbx_run(argv, &out);
+    if (rc) {
+        fprintf(stderr, "fabricctl failed (%d):\n%s\n", rc, out ? out : "");
+    }
+    if (outp) {
+        *outp = out;
+    } else {
+        free(out);
+    }
+    return rc;
+}
+
+/* The namespace of 'guest': agents on one machine use per-host prefixes
+ * ("RUN-hvN-"), so the guest's host is found from the fabric DB. */
+static void
+guest_netns(struct bed *b, const char *guest, char *ns, size_t size)
+{
+    char *out = NULL;
+    fabricctl(b, &out, "--json", "status", NULL);
+    json_t *j = out ? json_loads(out, 0, NULL) : NULL;
+    free(out);
+    const char *host = "?";
+    size_t i;
+    json_t *g;
+    json_array_foreach (json_object_get(j, "guests"), i, g) {
+        if (!strcmp(json_string_value(json_object_get(g, "name")), guest)) {
+            host = json_string_value(json_object_get(g, "host"));
+        }
+    }
+    snprintf(ns, size, "%s%s-%s", b->prefix, host, guest);
+    json_decref(j);
+}
+
+static bool
+ping_once(struct bed *b, const char *guest, const char *ip)
+{
+    char ns[64];
+    guest_netns(b, guest, ns, sizeof ns);
+    return sbx_runl(NULL, "ip", "netns", "exec", ns, "ping", "-c", "1",
+                    "-W", "1", ip, NULL) == 0;
+}
+
+/* Up to three tries: the first packet to a new port may be slow on a
+ * loaded machine. */
+static bool
+reachable(struct bed *b, const char *guest, const char *ip)
+{
+    for (int i = 0; i < 3; i++) {
+        if (ping_once(b, guest, ip)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Runs "ovs-vsctl ARGS" on host hvN. */
+static char *
+vsctl(struct bed *b, int n, const char *a0, const char *a1, const char *a2)
+{
+    char hv[16], db[600];
+    snprintf(hv, sizeof hv, "hv%d", n);
+    snprintf(db, sizeof db, "--db=unix:%s/hv%d/db.sock", b->bed_dir, n);
+    char *argv[] = {"bash", TESTBED, "exec", "--name", b->run, "--dir",
+                    b->bed_dir, hv, "--", "ovs-vsctl", db, (char *) a0,
+                    (char *) a1, (char *) a2, NULL};
+    char *out = NULL;
+    sbx_run(argv, &out);
+    return out;
+}
+
+/* iperf3 from guest 'client' to guest 'server' at 'ip' for 2 s; returns
+ * the measured Mbit/s, or -1. */
+static double
+iperf(struct bed *b, const char *server, const char *client, const char *ip)
+{
+    char sns[64], cns[64];
+    guest_netns(b, server, sns, sizeof sns);
+    guest_netns(b, client, cns, sizeof cns);
+    char pidfile[600];
+    snprintf(pidfile, sizeof pidfile, "%s/iperf3.pid", b->dir);
+    if (sbx_runl(NULL, "ip", "netns", "exec", sns, "iperf3", "-s", "-1",
+                 "-D", "-I", pidfile, NULL)) {
+        return -1;
+    }
+    usleep(300 * 1000);
+    pid_t server_pid = sbx_read_pidfile(pidfile);
+    char *out = NULL;
+    int rc = sbx_runl(&out, "ip", "netns", "exec", cns, "iperf3", "-c", ip,
+                      "-t", "2", "-J", NULL);
+    double mbps = -1;
+    json_t *j = rc == 0 && out ? json_loads(out, 0, NULL) : NULL;
+    if (j) {
+        json_t *sum = json_object_get(json_object_get(j, "end"),
+                                      "sum_received");
+        mbps = json_number_value(json_object_get(sum, "bits_per_second"))
+               / 1e6;
+        json_decref(j);
+    } else {
+        fprintf(stderr, "iperf3 failed: %s\n", out ? out : "");
+    }
+    free(out);
+    if (server_pid > 0) {
+        sbx_kill(server_pid, SIGTERM, 2000);
+    }
+    return mbps;
+}
+
+static json_t *
+status_json(struct bed *b)
+{
+    char *out = NULL;
+    if (fabricctl(b, &out, "--json", "status", NULL)) {
+        free(out);
+        return NULL;
+    }
+    json_t *j = json_loads(out, 0, NULL);
+    free(out);
+    return j;
+}
+
+static json_t *
+host_status(json_t *status, const char *name)
+{
+    size_t i;
+    json_t *h;
+    json_array_foreach (json_object_get(status, "hosts"), i, h) {
+        if (!strcmp(json_string_value(json_object_get(h, "name")), name)) {
+            return h;
+        }
+    }
+    return NULL;
+}
+
+static void
+test_two_hosts(void **state)
+{
+    struct bed *b = *state;
+    char *out = NULL;
+    long long t0 = sbx_now_ms();
+    assert_int_equal(fabricctl(b, &out, "topology", "apply", "--wait=60",
+                               TWO_HOSTS, NULL), 0);
+    free(out);
+    long long applied = sbx_now_ms();
+    /* Same network, different hosts: through GENEVE. */
+    assert_true(reachable(b, "host01", "172.16.0.2"));
+    assert_true(reachable(b, "host04", "172.17.0.1"));
+    printf("two hosts: applied in %lld ms, first cross-host ping after "
+           "%lld ms\n", applied - t0, sbx_now_ms() - t0);
+    /* Different networks: isolated at layer 2. */
+    assert_false(ping_once(b, "host01", "172.17.0.2"));
+    assert_false(ping_once(b, "host02", "172.17.0.1"));
+
+    /* ovs-vsctl show on each host: VLAN tags and the GENEVE port. */
+    for (int n = 1; n <= 2; n++) {
+        out = vsctl(b, n, "show", NULL, NULL);
+        assert_non_null(strstr(out, "type: geneve"));
+        assert_non_null(strstr(out, "remote_ip="));
+        assert_non_null(strstr(out, "tag: "));
+        free(out);
+    }
+
+    /* TCP across hosts. */
+    double mbps = iperf(b, "host02", "host01", "172.16.0.2");
+    printf("two hosts: iperf3 TCP host01 -> host02: %.0f Mbit/s\n", mbps);
+    assert_true(mbps > 1.0);
+
+    /* Re-apply changes nothing on any host. */
+    char *before1 = vsctl(b, 1, "--columns=_version", "list", "interface");
+    char *before2 = vsctl(b, 2, "--columns=_version", "list", "interface");
+    assert_int_equal(fabricctl(b, &out, "topology", "apply", "--wait=30",
+                               TWO_HOSTS, NULL), 0);
+    assert_non_null(strstr(out, "No changes"));
+    free(out);
+    sleep(1);
+    char *after1 = vsctl(b, 1, "--columns=_version", "list", "interface");
+    char *after2 = vsctl(b, 2, "--columns=_version", "list", "interface");
+    assert_string_equal(before1, after1);
+    assert_string_equal(before2, after2);
+    free(before1);
+    free(before2);
+    free(after1);
+    free(after2);
+
+    /* BFD brings the tunnels up, and status shows it. */
+    bool up = false;
+    for (int i = 0; i < 100 && !up; i++) {
+        json_t *st = status_json(b);
+        json_t *t = json_object_get(host_status(st, "hv1"), "tunnels");
+        up = !strcmp(json_string_value(json_object_get(t, "hv2"))
+                         ? json_string_value(json_object_get(t, "hv2")) : "",
+                     "up");
+        json_decref(st);
+        if (!up) {
+            usleep(100 * 1000);
+        }
+    }
+    assert_true(up);
+
+    /* Destroy: no fabric namespaces, ports or bridges on any host; the
+     * test bed's own br-phy stays. */
+    assert_int_equal(fabricctl(b, &out, "topology", "destroy", "--wait=30",
+                               NULL), 0);
+    free(out);
+    for (int n = 1; n <= 2; n++) {
+        out = vsctl(b, n, "list-br", NULL, NULL);
+        assert_string_equal(out, "br-phy\n");
+        free(out);
+    }
+    char ns[64];
+    snprintf(ns, sizeof ns, "/run/netns/%shv1-host01", b->prefix);
+    assert_int_not_equal(access(ns, F_OK), 0);
+}
+
+static void
+test_three_hosts_and_host_down(void **state)
+{
+    struct bed *b = *state;
+    char *out = NULL;
+    assert_int_equal(fabricctl(b, &out, "topology", "apply", "--wait=60",
+                               THREE_HOSTS, NULL), 0);
+    free(out);
+    assert_true(reachable(b, "b1", "10.10.0.2"));
+    assert_true(reachable(b, "b1", "10.10.0.3"));
+    assert_true(reachable(b, "b2", "10.10.0.3"));
+    assert_true(reachable(b, "r1", "10.20.0.3"));
+    assert_false(ping_once(b, "b1", "10.20.0.1"));
+    /* hv2 has no red guest: no tunnel between hv2 and... hv2 shares blue
+     * with both, so it has two tunnels; every host has two. */
+    for (int n = 1; n <= 3; n++) {
+        out = vsctl(b, n, "--columns=type", "list", "interface");
+        int geneve = 0;
+        for (char *p = out; (p = strstr(p, "geneve")); p++) {
+            geneve++;
+        }
+        assert_int_equal(geneve, 2);
+        free(out);
+    }
+
+    /* Stop hv3's agent and its Open vSwitch: status shows it down. */
+    int pid = agent_pid(b, 3);
+    assert_true(pid > 0);
+    assert_int_equal(sbx_kill(pid, SIGKILL, 5000), 0);
+    char path[600];
+    snprintf(path, sizeof path, "%s/hv3/ovs-vswitchd.pid", b->bed_dir);
+    pid = sbx_read_pidfile(path);
+    assert_true(pid > 0);
+    assert_int_equal(sbx_kill(pid, SIGKILL, 5000), 0);
+    long long t0 = sbx_now_ms();
+    bool down = false, bfd_down = false;
+    while (sbx_now_ms() - t0 < 30000 && !(down && bfd_down)) {
+        json_t *st = status_json(b);
+        const char *state3 = json_string_value(
+            json_object_get(host_status(st, "hv3"), "state"));
+        down = state3 && !strcmp(state3, "down");
+        const char *t = json_string_value(json_object_get(
+            json_object_get(host_status(st, "hv1"), "tunnels"), "hv3"));
+        bfd_down = t && strcmp(t, "up");
+        json_decref(st);
+        if (!(down && bfd_down)) {
+            usleep(200 * 1000);
+        }
+    }
+    printf("three hosts: hv3 shown down after %lld ms (heartbeat), hv1's "
+           "BFD to hv3 %s\n", sbx_now_ms() - t0,
+           bfd_down ? "not up" : "still up");
+    assert_true(down);
+    assert_true(bfd_down);
+    /* The others still talk. */
+    assert_true(reachable(b, "b1", "10.10.0.2"));
+}
+
+int
+main(void)
+{
+    if (geteuid() != 0) {
+        fprintf(stderr, "test-multihost: needs root (namespaces)\n");
+        return 1;
+    }
+    atexit(cleanup_at_exit);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_two_hosts, setup2, teardown),
+        cmocka_unit_test_setup_teardown(test_three_hosts_and_host_down,
+                                        setup3, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
