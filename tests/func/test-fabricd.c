@@ -226,6 +226,17 @@ vsctl(struct world *w, const char *a0, const char *a1, const char *a2)
     return out;
 }
 
+/* "ifindex name mac" of every link in 'guest' (a new string). */
+static char *
+guest_links(struct world *w, const char *guest)
+{
+    char ns[64];
+    snprintf(ns, sizeof ns, "%s%s", w->prefix, guest);
+    char *out = NULL;
+    sbx_runl(&out, "ip", "-n", ns, "-o", "link", "show", NULL);
+    return out;
+}
+
 static bool
 namespace_exists(const char *name)
 {
@@ -242,6 +253,9 @@ test_classic_lab_single_host(void **state)
     assert_int_equal(vswitchd_vsctl(&w->vs, NULL, "add-br", "br-foreign",
                                     "--", "set", "bridge", "br-foreign",
                                     "datapath_type=netdev", NULL), 0);
+    assert_int_equal(vswitchd_vsctl(&w->vs, NULL, "add-port", "br-foreign",
+                                    "fport", "--", "set", "interface",
+                                    "fport", "type=internal", NULL), 0);
 
     char *out = NULL;
     assert_int_equal(fabricctl(w, &out, "topology", "apply", "--wait=30",
@@ -295,7 +309,9 @@ test_classic_lab_single_host(void **state)
     assert_non_null(strstr(out, "running"));
     free(out);
 
-    /* Re-applying changes nothing: the ports' rows keep their version. */
+    /* Re-applying changes nothing: the ports' rows keep their version,
+     * and the guests' interfaces are the same devices (same ifindex). */
+    char *links_before = guest_links(w, "host01");
     char *before = vsctl(w, "--columns=_version", "list", "interface");
     assert_int_equal(fabricctl(w, &out, "topology", "apply", "--wait=10",
                                CLASSIC, NULL), 0);
@@ -306,6 +322,10 @@ test_classic_lab_single_host(void **state)
     assert_string_equal(before, after);
     free(before);
     free(after);
+    char *links_after = guest_links(w, "host01");
+    assert_string_equal(links_before, links_after);
+    free(links_before);
+    free(links_after);
 
     /* Destroy: namespaces, ports and bridge go; the foreign bridge stays. */
     assert_int_equal(fabricctl(w, &out, "topology", "destroy", "--wait=30",
@@ -316,6 +336,9 @@ test_classic_lab_single_host(void **state)
     assert_false(namespace_exists(ns));
     out = vsctl(w, "list-br", NULL, NULL);
     assert_string_equal(out, "br-foreign\n");
+    free(out);
+    out = vsctl(w, "list-ports", "br-foreign", NULL);
+    assert_string_equal(out, "fport\n");
     free(out);
 }
 
