@@ -38,6 +38,7 @@
 #define AGENT_OWNER "fabric"
 #define AGENT_VERSION "0.1"
 #define AGENT_RETRY_MS 1000
+#define AGENT_REPAIR_MS 30000
 
 struct agent {
     struct event_base *base;
@@ -60,6 +61,10 @@ struct agent {
     struct agent_desired last;    /* What the last run wanted. */
     char **owned;                 /* Namespaces this agent made. */
     size_t n_owned;
+    char *fingerprint;            /* Of the guests last reconciled. */
+    bool netns_full;              /* Reconcile the guests next run. */
+    int netns_failures;           /* Of the last guest reconcile. */
+    struct event *repair;         /* Periodic full reconcile. */
 };
 
 static void agent_mark_dirty(struct agent *);
@@ -343,6 +348,36 @@ reconcile_netns(struct agent *a, const struct agent_desired *d)
     return failures;
 }
 
+/* A text that changes whenever the namespace guests of 'd' should (a new
+ * string). */
+static char *
+guests_fingerprint(const struct agent_desired *d)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    for (size_t i = 0; i < d->n_guests; i++) {
+        const struct netns_guest *g = d->guests[i];
+        fprintf(f, "%s\n", g->netns);
+        for (size_t j = 0; j < g->n_ifaces; j++) {
+            const struct netns_iface *n = &g->ifaces[j];
+            fprintf(f, " %s %s %s %d %s", n->name, n->peer,
+                    n->mac ? n->mac : "", n->mtu,
+                    n->gateway ? n->gateway : "");
+            for (size_t k = 0; k < n->n_addresses; k++) {
+                fprintf(f, " a=%s", n->addresses[k]);
+            }
+            for (size_t k = 0; k < n->n_routes; k++) {
+                fprintf(f, " r=%s,%s", n->routes[k].prefix,
+                        n->routes[k].via ? n->routes[k].via : "");
+            }
+            fputc('\n', f);
+        }
+    }
+    fclose(f);
+    return buf;
+}
+
 static void
 agent_run(evutil_socket_t fd, short what, void *a_)
 {
@@ -371,7 +406,21 @@ agent_run(evutil_socket_t fd, short what, void *a_)
     agent_desired_compute(model, fabric, &settings, &desired);
     fabric_model_destroy(model);
 
-    int failures = reconcile_netns(a, &desired);
+    /* The namespace guests cost a few commands each even when nothing is
+     * to be done, and every status write comes back as a DB update: look
+     * at them only when what they should be changed, after a failure,
+     * when asked, and every AGENT_REPAIR_MS to repair drift. */
+    char *fingerprint = guests_fingerprint(&desired);
+    int failures = 0;
+    if (a->netns_full || a->netns_failures || !a->fingerprint
+        || strcmp(fingerprint, a->fingerprint)) {
+        failures = a->netns_failures = reconcile_netns(a, &desired);
+        a->netns_full = false;
+        free(a->fingerprint);
+        a->fingerprint = fingerprint;
+    } else {
+        free(fingerprint);
+    }
 
     int changes = 0;
     if (!a->ovs_txn_busy) {
@@ -423,7 +472,14 @@ agent_mark_dirty(struct agent *a)
 void
 agent_force_reconcile(struct agent *a)
 {
+    a->netns_full = true;
     agent_mark_dirty(a);
+}
+
+static void
+repair_cb(evutil_socket_t fd, short what, void *a)
+{
+    agent_force_reconcile(a);
 }
 
 const char *
@@ -489,6 +545,8 @@ agent_create(struct event_base *base, const struct agent_options *o,
     struct timeval beat = {AGENT_HEARTBEAT_MS / 1000,
                            (AGENT_HEARTBEAT_MS % 1000) * 1000};
     event_add(a->heartbeat, &beat);
+    a->repair = event_new(base, -1, EV_PERSIST, repair_cb, a);
+    event_add(a->repair, &(struct timeval){AGENT_REPAIR_MS / 1000, 0});
     log_info("host %s: bridge %s (%s datapath), namespaces %s*", a->host,
              a->bridge, a->datapath_type, a->netns_prefix);
     *agentp = a;
@@ -507,7 +565,9 @@ agent_destroy(struct agent *a)
         event_free(a->run_event);
         event_free(a->retry);
         event_free(a->heartbeat);
+        event_free(a->repair);
     }
+    free(a->fingerprint);
     agent_desired_clear(&a->last);
     for (size_t i = 0; i < a->n_owned; i++) {
         free(a->owned[i]);

@@ -11,6 +11,10 @@
  *   one deferred run computes what the host should hold
  *   (agent-desired.h) from the current inputs and applies the difference.
  *   A restart, a reconnection or a half-done run converges the same way.
+ * - Namespace guests cost commands to inspect, so a run looks at them
+ *   only when what they should be has changed, after a failure, when
+ *   asked (control socket), and every 30 s to repair drift; the bridge,
+ *   read from the replica, is compared on every run.
  * - While the fabric DB is not synchronized the agent changes nothing: the
  *   data plane stays as it is, and the agent resyncs when the DB is back.
  * - The agent owns what carries its marker (external_ids:fabric-owner on

@@ -268,6 +268,15 @@ test_classic_lab_single_host(void **state)
     assert_true(reachable(w, "host01", "172.16.0.2"));
     assert_true(reachable(w, "host03", "172.17.0.2"));
     assert_false(ping(w, "host01", "172.17.0.1"));
+    /* Layer 2 too: with an address in network2's subnet, host01 still
+     * cannot reach host03, because the VLANs keep the networks apart. */
+    char ns01[64];
+    snprintf(ns01, sizeof ns01, "%shost01", w->prefix);
+    assert_int_equal(sbx_runl(NULL, "ip", "-n", ns01, "address", "add",
+                              "172.17.0.99/24", "dev", "eth0", NULL), 0);
+    assert_false(ping(w, "host01", "172.17.0.1"));
+    assert_int_equal(sbx_runl(NULL, "ip", "-n", ns01, "address", "del",
+                              "172.17.0.99/24", "dev", "eth0", NULL), 0);
 
     /* ovs-vsctl shows the VLAN tags and the iface-id of each port. */
     out = vsctl(w, "--columns=name,tag", "list", "port");

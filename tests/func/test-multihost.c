@@ -237,7 +237,7 @@ vsctl(struct bed *b, int n, const char *a0, const char *a1, const char *a2)
     return out;
 }
 
-/* iperf3 from guest 'client' to guest 'server' at 'ip' for 2 s; returns
+/* iperf3 from guest 'client' to guest 'server' at 'ip' for 3 s; returns
  * the measured Mbit/s, or -1. */
 static double
 iperf(struct bed *b, const char *server, const char *client, const char *ip)
@@ -255,7 +255,7 @@ iperf(struct bed *b, const char *server, const char *client, const char *ip)
     pid_t server_pid = sbx_read_pidfile(pidfile);
     char *out = NULL;
     int rc = sbx_runl(&out, "ip", "netns", "exec", cns, "iperf3", "-c", ip,
-                      "-t", "2", "-J", NULL);
+                      "-t", "3", "-J", NULL);
     double mbps = -1;
     json_t *j = rc == 0 && out ? json_loads(out, 0, NULL) : NULL;
     if (j) {
@@ -315,8 +315,17 @@ test_two_hosts(void **state)
     assert_true(reachable(b, "host04", "172.17.0.1"));
     printf("two hosts: applied in %lld ms, first cross-host ping after "
            "%lld ms\n", applied - t0, sbx_now_ms() - t0);
-    /* Different networks: isolated at layer 2. */
+    /* Different networks: isolated at layer 2.  host01 (network1, hv1)
+     * gets an address in network2's subnet: were the VLANs not kept
+     * apart, its ARP would reach host04 (network2, hv2) and the ping
+     * would answer. */
+    char ns01[64];
+    guest_netns(b, "host01", ns01, sizeof ns01);
+    assert_int_equal(sbx_runl(NULL, "ip", "-n", ns01, "address", "add",
+                              "172.17.0.99/24", "dev", "eth0", NULL), 0);
     assert_false(ping_once(b, "host01", "172.17.0.2"));
+    assert_int_equal(sbx_runl(NULL, "ip", "-n", ns01, "address", "del",
+                              "172.17.0.99/24", "dev", "eth0", NULL), 0);
     assert_false(ping_once(b, "host02", "172.17.0.1"));
 
     /* ovs-vsctl show on each host: VLAN tags and the GENEVE port. */
