@@ -480,7 +480,7 @@ ld_iface_destroy(struct ld_iface *iface)
 }
 
 void
-ld_topology_destroy(struct ld_topology *topo)
+topo_ld_destroy(struct ld_topology *topo)
 {
     for (size_t i = 0; i < topo->n_hosts; i++) {
         free(topo->hosts[i].what);

@@ -339,7 +339,7 @@ void topo_parse(struct topo_ctx *, const struct topo_node *root,
 void topo_check(struct topo_ctx *, struct ld_topology *);
 struct fabric_model *topo_build(struct topo_ctx *,
                                 const struct ld_topology *);
-void ld_topology_destroy(struct ld_topology *);
+void topo_ld_destroy(struct ld_topology *);
 
 /* Messages (topology-msg.c): one function per kind of problem, each
  * writing one whole sentence.  'what' names the object ("network

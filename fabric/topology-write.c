@@ -194,8 +194,11 @@ write_scalar(struct writer *w, const char *s)
     }
 }
 
-/* Writes the indentation and the key 'key' (a field name) of a line at
- * 'indent', starting a list item if one is pending. */
+/* Writes the indentation and the key 'key' of a line at 'indent', up to
+ * and including its ':', starting a list item if one is pending.  YAML
+ * limits implicit keys to 1024 characters; longer keys (counting the up to
+ * 4 characters that quoting may write per byte) are written as explicit
+ * keys, "? KEY" on a line of their own. */
 static void
 write_key(struct writer *w, int indent, const char *key)
 {
@@ -205,8 +208,14 @@ write_key(struct writer *w, int indent, const char *key)
     } else {
         fprintf(w->out, "%*s", indent, "");
     }
-    write_scalar(w, key);
-    fputc(':', w->out);
+    if (strlen(key) > 200) {
+        fputs("? ", w->out);
+        write_scalar(w, key);
+        fprintf(w->out, "\n%*s:", indent, "");
+    } else {
+        write_scalar(w, key);
+        fputc(':', w->out);
+    }
 }
 
 static void
@@ -284,16 +293,37 @@ write_list_item(struct writer *w, int indent, const char *s)
     fputc('\n', w->out);
 }
 
+static int
+compare_smap_keys(const void *a, const void *b, void *smap_)
+{
+    const struct fabric_smap *smap = smap_;
+    return strcmp(smap->keys[*(const size_t *) a],
+                  smap->keys[*(const size_t *) b]);
+}
+
+/* Writes 'smap' in order of keys, as the loader sorts them. */
 static void
 write_smap(struct writer *w, int indent, const char *key,
            const struct fabric_smap *smap)
 {
-    if (smap->n) {
-        write_open(w, indent, key);
-        for (size_t i = 0; i < smap->n; i++) {
-            write_string(w, indent + 2, smap->keys[i], smap->values[i]);
-        }
+    if (!smap->n) {
+        return;
     }
+    size_t *order = malloc(smap->n * sizeof *order);
+    if (!order) {
+        abort();
+    }
+    for (size_t i = 0; i < smap->n; i++) {
+        order[i] = i;
+    }
+    qsort_r(order, smap->n, sizeof *order, compare_smap_keys,
+            (void *) smap);
+    write_open(w, indent, key);
+    for (size_t i = 0; i < smap->n; i++) {
+        write_string(w, indent + 2, smap->keys[order[i]],
+                     smap->values[order[i]]);
+    }
+    free(order);
 }
 
 static void

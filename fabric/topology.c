@@ -129,7 +129,7 @@ topology_load_buffer(const char *name, const char *data, size_t len,
             if (!ctx.n_diags) {
                 model = topo_build(&ctx, &topo);
             }
-            ld_topology_destroy(&topo);
+            topo_ld_destroy(&topo);
         }
     }
     topo_node_free(root);
