@@ -61,6 +61,7 @@ struct ovsdb_client {
     unsigned int conn_seqno;  /* Session seqno of the current connection. */
     unsigned int monitor_seq; /* For monitor ids. */
     char monitor_id[32];
+    char cancelled_id[32]; /* Monitor being cancelled, or "". */
 
     struct monitored_table *tables;
     size_t n_tables;

@@ -411,6 +411,11 @@ handle_update2(struct ovsdb_client *client, json_t *params)
         }
         return;
     }
+    if (id && client->cancelled_id[0] && !strcmp(id, client->cancelled_id)) {
+        /* A monitor being replaced: the new one's initial contents
+         * supersede whatever this update says. */
+        return;
+    }
     if (client->state != CONN_SYNCED || !id
         || strncmp(id, "fabric-", 7)) {
         client_conn_fail(client, "unexpected update2 for monitor %s",
@@ -567,6 +572,47 @@ ovsdb_client_monitor(struct ovsdb_client *client, const char *table,
             json_array_append_new(t->columns, json_string(*c));
         }
     }
+}
+
+static void
+cancel_reply(void *client_, json_t *result, const struct ovsdb_error *error)
+{
+    struct ovsdb_client *client = client_;
+    client->cancelled_id[0] = '\0';
+    if (error && error->code != -ECONNRESET) {
+        client_conn_fail(client, "monitor_cancel failed: %s", error->msg);
+    }
+}
+
+int
+ovsdb_client_unmonitor(struct ovsdb_client *client, const char *table)
+{
+    struct monitored_table *t = find_table(client, table);
+    if (!t) {
+        return -ENOENT;
+    }
+    free(t->name);
+    json_decref(t->columns);
+    json_decref(t->where);
+    *t = client->tables[--client->n_tables];
+    if (client->replica) {
+        replica_clear(client->replica, table);
+    }
+    if (client->state != CONN_SYNCED) {
+        /* The next monitor_cond request leaves the table out. */
+        return 0;
+    }
+    /* Cancel the monitor and monitor the remaining tables anew: the new
+     * monitor's initial contents resync the replica. */
+    snprintf(client->cancelled_id, sizeof client->cancelled_id, "%s",
+             client->monitor_id);
+    int error = jsonrpc_session_request(client->session, "monitor_cancel",
+                                        json_pack("[s]", client->monitor_id),
+                                        cancel_reply, client);
+    if (!error) {
+        send_monitor(client);
+    }
+    return error;
 }
 
 static void

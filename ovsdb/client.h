@@ -92,6 +92,13 @@ void ovsdb_client_destroy(struct ovsdb_client *client);
 void ovsdb_client_monitor(struct ovsdb_client *client, const char *table,
                           const char *const *columns);
 
+/* Stops monitoring 'table': its rows leave the replica (reported as
+ * deletes).  When connected, sends "monitor_cancel" for the current
+ * monitor and "monitor_cond" for the remaining tables, whose initial
+ * contents resync the replica.  Returns 0, or -ENOENT when 'table' is not
+ * monitored. */
+int ovsdb_client_unmonitor(struct ovsdb_client *client, const char *table);
+
 /* Sets the condition of monitored 'table' to 'where' (stolen; an array of
  * RFC 7047 conditions, all of which a row must meet; NULL for every row).
  * When connected, sends "monitor_cond_change": rows that leave the

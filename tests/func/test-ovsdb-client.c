@@ -767,6 +767,58 @@ test_optimistic_retry(void **state)
     ovsdb_client_destroy(c2);
 }
 
+/* monitor_cancel: a table that stops being monitored leaves the replica
+ * (reported as deletes) and later changes to it are not seen, while the
+ * other tables go on. */
+static void
+test_unmonitor(void **state)
+{
+    struct world *w = *state;
+    static const char *const tables[] = {"Parent", "Child", NULL};
+    struct seen seen = {0};
+    struct ovsdb_client *client = make_client(w, w->server.unix_remote,
+                                              "Test", &seen, tables);
+    wait_synced(w, client);
+    struct ovsdb_txn *txn = ovsdb_txn_create("Test");
+    ovsdb_txn_insert(txn, "Child", json_pack("{s:s}", "name", "c"), "c");
+    ovsdb_txn_insert(txn, "Parent",
+                     json_pack("{s:s, s:o}", "name", "p", "child",
+                               ovsdb_named_uuid("c")), NULL);
+    struct outcome o = transact(w, client, txn);
+    assert_int_equal(o.code, 0);
+    json_decref(o.result);
+    wait_count(w, client, "Child", 1);
+
+    int deletes = seen.deletes;
+    assert_int_equal(ovsdb_client_unmonitor(client, "Child"), 0);
+    assert_int_equal(ovsdb_client_unmonitor(client, "Child"), -ENOENT);
+    assert_int_equal(seen.deletes, deletes + 1);
+    wait_synced(w, client);
+    assert_int_equal(replica_count(ovsdb_client_replica(client), "Child"),
+                     0);
+
+    /* A new child is not seen; a change to Parent is. */
+    int inserts = seen.inserts, modifies = seen.modifies;
+    txn = ovsdb_txn_create("Test");
+    ovsdb_txn_insert(txn, "Child", json_pack("{s:s}", "name", "c2"), "c2");
+    ovsdb_txn_update(txn, "Parent", where_name("p"),
+                     json_pack("{s:i, s:o}", "count", 5, "child",
+                               ovsdb_named_uuid("c2")));
+    o = transact(w, client, txn);
+    assert_int_equal(o.code, 0);
+    json_decref(o.result);
+    long long deadline = sbx_now_ms() + WAIT_MS;
+    while (seen.modifies == modifies && sbx_now_ms() < deadline) {
+        sbx_loop_for(w->base, 20);
+    }
+    assert_int_equal(seen.modifies, modifies + 1);
+    assert_int_equal(seen.inserts, inserts);
+    assert_int_equal(replica_count(ovsdb_client_replica(client), "Child"),
+                     0);
+    assert_string_equal(seen.log, "");
+    ovsdb_client_destroy(client);
+}
+
 /* A monitored table the server does not have ends the connection with an
  * error naming it, and no replica is ever synced. */
 static void
@@ -868,6 +920,8 @@ main(void)
                                         teardown_world),
         cmocka_unit_test_setup_teardown(test_optimistic_retry,
                                         setup_test_schema, teardown_world),
+        cmocka_unit_test_setup_teardown(test_unmonitor, setup_test_schema,
+                                        teardown_world),
         cmocka_unit_test_setup_teardown(test_schema_mismatch,
                                         setup_test_schema, teardown_world),
         cmocka_unit_test_teardown(test_raft_leader_failover, teardown_world),
