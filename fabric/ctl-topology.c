@@ -229,6 +229,13 @@ write_lab(struct ctl *ctl, const struct fabric_model *desired,
         *generationp = generation;
         return 0;
     }
+    /* Only Fabric and Host matter from here on (--wait); without the
+     * other tables the server need not echo every row just written. */
+    for (const char *const *t = dbmodel_tables; *t; t++) {
+        if (strcmp(*t, "Fabric") && strcmp(*t, "Host")) {
+            ovsdb_client_unmonitor(ctl->client, *t);
+        }
+    }
     struct txn_outcome o = {0};
     if (ovsdb_client_transact(ctl->client, txn, txn_done, &o) < 0) {
         ctl_error("lost the connection to the fabric DB at %s before "
