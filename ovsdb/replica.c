@@ -349,7 +349,13 @@ replica_next(const struct replica *r, const char *table, size_t *iter)
 const json_t *
 replica_row_get(const struct replica_row *row, const char *column)
 {
-    return json_object_get(row->columns, column);
+    const json_t *value = json_object_get(row->columns, column);
+    const struct rtable *t = row->table_priv;
+    if (value || !t || column[0] == '_') {
+        return value;
+    }
+    const struct ovsdb_column *c = ovsdb_table_column(t->schema, column);
+    return c ? t->defaults[c - t->schema->columns] : NULL;
 }
 
 /* Batches of changes. */
@@ -403,6 +409,7 @@ changes_apply(struct changes *cs)
             row->pub.table = c->table->schema->name;
             row->pub.uuid = row->uuid;
             row->pub.columns = c->new_columns;
+            row->pub.table_priv = c->table;
             c->new_columns = NULL;
             rtable_insert(c->table, row);
             c->row = row;
@@ -435,6 +442,7 @@ changes_report(struct changes *cs)
             .table = c->table->schema->name,
             .uuid = c->row->uuid,
             .columns = c->old_columns,
+            .table_priv = c->table,
         };
         const struct replica_row *old = NULL;
         const struct replica_row *new = NULL;
@@ -519,8 +527,10 @@ build_row(const struct rtable *t, const char *uuid, const json_t *row,
                 return bad_value_error(t, uuid, column->name, why, errorp);
             }
             n_used++;
-        } else if (column->name[0] != '_') {
-            value = t->defaults[i];
+            if (ovsdb_datum_equal(value, t->defaults[i])) {
+                /* Rows keep only what differs from the defaults. */
+                continue;
+            }
         }
         if (value && json_object_set_nocheck(columns, column->name, value)) {
             abort();
@@ -582,7 +592,11 @@ modify_row(const struct rtable *t, const struct rrow *old, const json_t *diffs,
             return bad_value_error(t, old->uuid, name, why, errorp);
         }
         changed = changed || !ovsdb_datum_equal(before, after);
-        if (json_object_set_new_nocheck(columns, column->name, after)) {
+        if (ovsdb_datum_equal(after, t->defaults[column - t->schema->columns])) {
+            json_object_del(columns, column->name);
+            json_decref(after);
+        } else if (json_object_set_new_nocheck(columns, column->name,
+                                               after)) {
             abort();
         }
     }

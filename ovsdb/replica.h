@@ -10,10 +10,12 @@
  * - Pure: no I/O.  One update2 object is applied as a batch: callbacks run
  *   after the whole batch is applied, so each callback sees the replica
  *   in a consistent state (every row of the batch in place).
- * - A column absent from a row holds its default value; rows returned to
- *   callers always hold every monitored column the server sent at least
- *   once, with defaults filled in for columns of an "initial"/"insert" the
- *   server omitted (OVS omits default values).
+ * - Rows are sparse: 'columns' holds only the columns whose value is
+ *   not the column's default (OVS omits defaults in "initial"/"insert",
+ *   and a "modify" back to the default removes the column).  Read columns
+ *   with replica_row_get(), which returns the column's shared default for
+ *   an absent column, so every column of the schema but _uuid and
+ *   _version always has a value.
  * - Resync: between replica_resync_begin() and replica_resync_end(), rows
  *   that arrive as "initial" replace what was there (reported as modify
  *   if they changed, insert if new); replica_resync_end() deletes every
@@ -35,7 +37,8 @@ struct replica;
 struct replica_row {
     const char *table; /* Table name. */
     const char *uuid;  /* 36-character UUID. */
-    json_t *columns;   /* Object: column name -> datum. */
+    json_t *columns;   /* Object: column name -> datum, non-defaults only. */
+    const void *table_priv; /* The replica's table (for defaults). */
 };
 
 enum replica_change { REPLICA_INSERT, REPLICA_MODIFY, REPLICA_DELETE };
@@ -80,7 +83,9 @@ size_t replica_count(const struct replica *replica, const char *table);
 const struct replica_row *replica_next(const struct replica *replica,
                                        const char *table, size_t *iter);
 
-/* Borrowed datum of 'column' in 'row', or NULL if the row lacks it. */
+/* Borrowed datum of 'column' in 'row': its value, or the column's default
+ * when the row does not hold it; NULL for a column the table does not have
+ * and for _uuid and _version. */
 const json_t *replica_row_get(const struct replica_row *row,
                               const char *column);
 

@@ -120,12 +120,24 @@ check_row(const struct harness *h, const struct ovsdb_table *table,
     for (size_t i = 0; i < table->n_columns; i++) {
         const struct ovsdb_column *column = &table->columns[i];
         const json_t *value = replica_row_get(row, column->name);
-        check(value == json_object_get(row->columns, column->name));
-        if (value) {
-            check(ovsdb_datum_check(column, value, NULL) == 0);
-        } else {
-            check(column->name[0] == '_');
+        const json_t *held = json_object_get(row->columns, column->name);
+        if (column->name[0] == '_') {
+            /* _uuid and _version: as sent, never a default. */
+            check(value == held);
+            continue;
         }
+        check(value != NULL);
+        check(ovsdb_datum_check(column, value, NULL) == 0);
+        /* Rows are sparse: what a row holds is never the default, and
+         * what it does not hold reads as the default. */
+        json_t *def = ovsdb_datum_default(column);
+        if (held) {
+            check(value == held);
+            check(!ovsdb_datum_equal(held, def));
+        } else {
+            check(ovsdb_datum_equal(value, def));
+        }
+        json_decref(def);
     }
     for (void *it = json_object_iter(row->columns); it;
          it = json_object_iter_next(row->columns, it)) {
