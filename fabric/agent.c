@@ -5,10 +5,14 @@
  *      should hold (agent-desired);
  *   2. namespace guests: make each one as described, remove namespaces
  *      with our prefix that are no longer wanted;
- *   3. the integration bridge: one Open_vSwitch transaction with the
+ *   3. with an underlay interface, the underlay (controllers/underlay):
+ *      its addresses and routes now, its OVS bridge in a transaction of
+ *      its own (ovs-bridge names the rows of every bridge alike, so two
+ *      builds cannot share one transaction), at most one in flight;
+ *   4. the integration bridge: one Open_vSwitch transaction with the
  *      difference, at most one in flight; its reply marks the agent dirty
  *      so the next run sees the result;
- *   4. when a run finds nothing left to change and no error, the host has
+ *   5. when a run finds nothing left to change and no error, the host has
  *      applied the lab's generation: status says so.
  */
 #include "agent.h"
@@ -34,11 +38,13 @@
 #include "ovsdb-error.h"
 #include "replica.h"
 #include "txn.h"
+#include "underlay.h"
 
 #define AGENT_OWNER "fabric"
 #define AGENT_VERSION "0.1"
 #define AGENT_RETRY_MS 1000
 #define AGENT_REPAIR_MS 30000
+#define AGENT_PENDING_MS 200 /* Until ovs-vswitchd made an interface. */
 
 struct agent {
     struct event_base *base;
@@ -65,6 +71,14 @@ struct agent {
     bool netns_full;              /* Reconcile the guests next run. */
     int netns_failures;           /* Of the last guest reconcile. */
     struct event *repair;         /* Periodic full reconcile. */
+
+    /* The underlay, with --underlay-interface (else 'ul_dev' is NULL). */
+    char *ul_dev, *ul_bridge, *ul_state_path;
+    bool ul_txn_busy;
+    bool ul_full;          /* Inspect the underlay next run. */
+    char *ul_fingerprint;  /* Of the underlay last inspected. */
+    long long ul_commands; /* Commands run on the underlay so far. */
+    const char *ul_status; /* "moved", "pending", "removed", "error". */
 };
 
 static void agent_mark_dirty(struct agent *);
@@ -236,6 +250,129 @@ ovs_txn_done(void *a_, const json_t *result, const struct ovsdb_error *error)
     }
 }
 
+static void
+ul_txn_done(void *a_, const json_t *result, const struct ovsdb_error *error)
+{
+    struct agent *a = a_;
+    a->ul_txn_busy = false;
+    if (error) {
+        set_error(a, "Open_vSwitch transaction on %s failed: %s",
+                  a->ul_bridge, error->msg);
+        event_add(a->retry, &(struct timeval){AGENT_RETRY_MS / 1000, 0});
+    } else {
+        agent_mark_dirty(a);
+    }
+}
+
+/* A text that changes whenever the underlay should be inspected again (a
+ * new string): what is wanted, and the identity of the bridge's interface
+ * in the Open_vSwitch DB (its row and ifindex), which changes when the
+ * interface is made again, without addresses: the bridge removed and
+ * added back, or its device deleted. */
+static char *
+underlay_fingerprint(const struct agent *a, bool wanted, const char *ip)
+{
+    const struct replica *ovs = ovsdb_client_replica(a->ovs);
+    const char *uuid = "";
+    long long ifindex = 0;
+    size_t iter = 0;
+    const struct replica_row *row;
+    while (ovs && (row = replica_next(ovs, "Interface", &iter))) {
+        const char *name = json_string_value(replica_row_get(row, "name"));
+        if (name && !strcmp(name, a->ul_bridge)) {
+            uuid = row->uuid;
+            ifindex = json_integer_value(replica_row_get(row, "ifindex"));
+        }
+    }
+    char *fp;
+    if (asprintf(&fp, "%d %s %s %lld", wanted, ip ? ip : "", uuid,
+                 ifindex) < 0) {
+        abort();
+    }
+    return fp;
+}
+
+/* The underlay: its addresses and routes (underlay_reconcile()), then its
+ * OVS bridge.  'wanted' when the host holds something of the lab; 'ip' is
+ * the Host row's underlay IP.  Like the guests, the addresses and routes
+ * cost commands to inspect: a run looks at them only when the
+ * fingerprint changed, after a failure, while the move waits for the
+ * bridge's interface, when asked, and every AGENT_REPAIR_MS.  Returns the
+ * number of changes made or under way (a pending move counts as one);
+ * counts failures in '*failures'. */
+static int
+reconcile_underlay(struct agent *a, bool wanted, const char *ip,
+                   int *failures)
+{
+    struct underlay_config cfg = {
+        .dev = a->ul_dev, .bridge = a->ul_bridge,
+        .datapath_type = a->datapath_type, .state_path = a->ul_state_path,
+    };
+    struct ovsdb_error *error = NULL;
+    char *fp = underlay_fingerprint(a, wanted, ip);
+    int changes = 0;
+    bool bridge_wanted;
+    if (a->ul_full || !a->ul_fingerprint || strcmp(fp, a->ul_fingerprint)
+        || !strcmp(a->ul_status, "error")
+        || !strcmp(a->ul_status, "pending")) {
+        a->ul_full = false;
+        free(a->ul_fingerprint);
+        a->ul_fingerprint = fp;
+        struct underlay_result result;
+        int rc = underlay_reconcile(&cfg, wanted, ip, &result, &error);
+        if (result.changes) {
+            a->ul_commands += result.changes;
+            log_info("underlay: ran %d command%s %s %s", result.changes,
+                     result.changes == 1 ? "" : "s",
+                     wanted ? "to move the underlay onto"
+                            : "to put the underlay back from",
+                     a->ul_bridge);
+        }
+        if (rc < 0) {
+            set_error(a, "%s", error->msg);
+            ovsdb_error_free(error);
+            a->ul_status = "error";
+            (*failures)++;
+            /* The OVS bridge stays as it is. */
+            return result.changes;
+        }
+        a->ul_status = !wanted ? "removed"
+                       : result.pending ? "pending" : "moved";
+        changes = result.changes + (result.pending ? 1 : 0);
+        bridge_wanted = result.bridge;
+    } else {
+        free(fp);
+        bridge_wanted = wanted;
+    }
+    if (a->ul_txn_busy) {
+        return changes;
+    }
+    struct ovsb_bridge *bridge = bridge_wanted ? underlay_bridge(&cfg)
+                                               : NULL;
+    struct ovsdb_txn *txn = ovsdb_txn_create(OVSB_DB);
+    int n = ovsb_build_txn(ovsdb_client_replica(a->ovs), bridge,
+                           UNDERLAY_OWNER, txn, &error);
+    ovsb_bridge_free(bridge);
+    if (n < 0) {
+        set_error(a, "%s", error->msg);
+        ovsdb_error_free(error);
+        ovsdb_txn_destroy(txn);
+        a->ul_status = "error";
+        (*failures)++;
+    } else if (n > 0) {
+        log_info("applying %d change%s to %s", n, n == 1 ? "" : "s",
+                 a->ul_bridge);
+        changes += n;
+        a->ul_txn_busy = true;
+        if (ovsdb_client_transact(a->ovs, txn, ul_txn_done, a) < 0) {
+            a->ul_txn_busy = false;
+        }
+    } else {
+        ovsdb_txn_destroy(txn);
+    }
+    return changes;
+}
+
 /* The namespaces this agent made, kept in RUNDIR/namespaces, one name a
  * line.  Ownership needs both the agent's prefix and a line there: on a
  * machine where several agents (or other programs) share the namespace
@@ -398,6 +535,10 @@ agent_run(evutil_socket_t fd, short what, void *a_)
         return;
     }
     long long generation = dbmodel_generation(fabric);
+    long self = fabric_model_find_host(model, a->host);
+    char *underlay_ip = self >= 0 && model->hosts[self].underlay_ip
+                            ? strdup(model->hosts[self].underlay_ip)
+                            : NULL;
     struct agent_settings settings = {
         .host = a->host, .bridge = a->bridge,
         .datapath_type = a->datapath_type, .netns_prefix = a->netns_prefix,
@@ -423,21 +564,31 @@ agent_run(evutil_socket_t fd, short what, void *a_)
     }
 
     int changes = 0;
+    if (a->ul_dev) {
+        /* Wanted while the host holds something of the lab. */
+        bool wanted = underlay_ip
+                      && (desired.bridge->n_ports || desired.n_guests
+                          || desired.n_tunnels);
+        changes += reconcile_underlay(a, wanted, underlay_ip, &failures);
+    }
+    free(underlay_ip);
+
     if (!a->ovs_txn_busy) {
         struct ovsdb_txn *txn = ovsdb_txn_create("Open_vSwitch");
         /* A host with nothing of the lab on it keeps no bridge. */
         const struct ovsb_bridge *bridge = desired.bridge->n_ports
                                                ? desired.bridge : NULL;
-        changes = ovsb_build_txn(ovsdb_client_replica(a->ovs), bridge,
-                                 AGENT_OWNER, txn, &error);
-        if (changes < 0) {
+        int n = ovsb_build_txn(ovsdb_client_replica(a->ovs), bridge,
+                               AGENT_OWNER, txn, &error);
+        if (n < 0) {
             set_error(a, "%s", error->msg);
             ovsdb_error_free(error);
             ovsdb_txn_destroy(txn);
             failures++;
-        } else if (changes > 0) {
-            log_info("applying %d change%s to %s", changes,
-                     changes == 1 ? "" : "s", a->bridge);
+        } else if (n > 0) {
+            changes += n;
+            log_info("applying %d change%s to %s", n, n == 1 ? "" : "s",
+                     a->bridge);
             a->ovs_txn_busy = true;
             if (ovsdb_client_transact(a->ovs, txn, ovs_txn_done, a) < 0) {
                 a->ovs_txn_busy = false;
@@ -451,7 +602,9 @@ agent_run(evutil_socket_t fd, short what, void *a_)
     a->last = desired;
     if (failures) {
         event_add(a->retry, &(struct timeval){AGENT_RETRY_MS / 1000, 0});
-    } else if (!changes && !a->ovs_txn_busy) {
+    } else if (a->ul_dev && !strcmp(a->ul_status, "pending")) {
+        event_add(a->retry, &(struct timeval){0, AGENT_PENDING_MS * 1000});
+    } else if (!changes && !a->ovs_txn_busy && !a->ul_txn_busy) {
         if (a->applied_generation != generation) {
             log_info("applied generation %lld", generation);
         }
@@ -473,6 +626,7 @@ void
 agent_force_reconcile(struct agent *a)
 {
     a->netns_full = true;
+    a->ul_full = true;
     agent_mark_dirty(a);
 }
 
@@ -530,6 +684,16 @@ agent_create(struct event_base *base, const struct agent_options *o,
     a->rundir = strdup(o->rundir ? o->rundir : ".");
     a->datapath_type = agent_pick_datapath(o->datapath);
     a->written_generation = -1;
+    if (o->underlay_interface) {
+        a->ul_dev = strdup(o->underlay_interface);
+        a->ul_bridge = strdup(o->underlay_bridge ? o->underlay_bridge
+                                                 : UNDERLAY_DEFAULT_BRIDGE);
+        if (asprintf(&a->ul_state_path, "%s/%s", a->rundir,
+                     UNDERLAY_STATE_FILE) < 0) {
+            abort();
+        }
+        a->ul_status = "pending";
+    }
     owned_load(a);
     a->fabric = make_client(a, o->db, DBMODEL_DB, &o->tls, dbmodel_tables,
                             "fabric DB");
@@ -549,6 +713,10 @@ agent_create(struct event_base *base, const struct agent_options *o,
     event_add(a->repair, &(struct timeval){AGENT_REPAIR_MS / 1000, 0});
     log_info("host %s: bridge %s (%s datapath), namespaces %s*", a->host,
              a->bridge, a->datapath_type, a->netns_prefix);
+    if (a->ul_dev) {
+        log_info("underlay: %s on bridge %s, state in %s", a->ul_dev,
+                 a->ul_bridge, a->ul_state_path);
+    }
     *agentp = a;
     return 0;
 }
@@ -568,6 +736,10 @@ agent_destroy(struct agent *a)
         event_free(a->repair);
     }
     free(a->fingerprint);
+    free(a->ul_fingerprint);
+    free(a->ul_dev);
+    free(a->ul_bridge);
+    free(a->ul_state_path);
     agent_desired_clear(&a->last);
     for (size_t i = 0; i < a->n_owned; i++) {
         free(a->owned[i]);
@@ -600,13 +772,20 @@ agent_status_json(const struct agent *a)
         json_object_set_new(tunnels, a->last.tunnel_hosts[i],
                             json_string(a->last.tunnel_ports[i]));
     }
-    return json_pack("{s:s, s:s, s:s, s:b, s:b, s:I, s:I, s:s, s:o, s:o, "
-                     "s:o}",
-                     "host", a->host, "bridge", a->bridge, "datapath",
-                     a->datapath_type, "fabric_db_synced",
-                     ovsdb_client_is_synced(a->fabric), "ovsdb_synced",
-                     ovsdb_client_is_synced(a->ovs), "applied_generation",
-                     (json_int_t) a->applied_generation, "runs",
-                     (json_int_t) a->runs, "error", a->error, "guests",
-                     guests, "ports", ports, "tunnels", tunnels);
+    json_t *status = json_pack(
+        "{s:s, s:s, s:s, s:b, s:b, s:I, s:I, s:s, s:o, s:o, s:o}", "host",
+        a->host, "bridge", a->bridge, "datapath", a->datapath_type,
+        "fabric_db_synced", ovsdb_client_is_synced(a->fabric),
+        "ovsdb_synced", ovsdb_client_is_synced(a->ovs), "applied_generation",
+        (json_int_t) a->applied_generation, "runs", (json_int_t) a->runs,
+        "error", a->error, "guests", guests, "ports", ports, "tunnels",
+        tunnels);
+    if (a->ul_dev) {
+        json_object_set_new(status, "underlay",
+                            json_pack("{s:s, s:s, s:s, s:I}", "device",
+                                      a->ul_dev, "bridge", a->ul_bridge,
+                                      "state", a->ul_status, "commands",
+                                      (json_int_t) a->ul_commands));
+    }
+    return status;
 }

@@ -22,6 +22,17 @@
  *   RUNDIR/namespaces, written before the namespace is made) and never
  *   touches anything else.  Agents that share one machine's namespace
  *   list (the test bed) need different prefixes.
+ * - The underlay: with an underlay interface (--underlay-interface) the
+ *   agent also owns an OVS bridge that carries the host's underlay IP
+ *   (controllers/underlay.h), with owner "fabric-underlay", wanted while
+ *   the host holds something of the lab (a guest, a port or a tunnel) and
+ *   its Host row has an underlay IP; otherwise (the lab destroyed, or the
+ *   host gone from it) the addresses go back onto the interface and the
+ *   bridge goes away.  Its state file lives in the rundir.  Like the
+ *   guests, the underlay's addresses are inspected only when something
+ *   changed (what is wanted, the bridge's interface in the Open_vSwitch
+ *   DB), after a failure, when asked, and every 30 s.  Without the option
+ *   the agent never touches the underlay.
  * - Status: the Host row's applied_generation is written only after a run
  *   applied everything of that generation without error; heartbeat is
  *   written every AGENT_HEARTBEAT_MS; 'error' holds the last error in
@@ -48,6 +59,11 @@ struct agent_options {
     const char *datapath;      /* "auto", "system" or "netdev". */
     const char *netns_prefix;  /* Prefix of guest namespaces. */
     const char *rundir;        /* Control socket and state. */
+    const char *underlay_interface; /* Underlay NIC the agent bridges, or
+                                     * NULL when the underlay IP is already
+                                     * in place. */
+    const char *underlay_bridge;    /* That bridge (default
+                                     * "br-underlay"). */
     struct ovsdb_tls_config tls;
 };
 
@@ -59,7 +75,10 @@ void agent_destroy(struct agent *agent);
 void agent_force_reconcile(struct agent *agent);
 
 /* A JSON object describing the agent (new reference): host, generation
- * applied, last error, owned ports, namespaces and tunnels. */
+ * applied, last error, owned ports, namespaces and tunnels, and with an
+ * underlay interface the underlay's device, bridge, state ("moved",
+ * "pending", "removed" or "error") and the number of commands the agent
+ * ran on it since it started. */
 struct json_t *agent_status_json(const struct agent *agent);
 
 /* Picks the datapath type for 'datapath' ("auto": "system" when the

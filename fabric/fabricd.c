@@ -2,13 +2,14 @@
  *
  *   fabricd --db=REMOTE --ovsdb=REMOTE --host=NAME [--rundir=DIR]
  *           [--bridge=br-int] [--datapath=auto|system|netdev]
- *           [--netns-prefix=PREFIX] [--detach] [--pidfile=FILE]
+ *           [--netns-prefix=PREFIX] [--underlay-interface=DEV
+ *           [--underlay-bridge=NAME]] [--detach] [--pidfile=FILE]
  *           [--log-file=FILE] [--verbose] [TLS options]
  *
  * The main parses options, daemonizes, and runs the event loop; the agent
  * itself is agent.c and its control socket agent-ctl.c.  Leaving does not
- * tear anything down: guests and ports stay as they are, and the next
- * fabricd converges from there.
+ * tear anything down: guests, ports and the underlay bridge stay as they
+ * are, and the next fabricd converges from there.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -41,6 +42,11 @@ usage(FILE *out)
             "  --bridge=NAME          integration bridge (default br-int)\n"
             "  --datapath=TYPE        auto, system or netdev (default auto)\n"
             "  --netns-prefix=PREFIX  guest namespace prefix (default fab-)\n"
+            "  --underlay-interface=DEV\n"
+            "                         put DEV on an OVS bridge and move its "
+            "IPv4\n"
+            "                         addresses and routes onto the bridge\n"
+            "  --underlay-bridge=NAME that bridge (default br-underlay)\n"
             "  --detach --pidfile=FILE --log-file=FILE --verbose\n"
             "  --private-key=FILE --certificate=FILE --ca-cert=FILE\n");
 }
@@ -78,6 +84,8 @@ main(int argc, char *argv[])
         {"bridge", required_argument, NULL, 'b'},
         {"datapath", required_argument, NULL, 'D'},
         {"netns-prefix", required_argument, NULL, 'n'},
+        {"underlay-interface", required_argument, NULL, 'u'},
+        {"underlay-bridge", required_argument, NULL, 'U'},
         {"detach", no_argument, NULL, 'x'},
         {"pidfile", required_argument, NULL, 'p'},
         {"log-file", required_argument, NULL, 'l'},
@@ -103,6 +111,8 @@ main(int argc, char *argv[])
         case 'b': o.bridge = optarg; break;
         case 'D': o.datapath = optarg; break;
         case 'n': o.netns_prefix = optarg; break;
+        case 'u': o.underlay_interface = optarg; break;
+        case 'U': o.underlay_bridge = optarg; break;
         case 'x': detach = true; break;
         case 'p': pidfile = optarg; break;
         case 'l': logfile = optarg; break;
@@ -129,6 +139,11 @@ main(int argc, char *argv[])
     if (!o.db || !o.host) {
         fprintf(stderr, "fabricd: --db and --host are required\n");
         usage(stderr);
+        return 1;
+    }
+    if (o.underlay_bridge && !o.underlay_interface) {
+        fprintf(stderr, "fabricd: --underlay-bridge needs "
+                        "--underlay-interface\n");
         return 1;
     }
     if (strcmp(o.datapath, "auto") && strcmp(o.datapath, "system")
