@@ -9,14 +9,16 @@
  *    a lone ovsdb-server) is filled with N Interface rows, each with its
  *    Port, all on one Bridge.  Then fabric-replica (ours) and "ovsdb-client
  *    dump" (baseline) each fetch the whole Interface table, as child
- *    processes: wall time from spawn to exit and peak RSS (ru_maxrss from
- *    wait4()).  The table's size as JSON is measured three ways.
+ *    processes: wall time from spawn to exit, CPU time and peak RSS
+ *    (ru_maxrss), from wait4().  The table's size as JSON is measured
+ *    three ways: ovsdb-client's select output (every column), the bytes
+ *    of the monitor_cond reply, and fabric-replica's --json output.
  * 2. A 10,000-row transaction.  ovsdb-client takes a transaction only on
  *    its command line, and Linux caps one argument at 128 KiB, so the
  *    single transaction is checked to fail with E2BIG; the baseline is the
  *    same rows split into transactions that fit, run one after the other,
- *    and our client runs both that split and the single transaction.
- *    Every run gets a fresh database.
+ *    and our client runs both that split and the single transaction, in
+ *    process.  Every run gets a fresh database.
  *
  * --serve only fills the database of part 1 and serves it until
  * interrupted, for profiling fabric-replica by hand.
@@ -274,7 +276,8 @@ client_synced(void *client)
 }
 
 /* Connects a client that monitors nothing to 'remote' and waits until it
- * can transact.  Returns 0 or -1. */
+ * can transact.  Returns 0 or -1; either way, bench_client_close() frees
+ * what it made. */
 static int
 bench_client_open(struct bench_client *bc, const char *remote)
 {
@@ -283,13 +286,13 @@ bench_client_open(struct bench_client *bc, const char *remote)
         .probe_interval_ms = -1,
     };
     struct ovsdb_error *error = NULL;
+    memset(bc, 0, sizeof *bc);
     bc->base = event_base_new();
     if (ovsdb_client_create(bc->base, &options, NULL, &bc->client,
                             &error) < 0) {
         fprintf(stderr, "bench-ovsdb: %s\n", error->msg);
         ovsdb_error_free(error);
-        event_base_free(bc->base);
-        bc->base = NULL;
+        bc->client = NULL;
         return -1;
     }
     if (!sbx_loop_until(bc->base, client_synced, bc->client, 10000)) {
@@ -346,7 +349,9 @@ loop_until_set(struct event_base *base, const bool *flag, int timeout_ms)
 }
 
 /* Sends 'txn' (stolen) and waits for its reply.  With 'resultp', stores
- * the result there (new reference).  Returns 0 or -1. */
+ * the result there (new reference).  Returns 0 or -1; after a timeout the
+ * transaction is still pending, so the caller must close the client
+ * before running its loop again. */
 static int
 bench_transact(struct bench_client *bc, struct ovsdb_txn *txn,
                json_t **resultp)
@@ -389,7 +394,7 @@ static json_t *
 add_vif(struct ovsdb_txn *txn, long i)
 {
     unsigned long long h = mix64(i), g = mix64(~(unsigned long long) i);
-    char name[16], iname[16], pname[16], iface_id[40], mac[18], tap[18];
+    char name[32], iname[32], pname[32], iface_id[40], mac[18], tap[18];
 
     snprintf(name, sizeof name, "vif%06ld", i);
     snprintf(iname, sizeof iname, "i%ld", i);
@@ -474,10 +479,7 @@ fill_database(const char *remote, long rows, long batch)
 {
     struct bench_client bc;
     int rc = 1;
-    if (bench_client_open(&bc, remote) < 0) {
-        return 1;
-    }
-    if (add_bridge(&bc) < 0) {
+    if (bench_client_open(&bc, remote) < 0 || add_bridge(&bc) < 0) {
         goto cleanup;
     }
     for (long i = 0; i < rows; i += batch) {
@@ -994,6 +996,16 @@ serve(const struct bench_options *o, const char *dir)
 /* The machine. */
 
 static void
+print_load(const char *when)
+{
+    double load[3];
+    if (getloadavg(load, 3) == 3) {
+        printf("load:    %.2f %.2f %.2f %s\n", load[0], load[1], load[2],
+               when);
+    }
+}
+
+static void
 print_header(void)
 {
     char date[64], *version = NULL, cpu[128] = "unknown";
@@ -1025,6 +1037,7 @@ print_header(void)
     printf("machine: %ld CPUs (nproc), %s, Linux %s\n",
            sysconf(_SC_NPROCESSORS_ONLN), cpu, u.release);
     printf("server:  %s\n", version ? version : "ovsdb-server: unknown");
+    print_load("at start (other work on the machine bends wall times)");
 #if defined(__OPTIMIZE__) && !defined(__SANITIZE_ADDRESS__)
     printf("build:   optimized\n");
 #else
@@ -1126,6 +1139,8 @@ main(int argc, char *argv[])
             && bench_big_txn(&o, dir) == 0) {
             rc = 0;
         }
+        printf("\n");
+        print_load("at the end");
     }
     if (dir) {
         sbx_rmtree(dir);
