@@ -20,6 +20,18 @@ fnv1a(const char *s)
     return h;
 }
 
+void
+agent_iface_port_name(const char *uuid, char name[16])
+{
+    snprintf(name, 16, "fv%.8s", uuid);
+}
+
+void
+agent_tunnel_port_name(const char *remote, char name[16])
+{
+    snprintf(name, 16, "gnv%08x", fnv1a(remote));
+}
+
 const char *
 agent_iface_uuid(const struct replica *fabric, const char *guest,
                  const char *iface)
@@ -83,12 +95,43 @@ host_in_network(const struct fabric_model *m, size_t h, size_t net)
     return false;
 }
 
+/* Returns true if network 'a' and network 'b' are the same or joined by a
+ * router of kind flows: a frame from one may reach the other. */
+static bool
+networks_joined(const struct fabric_model *m, size_t a, size_t b)
+{
+    if (a == b) {
+        return true;
+    }
+    for (size_t i = 0; i < m->n_routers; i++) {
+        const struct fabric_router *r = &m->routers[i];
+        bool has_a = false, has_b = false;
+        for (size_t j = 0; r->kind == FABRIC_ROUTER_FLOWS && j < r->n_ports;
+             j++) {
+            has_a |= r->ports[j].network == a;
+            has_b |= r->ports[j].network == b;
+        }
+        if (has_a && has_b) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Returns true if host 'a' may send to host 'b': 'b' has a port in a
+ * network that one of 'a''s networks is, or is routed to (the router is
+ * distributed: it routes on 'a' and the frame goes straight to 'b'). */
 static bool
 hosts_share_network(const struct fabric_model *m, size_t a, size_t b)
 {
     for (size_t n = 0; n < m->n_networks; n++) {
-        if (host_in_network(m, a, n) && host_in_network(m, b, n)) {
-            return true;
+        if (!host_in_network(m, a, n)) {
+            continue;
+        }
+        for (size_t k = 0; k < m->n_networks; k++) {
+            if (networks_joined(m, n, k) && host_in_network(m, b, k)) {
+                return true;
+            }
         }
     }
     return false;
@@ -126,7 +169,7 @@ add_netns_guest(struct agent_desired *d, const struct fabric_model *m,
             continue;
         }
         char peer[16];
-        snprintf(peer, sizeof peer, "fv%.8s", uuid);
+        agent_iface_port_name(uuid, peer);
         struct netns_iface *ni = netns_guest_add_iface(ng, f->name, peer,
                                                        f->mac, f->mtu,
                                                        f->gateway);
@@ -174,7 +217,7 @@ agent_desired_compute(const struct fabric_model *m,
             continue;
         }
         char name[16];
-        snprintf(name, sizeof name, "gnv%08x", fnv1a(host->name));
+        agent_tunnel_port_name(host->name, name);
         struct ovsb_port *p = ovsb_bridge_add_port(d->bridge, name, "geneve",
                                                    0);
         p->bfd = true;

@@ -14,13 +14,16 @@
  *   remote host's name; namespaces are the agent's prefix followed by the
  *   guest's name.
  * - Tunnels: one GENEVE port (key=flow, BFD on) to each remote host that
- *   has a guest or router port in a network that also has one here.
+ *   has a guest or router port in a network that has one here, or that a
+ *   flows router joins to such a network (the distributed router routes
+ *   on the sending host, then the frame crosses straight to the other).
  *   Tunnel ports are "protected": NORMAL never forwards from one to
  *   another, so a full mesh of hosts has no loop.
- * - Until the flow pipeline exists the bridge switches with NORMAL: access
- *   ports carry their network's VLAN tag and tunnel ports are trunks, so a
- *   frame crosses hosts with its VLAN tag inside GENEVE and lands only on
- *   the access ports of the same VLAN.
+ * - Access ports carry their network's VLAN tag, so `ovs-vsctl show` tells
+ *   the truth and fabricd --pipeline=normal can switch with NORMAL (tunnel
+ *   ports are then trunks, and frames cross hosts with their VLAN tag
+ *   inside GENEVE); with fabric's own pipeline (agent-flows.h, the
+ *   default) the flows decide and the tags are only informative.
  */
 #ifndef FABRIC_AGENT_DESIRED_H
 #define FABRIC_AGENT_DESIRED_H 1
@@ -63,6 +66,11 @@ int agent_desired_compute(const struct fabric_model *model,
                           struct agent_desired *desired);
 
 void agent_desired_clear(struct agent_desired *desired);
+
+/* The port names of a guest interface (from its UUID) and of the tunnel
+ * to host 'remote', into 'name' (at most 15 characters). */
+void agent_iface_port_name(const char *uuid, char name[16]);
+void agent_tunnel_port_name(const char *remote, char name[16]);
 
 /* The UUID of guest 'guest''s interface 'iface' in 'fabric', or NULL. */
 const char *agent_iface_uuid(const struct replica *fabric, const char *guest,

@@ -28,6 +28,7 @@
 #include <event2/event.h>
 
 #include "agent-desired.h"
+#include "agent-flows.h"
 #include "client.h"
 #include "datum.h"
 #include "dbmodel.h"
@@ -52,6 +53,7 @@ struct agent {
     const char *datapath_type;
     struct ovsdb_client *fabric; /* Fabric DB. */
     struct ovsdb_client *ovs;    /* Local Open_vSwitch DB. */
+    struct agent_flows *flows;   /* The pipeline, or NULL for NORMAL. */
 
     struct event *run_event; /* Deferred reconcile. */
     struct event *heartbeat; /* Periodic status. */
@@ -515,6 +517,29 @@ guests_fingerprint(const struct agent_desired *d)
     return buf;
 }
 
+/* Returns true when ovs-vswitchd has given every port of 'bridge' an
+ * OpenFlow port number. */
+static bool
+ports_bound(const struct agent *a, const struct ovsb_bridge *bridge)
+{
+    struct ovsb_iface_status *st = NULL;
+    size_t n = 0;
+    ovsb_status(ovsdb_client_replica(a->ovs), a->bridge, &st, &n);
+    size_t bound = 0;
+    for (size_t i = 0; i < bridge->n_ports; i++) {
+        for (size_t j = 0; j < n; j++) {
+            if (bridge->ports[i].name
+                && !strcmp(st[j].name, bridge->ports[i].name)
+                && st[j].ofport > 0) {
+                bound++;
+                break;
+            }
+        }
+    }
+    ovsb_status_free(st, n);
+    return bound == bridge->n_ports;
+}
+
 static void
 agent_run(evutil_socket_t fd, short what, void *a_)
 {
@@ -545,7 +570,11 @@ agent_run(evutil_socket_t fd, short what, void *a_)
     };
     struct agent_desired desired;
     agent_desired_compute(model, fabric, &settings, &desired);
-    fabric_model_destroy(model);
+    if (a->flows) {
+        /* fabric's own pipeline decides everything: no NORMAL. */
+        free(desired.bridge->fail_mode);
+        desired.bridge->fail_mode = strdup("secure");
+    }
 
     /* The namespace guests cost a few commands each even when nothing is
      * to be done, and every status write comes back as a DB update: look
@@ -598,13 +627,33 @@ agent_run(evutil_socket_t fd, short what, void *a_)
         }
     }
 
+    /* The pipeline, once the bridge and its ports are in place. */
+    bool flows_done = !a->flows || !desired.bridge->n_ports;
+    if (!flows_done && !changes && !a->ovs_txn_busy && !failures) {
+        if (!ports_bound(a, desired.bridge)) {
+            /* ovs-vswitchd has not numbered every port yet: its update
+             * of the Open_vSwitch DB brings the next run. */
+        } else if (agent_flows_sync(a->flows, model, a->host, fabric,
+                                    ovsdb_client_replica(a->ovs),
+                                    &error) < 0) {
+            set_error(a, "cannot install flows on %s: %s", a->bridge,
+                      error->msg);
+            ovsdb_error_free(error);
+            failures++;
+        } else {
+            flows_done = true;
+        }
+    }
+    fabric_model_destroy(model);
+
     agent_desired_clear(&a->last);
     a->last = desired;
     if (failures) {
         event_add(a->retry, &(struct timeval){AGENT_RETRY_MS / 1000, 0});
     } else if (a->ul_dev && !strcmp(a->ul_status, "pending")) {
         event_add(a->retry, &(struct timeval){0, AGENT_PENDING_MS * 1000});
-    } else if (!changes && !a->ovs_txn_busy && !a->ul_txn_busy) {
+    } else if (!changes && !a->ovs_txn_busy && !a->ul_txn_busy
+               && flows_done) {
         if (a->applied_generation != generation) {
             log_info("applied generation %lld", generation);
         }
@@ -697,6 +746,18 @@ agent_create(struct event_base *base, const struct agent_options *o,
     owned_load(a);
     a->fabric = make_client(a, o->db, DBMODEL_DB, &o->tls, dbmodel_tables,
                             "fabric DB");
+    if (!o->pipeline || !strcmp(o->pipeline, "flows")) {
+        const char *ovs_rundir = o->ovs_rundir ? o->ovs_rundir
+                                 : getenv("OVS_RUNDIR")
+                                     ? getenv("OVS_RUNDIR")
+                                     : "/var/run/openvswitch";
+        char *target;
+        if (asprintf(&target, "unix:%s/%s.mgmt", ovs_rundir, a->bridge) < 0) {
+            abort();
+        }
+        a->flows = agent_flows_create(a->bridge, target, a->rundir);
+        free(target);
+    }
     a->ovs = make_client(a, o->ovsdb, "Open_vSwitch", NULL, ovsb_tables,
                          "Open_vSwitch DB");
     if (!a->fabric || !a->ovs) {
@@ -740,6 +801,7 @@ agent_destroy(struct agent *a)
     free(a->ul_dev);
     free(a->ul_bridge);
     free(a->ul_state_path);
+    agent_flows_destroy(a->flows);
     agent_desired_clear(&a->last);
     for (size_t i = 0; i < a->n_owned; i++) {
         free(a->owned[i]);

@@ -64,6 +64,12 @@ struct agent_options {
                                      * in place. */
     const char *underlay_bridge;    /* That bridge (default
                                      * "br-underlay"). */
+    const char *pipeline;      /* "flows" (default): fabric's OpenFlow
+                                * pipeline; "normal": NORMAL switching
+                                * with VLAN tags. */
+    const char *ovs_rundir;    /* Where ovs-vswitchd keeps BRIDGE.mgmt
+                                * (default $OVS_RUNDIR, else
+                                * /var/run/openvswitch). */
     struct ovsdb_tls_config tls;
 };
 

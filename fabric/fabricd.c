@@ -42,6 +42,10 @@ usage(FILE *out)
             "  --bridge=NAME          integration bridge (default br-int)\n"
             "  --datapath=TYPE        auto, system or netdev (default auto)\n"
             "  --netns-prefix=PREFIX  guest namespace prefix (default fab-)\n"
+            "  --pipeline=flows|normal  fabric's OpenFlow pipeline (default)"
+            " or NORMAL\n"
+            "  --ovs-rundir=DIR       where BRIDGE.mgmt is (default "
+            "$OVS_RUNDIR)\n"
             "  --underlay-interface=DEV\n"
             "                         put DEV on an OVS bridge and move its "
             "IPv4\n"
@@ -93,6 +97,8 @@ main(int argc, char *argv[])
         {"private-key", required_argument, NULL, 'K'},
         {"certificate", required_argument, NULL, 'c'},
         {"ca-cert", required_argument, NULL, 'C'},
+        {"pipeline", required_argument, NULL, 'P'},
+        {"ovs-rundir", required_argument, NULL, 'R'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -120,6 +126,8 @@ main(int argc, char *argv[])
         case 'K': o.tls.private_key = optarg; break;
         case 'c': o.tls.certificate = optarg; break;
         case 'C': o.tls.ca_cert = optarg; break;
+        case 'P': o.pipeline = optarg; break;
+        case 'R': o.ovs_rundir = optarg; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 1;
         }
@@ -144,6 +152,12 @@ main(int argc, char *argv[])
     if (o.underlay_bridge && !o.underlay_interface) {
         fprintf(stderr, "fabricd: --underlay-bridge needs "
                         "--underlay-interface\n");
+        return 1;
+    }
+    if (o.pipeline && strcmp(o.pipeline, "flows")
+        && strcmp(o.pipeline, "normal")) {
+        fprintf(stderr, "fabricd: --pipeline must be flows or normal, not "
+                        "'%s'\n", o.pipeline);
         return 1;
     }
     if (strcmp(o.datapath, "auto") && strcmp(o.datapath, "system")

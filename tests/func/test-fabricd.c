@@ -41,15 +41,17 @@ static int
 start_agent(struct world *w)
 {
     char db[600], ovsdb[600], host[] = "--host=local", rundir[600];
-    char pidfile[600], logfile[600], prefix[64];
+    char pidfile[600], logfile[600], prefix[64], ovs_rundir[600];
     snprintf(db, sizeof db, "--db=%s", w->fabric.unix_remote);
     snprintf(ovsdb, sizeof ovsdb, "--ovsdb=%s", w->ovs.unix_remote);
     snprintf(rundir, sizeof rundir, "--rundir=%s", w->dir);
     snprintf(pidfile, sizeof pidfile, "--pidfile=%s/fabricd.pid", w->dir);
     snprintf(logfile, sizeof logfile, "--log-file=%s/fabricd.log", w->dir);
     snprintf(prefix, sizeof prefix, "--netns-prefix=%s", w->prefix);
+    snprintf(ovs_rundir, sizeof ovs_rundir, "--ovs-rundir=%s", w->dir);
     char *argv[] = {FABRICD, db, ovsdb, host, rundir, pidfile, logfile,
-                    prefix, "--datapath=netdev", "--detach", NULL};
+                    prefix, ovs_rundir, "--datapath=netdev", "--detach",
+                    NULL};
     int rc = sbx_run(argv, NULL);
     if (rc) {
         return rc < 0 ? rc : -EIO;
@@ -263,20 +265,46 @@ test_classic_lab_single_host(void **state)
     assert_non_null(strstr(out, "Every host applied generation 1"));
     free(out);
 
-    /* Same network: reachable.  Across networks: no router yet, and the
-     * VLANs keep them apart. */
+    /* Same network: reachable.  The gateways answer, and host00 (a
+     * distributed router in flows) routes between the networks, one hop:
+     * the TTL arrives decremented. */
     assert_true(reachable(w, "host01", "172.16.0.2"));
     assert_true(reachable(w, "host03", "172.17.0.2"));
-    assert_false(ping(w, "host01", "172.17.0.1"));
-    /* Layer 2 too: with an address in network2's subnet, host01 still
-     * cannot reach host03, because the VLANs keep the networks apart. */
+    assert_true(reachable(w, "host01", "172.16.0.254"));
+    assert_true(reachable(w, "host04", "172.17.0.254"));
+    assert_true(reachable(w, "host01", "172.17.0.1"));
+    assert_true(reachable(w, "host04", "172.16.0.2"));
     char ns01[64];
     snprintf(ns01, sizeof ns01, "%shost01", w->prefix);
+    out = NULL;
+    assert_int_equal(sbx_runl(&out, "ip", "netns", "exec", ns01, "ping",
+                              "-c", "1", "-W", "2", "172.17.0.2", NULL), 0);
+    assert_non_null(strstr(out, "ttl=63"));
+    free(out);
+
+    /* Layer 2 stays isolated: with an address in network2's subnet,
+     * host01 still reaches nobody there directly (port security drops
+     * the ARP from an address that is not its own). */
     assert_int_equal(sbx_runl(NULL, "ip", "-n", ns01, "address", "add",
                               "172.17.0.99/24", "dev", "eth0", NULL), 0);
     assert_false(ping(w, "host01", "172.17.0.1"));
     assert_int_equal(sbx_runl(NULL, "ip", "-n", ns01, "address", "del",
                               "172.17.0.99/24", "dev", "eth0", NULL), 0);
+
+    /* Spoofing: a guest that takes another MAC is cut off; a reconcile
+     * asked through the control socket puts its own MAC back. */
+    char rundir_opt[600];
+    snprintf(rundir_opt, sizeof rundir_opt, "--rundir=%s", w->dir);
+    assert_int_equal(sbx_runl(NULL, "ip", "-n", ns01, "link", "set", "eth0",
+                              "address", "02:fa:00:00:00:99", NULL), 0);
+    assert_false(ping(w, "host01", "172.16.0.2"));
+    assert_int_equal(fabricctl(w, NULL, rundir_opt, "agent", "reconcile",
+                               NULL), 0);
+    bool repaired = false;
+    for (int i = 0; i < 20 && !repaired; i++) {
+        repaired = ping(w, "host01", "172.16.0.2");
+    }
+    assert_true(repaired);
 
     /* ovs-vsctl shows the VLAN tags and the iface-id of each port. */
     out = vsctl(w, "--columns=name,tag", "list", "port");
@@ -290,9 +318,8 @@ test_classic_lab_single_host(void **state)
     free(out);
 
     /* guest exec runs in the guest with the command's exit status. */
-    char prefix_opt[64], rundir_opt[600];
+    char prefix_opt[64];
     snprintf(prefix_opt, sizeof prefix_opt, "--netns-prefix=%s", w->prefix);
-    snprintf(rundir_opt, sizeof rundir_opt, "--rundir=%s", w->dir);
     assert_int_equal(fabricctl(w, NULL, prefix_opt, "guest", "exec",
                                "host02", "--", "ping", "-c", "1", "-W", "1",
                                "172.16.0.1", NULL), 0);

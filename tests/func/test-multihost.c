@@ -23,6 +23,7 @@
 #define SCHEMA FABRIC_SOURCE_DIR "/ovsdb/fabric.ovsschema"
 #define TWO_HOSTS FABRIC_SOURCE_DIR "/topologies/two-hosts.yaml"
 #define THREE_HOSTS FABRIC_SOURCE_DIR "/tests/data/three-hosts.yaml"
+#define ROUTED FABRIC_SOURCE_DIR "/tests/data/routed-two-hosts.yaml"
 
 struct bed {
     char run[16];     /* Test bed run name, also the guests' prefix. */
@@ -326,7 +327,16 @@ test_two_hosts(void **state)
     assert_false(ping_once(b, "host01", "172.17.0.2"));
     assert_int_equal(sbx_runl(NULL, "ip", "-n", ns01, "address", "del",
                               "172.17.0.99/24", "dev", "eth0", NULL), 0);
-    assert_false(ping_once(b, "host02", "172.17.0.1"));
+    /* Routed by host00, distributed: routed on the sending host, then
+     * across the tunnel, one hop (TTL 63). */
+    assert_true(reachable(b, "host01", "172.17.0.2"));
+    assert_true(reachable(b, "host02", "172.17.0.1"));
+    assert_true(reachable(b, "host02", "172.16.0.254"));
+    char *ttl = NULL;
+    assert_int_equal(sbx_runl(&ttl, "ip", "netns", "exec", ns01, "ping",
+                              "-c", "1", "-W", "2", "172.17.0.2", NULL), 0);
+    assert_non_null(strstr(ttl, "ttl=63"));
+    free(ttl);
 
     /* ovs-vsctl show on each host: VLAN tags and the GENEVE port. */
     for (int n = 1; n <= 2; n++) {
@@ -401,6 +411,7 @@ test_three_hosts_and_host_down(void **state)
     assert_true(reachable(b, "b1", "10.10.0.3"));
     assert_true(reachable(b, "b2", "10.10.0.3"));
     assert_true(reachable(b, "r1", "10.20.0.3"));
+    /* No router joins blue and red: they cannot reach each other. */
     assert_false(ping_once(b, "b1", "10.20.0.1"));
     /* hv2 has no red guest: no tunnel between hv2 and... hv2 shares blue
      * with both, so it has two tunnels; every host has two. */
@@ -447,6 +458,21 @@ test_three_hosts_and_host_down(void **state)
     assert_true(reachable(b, "b1", "10.10.0.2"));
 }
 
+/* Hosts that share no network but a router: each still gets a tunnel to
+ * the other, and traffic is routed on the sending host. */
+static void
+test_routed_hosts(void **state)
+{
+    struct bed *b = *state;
+    char *out = NULL;
+    assert_int_equal(fabricctl(b, &out, "topology", "apply", "--wait=60",
+                               ROUTED, NULL), 0);
+    free(out);
+    assert_true(reachable(b, "l1", "192.168.20.2"));
+    assert_true(reachable(b, "r2", "192.168.10.1"));
+    assert_true(reachable(b, "l1", "192.168.10.254"));
+}
+
 int
 main(void)
 {
@@ -457,6 +483,7 @@ main(void)
     atexit(cleanup_at_exit);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_two_hosts, setup2, teardown),
+        cmocka_unit_test_setup_teardown(test_routed_hosts, setup2, teardown),
         cmocka_unit_test_setup_teardown(test_three_hosts_and_host_down,
                                         setup3, teardown),
     };

@@ -1,0 +1,42 @@
+/* agent-flows: fabric's OpenFlow pipeline on the integration bridge.
+ *
+ * The agent asks for the flows its host needs (controllers/pipeline.h,
+ * given the OpenFlow port numbers its Open_vSwitch replica reports) and
+ * this module installs them atomically with `ovs-ofctl -O OpenFlow15
+ * --bundle replace-flows` (DESIGN.md decision 5).
+ *
+ * Rules of this module:
+ * - It installs only when the flows differ from what it installed last,
+ *   or when the switch no longer holds that many flows (a restarted
+ *   ovs-vswitchd has none): the flow count is checked at most every
+ *   AGENT_FLOWS_VERIFY_MS.
+ * - The flows of the last install are kept in RUNDIR/flows.txt, for
+ *   people and for fabricctl.
+ */
+#ifndef FABRIC_AGENT_FLOWS_H
+#define FABRIC_AGENT_FLOWS_H 1
+
+struct agent_flows;
+struct fabric_model;
+struct ovsdb_error;
+struct replica;
+
+#define AGENT_FLOWS_VERIFY_MS 3000
+
+/* 'target' is how ovs-ofctl reaches the bridge ("unix:DIR/br-int.mgmt"). */
+struct agent_flows *agent_flows_create(const char *bridge,
+                                       const char *target,
+                                       const char *rundir);
+void agent_flows_destroy(struct agent_flows *flows);
+
+/* Makes the bridge hold the flows host 'host' needs for 'model'.
+ * Returns 0, or a negative errno with '*errorp' set. */
+int agent_flows_sync(struct agent_flows *flows,
+                     const struct fabric_model *model, const char *host,
+                     const struct replica *fabric, const struct replica *ovs,
+                     struct ovsdb_error **errorp);
+
+/* Number of flows installed last. */
+int agent_flows_count(const struct agent_flows *flows);
+
+#endif /* agent-flows.h */
