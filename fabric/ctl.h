@@ -67,5 +67,6 @@ void ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 extern const struct ctl_command ctl_topology_commands[];
 extern const struct ctl_command ctl_status_commands[];
 extern const struct ctl_command ctl_guest_commands[];
+extern const struct ctl_command ctl_flows_commands[];
 
 #endif /* ctl.h */

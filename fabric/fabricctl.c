@@ -16,6 +16,7 @@ static const struct ctl_command *const tables[] = {
     ctl_topology_commands,
     ctl_status_commands,
     ctl_guest_commands,
+    ctl_flows_commands,
 };
 
 static void

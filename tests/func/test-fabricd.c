@@ -282,6 +282,33 @@ test_classic_lab_single_host(void **state)
     assert_non_null(strstr(out, "ttl=63"));
     free(out);
 
+    /* fabricctl flows: every flow on the bridge belongs to an object of
+     * the lab, and a filter keeps one object's flows. */
+    char ovs_rundir_opt[600];
+    snprintf(ovs_rundir_opt, sizeof ovs_rundir_opt, "--ovs-rundir=%s",
+             w->dir);
+    assert_int_equal(fabricctl(w, &out, "--json", "flows", ovs_rundir_opt,
+                               NULL), 0);
+    json_t *flows = json_loads(out, 0, NULL);
+    free(out);
+    assert_non_null(flows);
+    size_t n_flows = json_integer_value(json_object_get(flows, "count"));
+    assert_true(n_flows > 20);
+    size_t fi;
+    json_t *flow;
+    json_array_foreach (json_object_get(flows, "flows"), fi, flow) {
+        const char *object = json_string_value(json_object_get(flow,
+                                                               "object"));
+        assert_string_not_equal(object, "(not fabric's)");
+    }
+    json_decref(flows);
+    assert_int_equal(fabricctl(w, &out, "flows", ovs_rundir_opt,
+                               "--guest=host01", NULL), 0);
+    assert_non_null(strstr(out, "guest host01 eth0"));
+    assert_null(strstr(out, "host02"));
+    assert_non_null(strstr(out, "dl_src=02:fa:6f:95:73:b0"));
+    free(out);
+
     /* Layer 2 stays isolated: with an address in network2's subnet,
      * host01 still reaches nobody there directly (port security drops
      * the ARP from an address that is not its own). */
