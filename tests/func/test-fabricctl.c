@@ -56,23 +56,10 @@ teardown(void **state)
 static int
 ctl(struct world *w, char **outp, ...)
 {
-    char *argv[32] = {FABRICCTL, w->db_opt};
-    int n = 2;
     va_list args;
     va_start(args, outp);
-    const char *arg;
-    while ((arg = va_arg(args, const char *)) && n < 31) {
-        argv[n++] = (char *) arg;
-    }
+    int rc = sbx_run_va(outp, false, FABRICCTL, w->db_opt, args);
     va_end(args);
-    argv[n] = NULL;
-    char *out = NULL;
-    int rc = sbx_run(argv, &out);
-    if (outp) {
-        *outp = out;
-    } else {
-        free(out);
-    }
     return rc;
 }
 

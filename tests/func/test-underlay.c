@@ -182,26 +182,10 @@ teardown(void **state)
 static int
 fabricctl(struct bed *b, char **outp, ...)
 {
-    char *argv[32] = {FABRICCTL, b->db_opt};
-    int n = 2;
     va_list args;
     va_start(args, outp);
-    const char *arg;
-    while ((arg = va_arg(args, const char *)) && n < 31) {
-        argv[n++] = (char *) arg;
-    }
+    int rc = sbx_run_va(outp, true, FABRICCTL, b->db_opt, args);
     va_end(args);
-    argv[n] = NULL;
-    char *out = NULL;
-    int rc = sbx_run(argv, &out);
-    if (rc) {
-        fprintf(stderr, "fabricctl failed (%d):\n%s\n", rc, out ? out : "");
-    }
-    if (outp) {
-        *outp = out;
-    } else {
-        free(out);
-    }
     return rc;
 }
 

@@ -731,3 +731,27 @@ sbx_ovsdb_clear(struct sbx_ovsdb *db)
     free(db->ssl_remote);
     memset(db, 0, sizeof *db);
 }
+
+int
+sbx_run_va(char **outputp, bool report, const char *arg0, const char *arg1,
+           va_list args)
+{
+    char *argv[64] = {(char *) arg0, (char *) arg1};
+    int n = 2;
+    const char *arg;
+    while ((arg = va_arg(args, const char *)) && n < 63) {
+        argv[n++] = (char *) arg;
+    }
+    argv[n] = NULL;
+    char *out = NULL;
+    int rc = sbx_run(argv, &out);
+    if (rc && report) {
+        fprintf(stderr, "%s failed (%d):\n%s\n", arg0, rc, out ? out : "");
+    }
+    if (outputp) {
+        *outputp = out;
+    } else {
+        free(out);
+    }
+    return rc;
+}

@@ -24,6 +24,7 @@
 #ifndef SANDBOX_H
 #define SANDBOX_H 1
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -67,6 +68,12 @@ int sbx_run(char *const argv[], char **outputp);
 
 /* Like sbx_run() with the arguments given as a NULL-terminated list. */
 int sbx_runl(char **outputp, const char *arg0, ...) __attribute__((sentinel));
+
+/* Runs 'arg0' 'arg1' followed by the arguments in 'args' (up to a NULL),
+ * as sbx_run() does.  With 'report', a failure prints the command's
+ * output to stderr, so that a failing test shows why. */
+int sbx_run_va(char **outputp, bool report, const char *arg0,
+               const char *arg1, va_list args);
 
 /* Network. */
 
