@@ -68,5 +68,6 @@ extern const struct ctl_command ctl_topology_commands[];
 extern const struct ctl_command ctl_status_commands[];
 extern const struct ctl_command ctl_guest_commands[];
 extern const struct ctl_command ctl_flows_commands[];
+extern const struct ctl_command ctl_trace_commands[];
 
 #endif /* ctl.h */

@@ -17,6 +17,7 @@ static const struct ctl_command *const tables[] = {
     ctl_status_commands,
     ctl_guest_commands,
     ctl_flows_commands,
+    ctl_trace_commands,
 };
 
 static void
@@ -122,7 +123,8 @@ main(int argc, char *argv[])
     }
     /* The command sees its last word as argv[0]. */
     int first = optind + words - 1;
-    optind = 1;
+    optind = 0; /* 0, not 1: glibc then forgets the "+" mode of main's
+                 * options and lets commands take options after operands. */
     int status = cmd->run(&ctl, argc - first, argv + first);
     ctl_close(&ctl);
     return status;

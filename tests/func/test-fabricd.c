@@ -293,6 +293,22 @@ test_classic_lab_single_host(void **state)
     assert_non_null(strstr(out, "dl_src=02:fa:6f:95:73:b0"));
     free(out);
 
+    /* fabricctl trace agrees with ping: delivered across the router to
+     * host04, and dropped for an address no guest has. */
+    char ovs_ctl_opt[600];
+    snprintf(ovs_ctl_opt, sizeof ovs_ctl_opt, "--ovs-ctl=%s",
+             w->vs.ctl_path);
+    assert_int_equal(fabricctl(w, &out, "trace", "host01", "172.17.0.2",
+                               ovs_ctl_opt, NULL), 0);
+    assert_non_null(strstr(out, "router host00 network2"));
+    assert_non_null(strstr(out, "verdict: delivered by guest host04 eth0"));
+    free(out);
+    assert_int_equal(fabricctl(w, &out, "trace", "host01", "172.17.0.77",
+                               "--tcp=22", ovs_ctl_opt, NULL), 0);
+    assert_non_null(strstr(out, "verdict: dropped"));
+    free(out);
+    assert_false(ping(w, "host01", "172.17.0.77"));
+
     /* Layer 2 stays isolated: with an address in network2's subnet,
      * host01 still reaches nobody there directly (port security drops
      * the ARP from an address that is not its own). */
