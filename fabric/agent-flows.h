@@ -9,7 +9,7 @@
  * - It installs only when the flows differ from what it installed last,
  *   or when the switch no longer holds that many flows (a restarted
  *   ovs-vswitchd has none): the flow count is checked at most every
- *   AGENT_FLOWS_VERIFY_MS.
+ *   AGENT_FLOWS_VERIFY_MS, and the agent runs every AGENT_FLOWS_CHECK_MS.
  * - The flows of the last install are kept in RUNDIR/flows.txt, for
  *   people and for fabricctl.
  */
@@ -21,7 +21,10 @@ struct fabric_model;
 struct ovsdb_error;
 struct replica;
 
-#define AGENT_FLOWS_VERIFY_MS 3000
+/* The switch's flow count is checked at most this often... */
+#define AGENT_FLOWS_VERIFY_MS 1000
+/* ...and the agent runs at least this often to let it be checked. */
+#define AGENT_FLOWS_CHECK_MS 2000
 
 /* 'target' is how ovs-ofctl reaches the bridge ("unix:DIR/br-int.mgmt"). */
 struct agent_flows *agent_flows_create(const char *bridge,

@@ -73,6 +73,7 @@ struct agent {
     bool netns_full;              /* Reconcile the guests next run. */
     int netns_failures;           /* Of the last guest reconcile. */
     struct event *repair;         /* Periodic full reconcile. */
+    struct event *flows_check;    /* Periodic run to verify the flows. */
 
     /* The underlay, with --underlay-interface (else 'ul_dev' is NULL). */
     char *ul_dev, *ul_bridge, *ul_state_path;
@@ -685,6 +686,15 @@ repair_cb(evutil_socket_t fd, short what, void *a)
     agent_force_reconcile(a);
 }
 
+/* A restarted ovs-vswitchd comes back with no flows and, often, nothing
+ * in the Open_vSwitch DB changed: a run every AGENT_FLOWS_CHECK_MS lets
+ * agent-flows notice the missing flows. */
+static void
+flows_check_cb(evutil_socket_t fd, short what, void *a)
+{
+    agent_mark_dirty(a);
+}
+
 const char *
 agent_pick_datapath(const char *datapath)
 {
@@ -772,6 +782,12 @@ agent_create(struct event_base *base, const struct agent_options *o,
     event_add(a->heartbeat, &beat);
     a->repair = event_new(base, -1, EV_PERSIST, repair_cb, a);
     event_add(a->repair, &(struct timeval){AGENT_REPAIR_MS / 1000, 0});
+    a->flows_check = event_new(base, -1, EV_PERSIST, flows_check_cb, a);
+    if (a->flows) {
+        event_add(a->flows_check,
+                  &(struct timeval){AGENT_FLOWS_CHECK_MS / 1000,
+                                    AGENT_FLOWS_CHECK_MS % 1000 * 1000});
+    }
     log_info("host %s: bridge %s (%s datapath), namespaces %s*", a->host,
              a->bridge, a->datapath_type, a->netns_prefix);
     if (a->ul_dev) {
@@ -795,6 +811,7 @@ agent_destroy(struct agent *a)
         event_free(a->retry);
         event_free(a->heartbeat);
         event_free(a->repair);
+        event_free(a->flows_check);
     }
     free(a->fingerprint);
     free(a->ul_fingerprint);
