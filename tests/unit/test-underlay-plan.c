@@ -252,7 +252,7 @@ test_move(void **state)
 {
     struct fixture *f = *state;
     static const struct canned canned[] = {
-        {R_DEV, DEV_FULL}, {R_BR, BR_NEW}, {R_ROUTES, ROUTES_DEV}, {NULL},
+        {R_DEV, DEV_FULL}, {R_BR, BR_NEW}, {R_ROUTES, ROUTES_DEV}, {NULL, NULL},
     };
     struct underlay_result result;
     char *log;
@@ -284,7 +284,7 @@ test_moved_changes_nothing(void **state)
     struct fixture *f = *state;
     write_file(f->state, moved_state);
     static const struct canned canned[] = {
-        {R_DEV, DEV_EMPTY}, {R_BR, BR_FULL}, {R_ROUTES, ROUTES_BR}, {NULL},
+        {R_DEV, DEV_EMPTY}, {R_BR, BR_FULL}, {R_ROUTES, ROUTES_BR}, {NULL, NULL},
     };
     struct underlay_result result;
     char *log;
@@ -309,7 +309,7 @@ test_restore(void **state)
     struct fixture *f = *state;
     write_file(f->state, moved_state);
     static const struct canned canned[] = {
-        {R_DEV, DEV_EMPTY}, {R_BR, BR_FULL}, {R_ROUTES, ROUTES_BR}, {NULL},
+        {R_DEV, DEV_EMPTY}, {R_BR, BR_FULL}, {R_ROUTES, ROUTES_BR}, {NULL, NULL},
     };
     struct underlay_result result;
     char *log;
@@ -331,7 +331,7 @@ test_restore_bridge_gone(void **state)
     struct fixture *f = *state;
     write_file(f->state, moved_state);
     static const struct canned canned[] = {
-        {R_DEV, DEV_EMPTY}, {R_BR, NULL}, {R_ROUTES, ROUTES_NONE}, {NULL},
+        {R_DEV, DEV_EMPTY}, {R_BR, NULL}, {R_ROUTES, ROUTES_NONE}, {NULL, NULL},
     };
     struct underlay_result result;
     char *log;
@@ -351,7 +351,7 @@ test_restore_twice(void **state)
     struct fixture *f = *state;
     write_file(f->state, moved_state);
     static const struct canned canned[] = {
-        {R_DEV, DEV_FULL}, {R_BR, NULL}, {R_ROUTES, ROUTES_DEV}, {NULL},
+        {R_DEV, DEV_FULL}, {R_BR, NULL}, {R_ROUTES, ROUTES_DEV}, {NULL, NULL},
     };
     struct underlay_result result;
     char *log;
@@ -388,7 +388,7 @@ test_redo_move(void **state)
     write_file(f->state, moved_state);
     static const struct canned canned[] = {
         {R_DEV, DEV_LINK(ADDR1)}, {R_BR, BR_NEW}, {R_ROUTES, ROUTES_NONE},
-        {NULL},
+        {NULL, NULL},
     };
     struct underlay_result result;
     char *log;
@@ -410,7 +410,7 @@ test_pending(void **state)
 {
     struct fixture *f = *state;
     static const struct canned canned[] = {
-        {R_DEV, DEV_FULL}, {R_BR, NULL}, {R_ROUTES, ROUTES_DEV}, {NULL},
+        {R_DEV, DEV_FULL}, {R_BR, NULL}, {R_ROUTES, ROUTES_DEV}, {NULL, NULL},
     };
     struct underlay_result result;
     char *log;
@@ -430,7 +430,7 @@ test_wrong_ip(void **state)
 {
     struct fixture *f = *state;
     static const struct canned canned[] = {
-        {R_DEV, DEV_FULL}, {R_BR, NULL}, {R_ROUTES, ROUTES_DEV}, {NULL},
+        {R_DEV, DEV_FULL}, {R_BR, NULL}, {R_ROUTES, ROUTES_DEV}, {NULL, NULL},
     };
     struct underlay_result result;
     struct ovsdb_error *error = NULL;
@@ -452,7 +452,7 @@ test_no_device(void **state)
 {
     struct fixture *f = *state;
     static const struct canned canned[] = {
-        {R_DEV, NULL}, {R_BR, NULL}, {R_ROUTES, ROUTES_NONE}, {NULL},
+        {R_DEV, NULL}, {R_BR, NULL}, {R_ROUTES, ROUTES_NONE}, {NULL, NULL},
     };
     struct underlay_result result;
     struct ovsdb_error *error = NULL;
@@ -480,7 +480,7 @@ test_other_record_first(void **state)
                                         "'flags':['UP'],'addr_info':[]}]"},
         {"ip -j address show dev br-old", NULL},
         {R_DEV, DEV_LINK(ADDR1)}, {R_BR, BR_LINK(ADDR1)},
-        {R_ROUTES, ROUTES_NONE}, {NULL},
+        {R_ROUTES, ROUTES_NONE}, {NULL, NULL},
     };
     struct underlay_result result;
     char *log;
