@@ -52,11 +52,15 @@ start_agent(struct world *w)
     char *argv[] = {FABRICD, db, ovsdb, host, rundir, pidfile, logfile,
                     prefix, ovs_rundir, "--datapath=netdev", "--detach",
                     NULL};
+    /* A killed agent leaves its pidfile: without this the PID read
+     * below could be the dead agent's, and the new one would leak. */
+    char *path = sbx_path(w->dir, "fabricd.pid");
+    unlink(path);
     int rc = sbx_run(argv, NULL);
     if (rc) {
+        free(path);
         return rc < 0 ? rc : -EIO;
     }
-    char *path = sbx_path(w->dir, "fabricd.pid");
     pid_t pid = -1;
     for (int i = 0; i < 100 && pid < 0; i++) {
         pid = sbx_read_pidfile(path);
