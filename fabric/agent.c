@@ -70,6 +70,9 @@ struct agent {
     char **owned;                 /* Namespaces this agent made. */
     size_t n_owned;
     char *fingerprint;            /* Of the guests last reconciled. */
+    char **ensured_names;         /* Guests made without error, */
+    char **ensured_fps;           /* with their fingerprints then. */
+    size_t n_ensured;
     bool netns_full;              /* Reconcile the guests next run. */
     int netns_failures;           /* Of the last guest reconcile. */
     struct event *repair;         /* Periodic full reconcile. */
@@ -437,10 +440,56 @@ owned_has(const struct agent *a, const char *name)
     return false;
 }
 
+static char *guest_fingerprint(const struct netns_guest *g);
+
+/* The fingerprint guest 'netns' had when it was last made without error,
+ * or NULL. */
+static const char *
+ensured_get(const struct agent *a, const char *netns)
+{
+    for (size_t i = 0; i < a->n_ensured; i++) {
+        if (!strcmp(a->ensured_names[i], netns)) {
+            return a->ensured_fps[i];
+        }
+    }
+    return NULL;
+}
+
+/* Records fingerprint 'fp' (stolen; NULL forgets) for guest 'netns'. */
+static void
+ensured_set(struct agent *a, const char *netns, char *fp)
+{
+    for (size_t i = 0; i < a->n_ensured; i++) {
+        if (!strcmp(a->ensured_names[i], netns)) {
+            free(a->ensured_fps[i]);
+            if (fp) {
+                a->ensured_fps[i] = fp;
+            } else {
+                free(a->ensured_names[i]);
+                a->n_ensured--;
+                a->ensured_names[i] = a->ensured_names[a->n_ensured];
+                a->ensured_fps[i] = a->ensured_fps[a->n_ensured];
+            }
+            return;
+        }
+    }
+    if (fp) {
+        size_t n = a->n_ensured + 1;
+        a->ensured_names = realloc(a->ensured_names,
+                                   n * sizeof *a->ensured_names);
+        a->ensured_fps = realloc(a->ensured_fps, n * sizeof *a->ensured_fps);
+        a->ensured_names[a->n_ensured] = strdup(netns);
+        a->ensured_fps[a->n_ensured] = fp;
+        a->n_ensured = n;
+    }
+}
+
 /* Namespace guests: make the wanted ones, remove the ones we made that are
- * no longer wanted.  Returns the number of failures. */
+ * no longer wanted.  Unless 'full', a guest made without error since with
+ * the same description is left alone: adding one guest inspects one.
+ * Returns the number of failures. */
 static int
-reconcile_netns(struct agent *a, const struct agent_desired *d)
+reconcile_netns(struct agent *a, const struct agent_desired *d, bool full)
 {
     int failures = 0;
     bool changed = false;
@@ -453,11 +502,21 @@ reconcile_netns(struct agent *a, const struct agent_desired *d)
             a->owned[a->n_owned++] = strdup(netns);
             owned_save(a);
         }
+        char *fp = guest_fingerprint(d->guests[i]);
+        const char *old = ensured_get(a, netns);
+        if (!full && old && !strcmp(old, fp)) {
+            free(fp);
+            continue;
+        }
         struct ovsdb_error *error = NULL;
         if (netns_guest_ensure(d->guests[i], &error) < 0) {
             set_error(a, "guest %s: %s", d->guest_names[i], error->msg);
             ovsdb_error_free(error);
             failures++;
+            free(fp);
+            ensured_set(a, netns, NULL);
+        } else {
+            ensured_set(a, netns, fp);
         }
     }
     for (size_t i = 0; i < a->n_owned;) {
@@ -478,6 +537,7 @@ reconcile_netns(struct agent *a, const struct agent_desired *d)
             i++;
             continue;
         }
+        ensured_set(a, a->owned[i], NULL);
         free(a->owned[i]);
         a->owned[i] = a->owned[--a->n_owned];
         changed = true;
@@ -486,6 +546,38 @@ reconcile_netns(struct agent *a, const struct agent_desired *d)
         owned_save(a);
     }
     return failures;
+}
+
+/* Writes to 'f' a text that changes whenever guest 'g' should. */
+static void
+guest_fingerprint_write(FILE *f, const struct netns_guest *g)
+{
+    fprintf(f, "%s\n", g->netns);
+    for (size_t j = 0; j < g->n_ifaces; j++) {
+        const struct netns_iface *n = &g->ifaces[j];
+        fprintf(f, " %s %s %s %d %s", n->name, n->peer, n->mac ? n->mac : "",
+                n->mtu, n->gateway ? n->gateway : "");
+        for (size_t k = 0; k < n->n_addresses; k++) {
+            fprintf(f, " a=%s", n->addresses[k]);
+        }
+        for (size_t k = 0; k < n->n_routes; k++) {
+            fprintf(f, " r=%s,%s", n->routes[k].prefix,
+                    n->routes[k].via ? n->routes[k].via : "");
+        }
+        fputc('\n', f);
+    }
+}
+
+/* The fingerprint of guest 'g' (a new string). */
+static char *
+guest_fingerprint(const struct netns_guest *g)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    guest_fingerprint_write(f, g);
+    fclose(f);
+    return buf;
 }
 
 /* A text that changes whenever the namespace guests of 'd' should (a new
@@ -497,22 +589,7 @@ guests_fingerprint(const struct agent_desired *d)
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     for (size_t i = 0; i < d->n_guests; i++) {
-        const struct netns_guest *g = d->guests[i];
-        fprintf(f, "%s\n", g->netns);
-        for (size_t j = 0; j < g->n_ifaces; j++) {
-            const struct netns_iface *n = &g->ifaces[j];
-            fprintf(f, " %s %s %s %d %s", n->name, n->peer,
-                    n->mac ? n->mac : "", n->mtu,
-                    n->gateway ? n->gateway : "");
-            for (size_t k = 0; k < n->n_addresses; k++) {
-                fprintf(f, " a=%s", n->addresses[k]);
-            }
-            for (size_t k = 0; k < n->n_routes; k++) {
-                fprintf(f, " r=%s,%s", n->routes[k].prefix,
-                        n->routes[k].via ? n->routes[k].via : "");
-            }
-            fputc('\n', f);
-        }
+        guest_fingerprint_write(f, d->guests[i]);
     }
     fclose(f);
     return buf;
@@ -585,7 +662,8 @@ agent_run(evutil_socket_t fd, short what, void *a_)
     int failures = 0;
     if (a->netns_full || a->netns_failures || !a->fingerprint
         || strcmp(fingerprint, a->fingerprint)) {
-        failures = a->netns_failures = reconcile_netns(a, &desired);
+        failures = a->netns_failures = reconcile_netns(a, &desired,
+                                                       a->netns_full);
         a->netns_full = false;
         free(a->fingerprint);
         a->fingerprint = fingerprint;
@@ -814,6 +892,12 @@ agent_destroy(struct agent *a)
         event_free(a->flows_check);
     }
     free(a->fingerprint);
+    for (size_t i = 0; i < a->n_ensured; i++) {
+        free(a->ensured_names[i]);
+        free(a->ensured_fps[i]);
+    }
+    free(a->ensured_names);
+    free(a->ensured_fps);
     free(a->ul_fingerprint);
     free(a->ul_dev);
     free(a->ul_bridge);
