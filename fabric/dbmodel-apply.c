@@ -91,6 +91,20 @@ put(json_t *row, const char *column, json_t *value)
     json_object_set_new(row, column, value);
 }
 
+/* The columns of a VM's settings (Guest and Router). */
+static void
+put_vm(struct builder *b, json_t *want, const struct fabric_vm *vm)
+{
+    put(want, "vcpus", json_integer(vm->vcpus));
+    put(want, "memory_mb", json_integer(vm->memory_mb));
+    put(want, "image", jopt(b, vm->image));
+    put(want, "kernel", jopt(b, vm->kernel));
+    put(want, "initrd", jopt(b, vm->initrd));
+    put(want, "cmdline", jopt(b, vm->cmdline));
+    put(want, "user_data", jopt(b, vm->user_data));
+    put(want, "restart", jstr(b, fabric_restart_name(vm->restart)));
+}
+
 /* Returns a new "uuid-name" for a new row (the caller frees it). */
 static char *
 builder_name(struct builder *b, const char *prefix)
@@ -226,6 +240,7 @@ sync_router(struct builder *b, size_t i, const struct replica_row *row)
     put(want, "kind", jstr(b, fabric_router_kind_name(r->kind)));
     put(want, "host", (r->has_host ? json_incref(b->host_refs[r->host])
                        : ovsdb_set(checked(json_array()))));
+    put_vm(b, want, &r->vm);
     put(want, "external_ids", jsmap(b, &r->external_ids));
 
     bool ports_changed = !row || !router_ports_equal(b, row, r);
@@ -340,13 +355,7 @@ sync_guest(struct builder *b, size_t i, const struct replica_row *row)
     put(want, "name", jstr(b, g->name));
     put(want, "host", json_incref(b->host_refs[g->host]));
     put(want, "kind", jstr(b, fabric_guest_kind_name(g->kind)));
-    put(want, "vcpus", json_integer(g->vcpus));
-    put(want, "memory_mb", json_integer(g->memory_mb));
-    put(want, "image", jopt(b, g->image));
-    put(want, "kernel", jopt(b, g->kernel));
-    put(want, "initrd", jopt(b, g->initrd));
-    put(want, "cmdline", jopt(b, g->cmdline));
-    put(want, "user_data", jopt(b, g->user_data));
+    put_vm(b, want, &g->vm);
     put(want, "external_ids", jsmap(b, &g->external_ids));
 
     /* Interfaces: matched by name, updated in place, so that the status

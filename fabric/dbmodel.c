@@ -137,6 +137,23 @@ dbmodel_row_int(const struct replica_row *row, const char *column)
     return json_integer_value(replica_row_get(row, column));
 }
 
+/* The VM settings of a Guest or Router row. */
+static void
+read_vm(const struct replica_row *row, struct fabric_vm *vm)
+{
+    vm->vcpus = dbmodel_row_int(row, "vcpus");
+    vm->memory_mb = dbmodel_row_int(row, "memory_mb");
+    vm->image = row_opt_string(row, "image");
+    vm->kernel = row_opt_string(row, "kernel");
+    vm->initrd = row_opt_string(row, "initrd");
+    vm->cmdline = row_opt_string(row, "cmdline");
+    vm->user_data = row_opt_string(row, "user_data");
+    const char *restart = dbmodel_row_string(row, "restart");
+    vm->restart = (!strcmp(restart, "always") ? FABRIC_RESTART_ALWAYS
+                   : !strcmp(restart, "never") ? FABRIC_RESTART_NEVER
+                   : FABRIC_RESTART_ON_FAILURE);
+}
+
 /* The UUID in reference column 'column' (borrowed), or NULL when empty. */
 static const char *
 row_ref(const struct replica_row *row, const char *column)
@@ -336,6 +353,7 @@ read_router(const struct reader *rd, const struct replica_row *row,
     r->name = xstrdup(dbmodel_row_string(row, "name"));
     r->kind = (!strcmp(dbmodel_row_string(row, "kind"), "vm")
                ? FABRIC_ROUTER_VM : FABRIC_ROUTER_FLOWS);
+    read_vm(row, &r->vm);
     row_smap(row, "external_ids", &r->external_ids);
     const char *host = row_ref(row, "host");
     if (host) {
@@ -463,13 +481,7 @@ read_guest(const struct reader *rd, const struct replica_row *row,
     g->name = xstrdup(dbmodel_row_string(row, "name"));
     g->kind = (!strcmp(dbmodel_row_string(row, "kind"), "vm") ? FABRIC_GUEST_VM
                : FABRIC_GUEST_NETNS);
-    g->vcpus = dbmodel_row_int(row, "vcpus");
-    g->memory_mb = dbmodel_row_int(row, "memory_mb");
-    g->image = row_opt_string(row, "image");
-    g->kernel = row_opt_string(row, "kernel");
-    g->initrd = row_opt_string(row, "initrd");
-    g->cmdline = row_opt_string(row, "cmdline");
-    g->user_data = row_opt_string(row, "user_data");
+    read_vm(row, &g->vm);
     row_smap(row, "external_ids", &g->external_ids);
     const char *host = row_ref(row, "host");
     if (reader_ref(&rd->hosts, host, &g->host)) {

@@ -33,6 +33,24 @@ fabric_vlan_mode_name(enum fabric_vlan_mode mode)
     return mode == FABRIC_VLAN_TRUNK ? "trunk" : "access";
 }
 
+const char *
+fabric_restart_name(enum fabric_restart restart)
+{
+    return (restart == FABRIC_RESTART_ALWAYS ? "always"
+            : restart == FABRIC_RESTART_NEVER ? "never" : "on-failure");
+}
+
+void
+fabric_vm_clear(struct fabric_vm *vm)
+{
+    free(vm->image);
+    free(vm->kernel);
+    free(vm->initrd);
+    free(vm->cmdline);
+    free(vm->user_data);
+    memset(vm, 0, sizeof *vm);
+}
+
 void
 fabric_smap_add(struct fabric_smap *smap, const char *key, const char *value)
 {
@@ -115,17 +133,14 @@ fabric_model_destroy(struct fabric_model *model)
             free(r->ports[j].mac);
         }
         free(r->ports);
+        fabric_vm_clear(&r->vm);
         fabric_smap_clear(&r->external_ids);
     }
     free(model->routers);
     for (size_t i = 0; i < model->n_guests; i++) {
         struct fabric_guest *g = &model->guests[i];
         free(g->name);
-        free(g->image);
-        free(g->kernel);
-        free(g->initrd);
-        free(g->cmdline);
-        free(g->user_data);
+        fabric_vm_clear(&g->vm);
         for (size_t j = 0; j < g->n_interfaces; j++) {
             interface_clear(&g->interfaces[j]);
         }

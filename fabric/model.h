@@ -34,11 +34,17 @@ enum fabric_net_mode { FABRIC_NET_ISOLATED, FABRIC_NET_ROUTED,
 enum fabric_router_kind { FABRIC_ROUTER_FLOWS, FABRIC_ROUTER_VM };
 enum fabric_guest_kind { FABRIC_GUEST_NETNS, FABRIC_GUEST_VM };
 enum fabric_vlan_mode { FABRIC_VLAN_ACCESS, FABRIC_VLAN_TRUNK };
+/* When fabricd starts a VM again that is not running: 'on-failure' after
+ * QEMU crashed or failed to start, 'always' also after a shutdown inside
+ * the guest or a destroy from outside, 'never' not at all. */
+enum fabric_restart { FABRIC_RESTART_ON_FAILURE, FABRIC_RESTART_ALWAYS,
+                      FABRIC_RESTART_NEVER };
 
 const char *fabric_net_mode_name(enum fabric_net_mode);
 const char *fabric_router_kind_name(enum fabric_router_kind);
 const char *fabric_guest_kind_name(enum fabric_guest_kind);
 const char *fabric_vlan_mode_name(enum fabric_vlan_mode);
+const char *fabric_restart_name(enum fabric_restart);
 
 /* A string -> string map (external_ids, DHCP options, ...). */
 struct fabric_smap {
@@ -77,6 +83,17 @@ struct fabric_network {
     struct fabric_smap external_ids;
 };
 
+/* A virtual machine's settings, for guests and routers of kind vm (all
+ * zero for the other kinds). */
+struct fabric_vm {
+    int vcpus;           /* Default 1. */
+    int memory_mb;       /* Default 512. */
+    char *image;         /* Base disk image, or NULL. */
+    char *kernel, *initrd, *cmdline; /* Direct kernel boot, or NULL. */
+    char *user_data;     /* cloud-init user-data, or NULL. */
+    enum fabric_restart restart;
+};
+
 struct fabric_router_port {
     size_t network; /* Index into model->networks. */
     char *ip;       /* Address with the network's prefix: "172.16.0.254/24". */
@@ -90,6 +107,7 @@ struct fabric_router {
     bool has_host;
     struct fabric_router_port *ports;
     size_t n_ports;
+    struct fabric_vm vm;
     struct fabric_smap external_ids;
 };
 
@@ -113,11 +131,7 @@ struct fabric_guest {
     char *name;
     size_t host;         /* Index into model->hosts. */
     enum fabric_guest_kind kind;
-    int vcpus;           /* VMs: default 1. */
-    int memory_mb;       /* VMs: default 512. */
-    char *image;         /* VMs: base disk image, or NULL. */
-    char *kernel, *initrd, *cmdline; /* VMs: direct kernel boot, or NULL. */
-    char *user_data;     /* cloud-init user-data, or NULL. */
+    struct fabric_vm vm;
     struct fabric_interface *interfaces;
     size_t n_interfaces;
     struct fabric_smap external_ids;
@@ -136,6 +150,7 @@ struct fabric_model {
 };
 
 void fabric_model_destroy(struct fabric_model *model);
+void fabric_vm_clear(struct fabric_vm *vm);
 
 /* Index of the object named 'name', or -1. */
 long fabric_model_find_host(const struct fabric_model *, const char *name);

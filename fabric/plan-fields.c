@@ -296,6 +296,20 @@ network_fields(const struct fabric_model *m, size_t i, struct plan_flist *fl)
     flist_add(fl, "external_ids", v_smap(&n->external_ids));
 }
 
+/* The settings of a VM (guests and routers of kind vm). */
+static void
+vm_fields(struct plan_flist *fl, const struct fabric_vm *vm)
+{
+    flist_add(fl, "vcpus", v_int(vm->vcpus));
+    flist_add(fl, "memory_mb", v_int(vm->memory_mb));
+    flist_add(fl, "image", v_opt(vm->image));
+    flist_add(fl, "kernel", v_opt(vm->kernel));
+    flist_add(fl, "initrd", v_opt(vm->initrd));
+    flist_add(fl, "cmdline", v_opt(vm->cmdline));
+    flist_add(fl, "user_data", v_opt(vm->user_data));
+    flist_add(fl, "restart", xstrdup(fabric_restart_name(vm->restart)));
+}
+
 static void
 router_fields(const struct fabric_model *m, size_t i, struct plan_flist *fl)
 {
@@ -303,6 +317,7 @@ router_fields(const struct fabric_model *m, size_t i, struct plan_flist *fl)
     flist_add(fl, "kind", xstrdup(fabric_router_kind_name(r->kind)));
     flist_add(fl, "host", r->has_host ? xstrdup(host_name(m, r->host))
                                       : NULL);
+    vm_fields(fl, &r->vm);
     flist_add(fl, "external_ids", v_smap(&r->external_ids));
 }
 
@@ -312,13 +327,7 @@ guest_fields(const struct fabric_model *m, size_t i, struct plan_flist *fl)
     const struct fabric_guest *g = &m->guests[i];
     flist_add(fl, "host", xstrdup(host_name(m, g->host)));
     flist_add(fl, "kind", xstrdup(fabric_guest_kind_name(g->kind)));
-    flist_add(fl, "vcpus", v_int(g->vcpus));
-    flist_add(fl, "memory_mb", v_int(g->memory_mb));
-    flist_add(fl, "image", v_opt(g->image));
-    flist_add(fl, "kernel", v_opt(g->kernel));
-    flist_add(fl, "initrd", v_opt(g->initrd));
-    flist_add(fl, "cmdline", v_opt(g->cmdline));
-    flist_add(fl, "user_data", v_opt(g->user_data));
+    vm_fields(fl, &g->vm);
     flist_add(fl, "external_ids", v_smap(&g->external_ids));
 }
 

@@ -272,6 +272,25 @@ xstrdup_or_null(const char *s)
     return s ? topo_xstrdup(s) : NULL;
 }
 
+/* The model's VM settings from 'vm' as written, defaults filled in; all
+ * zero when the object is not a VM. */
+static void
+build_vm(const struct ld_vm *vm, bool is_vm, struct fabric_vm *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!is_vm) {
+        return;
+    }
+    out->vcpus = vm->vcpus ? vm->vcpus : TOPO_DEFAULT_VCPUS;
+    out->memory_mb = vm->memory_mb ? vm->memory_mb : TOPO_DEFAULT_MEMORY_MB;
+    out->image = xstrdup_or_null(vm->image);
+    out->kernel = xstrdup_or_null(vm->kernel);
+    out->initrd = xstrdup_or_null(vm->initrd);
+    out->cmdline = xstrdup_or_null(vm->cmdline);
+    out->user_data = xstrdup_or_null(vm->user_data);
+    out->restart = vm->restart;
+}
+
 /* The address, without prefix, of the router port in network 'net' of
  * 't', as a new string, or NULL if it has none. */
 static char *
@@ -355,6 +374,7 @@ build_routers(const struct builder *b, struct fabric_model *m)
         }
         free(order);
         mr->n_ports = r->n_ports;
+        build_vm(&r->vm, r->kind == FABRIC_ROUTER_VM, &mr->vm);
         copy_smap(&mr->external_ids, &r->external_ids);
     }
     m->n_routers = t->n_routers;
@@ -415,14 +435,7 @@ build_guests(const struct builder *b, struct fabric_model *m)
         mg->name = topo_xstrdup(g->name);
         mg->host = b->host_rank[g->host_idx];
         mg->kind = g->kind;
-        mg->vcpus = !vm ? 0 : g->vcpus ? g->vcpus : TOPO_DEFAULT_VCPUS;
-        mg->memory_mb = (!vm ? 0 : g->memory_mb ? g->memory_mb
-                         : TOPO_DEFAULT_MEMORY_MB);
-        mg->image = xstrdup_or_null(g->image);
-        mg->kernel = xstrdup_or_null(g->kernel);
-        mg->initrd = xstrdup_or_null(g->initrd);
-        mg->cmdline = xstrdup_or_null(g->cmdline);
-        mg->user_data = xstrdup_or_null(g->user_data);
+        build_vm(&g->vm, vm, &mg->vm);
 
         /* The default gateway goes to the first interface with a router
          * port in its network, if no interface says otherwise. */

@@ -23,12 +23,13 @@ static const char *const network_fields[] = {
     NULL,
 };
 static const char *const router_fields[] = {
-    "name", "kind", "host", "interfaces", "external_ids", NULL,
+    "name", "kind", "host", "vcpus", "memory", "image", "kernel", "initrd",
+    "cmdline", "user_data", "restart", "interfaces", "external_ids", NULL,
 };
 static const char *const port_fields[] = {"network", "ip", "mac", NULL};
 static const char *const guest_fields[] = {
     "name", "host", "kind", "vcpus", "memory", "image", "kernel", "initrd",
-    "cmdline", "user_data", "interfaces", "external_ids", NULL,
+    "cmdline", "user_data", "restart", "interfaces", "external_ids", NULL,
 };
 static const char *const iface_fields[] = {
     "name", "network", "ip", "ips", "mac", "gateway", "routes",
@@ -40,6 +41,9 @@ static const char *const encap_names[] = {"geneve", NULL};
 static const char *const mode_names[] = {"isolated", "routed", "nat", NULL};
 static const char *const router_kind_names[] = {"flows", "vm", NULL};
 static const char *const guest_kind_names[] = {"netns", "vm", NULL};
+/* In the order of enum fabric_restart. */
+static const char *const restart_names[] = {"on-failure", "always", "never",
+                                            NULL};
 static const char *const vlan_mode_names[] = {"access", "trunk", NULL};
 
 /* Parses the interface address 'node' ("A.B.C.D" or "A.B.C.D/N") into
@@ -166,6 +170,44 @@ parse_port(struct topo_obj *parent, const struct topo_node *map, size_t index,
     topo_obj_mac(&o, "mac", &p->has_mac, &p->mac, &p->mac_pos);
 }
 
+/* The VM fields of a guest or router 'o' ("guests" or "routers" in
+ * 'kinds'): parsed into 'vm' when 'is_vm', an error each otherwise. */
+static void
+parse_vm(struct topo_obj *o, bool is_vm, const char *kinds, struct ld_vm *vm)
+{
+    static const char *const vm_fields[] = {
+        "vcpus", "memory", "image", "kernel", "initrd", "cmdline",
+        "user_data", "restart", NULL,
+    };
+    if (!is_vm) {
+        for (size_t i = 0; vm_fields[i]; i++) {
+            const char *field = vm_fields[i];
+            if (topo_obj_find(o, field)) {
+                topo_msg_vm_only(o->ctx, topo_obj_key_pos(o, field), o->what,
+                                 field, kinds);
+            }
+        }
+        return;
+    }
+    topo_obj_int(o, "vcpus", 1, TOPO_MAX_VCPUS, &vm->vcpus, NULL);
+    topo_obj_int(o, "memory", 1, TOPO_MAX_MEMORY_MB, &vm->memory_mb, NULL);
+    topo_obj_string(o, "image", &vm->image, NULL);
+    topo_obj_string(o, "kernel", &vm->kernel, NULL);
+    topo_obj_string(o, "initrd", &vm->initrd, NULL);
+    topo_obj_string(o, "cmdline", &vm->cmdline, NULL);
+    topo_obj_string(o, "user_data", &vm->user_data, NULL);
+    vm->restart = FABRIC_RESTART_ON_FAILURE;
+    topo_obj_enum(o, "restart", restart_names, &vm->restart);
+    static const char *const kernel_fields[] = {"initrd", "cmdline"};
+    for (size_t i = 0; i < 2 && !topo_obj_find(o, "kernel"); i++) {
+        const char *field = kernel_fields[i];
+        if (topo_obj_find(o, field)) {
+            topo_msg_needs_kernel(o->ctx, topo_obj_key_pos(o, field),
+                                  o->what, field);
+        }
+    }
+}
+
 static void
 parse_router(struct topo_obj *parent, const struct topo_node *map,
              size_t index, void *topo_)
@@ -194,6 +236,7 @@ parse_router(struct topo_obj *parent, const struct topo_node *map,
                          "routers");
         r->host = NULL;
     }
+    parse_vm(&o, r->kind == FABRIC_ROUTER_VM, "routers", &r->vm);
     topo_obj_for_each_map(&o, "interfaces", parse_port, r);
     topo_obj_smap(&o, "external_ids", &r->external_ids);
 }
@@ -364,10 +407,6 @@ static void
 parse_guest(struct topo_obj *parent, const struct topo_node *map, size_t index,
             void *topo_)
 {
-    static const char *const vm_fields[] = {
-        "vcpus", "memory", "image", "kernel", "initrd", "cmdline",
-        "user_data", NULL,
-    };
     struct ld_topology *topo = topo_;
     struct topo_obj o = {parent->ctx, map, "guest", parent->topo};
     struct ld_guest *g;
@@ -387,32 +426,7 @@ parse_guest(struct topo_obj *parent, const struct topo_node *map, size_t index,
     topo_obj_string(&o, "host", &g->host, &g->host_pos);
     topo_obj_enum(&o, "kind", guest_kind_names, &kind);
     g->kind = kind;
-    if (g->kind != FABRIC_GUEST_VM) {
-        for (size_t i = 0; vm_fields[i]; i++) {
-            const char *field = vm_fields[i];
-            if (topo_obj_find(&o, field)) {
-                topo_msg_vm_only(o.ctx, topo_obj_key_pos(&o, field), o.what,
-                                 field, "guests");
-            }
-        }
-    } else {
-        topo_obj_int(&o, "vcpus", 1, TOPO_MAX_VCPUS, &g->vcpus, NULL);
-        topo_obj_int(&o, "memory", 1, TOPO_MAX_MEMORY_MB, &g->memory_mb,
-                     NULL);
-        topo_obj_string(&o, "image", &g->image, NULL);
-        topo_obj_string(&o, "kernel", &g->kernel, NULL);
-        topo_obj_string(&o, "initrd", &g->initrd, NULL);
-        topo_obj_string(&o, "cmdline", &g->cmdline, NULL);
-        topo_obj_string(&o, "user_data", &g->user_data, NULL);
-        static const char *const kernel_fields[] = {"initrd", "cmdline"};
-        for (size_t i = 0; i < 2 && !topo_obj_find(&o, "kernel"); i++) {
-            const char *field = kernel_fields[i];
-            if (topo_obj_find(&o, field)) {
-                topo_msg_needs_kernel(o.ctx, topo_obj_key_pos(&o, field),
-                                      o.what, field);
-            }
-        }
-    }
+    parse_vm(&o, g->kind == FABRIC_GUEST_VM, "guests", &g->vm);
     topo_obj_for_each_map(&o, "interfaces", parse_iface, g);
     topo_obj_smap(&o, "external_ids", &g->external_ids);
 }

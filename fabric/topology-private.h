@@ -201,6 +201,14 @@ struct ld_port {
     struct topo_pos mac_pos;
 };
 
+/* A VM's settings as written (guests and routers of kind vm). */
+struct ld_vm {
+    int vcpus;               /* 0 to derive. */
+    int memory_mb;           /* 0 to derive. */
+    const char *image, *kernel, *initrd, *cmdline, *user_data;
+    int restart;             /* enum fabric_restart. */
+};
+
 struct ld_router {
     char *what;              /* Owned. */
     struct topo_pos pos;
@@ -214,6 +222,7 @@ struct ld_router {
     long host_idx;           /* Resolved host, or -1. */
     struct ld_port *ports;   /* Owned. */
     size_t n_ports;
+    struct ld_vm vm;
     struct fabric_smap external_ids; /* Owned. */
 };
 
@@ -268,9 +277,7 @@ struct ld_guest {
     struct topo_pos host_pos;
     long host_idx;
     enum fabric_guest_kind kind;
-    int vcpus;               /* 0 to derive. */
-    int memory_mb;           /* 0 to derive. */
-    const char *image, *kernel, *initrd, *cmdline, *user_data;
+    struct ld_vm vm;
     struct ld_iface *ifaces; /* Owned. */
     size_t n_ifaces;
     struct fabric_smap external_ids; /* Owned. */

@@ -369,6 +369,22 @@ network_name(const struct fabric_model *m, size_t index)
     return index < m->n_networks ? m->networks[index].name : "";
 }
 
+/* A VM's settings (guests and routers of kind vm). */
+static void
+write_vm(struct writer *w, const struct fabric_vm *vm)
+{
+    write_int(w, 4, "vcpus", vm->vcpus);
+    write_int(w, 4, "memory", vm->memory_mb);
+    write_opt_string(w, 4, "image", vm->image);
+    write_opt_string(w, 4, "kernel", vm->kernel);
+    write_opt_string(w, 4, "initrd", vm->initrd);
+    write_opt_string(w, 4, "cmdline", vm->cmdline);
+    write_opt_string(w, 4, "user_data", vm->user_data);
+    if (vm->restart != FABRIC_RESTART_ON_FAILURE) {
+        write_string(w, 4, "restart", fabric_restart_name(vm->restart));
+    }
+}
+
 static void
 write_routers(struct writer *w, const struct fabric_model *m)
 {
@@ -383,6 +399,9 @@ write_routers(struct writer *w, const struct fabric_model *m)
         write_string(w, 4, "kind", fabric_router_kind_name(r->kind));
         if (r->has_host && r->host < m->n_hosts) {
             write_string(w, 4, "host", m->hosts[r->host].name);
+        }
+        if (r->kind == FABRIC_ROUTER_VM) {
+            write_vm(w, &r->vm);
         }
         if (r->n_ports) {
             write_open(w, 4, "interfaces");
@@ -449,13 +468,7 @@ write_guest(struct writer *w, const struct fabric_model *m,
     }
     write_string(w, 4, "kind", fabric_guest_kind_name(g->kind));
     if (g->kind == FABRIC_GUEST_VM) {
-        write_int(w, 4, "vcpus", g->vcpus);
-        write_int(w, 4, "memory", g->memory_mb);
-        write_opt_string(w, 4, "image", g->image);
-        write_opt_string(w, 4, "kernel", g->kernel);
-        write_opt_string(w, 4, "initrd", g->initrd);
-        write_opt_string(w, 4, "cmdline", g->cmdline);
-        write_opt_string(w, 4, "user_data", g->user_data);
+        write_vm(w, &g->vm);
     }
 
     /* Without any gateway, the loader would give the first interface

@@ -389,7 +389,7 @@ test_schema(void **state)
     free(out);
     assert_int_equal(sbx_runl(&out, "ovsdb-tool", "schema-version",
                               FABRIC_SCHEMA, NULL), 0);
-    assert_string_equal(out, "1.0.0\n");
+    assert_string_equal(out, "1.1.0\n");
     free(out);
     char *cksum = NULL;
     assert_int_equal(sbx_runl(&cksum, "ovsdb-tool", "schema-cksum",
@@ -563,8 +563,8 @@ test_change_sequence(void **state)
     fabric_smap_add(&lab->routers[0].external_ids, "owner", "lab team");
     lab->guests[0].host = hv2;
     size_t g2 = tm_guest(lab, "host02", 0, FABRIC_GUEST_VM);
-    tm_set(&lab->guests[g2].image, "/var/lib/fabric/debian.qcow2");
-    tm_set(&lab->guests[g2].user_data, "#cloud-config\n");
+    tm_set(&lab->guests[g2].vm.image, "/var/lib/fabric/debian.qcow2");
+    tm_set(&lab->guests[g2].vm.user_data, "#cloud-config\n");
     struct fabric_interface *iface = tm_interface(lab, g2, "eth0", 1,
                                                   "172.17.0.2/24",
                                                   "172.17.0.254");

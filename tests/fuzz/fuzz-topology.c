@@ -125,8 +125,8 @@ check_string(const uint8_t *data, size_t size)
     check(topology_load_buffer("base.yaml", base_lab, strlen(base_lab),
                                &model, NULL) == 0);
     fabric_smap_add(&model->networks[0].external_ids, s, s);
-    model->guests[0].image = strdup(s);
-    model->guests[0].user_data = strdup(s);
+    model->guests[0].vm.image = strdup(s);
+    model->guests[0].vm.user_data = strdup(s);
 
     char *text = write_yaml(model);
     struct fabric_model *again = NULL;
@@ -141,8 +141,8 @@ check_string(const uint8_t *data, size_t size)
     const struct fabric_smap *ids = &again->networks[0].external_ids;
     check(ids->n == 1);
     check(!strcmp(ids->keys[0], s) && !strcmp(ids->values[0], s));
-    check(!strcmp(again->guests[0].image, s));
-    check(!strcmp(again->guests[0].user_data, s));
+    check(!strcmp(again->guests[0].vm.image, s));
+    check(!strcmp(again->guests[0].vm.user_data, s));
     char *text2 = write_yaml(again);
     check(!strcmp(text, text2));
 

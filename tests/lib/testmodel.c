@@ -120,8 +120,8 @@ tm_guest(struct fabric_model *m, const char *name, size_t host,
     g->host = host;
     g->kind = kind;
     if (kind == FABRIC_GUEST_VM) {
-        g->vcpus = 1;
-        g->memory_mb = 512;
+        g->vm.vcpus = 1;
+        g->vm.memory_mb = 512;
     }
     return m->n_guests++;
 }

@@ -56,6 +56,7 @@ static const char lab_update[] =
     "   'mode': 'isolated', 'vlan': 11, 'vni': 1011, 'mtu': 1442}}},"
     " 'Router': {"
     "  '" R1 "': {'initial': {'name': 'r', 'kind': 'vm',"
+    "   'vcpus': 1, 'memory_mb': 512, 'restart': 'on-failure',"
     "   'host': ['uuid', '" H1 "'],"
     "   'ports': ['set', [['uuid', '" P1 "'], ['uuid', '" P2 "']]]}}},"
     " 'Router_Port': {"
@@ -66,6 +67,7 @@ static const char lab_update[] =
     " 'Guest': {"
     "  '" G1 "': {'initial': {'name': 'g', 'host': ['uuid', '" H2 "'],"
     "   'kind': 'vm', 'vcpus': 2, 'memory_mb': 1024, 'image': 'img',"
+    "   'restart': 'on-failure',"
     "   'state': 'running', 'interfaces': ['set', [['uuid', '" I1 "'],"
     "   ['uuid', '" I2 "'], ['uuid', '" I3 "']]]}}},"
     " 'Guest_Interface': {"
@@ -246,11 +248,11 @@ test_read(void **state)
     const struct fabric_guest *g = &m->guests[0];
     assert_int_equal(g->host, 0);
     assert_int_equal(g->kind, FABRIC_GUEST_VM);
-    assert_int_equal(g->vcpus, 2);
-    assert_int_equal(g->memory_mb, 1024);
-    assert_string_equal(g->image, "img");
-    assert_null(g->kernel);
-    assert_null(g->user_data);
+    assert_int_equal(g->vm.vcpus, 2);
+    assert_int_equal(g->vm.memory_mb, 1024);
+    assert_string_equal(g->vm.image, "img");
+    assert_null(g->vm.kernel);
+    assert_null(g->vm.user_data);
     assert_int_equal(g->n_interfaces, 3);
     assert_string_equal(g->interfaces[0].name, "eth1");
     assert_string_equal(g->interfaces[1].name, "eth2");
@@ -467,7 +469,7 @@ test_build_update(void **state)
     json_decref(ops);
 
     /* A model that is not UTF-8 is refused. */
-    tm_set(&m->guests[0].cmdline, "console=\xff");
+    tm_set(&m->guests[0].vm.cmdline, "console=\xff");
     ops = build(f, m, &n, &generation);
     assert_int_equal(n, -EINVAL);
     json_decref(ops);

@@ -225,7 +225,7 @@ make_change_pair(struct fabric_model **curp, struct fabric_model **desp)
     struct fabric_interface *i3 = tm_interface(cur, g3, "eth0", 0,
                                                "172.16.0.3/24", NULL);
     tm_add_route(i3, "10.0.0.0/8", "172.16.0.254");
-    tm_set(&cur->guests[g3].cmdline, "console=ttyS0");
+    tm_set(&cur->guests[g3].vm.cmdline, "console=ttyS0");
 
     struct fabric_model *des = tm_classic_lab();
     tm_set(&des->name, "classic-lab-2");
@@ -254,9 +254,9 @@ make_change_pair(struct fabric_model **curp, struct fabric_model **desp)
     tm_add_trunk(i3, 1);
     tm_add_trunk(i3, 0);
     tm_set(&i3->mac, "02:00:00:00:00:03");
-    des->guests[g3].memory_mb = 2048;
-    tm_set(&des->guests[g3].cmdline, "console=ttyS0 root=/dev/vda1");
-    tm_set(&des->guests[g3].user_data,
+    des->guests[g3].vm.memory_mb = 2048;
+    tm_set(&des->guests[g3].vm.cmdline, "console=ttyS0 root=/dev/vda1");
+    tm_set(&des->guests[g3].vm.user_data,
            "#cloud-config\npackages:\n  - tcpdump\n  - iperf3\n"
            "runcmd:\n  - echo hello from the lab\n");
     *curp = cur;
@@ -440,11 +440,11 @@ test_values(void **state)
     tm_add_address(ib, "y");
     fabric_smap_add(&a->hosts[0].external_ids, "k", "v=w");
     fabric_smap_add(&b->hosts[0].external_ids, "k=v", "w");
-    tm_set(&b->guests[0].image, "");
+    tm_set(&b->guests[0].vm.image, "");
     char long_value[200];
     memset(long_value, 'x', sizeof long_value - 1);
     long_value[sizeof long_value - 1] = '\0';
-    tm_set(&b->guests[0].kernel, long_value);
+    tm_set(&b->guests[0].vm.kernel, long_value);
 
     struct fabric_plan *plan = plan_compute(a, b);
     const struct plan_change *c = find_change(plan, "guest", "host01");

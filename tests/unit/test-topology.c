@@ -205,6 +205,19 @@ assert_iface_eq(const struct fabric_interface *a,
 }
 
 static void
+assert_vm_eq(const struct fabric_vm *x, const struct fabric_vm *y)
+{
+    assert_int_equal(x->vcpus, y->vcpus);
+    assert_int_equal(x->memory_mb, y->memory_mb);
+    assert_str_eq(x->image, y->image);
+    assert_str_eq(x->kernel, y->kernel);
+    assert_str_eq(x->initrd, y->initrd);
+    assert_str_eq(x->cmdline, y->cmdline);
+    assert_str_eq(x->user_data, y->user_data);
+    assert_int_equal(x->restart, y->restart);
+}
+
+static void
 assert_model_eq(const struct fabric_model *a, const struct fabric_model *b)
 {
     assert_string_equal(a->name, b->name);
@@ -242,6 +255,7 @@ assert_model_eq(const struct fabric_model *a, const struct fabric_model *b)
         assert_int_equal(x->kind, y->kind);
         assert_int_equal(x->has_host, y->has_host);
         assert_int_equal(x->host, y->host);
+        assert_vm_eq(&x->vm, &y->vm);
         assert_int_equal(x->n_ports, y->n_ports);
         for (size_t j = 0; j < x->n_ports; j++) {
             assert_int_equal(x->ports[j].network, y->ports[j].network);
@@ -257,13 +271,7 @@ assert_model_eq(const struct fabric_model *a, const struct fabric_model *b)
         assert_string_equal(x->name, y->name);
         assert_int_equal(x->host, y->host);
         assert_int_equal(x->kind, y->kind);
-        assert_int_equal(x->vcpus, y->vcpus);
-        assert_int_equal(x->memory_mb, y->memory_mb);
-        assert_str_eq(x->image, y->image);
-        assert_str_eq(x->kernel, y->kernel);
-        assert_str_eq(x->initrd, y->initrd);
-        assert_str_eq(x->cmdline, y->cmdline);
-        assert_str_eq(x->user_data, y->user_data);
+        assert_vm_eq(&x->vm, &y->vm);
         assert_int_equal(x->n_interfaces, y->n_interfaces);
         for (size_t j = 0; j < x->n_interfaces; j++) {
             assert_iface_eq(&x->interfaces[j], &y->interfaces[j]);
@@ -388,8 +396,8 @@ test_classic_lab(void **state)
         assert_string_equal(g->name, name);
         assert_int_equal(g->host, 0);
         assert_int_equal(g->kind, FABRIC_GUEST_NETNS);
-        assert_int_equal(g->vcpus, 0);
-        assert_null(g->image);
+        assert_int_equal(g->vm.vcpus, 0);
+        assert_null(g->vm.image);
         assert_int_equal(g->n_interfaces, 1);
         const struct fabric_interface *iface = &g->interfaces[0];
         assert_string_equal(iface->name, "eth0");
@@ -496,13 +504,18 @@ test_vm_lab(void **state)
     assert_true(r->has_host);
     assert_int_equal(r->host, 0);
     assert_string_equal(r->ports[1].mac, "02:00:00:00:0a:01");
+    assert_int_equal(r->vm.vcpus, 1);
+    assert_int_equal(r->vm.memory_mb, 256);
+    assert_string_equal(r->vm.cmdline, "console=ttyS0");
+    assert_int_equal(r->vm.restart, FABRIC_RESTART_ALWAYS);
 
     const struct fabric_guest *client = &m->guests[0];
     assert_string_equal(client->name, "client");
     assert_int_equal(client->kind, FABRIC_GUEST_VM);
-    assert_int_equal(client->vcpus, 1);
-    assert_int_equal(client->memory_mb, 1024);
-    assert_string_equal(client->cmdline, "console=ttyS0 root=/dev/vda1");
+    assert_int_equal(client->vm.vcpus, 1);
+    assert_int_equal(client->vm.memory_mb, 1024);
+    assert_int_equal(client->vm.restart, FABRIC_RESTART_ON_FAILURE);
+    assert_string_equal(client->vm.cmdline, "console=ttyS0 root=/dev/vda1");
     assert_int_equal(client->interfaces[0].n_addresses, 2);
     assert_false(client->interfaces[0].port_security);
     /* "gateway: none" on one interface keeps all without a default. */
@@ -515,9 +528,9 @@ test_vm_lab(void **state)
     assert_int_equal(client->interfaces[1].mtu, 1400);
 
     const struct fabric_guest *web = &m->guests[1];
-    assert_int_equal(web->vcpus, 2);
-    assert_int_equal(web->memory_mb, 2048);
-    assert_non_null(strstr(web->user_data, "#cloud-config\n"));
+    assert_int_equal(web->vm.vcpus, 2);
+    assert_int_equal(web->vm.memory_mb, 2048);
+    assert_non_null(strstr(web->vm.user_data, "#cloud-config\n"));
     assert_string_equal(web->interfaces[0].routes[0].prefix,
                         "192.168.10.0/24");
     assert_string_equal(web->interfaces[0].gateway, "192.168.20.1");
@@ -612,8 +625,8 @@ test_defaults(void **state)
 
     const struct fabric_guest *g = &m->guests[0];
     assert_int_equal(g->host, 0);
-    assert_int_equal(g->vcpus, 1);
-    assert_int_equal(g->memory_mb, 512);
+    assert_int_equal(g->vm.vcpus, 1);
+    assert_int_equal(g->vm.memory_mb, 512);
     assert_string_equal(g->interfaces[0].name, "eth0");
     assert_string_equal(g->interfaces[2].name, "eth2");
     assert_string_equal(g->interfaces[0].addresses[0], "10.1.0.5/16");
@@ -668,10 +681,10 @@ test_yaml_forms(void **state)
     assert_string_equal(fabric_smap_get(ids, "n"), "\t\xc3\xa9\x01");
     assert_string_equal(fabric_smap_get(ids, "-"), "line\nline\n\n");
     const struct fabric_guest *g = &m->guests[0];
-    assert_string_equal(g->user_data,
+    assert_string_equal(g->vm.user_data,
                         "#cloud-config\n  indented: 1\n\nend\n");
-    assert_string_equal(g->kernel, "a\nb\n");
-    assert_null(g->image);
+    assert_string_equal(g->vm.kernel, "a\nb\n");
+    assert_null(g->vm.image);
     assert_int_equal(g->n_interfaces, 2);
     assert_string_equal(g->interfaces[1].name, "eth1");
     check_round_trip(m);
