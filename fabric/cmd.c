@@ -33,6 +33,12 @@ cmd_set_dry_run(FILE *log)
     dry_run_log = log;
 }
 
+bool
+cmd_is_dry_run(void)
+{
+    return dry_run_log != NULL;
+}
+
 struct cmd *
 cmd_new(const char *program)
 {

@@ -49,4 +49,9 @@ int cmd_run(struct cmd *cmd, char **outputp, struct ovsdb_error **errorp);
  * one per line, instead of being run. */
 void cmd_set_dry_run(FILE *log);
 
+/* Returns true during a dry run, so that a module that follows a command
+ * with its own file operations (renaming what the command made) can skip
+ * them. */
+bool cmd_is_dry_run(void);
+
 #endif /* cmd.h */

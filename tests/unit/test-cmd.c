@@ -86,7 +86,9 @@ test_dry_run(void **state)
     char *buf = NULL;
     size_t len = 0;
     FILE *log = open_memstream(&buf, &len);
+    assert_false(cmd_is_dry_run());
     cmd_set_dry_run(log);
+    assert_true(cmd_is_dry_run());
     struct cmd *c = cmd_new("ip");
     cmd_addl(c, "link", "add", "name", "a'b", NULL);
     cmd_addf(c, "mtu%d", 1442);
@@ -96,6 +98,7 @@ test_dry_run(void **state)
     free(out);
     cmd_free(c);
     cmd_set_dry_run(NULL);
+    assert_false(cmd_is_dry_run());
     fclose(log);
     assert_string_equal(buf, "ip link add name 'a'\\''b' mtu1442\n");
     free(buf);
