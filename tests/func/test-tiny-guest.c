@@ -8,8 +8,9 @@
  * daemon; its event loop runs in a thread of this test).  TCG only, user
  * mode networking, so nothing touches the host's network:
  * - "a", a router: two NICs, the first with an MTU and two routes (one the
- *   default), the second renamed by set-name and given two addresses;
- *   user-data that turns forwarding on.  It pings its gateway (slirp's
+ *   default), the second renamed by set-name, with IPv4 and IPv6
+ *   addresses and routes (one on-link); user-data that turns forwarding
+ *   on.  It pings its gateway (slirp's
  *   10.0.2.2).
  * - "b", a plain guest: one NIC without MTU or routes, user-data that
  *   does not ask for forwarding.
@@ -81,7 +82,15 @@ static struct vm vms[] = {
                           "    set-name: lan1\n"
                           "    addresses:\n"
                           "      - 192.168.50.1/24\n"
-                          "      - 192.168.51.1/24\n",
+                          "      - 192.168.51.1/24\n"
+                          "      - fd00:0:0:1::1/64\n"
+                          "    routes:\n"
+                          "      - to: 192.168.8.0/24\n"
+                          "        via: 192.168.50.254\n"
+                          "      - to: fd00:99::/48\n"
+                          "        via: fd00:0:0:1::fe\n"
+                          "      - to: 192.168.9.0/24\n"
+                          "        scope: link\n",
         .user_data = "#cloud-config\n"
                      "write_files:\n"
                      "  - path: /etc/sysctl.d/90-fabric-router.conf\n"
@@ -529,6 +538,7 @@ test_addresses(void **state)
     check_contains(&vms[0], "ip link show lan1", "52:54:00:fa:00:02");
     check_contains(&vms[0], "ip -4 addr show lan1", "inet 192.168.50.1/24");
     check_contains(&vms[0], "ip -4 addr show lan1", "inet 192.168.51.1/24");
+    check_contains(&vms[0], "ip -6 addr show lan1", "inet6 fd00:0:0:1::1/64");
     check_contains(&vms[0], "ip link show lan1", ",UP,");
 
     check_contains(&vms[1], "ip -4 addr show eth0", "mtu 1500");
@@ -541,6 +551,12 @@ test_routes(void **state)
     need_vms();
     check_contains(&vms[0], "ip route", "default via 10.0.2.2 dev eth0");
     check_contains(&vms[0], "ip route", "10.9.0.0/16 via 10.0.2.3 dev eth0");
+    check_contains(&vms[0], "ip route",
+                   "192.168.8.0/24 via 192.168.50.254 dev lan1");
+    /* A route without via: is on-link. */
+    check_contains(&vms[0], "ip route", "192.168.9.0/24 dev lan1");
+    check_contains(&vms[0], "ip -6 route",
+                   "fd00:99::/48 via fd00:0:0:1::fe dev lan1");
     char *output = run(&vms[1], "ip route", 0);
     assert_null(strstr(output, "default"));
     assert_non_null(strstr(output, "10.0.2.0/24 dev eth0"));
