@@ -44,6 +44,7 @@ struct fake {
     const char *noise;  /* Printed on connection and after each prompt. */
     const char **banner;
     pthread_t thread;
+    char last_line[4096]; /* The last line typed. */
 };
 
 static void
@@ -127,6 +128,7 @@ fake_main(void *fake_)
         }
         fake_sends(fd, "\r\n");
         line[len] = '\0';
+        memcpy(fake->last_line, line, len + 1);
         len = 0;
         column = 4;
         if (fake->mode == FAKE_HANGUP) {
@@ -411,6 +413,61 @@ test_wait_log(void **state)
     unlink(log_path);
 }
 
+/* Runs vmcon_attach() with 'input' as standard input; returns what it
+ * wrote to standard output (new string). */
+static char *
+attach_with_input(struct fake *fake, const char *input)
+{
+    int in[2], out[2];
+    assert_int_equal(pipe(in), 0);
+    assert_int_equal(pipe(out), 0);
+    assert_int_equal(write(in[1], input, strlen(input)),
+                     (ssize_t) strlen(input));
+    close(in[1]);
+    fflush(stdout);
+    int saved_in = dup(STDIN_FILENO), saved_out = dup(STDOUT_FILENO);
+    dup2(in[0], STDIN_FILENO);
+    dup2(out[1], STDOUT_FILENO);
+    close(in[0]);
+    close(out[1]);
+
+    fake_start(fake);
+    struct ovsdb_error *error = NULL;
+    int rc = vmcon_attach(sock_path, &error);
+    fake_join(fake);
+
+    dup2(saved_in, STDIN_FILENO);
+    dup2(saved_out, STDOUT_FILENO);
+    close(saved_in);
+    close(saved_out);
+    if (rc) {
+        fail_msg("%s", error->msg);
+    }
+    char *output = calloc(1, 65536);
+    ssize_t n = read(out[0], output, 65535);
+    close(out[0]);
+    assert_true(n >= 0);
+    return output;
+}
+
+static void
+test_attach(void **state)
+{
+    /* Standard input is not a terminal: what it holds is typed, and the
+     * console's answer is relayed until it falls silent. */
+    struct fake fake = {.mode = FAKE_SHELL};
+    char *output = attach_with_input(&fake, "echo attached-$((6 * 7))\n");
+    assert_non_null(strstr(output, "attached-42\r\n"));
+    assert_string_equal(fake.last_line, "echo attached-$((6 * 7))");
+    free(output);
+
+    /* Ctrl-] ends the session: what follows it is never typed. */
+    struct fake f2 = {.mode = FAKE_SHELL};
+    output = attach_with_input(&f2, "echo one\n\035echo two\n");
+    assert_string_equal(f2.last_line, "echo one");
+    free(output);
+}
+
 static int
 setup(void **state)
 {
@@ -456,6 +513,7 @@ main(void)
         cmocka_unit_test(test_no_console),
         cmocka_unit_test(test_wait_line),
         cmocka_unit_test(test_wait_log),
+        cmocka_unit_test(test_attach),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
