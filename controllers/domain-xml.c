@@ -145,6 +145,17 @@ put_nic(FILE *f, const struct vm_nic *nic, const char *bridge)
         fputs("/>\n", f);
     }
     fputs("      <model type='virtio'/>\n", f);
+    /* No checksum or segmentation offload between the guest and the
+     * host: the tap feeds OVS's userspace datapath, which forwards a
+     * frame with a partial checksum as it is, so a router guest would
+     * pass it on and its receiver drop it (TCP and UDP stall, ping
+     * works). */
+    fputs("      <driver name='qemu'>\n"
+          "        <host csum='off' gso='off' tso4='off' tso6='off' "
+          "ecn='off' ufo='off' mrg_rxbuf='off'/>\n"
+          "        <guest csum='off' tso4='off' tso6='off' ecn='off' "
+          "ufo='off'/>\n"
+          "      </driver>\n", f);
     if (nic->mtu > 0) {
         fprintf(f, "      <mtu size='%d'/>\n", nic->mtu);
     }

@@ -57,6 +57,11 @@ conn_read(struct bufferevent *bev, void *ctl_)
     } else if (!strcmp(line, "reconcile")) {
         agent_force_reconcile(ctl->agent);
         reply = json_pack("{s:b}", "ok", 1);
+    } else if (!strncmp(line, "console ", 8)) {
+        const char *path = agent_vm_console(ctl->agent, line + 8);
+        reply = (path ? json_pack("{s:b, s:s}", "ok", 1, "console", path)
+                 : json_pack("{s:b, s:s+}", "ok", 0, "error",
+                             "no VM on this host named ", line + 8));
     } else {
         reply = json_pack("{s:b, s:s+}", "ok", 0, "error", "unknown command: ",
                           line);

@@ -2,6 +2,7 @@
 #include "agent-desired.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,50 @@ agent_iface_uuid(const struct replica *fabric, const char *guest,
         return found;
     }
     return NULL;
+}
+
+/* The row of table 'table' named 'name', or NULL. */
+static const struct replica_row *
+row_by_name(const struct replica *fabric, const char *table,
+            const char *name)
+{
+    size_t iter = 0;
+    const struct replica_row *row;
+    while ((row = replica_next(fabric, table, &iter))) {
+        const char *n = json_string_value(replica_row_get(row, "name"));
+        if (n && !strcmp(n, name)) {
+            return row;
+        }
+    }
+    return NULL;
+}
+
+const char *
+agent_router_port_uuid(const struct replica *fabric, const char *router,
+                       const char *network)
+{
+    const struct replica_row *r = row_by_name(fabric, "Router", router);
+    const struct replica_row *net = row_by_name(fabric, "Network", network);
+    if (!r || !net) {
+        return NULL;
+    }
+    json_t *refs = ovsdb_set_elements(replica_row_get(r, "ports"));
+    const char *found = NULL;
+    size_t i;
+    json_t *ref;
+    json_array_foreach (refs, i, ref) {
+        const char *uuid = ovsdb_atom_uuid(ref);
+        const struct replica_row *row
+            = uuid ? replica_get(fabric, "Router_Port", uuid) : NULL;
+        const char *n = row ? ovsdb_atom_uuid(replica_row_get(row, "network"))
+                            : NULL;
+        if (n && !strcmp(n, net->uuid)) {
+            found = row->uuid;
+            break;
+        }
+    }
+    json_decref(refs);
+    return found;
 }
 
 /* Returns true if host 'h' has a guest interface or router port in
@@ -190,6 +235,155 @@ add_netns_guest(struct agent_desired *d, const struct fabric_model *m,
     }
 }
 
+static char *
+xstrdup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+static char *
+xasprintf(const char *fmt, ...)
+{
+    va_list args;
+    char *s;
+    va_start(args, fmt);
+    if (vasprintf(&s, fmt, args) < 0) {
+        abort();
+    }
+    va_end(args);
+    return s;
+}
+
+/* A new VM spec for 'name' (a guest or router with settings 'vm' and row
+ * 'uuid'), without NICs. */
+static struct vm_spec *
+new_vm(const struct fabric_model *m, const char *name, const char *uuid,
+       const struct fabric_vm *vm, const struct agent_settings *s)
+{
+    struct vm_spec *v = calloc(1, sizeof *v);
+    v->domain = xasprintf("%s%s", s->netns_prefix, name);
+    v->uuid = strdup(uuid);
+    v->lab = strdup(m->name ? m->name : "");
+    v->guest = strdup(name);
+    v->host = strdup(s->host);
+    v->hostname = strdup(name);
+    v->domain_type = strdup(s->domain_type ? s->domain_type : "qemu");
+    v->vcpus = vm->vcpus;
+    v->memory_mb = vm->memory_mb;
+    v->image = xstrdup_or_null(vm->image);
+    if (vm->image) {
+        v->overlay = xasprintf("%s/%s/overlay.qcow2", s->vm_dir, v->domain);
+    }
+    v->kernel = xstrdup_or_null(vm->kernel);
+    v->initrd = xstrdup_or_null(vm->initrd);
+    v->cmdline = xstrdup_or_null(vm->cmdline);
+    v->seed = xasprintf("%s/%s/seed.iso", s->vm_dir, v->domain);
+    v->console = xasprintf("%s/%s/console.sock", s->vm_dir, v->domain);
+    v->console_log = xasprintf("%s/%s/console.log", s->vm_dir, v->domain);
+    v->bridge = strdup(s->bridge);
+    v->user_data = xstrdup_or_null(vm->user_data);
+    return v;
+}
+
+/* Adds a NIC to 'v' and its port, bound by iface-id, to the bridge. */
+static struct vm_nic *
+add_vm_nic(struct agent_desired *d, struct vm_spec *v, const char *name,
+           const char *uuid, const char *mac, int mtu, int vlan)
+{
+    v->nics = realloc(v->nics, (v->n_nics + 1) * sizeof *v->nics);
+    struct vm_nic *n = &v->nics[v->n_nics++];
+    memset(n, 0, sizeof *n);
+    char port[16];
+    agent_iface_port_name(uuid, port);
+    n->name = strdup(name);
+    n->mac = strdup(mac);
+    n->mtu = mtu;
+    n->port = strdup(port);
+    n->iface_id = strdup(uuid);
+    n->vlan = vlan;
+    struct ovsb_port *p = ovsb_bridge_add_port(d->bridge, NULL, "", vlan);
+    fabric_smap_add(&p->external_ids, "iface-id", uuid);
+    return n;
+}
+
+static void
+add_vm(struct agent_desired *d, struct vm_spec *v, enum fabric_restart r)
+{
+    d->vms = realloc(d->vms, (d->n_vms + 1) * sizeof *d->vms);
+    d->vm_restart = realloc(d->vm_restart,
+                            (d->n_vms + 1) * sizeof *d->vm_restart);
+    d->vms[d->n_vms] = v;
+    d->vm_restart[d->n_vms] = r;
+    d->n_vms++;
+}
+
+/* Adds the VM guest 'g'. */
+static void
+add_vm_guest(struct agent_desired *d, const struct fabric_model *m,
+             const struct fabric_guest *g, const struct replica *fabric,
+             const struct agent_settings *s)
+{
+    const struct replica_row *row = row_by_name(fabric, "Guest", g->name);
+    if (!row) {
+        return; /* The replica lags the model. */
+    }
+    struct vm_spec *v = new_vm(m, g->name, row->uuid, &g->vm, s);
+    for (size_t j = 0; j < g->n_interfaces; j++) {
+        const struct fabric_interface *f = &g->interfaces[j];
+        const char *uuid = agent_iface_uuid(fabric, g->name, f->name);
+        if (!uuid) {
+            continue;
+        }
+        int tag = f->vlan_mode == FABRIC_VLAN_ACCESS
+                      ? m->networks[f->network].vlan : 0;
+        struct vm_nic *n = add_vm_nic(d, v, f->name, uuid, f->mac, f->mtu,
+                                      tag);
+        n->addresses = calloc(f->n_addresses + 1, sizeof *n->addresses);
+        for (size_t k = 0; k < f->n_addresses; k++) {
+            n->addresses[n->n_addresses++] = strdup(f->addresses[k]);
+        }
+        n->gateway = xstrdup_or_null(f->gateway);
+        n->routes = calloc(f->n_routes + 1, sizeof *n->routes);
+        for (size_t k = 0; k < f->n_routes; k++) {
+            n->routes[n->n_routes].to = strdup(f->routes[k].prefix);
+            n->routes[n->n_routes].via = strdup(f->routes[k].via);
+            n->n_routes++;
+        }
+    }
+    add_vm(d, v, g->vm.restart);
+}
+
+/* Adds the router VM 'r': one NIC per port, "eth0", "eth1", ... in the
+ * order of its ports, IP forwarding on. */
+static void
+add_vm_router(struct agent_desired *d, const struct fabric_model *m,
+              const struct fabric_router *r, const struct replica *fabric,
+              const struct agent_settings *s)
+{
+    const struct replica_row *row = row_by_name(fabric, "Router", r->name);
+    if (!row) {
+        return;
+    }
+    struct vm_spec *v = new_vm(m, r->name, row->uuid, &r->vm, s);
+    v->router = true;
+    for (size_t j = 0; j < r->n_ports; j++) {
+        const struct fabric_router_port *p = &r->ports[j];
+        const struct fabric_network *net = &m->networks[p->network];
+        const char *uuid = agent_router_port_uuid(fabric, r->name,
+                                                  net->name);
+        if (!uuid) {
+            continue;
+        }
+        char name[32];
+        snprintf(name, sizeof name, "eth%zu", j);
+        struct vm_nic *n = add_vm_nic(d, v, name, uuid, p->mac, net->mtu,
+                                      net->vlan);
+        n->addresses = calloc(1, sizeof *n->addresses);
+        n->addresses[n->n_addresses++] = strdup(p->ip);
+    }
+    add_vm(d, v, r->vm.restart);
+}
+
 int
 agent_desired_compute(const struct fabric_model *m,
                       const struct replica *fabric,
@@ -208,6 +402,15 @@ agent_desired_compute(const struct fabric_model *m,
         const struct fabric_guest *g = &m->guests[i];
         if (g->host == (size_t) self && g->kind == FABRIC_GUEST_NETNS) {
             add_netns_guest(d, m, g, fabric, s);
+        } else if (g->host == (size_t) self && s->vm_dir) {
+            add_vm_guest(d, m, g, fabric, s);
+        }
+    }
+    for (size_t i = 0; i < m->n_routers; i++) {
+        const struct fabric_router *r = &m->routers[i];
+        if (r->kind == FABRIC_ROUTER_VM && r->has_host
+            && r->host == (size_t) self && s->vm_dir) {
+            add_vm_router(d, m, r, fabric, s);
         }
     }
     for (size_t h = 0; h < m->n_hosts; h++) {
@@ -248,6 +451,11 @@ agent_desired_clear(struct agent_desired *d)
     }
     free(d->guests);
     free(d->guest_names);
+    for (size_t i = 0; i < d->n_vms; i++) {
+        vm_spec_free(d->vms[i]);
+    }
+    free(d->vms);
+    free(d->vm_restart);
     for (size_t i = 0; i < d->n_tunnels; i++) {
         free(d->tunnel_hosts[i]);
         free(d->tunnel_ports[i]);

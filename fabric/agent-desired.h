@@ -19,6 +19,13 @@
  *   on the sending host, then the frame crosses straight to the other).
  *   Tunnel ports are "protected": NORMAL never forwards from one to
  *   another, so a full mesh of hosts has no loop.
+ * - VMs (guests and routers of kind vm placed here) become 'struct
+ *   vm_spec's: domain name = prefix + name, domain UUID = the Guest or
+ *   Router row's UUID, files in VM_DIR/DOMAIN/ (overlay.qcow2, seed.iso,
+ *   seed/, console.sock, console.log).  Their NICs' taps are named like
+ *   namespace ports ("fv" + 8 hex digits of the Guest_Interface or
+ *   Router_Port UUID); libvirt plugs them, so the bridge holds them as
+ *   ports bound by iface-id (name NULL), which the agent tags and owns.
  * - Access ports carry their network's VLAN tag, so `ovs-vsctl show` tells
  *   the truth and fabricd --pipeline=normal can switch with NORMAL (tunnel
  *   ports are then trunks, and frames cross hosts with their VLAN tag
@@ -30,8 +37,10 @@
 
 #include <stddef.h>
 
+#include "model.h"
 #include "netns.h"
 #include "ovs-bridge.h"
+#include "vm-spec.h"
 
 struct fabric_model;
 struct replica;
@@ -40,7 +49,10 @@ struct agent_settings {
     const char *host;          /* This host's name in the lab. */
     const char *bridge;        /* Integration bridge, "br-int". */
     const char *datapath_type; /* "netdev" or "system". */
-    const char *netns_prefix;  /* Prepended to namespace names. */
+    const char *netns_prefix;  /* Prepended to namespace and domain
+                                * names. */
+    const char *vm_dir;        /* Where VMs' files go. */
+    const char *domain_type;   /* "kvm" or "qemu". */
 };
 
 struct agent_desired {
@@ -49,6 +61,10 @@ struct agent_desired {
     size_t n_guests;
     /* Guest names, parallel to 'guests'. */
     char **guest_names;
+    /* VMs, with their restart policies. */
+    struct vm_spec **vms;
+    enum fabric_restart *vm_restart;
+    size_t n_vms;
     /* Remote hosts with a tunnel, and the tunnel port names. */
     char **tunnel_hosts;
     char **tunnel_ports;
@@ -71,6 +87,10 @@ void agent_desired_clear(struct agent_desired *desired);
  * to host 'remote', into 'name' (at most 15 characters). */
 void agent_iface_port_name(const char *uuid, char name[16]);
 void agent_tunnel_port_name(const char *remote, char name[16]);
+
+/* The UUID of router 'router''s port in network 'network', or NULL. */
+const char *agent_router_port_uuid(const struct replica *fabric,
+                                   const char *router, const char *network);
 
 /* The UUID of guest 'guest''s interface 'iface' in 'fabric', or NULL. */
 const char *agent_iface_uuid(const struct replica *fabric, const char *guest,

@@ -54,6 +54,19 @@ iface_port(const char *guest, const char *iface, void *aux_)
 }
 
 static long
+router_port(const char *router, const char *network, void *aux_)
+{
+    struct ports_aux *aux = aux_;
+    const char *uuid = agent_router_port_uuid(aux->fabric, router, network);
+    if (!uuid) {
+        return 0;
+    }
+    char name[16];
+    agent_iface_port_name(uuid, name);
+    return port_by_name(aux, name);
+}
+
+static long
 tunnel_port(const char *remote, void *aux_)
 {
     char name[16];
@@ -136,7 +149,8 @@ agent_flows_sync(struct agent_flows *f, const struct fabric_model *model,
     struct ports_aux aux = {.fabric = fabric};
     ovsb_status(ovs, f->bridge, &aux.status, &aux.n);
     struct pipeline_ports ports = {
-        .iface = iface_port, .tunnel = tunnel_port, .aux = &aux,
+        .iface = iface_port, .router_port = router_port,
+        .tunnel = tunnel_port, .aux = &aux,
     };
     char *text = pipeline_flows(model, host, &ports);
     ovsb_status_free(aux.status, aux.n);

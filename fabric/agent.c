@@ -29,6 +29,10 @@
 
 #include "agent-desired.h"
 #include "agent-flows.h"
+#include "agent-vms.h"
+#include "cloudinit.h"
+#include "domain-xml.h"
+#include "virt.h"
 #include "client.h"
 #include "datum.h"
 #include "dbmodel.h"
@@ -54,6 +58,13 @@ struct agent {
     struct ovsdb_client *fabric; /* Fabric DB. */
     struct ovsdb_client *ovs;    /* Local Open_vSwitch DB. */
     struct agent_flows *flows;   /* The pipeline, or NULL for NORMAL. */
+    struct agent_vms *vms;       /* VM guests and routers. */
+    char *domain_type;           /* "kvm" or "qemu". */
+    char *vm_dir;
+    char *vm_fingerprint;        /* Of the VMs last reconciled. */
+    bool vm_full;                /* Reconcile the VMs next run. */
+    int vm_failures;
+    long long vm_failed_ms;      /* When they last failed. */
 
     struct event *run_event; /* Deferred reconcile. */
     struct event *heartbeat; /* Periodic status. */
@@ -206,27 +217,37 @@ write_status(struct agent *a, long long generation)
                              tunnel_status(a), "error", a->error);
     ovsdb_txn_update(txn, "Host", ovsdb_where_uuid(row->uuid), cols);
 
-    /* Guest states of this host's namespace guests. */
+    /* States of this host's guests (namespaces and VMs) and router
+     * VMs. */
     const struct replica *r = ovsdb_client_replica(a->fabric);
-    size_t iter = 0;
-    const struct replica_row *g;
-    while ((g = replica_next(r, "Guest", &iter))) {
-        const char *name = json_string_value(replica_row_get(g, "name"));
-        const char *state = NULL;
-        for (size_t i = 0; name && i < a->last.n_guests; i++) {
-            if (!strcmp(a->last.guest_names[i], name)) {
-                state = a->error[0] ? "error" : "running";
+    static const char *const tables[] = {"Guest", "Router"};
+    for (size_t t = 0; t < 2; t++) {
+        size_t iter = 0;
+        const struct replica_row *g;
+        while ((g = replica_next(r, tables[t], &iter))) {
+            const char *name = json_string_value(replica_row_get(g, "name"));
+            const char *state = NULL, *reason = NULL;
+            for (size_t i = 0; name && t == 0 && i < a->last.n_guests; i++) {
+                if (!strcmp(a->last.guest_names[i], name)) {
+                    state = a->error[0] ? "error" : "running";
+                    reason = a->error;
+                }
             }
-        }
-        if (!state) {
-            continue;
-        }
-        const char *old = json_string_value(replica_row_get(g, "state"));
-        if (!old || strcmp(old, state)) {
-            ovsdb_txn_update(txn, "Guest", ovsdb_where_uuid(g->uuid),
-                             json_pack("{s:s, s:s}", "state", state,
-                                       "state_reason",
-                                       a->error[0] ? a->error : ""));
+            if (name && !state) {
+                agent_vms_state(a->vms, name, &state, &reason);
+            }
+            if (!state) {
+                continue;
+            }
+            const char *old = json_string_value(replica_row_get(g, "state"));
+            const char *old_reason = json_string_value(
+                replica_row_get(g, "state_reason"));
+            if (!old || strcmp(old, state) || !old_reason
+                || strcmp(old_reason, reason)) {
+                ovsdb_txn_update(txn, tables[t], ovsdb_where_uuid(g->uuid),
+                                 json_pack("{s:s, s:s}", "state", state,
+                                           "state_reason", reason));
+            }
         }
     }
     a->status_txn_busy = true;
@@ -595,6 +616,75 @@ guests_fingerprint(const struct agent_desired *d)
     return buf;
 }
 
+/* A text that changes whenever the VMs of 'd' should (a new string): their
+ * definitions, seeds and restart policies. */
+static char *
+vms_fingerprint(const struct agent_desired *d)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    for (size_t i = 0; i < d->n_vms; i++) {
+        const struct vm_spec *v = d->vms[i];
+        char hash[17];
+        domain_xml_spec_hash(v, hash);
+        char *net = cloudinit_network_config(v);
+        char *user = cloudinit_user_data(v);
+        fprintf(f, "%s %s %d\n%s%s\n", v->domain, hash, d->vm_restart[i],
+                net, user);
+        free(net);
+        free(user);
+    }
+    fclose(f);
+    return buf;
+}
+
+/* Reconciles the VMs when what they should be changed, after an event or
+ * a failure, or when asked.  Returns the number of failures. */
+static int
+reconcile_vms(struct agent *a, const struct agent_desired *d)
+{
+    char *fp = vms_fingerprint(d);
+    bool same = a->vm_fingerprint && !strcmp(fp, a->vm_fingerprint);
+    if (same && !a->vm_full && !a->vm_failures) {
+        free(fp);
+        return 0;
+    }
+    if (same && a->vm_failures && wall_ms() - a->vm_failed_ms < AGENT_RETRY_MS) {
+        /* A failed start brings libvirt events at once: retry on the
+         * retry timer, not in a loop. */
+        free(fp);
+        return a->vm_failures;
+    }
+    struct ovsb_iface_status *st = NULL;
+    size_t n_st = 0;
+    bool bridge_up = ovsb_status(ovsdb_client_replica(a->ovs), a->bridge,
+                                 &st, &n_st) == 0;
+    ovsb_status_free(st, n_st);
+    if (d->n_vms && !bridge_up) {
+        /* libvirt plugs the VMs' ports into the bridge: once it is there
+         * (its arrival in the Open_vSwitch DB brings another run). */
+        free(fp);
+        return 0;
+    }
+    a->vm_full = false;
+    struct ovsdb_error *error = NULL;
+    a->vm_failures = agent_vms_reconcile(a->vms, d->vms, d->vm_restart,
+                                         d->n_vms, &error);
+    if (error) {
+        set_error(a, "%s", error->msg);
+        ovsdb_error_free(error);
+    }
+    if (a->vm_failures) {
+        a->vm_failed_ms = wall_ms();
+    }
+    free(a->vm_fingerprint);
+    a->vm_fingerprint = fp;
+    /* States may have changed: the status write compares them. */
+    write_status(a, -1);
+    return a->vm_failures;
+}
+
 /* Returns true when ovs-vswitchd has given every port of 'bridge' an
  * OpenFlow port number. */
 static bool
@@ -603,8 +693,11 @@ ports_bound(const struct agent *a, const struct ovsb_bridge *bridge)
     struct ovsb_iface_status *st = NULL;
     size_t n = 0;
     ovsb_status(ovsdb_client_replica(a->ovs), a->bridge, &st, &n);
-    size_t bound = 0;
+    size_t bound = 0, named = 0;
     for (size_t i = 0; i < bridge->n_ports; i++) {
+        /* A VM's port (bound by iface-id, no name) comes when libvirt
+         * plugs it; the pipeline gets its flows once it is there. */
+        named += bridge->ports[i].name != NULL;
         for (size_t j = 0; j < n; j++) {
             if (bridge->ports[i].name
                 && !strcmp(st[j].name, bridge->ports[i].name)
@@ -615,7 +708,7 @@ ports_bound(const struct agent *a, const struct ovsb_bridge *bridge)
         }
     }
     ovsb_status_free(st, n);
-    return bound == bridge->n_ports;
+    return bound == named;
 }
 
 static void
@@ -645,6 +738,7 @@ agent_run(evutil_socket_t fd, short what, void *a_)
     struct agent_settings settings = {
         .host = a->host, .bridge = a->bridge,
         .datapath_type = a->datapath_type, .netns_prefix = a->netns_prefix,
+        .vm_dir = a->vm_dir, .domain_type = a->domain_type,
     };
     struct agent_desired desired;
     agent_desired_compute(model, fabric, &settings, &desired);
@@ -670,6 +764,8 @@ agent_run(evutil_socket_t fd, short what, void *a_)
     } else {
         free(fingerprint);
     }
+
+    failures += reconcile_vms(a, &desired);
 
     int changes = 0;
     if (a->ul_dev) {
@@ -750,9 +846,18 @@ agent_mark_dirty(struct agent *a)
     event_active(a->run_event, 0, 0);
 }
 
+static void
+vms_changed(void *a_)
+{
+    struct agent *a = a_;
+    a->vm_full = true;
+    agent_mark_dirty(a);
+}
+
 void
 agent_force_reconcile(struct agent *a)
 {
+    a->vm_full = true;
     a->netns_full = true;
     a->ul_full = true;
     agent_mark_dirty(a);
@@ -831,6 +936,13 @@ agent_create(struct event_base *base, const struct agent_options *o,
         }
         a->ul_status = "pending";
     }
+    a->vm_dir = strdup(o->vm_dir ? o->vm_dir : "/var/lib/fabric/vms");
+    a->domain_type = strdup(!o->domain_type || !strcmp(o->domain_type, "auto")
+                            ? virt_detect_domain_type() : o->domain_type);
+    a->vms = agent_vms_create(base, o->libvirt ? o->libvirt
+                                               : "qemu:///system",
+                              a->host, a->netns_prefix, a->vm_dir,
+                              vms_changed, a);
     owned_load(a);
     a->fabric = make_client(a, o->db, DBMODEL_DB, &o->tls, dbmodel_tables,
                             "fabric DB");
@@ -866,8 +978,9 @@ agent_create(struct event_base *base, const struct agent_options *o,
                   &(struct timeval){AGENT_FLOWS_CHECK_MS / 1000,
                                     AGENT_FLOWS_CHECK_MS % 1000 * 1000});
     }
-    log_info("host %s: bridge %s (%s datapath), namespaces %s*", a->host,
-             a->bridge, a->datapath_type, a->netns_prefix);
+    log_info("host %s: bridge %s (%s datapath), namespaces %s*, VMs %s* "
+             "(%s) in %s", a->host, a->bridge, a->datapath_type,
+             a->netns_prefix, a->netns_prefix, a->domain_type, a->vm_dir);
     if (a->ul_dev) {
         log_info("underlay: %s on bridge %s, state in %s", a->ul_dev,
                  a->ul_bridge, a->ul_state_path);
@@ -892,6 +1005,10 @@ agent_destroy(struct agent *a)
         event_free(a->flows_check);
     }
     free(a->fingerprint);
+    agent_vms_destroy(a->vms);
+    free(a->vm_fingerprint);
+    free(a->vm_dir);
+    free(a->domain_type);
     for (size_t i = 0; i < a->n_ensured; i++) {
         free(a->ensured_names[i]);
         free(a->ensured_fps[i]);
@@ -913,6 +1030,12 @@ agent_destroy(struct agent *a)
     free(a->netns_prefix);
     free(a->rundir);
     free(a);
+}
+
+const char *
+agent_vm_console(const struct agent *a, const char *name)
+{
+    return agent_vms_console(a->vms, name);
 }
 
 json_t *
@@ -943,6 +1066,8 @@ agent_status_json(const struct agent *a)
         (json_int_t) a->applied_generation, "runs", (json_int_t) a->runs,
         "error", a->error, "guests", guests, "ports", ports, "tunnels",
         tunnels);
+    json_object_set_new(status, "vms", agent_vms_status_json(a->vms));
+    json_object_set_new(status, "domain_type", json_string(a->domain_type));
     if (a->ul_dev) {
         json_object_set_new(status, "underlay",
                             json_pack("{s:s, s:s, s:s, s:I}", "device",

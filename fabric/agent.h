@@ -33,6 +33,12 @@
  *   changed (what is wanted, the bridge's interface in the Open_vSwitch
  *   DB), after a failure, when asked, and every 30 s.  Without the option
  *   the agent never touches the underlay.
+ * - VMs (agent-vms.h): guests and routers of kind vm placed here are
+ *   libvirt domains, reconciled when what they should be changed, when
+ *   libvirt reports a lifecycle event, after a failure, when asked, and
+ *   every 30 s; only once the integration bridge exists, since libvirt
+ *   plugs their ports into it.  Their states go to the Guest and Router
+ *   rows' 'state' and 'state_reason'.
  * - Status: the Host row's applied_generation is written only after a run
  *   applied everything of that generation without error; heartbeat is
  *   written every AGENT_HEARTBEAT_MS; 'error' holds the last error in
@@ -70,6 +76,10 @@ struct agent_options {
     const char *ovs_rundir;    /* Where ovs-vswitchd keeps BRIDGE.mgmt
                                 * (default $OVS_RUNDIR, else
                                 * /var/run/openvswitch). */
+    const char *libvirt;       /* libvirt URI (default qemu:///system). */
+    const char *vm_dir;        /* VMs' files (default
+                                * /var/lib/fabric/vms). */
+    const char *domain_type;   /* "auto" (default), "kvm" or "qemu". */
     struct ovsdb_tls_config tls;
 };
 
@@ -86,6 +96,10 @@ void agent_force_reconcile(struct agent *agent);
  * "pending", "removed" or "error") and the number of commands the agent
  * ran on it since it started. */
 struct json_t *agent_status_json(const struct agent *agent);
+
+/* The console socket of VM guest or router 'name' on this host, or
+ * NULL. */
+const char *agent_vm_console(const struct agent *agent, const char *name);
 
 /* Picks the datapath type for 'datapath' ("auto": "system" when the
  * openvswitch kernel module is loaded, else "netdev"). */

@@ -134,12 +134,89 @@ print_hosts(const struct replica *replica, long long generation)
     free(rows);
 }
 
+/* The state of a guest or router row: as its agent wrote it, with the
+ * reason libvirt gives for a VM ("shut off (destroyed)"); "pending" until
+ * an agent wrote one. */
+static void
+print_state(const struct replica_row *row)
+{
+    const char *state = row_string(row, "state");
+    const char *reason = row_string(row, "state_reason");
+    const char *kind = row_string(row, "kind");
+    bool vm = kind && !strcmp(kind, "vm");
+    if (print_is_json()) {
+        print_string("state", NULL, state && state[0] ? state : "pending");
+        print_string("reason", NULL, reason ? reason : "");
+        return;
+    }
+    char text[64];
+    snprintf(text, sizeof text, "%s%s%s%s", state && state[0] ? state
+                                                              : "pending",
+             vm && reason && reason[0] ? " (" : "",
+             vm && reason && reason[0] ? reason : "",
+             vm && reason && reason[0] ? ")" : "");
+    print_string("state", "%-22s ", text);
+}
+
+/* Routers of kind vm: their VMs' states and addresses. */
+static void
+print_router_vms(const struct replica *replica)
+{
+    size_t n;
+    const struct replica_row **rows = sorted_rows(replica, "Router", &n);
+    bool any = false;
+    for (size_t r = 0; r < n; r++) {
+        const char *kind = row_string(rows[r], "kind");
+        any |= kind && !strcmp(kind, "vm");
+    }
+    if (!any) {
+        free(rows);
+        return;
+    }
+    print_open_list("router_vms");
+    if (!print_is_json()) {
+        printf("\n%-12s %-6s %-12s %-22s %s\n", "ROUTER", "KIND", "HOST",
+               "STATE", "ADDRESSES");
+    }
+    for (size_t r = 0; r < n; r++) {
+        const struct replica_row *row = rows[r];
+        const char *kind = row_string(row, "kind");
+        if (!kind || strcmp(kind, "vm")) {
+            continue;
+        }
+        print_open_object(NULL);
+        print_string("name", "%-12s ", row_string(row, "name"));
+        print_string("kind", "%-6s ", kind);
+        print_string("host", "%-12s ",
+                     host_name(replica, replica_row_get(row, "host")));
+        print_state(row);
+        print_open_list("addresses");
+        json_t *ports = ovsdb_set_elements(replica_row_get(row, "ports"));
+        size_t i;
+        json_t *ref;
+        json_array_foreach (ports, i, ref) {
+            const char *uuid = ovsdb_atom_uuid(ref);
+            const struct replica_row *port
+                = uuid ? replica_get(replica, "Router_Port", uuid) : NULL;
+            if (port) {
+                print_string(NULL, "%s ", row_string(port, "ip"));
+            }
+        }
+        json_decref(ports);
+        print_close();
+        print_nl();
+        print_close();
+    }
+    print_close();
+    free(rows);
+}
+
 static void
 print_guests(const struct replica *replica)
 {
     print_open_list("guests");
     if (!print_is_json()) {
-        printf("\n%-12s %-6s %-12s %-10s %s\n", "GUEST", "KIND", "HOST",
+        printf("\n%-12s %-6s %-12s %-22s %s\n", "GUEST", "KIND", "HOST",
                "STATE", "ADDRESSES");
     }
     size_t n;
@@ -151,9 +228,7 @@ print_guests(const struct replica *replica)
         print_string("kind", "%-6s ", row_string(row, "kind"));
         print_string("host", "%-12s ",
                      host_name(replica, replica_row_get(row, "host")));
-        const char *state = row_string(row, "state");
-        print_string("state", "%-10s ", state && state[0] ? state
-                                                          : "pending");
+        print_state(row);
         print_open_list("addresses");
         json_t *ifaces = ovsdb_set_elements(replica_row_get(row,
                                                             "interfaces"));
@@ -202,6 +277,7 @@ cmd_status(struct ctl *ctl, int argc, char *argv[])
     print_int("generation", NULL, generation);
     print_hosts(replica, generation);
     print_guests(replica);
+    print_router_vms(replica);
     print_end();
     return 0;
 }

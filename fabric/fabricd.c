@@ -3,7 +3,8 @@
  *   fabricd --db=REMOTE --ovsdb=REMOTE --host=NAME [--rundir=DIR]
  *           [--bridge=br-int] [--datapath=auto|system|netdev]
  *           [--netns-prefix=PREFIX] [--underlay-interface=DEV
- *           [--underlay-bridge=NAME]] [--detach] [--pidfile=FILE]
+ *           [--underlay-bridge=NAME]] [--libvirt=URI] [--vm-dir=DIR]
+ *           [--domain-type=auto|kvm|qemu] [--detach] [--pidfile=FILE]
  *           [--log-file=FILE] [--verbose] [TLS options]
  *
  * The main parses options, daemonizes, and runs the event loop; the agent
@@ -51,6 +52,13 @@ usage(FILE *out)
             "IPv4\n"
             "                         addresses and routes onto the bridge\n"
             "  --underlay-bridge=NAME that bridge (default br-underlay)\n"
+            "  --libvirt=URI          libvirt for VMs (default "
+            "qemu:///system)\n"
+            "  --vm-dir=DIR           VMs' disks, seeds and consoles "
+            "(default\n"
+            "                         /var/lib/fabric/vms)\n"
+            "  --domain-type=TYPE     auto, kvm or qemu (default auto: kvm "
+            "when it works)\n"
             "  --detach --pidfile=FILE --log-file=FILE --verbose\n"
             "  --private-key=FILE --certificate=FILE --ca-cert=FILE\n");
 }
@@ -99,6 +107,9 @@ main(int argc, char *argv[])
         {"ca-cert", required_argument, NULL, 'C'},
         {"pipeline", required_argument, NULL, 'P'},
         {"ovs-rundir", required_argument, NULL, 'R'},
+        {"libvirt", required_argument, NULL, 'L'},
+        {"vm-dir", required_argument, NULL, 'M'},
+        {"domain-type", required_argument, NULL, 'T'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -128,6 +139,9 @@ main(int argc, char *argv[])
         case 'C': o.tls.ca_cert = optarg; break;
         case 'P': o.pipeline = optarg; break;
         case 'R': o.ovs_rundir = optarg; break;
+        case 'L': o.libvirt = optarg; break;
+        case 'M': o.vm_dir = optarg; break;
+        case 'T': o.domain_type = optarg; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 1;
         }
@@ -152,6 +166,12 @@ main(int argc, char *argv[])
     if (o.underlay_bridge && !o.underlay_interface) {
         fprintf(stderr, "fabricd: --underlay-bridge needs "
                         "--underlay-interface\n");
+        return 1;
+    }
+    if (o.domain_type && strcmp(o.domain_type, "auto")
+        && strcmp(o.domain_type, "kvm") && strcmp(o.domain_type, "qemu")) {
+        fprintf(stderr, "fabricd: --domain-type must be auto, kvm or qemu, "
+                        "not '%s'\n", o.domain_type);
         return 1;
     }
     if (o.pipeline && strcmp(o.pipeline, "flows")
@@ -185,6 +205,9 @@ main(int argc, char *argv[])
         return 1;
     }
 
+    /* A peer that goes away (a client of the control socket, libvirtd)
+     * is an error to handle where it happens, not a reason to die. */
+    signal(SIGPIPE, SIG_IGN);
     struct event_base *base = event_base_new();
     struct agent *agent;
     if (agent_create(base, &o, &agent) < 0) {
