@@ -102,9 +102,43 @@ kill_tracked(void)
     }
 }
 
+/* Functions to call before the tracked daemons are killed. */
+#define SBX_MAX_HOOKS 8
+static void (*cleanup_hooks[SBX_MAX_HOOKS])(void);
+
+static void install_cleanup(void);
+
+void
+sbx_at_cleanup(void (*hook)(void))
+{
+    install_cleanup();
+    for (int i = 0; i < SBX_MAX_HOOKS; i++) {
+        if (cleanup_hooks[i] == hook) {
+            return;
+        }
+        if (!cleanup_hooks[i]) {
+            cleanup_hooks[i] = hook;
+            return;
+        }
+    }
+}
+
+static void
+run_hooks(void)
+{
+    for (int i = 0; i < SBX_MAX_HOOKS; i++) {
+        void (*hook)(void) = cleanup_hooks[i];
+        cleanup_hooks[i] = NULL;
+        if (hook) {
+            hook();
+        }
+    }
+}
+
 static void
 cleanup_at_exit(void)
 {
+    run_hooks();
     for (int i = 0; i < SBX_MAX; i++) {
         if (tracked_pids[i] > 0) {
             sbx_kill(tracked_pids[i], SIGKILL, 2000);
@@ -123,6 +157,7 @@ cleanup_at_exit(void)
 static void
 cleanup_on_signal(int sig)
 {
+    run_hooks();
     kill_tracked();
     for (int i = 0; i < SBX_MAX; i++) {
         if (tracked_dirs[i]) {
@@ -141,6 +176,7 @@ extern void __sanitizer_set_death_callback(void (*)(void))
 static void
 cleanup_on_sanitizer_death(void)
 {
+    run_hooks();
     kill_tracked();
     cleanup_at_exit();
 }

@@ -48,6 +48,11 @@ char *sbx_path(const char *dir, const char *name);
 void sbx_track_pid(pid_t pid);
 void sbx_untrack_pid(pid_t pid);
 
+/* Calls 'hook' at exit, on a fatal signal or a sanitizer's death, before
+ * the tracked daemons are killed: for processes the sandbox does not know
+ * by PID (QEMU, started by a test's libvirtd). */
+void sbx_at_cleanup(void (*hook)(void));
+
 /* Returns true if process 'pid' exists and is not a zombie. */
 bool sbx_pid_alive(pid_t pid);
 
