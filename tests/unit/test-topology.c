@@ -29,7 +29,8 @@
 #define GOLDEN FABRIC_SOURCE_DIR "/tests/golden/classic-lab.model.yaml"
 
 static const char *const examples[] = {
-    "classic-lab.yaml", "classic-lab.json", "two-hosts.yaml", "vm-lab.yaml",
+    "classic-lab.yaml", "classic-lab.json", "classic-lab-vms.yaml",
+    "two-hosts.yaml", "vm-lab.yaml",
 };
 
 static bool
