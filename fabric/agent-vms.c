@@ -436,6 +436,12 @@ agent_vms_console(const struct agent_vms *v, const char *name)
     return NULL;
 }
 
+struct virt *
+agent_vms_virt(const struct agent_vms *v)
+{
+    return v->virt;
+}
+
 json_t *
 agent_vms_status_json(const struct agent_vms *v)
 {

@@ -36,6 +36,7 @@
 struct event_base;
 struct json_t;
 struct ovsdb_error;
+struct virt;
 struct vm_spec;
 
 struct agent_vms;
@@ -61,6 +62,10 @@ bool agent_vms_state(const struct agent_vms *vms, const char *name,
 
 /* The console socket of the VM of guest or router 'name', or NULL. */
 const char *agent_vms_console(const struct agent_vms *vms, const char *name);
+
+/* The libvirt connection, or NULL before the first need of one (for
+ * tests, which act "from outside" on it). */
+struct virt *agent_vms_virt(const struct agent_vms *vms);
 
 /* A JSON array describing the VMs (new reference). */
 struct json_t *agent_vms_status_json(const struct agent_vms *vms);

@@ -66,8 +66,9 @@ cmd_guest_exec(struct ctl *ctl, int argc, char *argv[])
     }
     const char *kind = json_string_value(replica_row_get(guest, "kind"));
     if (kind && !strcmp(kind, "vm")) {
-        ctl_error("guest %s is a VM: exec works for namespace guests only; "
-                  "use its console or SSH", name);
+        ctl_error("guest %s is a VM: exec enters namespace guests only; "
+                  "use 'fabricctl guest console %s [-- COMMAND]' on its "
+                  "host, or SSH", name, name);
         return 1;
     }
     char netns[256];
