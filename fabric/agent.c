@@ -29,6 +29,7 @@
 
 #include "agent-desired.h"
 #include "agent-flows.h"
+#include "agent-ofc.h"
 #include "agent-vms.h"
 #include "cloudinit.h"
 #include "domain-xml.h"
@@ -58,6 +59,7 @@ struct agent {
     struct ovsdb_client *fabric; /* Fabric DB. */
     struct ovsdb_client *ovs;    /* Local Open_vSwitch DB. */
     struct agent_flows *flows;   /* The pipeline, or NULL for NORMAL. */
+    struct agent_ofc *ofc;       /* Its packet-ins, with the pipeline. */
     struct agent_vms *vms;       /* VM guests and routers. */
     char *domain_type;           /* "kvm" or "qemu". */
     char *vm_dir;
@@ -731,6 +733,9 @@ agent_run(evutil_socket_t fd, short what, void *a_)
         return;
     }
     long long generation = dbmodel_generation(fabric);
+    if (a->ofc) {
+        agent_ofc_set_model(a->ofc, model);
+    }
     long self = fabric_model_find_host(model, a->host);
     char *underlay_ip = self >= 0 && model->hosts[self].underlay_ip
                             ? strdup(model->hosts[self].underlay_ip)
@@ -956,6 +961,7 @@ agent_create(struct event_base *base, const struct agent_options *o,
             abort();
         }
         a->flows = agent_flows_create(a->bridge, target, a->rundir);
+        a->ofc = agent_ofc_create(base, target);
         free(target);
     }
     a->ovs = make_client(a, o->ovsdb, "Open_vSwitch", NULL, ovsb_tables,
@@ -1006,6 +1012,7 @@ agent_destroy(struct agent *a)
     }
     free(a->fingerprint);
     agent_vms_destroy(a->vms);
+    agent_ofc_destroy(a->ofc);
     free(a->vm_fingerprint);
     free(a->vm_dir);
     free(a->domain_type);
@@ -1067,6 +1074,9 @@ agent_status_json(const struct agent *a)
         "error", a->error, "guests", guests, "ports", ports, "tunnels",
         tunnels);
     json_object_set_new(status, "vms", agent_vms_status_json(a->vms));
+    if (a->ofc) {
+        json_object_set_new(status, "openflow", agent_ofc_status_json(a->ofc));
+    }
     json_object_set_new(status, "domain_type", json_string(a->domain_type));
     if (a->ul_dev) {
         json_object_set_new(status, "underlay",

@@ -270,6 +270,21 @@ test_classic_lab_single_host(void **state)
     assert_non_null(strstr(out, "ttl=63"));
     free(out);
 
+    /* traceroute shows the router hop: the TTL-1 probe reaches fabricd as
+     * a packet-in and host00's port answers with time exceeded. */
+    out = NULL;
+    assert_int_equal(sbx_runl(&out, "ip", "netns", "exec", ns01,
+                              "traceroute", "-n", "-w", "2", "-q", "1",
+                              "-m", "3", "172.17.0.2", NULL), 0);
+    if (!strstr(out, " 1  172.16.0.254 ") || !strstr(out, " 2  172.17.0.2 ")) {
+        dump_diagnostics(w);
+        char rundir[600], *st = NULL;
+        snprintf(rundir, sizeof rundir, "--rundir=%s", w->dir);
+        fabricctl(w, &st, rundir, "agent", "status", NULL);
+        fail_msg("traceroute:\n%s\nagent status:\n%s", out, st);
+    }
+    free(out);
+
     /* fabricctl flows: every flow on the bridge belongs to an object of
      * the lab, and a filter keeps one object's flows. */
     char ovs_rundir_opt[600];
