@@ -190,6 +190,14 @@ sync_network(struct builder *b, size_t i, const struct replica_row *row)
     put(want, "mtu", json_integer(n->mtu));
     put(want, "gateway", jopt(b, n->gateway));
     put(want, "dhcp", json_boolean(n->dhcp));
+    put(want, "host_ip", jopt(b, n->host_ip));
+    json_t *forwards = checked(json_array());
+    for (size_t k = 0; k < n->n_forwards; k++) {
+        char *text = fabric_forward_format(b->desired, &n->forwards[k]);
+        json_array_append_new(forwards, jstr(b, text));
+        free(text);
+    }
+    put(want, "forwards", ovsdb_set(forwards));
     put(want, "external_ids", jsmap(b, &n->external_ids));
     return put_row(b, "Network", row, want, b->network_names[i]);
 }

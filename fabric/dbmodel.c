@@ -333,7 +333,65 @@ read_network(const struct replica_row *row, struct fabric_network *n)
     n->mtu = dbmodel_row_int(row, "mtu");
     n->gateway = row_opt_string(row, "gateway");
     n->dhcp = json_is_true(replica_row_get(row, "dhcp"));
+    n->host_ip = row_opt_string(row, "host_ip");
     row_smap(row, "external_ids", &n->external_ids);
+}
+
+static int
+forward_compare(const void *a_, const void *b_)
+{
+    const struct fabric_forward *a = a_, *b = b_;
+    if (a->proto != b->proto) {
+        return a->proto < b->proto ? -1 : 1;
+    }
+    return (a->host_port > b->host_port) - (a->host_port < b->host_port);
+}
+
+/* Reads the port forwards of network 'n' from its 'row' into 'm', whose
+ * guests are read ("PROTO:HOST_PORT:GUEST:PORT", see
+ * fabric_forward_format()). */
+static int
+read_forwards(const struct replica_row *row, struct fabric_model *m,
+              struct fabric_network *n, struct ovsdb_error **errorp)
+{
+    const json_t *datum = replica_row_get(row, "forwards");
+    size_t count = dbmodel_datum_n(datum);
+    n->forwards = xcalloc(count, sizeof *n->forwards);
+    for (size_t i = 0; i < count; i++) {
+        const char *text = json_string_value(dbmodel_datum_at(datum, i));
+        char proto[8], guest[64];
+        int host_port, port;
+        long g = -1;
+        if (text
+            && sscanf(text, "%7[a-z]:%d:%63[^:]:%d", proto, &host_port,
+                      guest, &port) == 4
+            && (!strcmp(proto, "tcp") || !strcmp(proto, "udp"))) {
+            for (size_t k = 0; k < m->n_guests && g < 0; k++) {
+                if (!strcmp(m->guests[k].name, guest)) {
+                    g = (long) k;
+                }
+            }
+        }
+        if (g < 0) {
+            return ovsdb_error_set(
+                errorp, ovsdb_error_new(-EPROTO, NULL,
+                                        "Network \"%s\" has a port forward "
+                                        "\"%s\" to no guest of the fabric "
+                                        "DB.", n->name, text ? text : ""));
+        }
+        n->forwards[n->n_forwards++] = (struct fabric_forward) {
+            .proto = !strcmp(proto, "udp") ? FABRIC_PROTO_UDP
+                                            : FABRIC_PROTO_TCP,
+            .host_port = host_port,
+            .guest = (size_t) g,
+            .port = port,
+        };
+    }
+    if (n->n_forwards) {
+        qsort(n->forwards, n->n_forwards, sizeof *n->forwards,
+              forward_compare);
+    }
+    return 0;
 }
 
 static int
@@ -556,6 +614,11 @@ dbmodel_read(const struct replica *replica, struct fabric_model **modelp,
     while (!error && m->n_guests < rows->n) {
         size_t i = m->n_guests++;
         error = read_guest(&rd, rows->v[i].row, &m->guests[i], errorp);
+    }
+
+    rows = &view.by_name[DBMODEL_NETWORK];
+    for (size_t i = 0; !error && i < m->n_networks; i++) {
+        error = read_forwards(rows->v[i].row, m, &m->networks[i], errorp);
     }
 
     dbmodel_keyed_clear(&rd.hosts);

@@ -1,6 +1,7 @@
 /* model: see model.h. */
 #include "model.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,6 +39,26 @@ fabric_restart_name(enum fabric_restart restart)
 {
     return (restart == FABRIC_RESTART_ALWAYS ? "always"
             : restart == FABRIC_RESTART_NEVER ? "never" : "on-failure");
+}
+
+const char *
+fabric_proto_name(enum fabric_proto proto)
+{
+    return proto == FABRIC_PROTO_UDP ? "udp" : "tcp";
+}
+
+char *
+fabric_forward_format(const struct fabric_model *model,
+                      const struct fabric_forward *f)
+{
+    char *s;
+    if (asprintf(&s, "%s:%d:%s:%d", fabric_proto_name(f->proto),
+                 f->host_port,
+                 f->guest < model->n_guests ? model->guests[f->guest].name
+                                            : "", f->port) < 0) {
+        abort();
+    }
+    return s;
 }
 
 void
@@ -122,6 +143,8 @@ fabric_model_destroy(struct fabric_model *model)
         free(n->name);
         free(n->subnet);
         free(n->gateway);
+        free(n->host_ip);
+        free(n->forwards);
         fabric_smap_clear(&n->external_ids);
     }
     free(model->networks);

@@ -34,6 +34,7 @@ enum fabric_net_mode { FABRIC_NET_ISOLATED, FABRIC_NET_ROUTED,
 enum fabric_router_kind { FABRIC_ROUTER_FLOWS, FABRIC_ROUTER_VM };
 enum fabric_guest_kind { FABRIC_GUEST_NETNS, FABRIC_GUEST_VM };
 enum fabric_vlan_mode { FABRIC_VLAN_ACCESS, FABRIC_VLAN_TRUNK };
+enum fabric_proto { FABRIC_PROTO_TCP, FABRIC_PROTO_UDP };
 /* When fabricd starts a VM again that is not running: 'on-failure' after
  * QEMU crashed or failed to start, 'always' also after a shutdown inside
  * the guest or a destroy from outside, 'never' not at all. */
@@ -45,6 +46,7 @@ const char *fabric_router_kind_name(enum fabric_router_kind);
 const char *fabric_guest_kind_name(enum fabric_guest_kind);
 const char *fabric_vlan_mode_name(enum fabric_vlan_mode);
 const char *fabric_restart_name(enum fabric_restart);
+const char *fabric_proto_name(enum fabric_proto);
 
 /* A string -> string map (external_ids, DHCP options, ...). */
 struct fabric_smap {
@@ -71,6 +73,16 @@ struct fabric_route {
     char *via;    /* Next hop address. */
 };
 
+/* A port forward of a nat network: connections to port 'host_port' of the
+ * host that runs guest 'guest' go to port 'port' of the guest's address
+ * in the network (its interface's first address there). */
+struct fabric_forward {
+    enum fabric_proto proto;
+    int host_port;  /* 1..65535; unique per protocol in the lab. */
+    size_t guest;   /* Index into model->guests. */
+    int port;       /* 1..65535. */
+};
+
 struct fabric_network {
     char *name;
     char *subnet;  /* "172.16.0.0/24". */
@@ -80,6 +92,12 @@ struct fabric_network {
     int mtu;       /* Guest MTU. */
     char *gateway; /* The router port address in this network, or NULL. */
     bool dhcp;
+    char *host_ip; /* Modes nat and routed: the address of every host's
+                    * gateway port in the network, without prefix
+                    * ("172.16.0.1"); NULL for an isolated network. */
+    struct fabric_forward *forwards; /* Mode nat only; sorted by protocol,
+                                      * then host port. */
+    size_t n_forwards;
     struct fabric_smap external_ids;
 };
 
@@ -150,6 +168,11 @@ struct fabric_model {
 };
 
 void fabric_model_destroy(struct fabric_model *model);
+
+/* Returns forward 'f' of 'model' as text (a new string), the way the
+ * fabric DB stores it: "PROTO:HOST_PORT:GUEST:PORT", "tcp:8080:web:80". */
+char *fabric_forward_format(const struct fabric_model *model,
+                            const struct fabric_forward *f);
 void fabric_vm_clear(struct fabric_vm *vm);
 
 /* Index of the object named 'name', or -1. */

@@ -293,6 +293,17 @@ network_fields(const struct fabric_model *m, size_t i, struct plan_flist *fl)
     flist_add(fl, "mtu", v_int(n->mtu));
     flist_add(fl, "gateway", v_opt(n->gateway));
     flist_add(fl, "dhcp", v_bool(n->dhcp));
+    flist_add(fl, "host_ip", v_opt(n->host_ip));
+    char **forwards = xrealloc(NULL, (n->n_forwards + 1) * sizeof *forwards);
+    for (size_t k = 0; k < n->n_forwards; k++) {
+        forwards[k] = fabric_forward_format(m, &n->forwards[k]);
+    }
+    flist_add(fl, "forwards", v_set((const char *const *) forwards,
+                                    n->n_forwards));
+    for (size_t k = 0; k < n->n_forwards; k++) {
+        free(forwards[k]);
+    }
+    free(forwards);
     flist_add(fl, "external_ids", v_smap(&n->external_ids));
 }
 

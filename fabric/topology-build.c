@@ -13,7 +13,13 @@
  * - MTUs: the smallest underlay MTU minus the encapsulation overhead for
  *   networks, the network's MTU for interfaces.
  * - Gateways: when no interface of a guest sets one, the first interface
- *   whose network has a router port gets that port's address.
+ *   whose network has a router port gets that port's address, or, in a
+ *   network of mode nat or routed without a router port, the hosts'
+ *   address (host_ip).
+ * - Host addresses: a nat or routed network without host_ip takes the
+ *   first address of its subnet.
+ * - Port forwards: sorted by protocol, then host port; a forward without
+ *   'port' goes to the same port on the guest.
  * The model's arrays are sorted by name; router ports by network; guest
  * interfaces, addresses, routes and trunks stay in the order of the
  * file. */
@@ -88,7 +94,7 @@ struct builder {
     const struct ld_topology *t;
     size_t *host_order, *host_rank;
     size_t *net_order, *net_rank;
-    size_t *router_order, *guest_order;
+    size_t *router_order, *guest_order, *guest_rank;
     int *vlans, *vnis;       /* Per network, in the order of 't'. */
     uint64_t **port_macs;    /* Per router, per port. */
     uint64_t **iface_macs;   /* Per guest, per interface. */
@@ -301,6 +307,56 @@ router_address(const struct ld_topology *t, long net)
             : topo_format_ipv4(t->routers[n->router].ports[n->port].ip.ip));
 }
 
+/* The hosts' address, without prefix, in network 'net' of 't' (modes nat
+ * and routed), as a new string, or NULL for an isolated network. */
+static char *
+host_address(const struct ld_topology *t, long net)
+{
+    const struct ld_network *n = &t->networks[net];
+    return (n->mode == FABRIC_NET_ISOLATED ? NULL
+            : topo_format_ipv4(n->host_ip.text ? n->host_ip.ip
+                               : n->subnet.ip + 1));
+}
+
+/* The default gateway an interface in network 'net' gets, as a new
+ * string, or NULL: the router port's address, else the hosts'. */
+static char *
+default_gateway(const struct ld_topology *t, long net)
+{
+    char *gw = router_address(t, net);
+    return gw ? gw : host_address(t, net);
+}
+
+static int
+compare_forwards(const void *a_, const void *b_)
+{
+    const struct fabric_forward *a = a_, *b = b_;
+    if (a->proto != b->proto) {
+        return a->proto < b->proto ? -1 : 1;
+    }
+    return (a->host_port > b->host_port) - (a->host_port < b->host_port);
+}
+
+static void
+build_forwards(const struct builder *b, const struct ld_network *n,
+               struct fabric_network *mn)
+{
+    mn->forwards = topo_xrealloc(NULL, n->n_forwards, sizeof *mn->forwards);
+    for (size_t j = 0; n->mode == FABRIC_NET_NAT && j < n->n_forwards; j++) {
+        const struct ld_forward *f = &n->forwards[j];
+        mn->forwards[mn->n_forwards++] = (struct fabric_forward) {
+            .proto = f->proto,
+            .host_port = f->host_port,
+            .guest = b->guest_rank[f->guest_idx],
+            .port = f->port ? f->port : f->host_port,
+        };
+    }
+    if (mn->n_forwards) {
+        qsort(mn->forwards, mn->n_forwards, sizeof *mn->forwards,
+              compare_forwards);
+    }
+}
+
 static void
 build_hosts(const struct builder *b, struct fabric_model *m)
 {
@@ -340,6 +396,8 @@ build_networks(const struct builder *b, struct fabric_model *m)
         mn->mtu = n->mtu ? n->mtu : t->mtu_limit;
         mn->gateway = router_address(t, (long) i);
         mn->dhcp = n->dhcp;
+        mn->host_ip = host_address(t, (long) i);
+        build_forwards(b, n, mn);
         copy_smap(&mn->external_ids, &n->external_ids);
     }
     m->n_networks = t->n_networks;
@@ -382,7 +440,7 @@ build_routers(const struct builder *b, struct fabric_model *m)
 
 static void
 build_iface(const struct builder *b, const struct ld_iface *iface,
-            uint64_t mac, bool default_gateway, struct fabric_interface *mi)
+            uint64_t mac, bool default_gw, struct fabric_interface *mi)
 {
     const struct ld_topology *t = b->t;
     const struct ld_network *n = &t->networks[iface->net];
@@ -400,7 +458,7 @@ build_iface(const struct builder *b, const struct ld_iface *iface,
     mi->n_addresses = iface->n_addrs;
     mi->gateway = (iface->gw == LD_GW_ADDR
                    ? topo_format_ipv4(iface->gateway.ip)
-                   : default_gateway ? router_address(t, iface->net)
+                   : default_gw ? default_gateway(t, iface->net)
                    : NULL);
     mi->routes = topo_xrealloc(NULL, iface->n_routes, sizeof *mi->routes);
     for (size_t i = 0; i < iface->n_routes; i++) {
@@ -438,15 +496,17 @@ build_guests(const struct builder *b, struct fabric_model *m)
         build_vm(&g->vm, vm, &mg->vm);
 
         /* The default gateway goes to the first interface with a router
-         * port in its network, if no interface says otherwise. */
+         * port or the hosts' address in its network, if no interface
+         * says otherwise. */
         long default_gw = -1;
         for (size_t j = 0; j < g->n_ifaces; j++) {
             if (g->ifaces[j].gw != LD_GW_DEFAULT) {
                 default_gw = -1;
                 break;
             }
+            const struct ld_network *n = &t->networks[g->ifaces[j].net];
             if (default_gw < 0
-                && t->networks[g->ifaces[j].net].router >= 0) {
+                && (n->router >= 0 || n->mode != FABRIC_NET_ISOLATED)) {
                 default_gw = (long) j;
             }
         }
@@ -477,7 +537,9 @@ topo_build(struct topo_ctx *ctx, const struct ld_topology *t)
                                b.net_rank);
     b.router_order = sort_by_name(t->n_routers, router_name, t->routers,
                                   NULL);
-    b.guest_order = sort_by_name(t->n_guests, guest_name, t->guests, NULL);
+    b.guest_rank = topo_xrealloc(NULL, t->n_guests, sizeof *b.guest_rank);
+    b.guest_order = sort_by_name(t->n_guests, guest_name, t->guests,
+                                 b.guest_rank);
     b.vlans = topo_xrealloc(NULL, t->n_networks, sizeof *b.vlans);
     b.vnis = topo_xrealloc(NULL, t->n_networks, sizeof *b.vnis);
 
@@ -509,6 +571,7 @@ topo_build(struct topo_ctx *ctx, const struct ld_topology *t)
     free(b.net_rank);
     free(b.router_order);
     free(b.guest_order);
+    free(b.guest_rank);
     free(b.vlans);
     free(b.vnis);
     return m;

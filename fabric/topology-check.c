@@ -159,7 +159,7 @@ names_resolve(struct topo_ctx *ctx, const struct names *names,
 struct checker {
     struct topo_ctx *ctx;
     struct ld_topology *topo;
-    struct names hosts, networks;
+    struct names hosts, networks, guests;
     struct claims ips, macs;
 };
 
@@ -169,7 +169,8 @@ check_names(struct checker *c)
     struct ld_topology *t = c->topo;
     struct topo_pos *pos;
     struct names routers = {.kind = "router"};
-    struct names guests = {.kind = "guest"};
+    struct names *guests = &c->guests;
+    guests->kind = "guest";
 
     c->hosts.kind = "host";
     c->hosts.all_broken = t->hosts_broken;
@@ -206,7 +207,7 @@ check_names(struct checker *c)
     for (size_t i = 0; i < t->n_guests; i++) {
         const struct ld_guest *g = &t->guests[i];
         pos[i] = g->name_pos;
-        names_add(c->ctx, &guests, g->name, g->name_ok, pos[i], i, pos,
+        names_add(c->ctx, guests, g->name, g->name_ok, pos[i], i, pos,
                   NULL);
 
         struct names ifaces = {.kind = "interface"};
@@ -221,7 +222,7 @@ check_names(struct checker *c)
         names_destroy(&ifaces);
     }
     free(pos);
-    names_destroy(&guests);
+    names_done(guests);
 }
 
 static void
@@ -337,6 +338,81 @@ claim_address(struct checker *c, long net, const struct ld_addr *a,
 {
     claims_add(&c->ips, ((uint64_t) net << 32) | a->ip, what, a->pos,
                topo_format_ipv4(a->ip));
+}
+
+/* The hosts' address in network 'net': only in modes nat and routed,
+ * where it defaults to the first address of the subnet; claimed like a
+ * guest's address. */
+static void
+check_host_ip(struct checker *c, long net)
+{
+    struct ld_network *n = &c->topo->networks[net];
+    const char *mode = fabric_net_mode_name(n->mode);
+
+    if (n->host_ip.text && n->mode == FABRIC_NET_ISOLATED) {
+        topo_msg_needs_mode(c->ctx, n->host_ip.pos, n->what, "host_ip",
+                            "nat or routed", mode);
+    } else if (n->host_ip.text) {
+        if (n->subnet.ok && n->host_ip.ok
+            && check_address(c, n->what, "host_ip", &n->host_ip, n)) {
+            claim_address(c, net, &n->host_ip, n->host_ip_what);
+        }
+    } else if (n->mode != FABRIC_NET_ISOLATED && n->subnet.ok) {
+        struct ld_addr first = {
+            .text = "", .pos = n->subnet.pos, .ip = n->subnet.ip + 1,
+            .plen = -1, .ok = true,
+        };
+        claim_address(c, net, &first, n->host_ip_what);
+    }
+    if (n->forwards_given && n->mode != FABRIC_NET_NAT) {
+        topo_msg_needs_mode(c->ctx, n->forwards_pos, n->what, "forwards",
+                            "nat", mode);
+    }
+}
+
+/* The port forwards of every nat network: a guest with an address in the
+ * network, a host port used once per protocol in the lab. */
+static void
+check_forwards(struct checker *c)
+{
+    struct ld_topology *t = c->topo;
+    struct claims ports = {0};
+
+    for (size_t i = 0; i < t->n_networks; i++) {
+        struct ld_network *n = &t->networks[i];
+        for (size_t j = 0; n->mode == FABRIC_NET_NAT && j < n->n_forwards;
+             j++) {
+            struct ld_forward *f = &n->forwards[j];
+            if (f->host_port) {
+                claims_add(&ports, ((uint64_t) f->proto << 16) | f->host_port,
+                           f->what, f->host_port_pos,
+                           topo_xasprintf("%d/%s", f->host_port,
+                                          fabric_proto_name(f->proto)));
+            }
+            if (!f->guest) {
+                continue;
+            }
+            f->guest_idx = names_resolve(c->ctx, &c->guests, f->guest,
+                                         f->guest_pos, f->what);
+            if (f->guest_idx < 0 || !n->name_ok) {
+                continue;
+            }
+            const struct ld_guest *g = &t->guests[f->guest_idx];
+            bool found = false, unsure = false;
+            for (size_t k = 0; k < g->n_ifaces && !found; k++) {
+                const struct ld_iface *iface = &g->ifaces[k];
+                unsure |= iface->net < 0;
+                found = iface->net == (long) i && iface->n_addrs
+                        && iface->addrs[0].ok;
+            }
+            if (!found && !unsure) {
+                topo_msg_forward_no_address(c->ctx, f->guest_pos, f->what,
+                                            f->guest, n->name);
+                f->guest_idx = -1;
+            }
+        }
+    }
+    claims_check(c->ctx, &ports, "host port");
 }
 
 static void
@@ -558,10 +634,15 @@ topo_check(struct topo_ctx *ctx, struct ld_topology *topo)
     check_names(&c);
     check_hosts(&c);
     check_networks(&c);
+    for (size_t i = 0; i < topo->n_networks; i++) {
+        check_host_ip(&c, (long) i);
+    }
     check_routers(&c);
     check_guests(&c);
+    check_forwards(&c);
     claims_check(ctx, &c.ips, "address");
     claims_check(ctx, &c.macs, "MAC");
     names_destroy(&c.hosts);
     names_destroy(&c.networks);
+    names_destroy(&c.guests);
 }

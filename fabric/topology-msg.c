@@ -568,3 +568,23 @@ topo_msg_no_free(struct topo_ctx *ctx, struct topo_pos pos,
     topo_ctx_add(ctx, pos, "%s: no free %s is left in %lld-%lld.", what,
                  label, min, max);
 }
+
+void
+topo_msg_needs_mode(struct topo_ctx *ctx, struct topo_pos pos,
+                    const char *what, const char *field, const char *modes,
+                    const char *mode)
+{
+    topo_ctx_add(ctx, pos,
+                 "%s: field '%s' applies only to networks of mode %s, and "
+                 "this one is %s.", what, field, modes, mode);
+}
+
+void
+topo_msg_forward_no_address(struct topo_ctx *ctx, struct topo_pos pos,
+                            const char *what, const char *guest,
+                            const char *network)
+{
+    topo_ctx_add(ctx, pos,
+                 "%s: guest %s has no address in network %s to forward "
+                 "to.", what, guest, network);
+}

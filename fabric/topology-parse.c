@@ -19,8 +19,11 @@ static const char *const host_fields[] = {
     "name", "underlay", "encap", "underlay_mtu", "external_ids", NULL,
 };
 static const char *const network_fields[] = {
-    "name", "subnet", "mode", "vlan", "vni", "mtu", "dhcp", "external_ids",
-    NULL,
+    "name", "subnet", "mode", "vlan", "vni", "mtu", "dhcp", "host_ip",
+    "forwards", "external_ids", NULL,
+};
+static const char *const forward_fields[] = {
+    "host_port", "guest", "port", "proto", NULL,
 };
 static const char *const router_fields[] = {
     "name", "kind", "host", "vcpus", "memory", "image", "kernel", "initrd",
@@ -45,6 +48,8 @@ static const char *const guest_kind_names[] = {"netns", "vm", NULL};
 static const char *const restart_names[] = {"on-failure", "always", "never",
                                             NULL};
 static const char *const vlan_mode_names[] = {"access", "trunk", NULL};
+/* In the order of enum fabric_proto. */
+static const char *const proto_names[] = {"tcp", "udp", NULL};
 
 /* Parses the interface address 'node' ("A.B.C.D" or "A.B.C.D/N") into
  * 'addr'. */
@@ -94,6 +99,33 @@ parse_host(struct topo_obj *parent, const struct topo_node *map, size_t index,
 }
 
 static void
+parse_forward(struct topo_obj *parent, const struct topo_node *map,
+              size_t index, void *network_)
+{
+    struct ld_network *n = network_;
+    struct topo_obj o = {parent->ctx, map, parent->what, parent->topo};
+    struct ld_forward *f;
+    int proto = FABRIC_PROTO_TCP;
+
+    n->forwards = topo_grow(n->forwards, n->n_forwards, sizeof *n->forwards);
+    f = &n->forwards[n->n_forwards++];
+    memset(f, 0, sizeof *f);
+    f->pos = map->pos;
+    f->guest_idx = -1;
+    f->what = topo_xasprintf("%s forward #%zu", parent->what, index + 1);
+    o.what = f->what;
+    topo_obj_check_keys(&o, forward_fields);
+    topo_obj_require(&o, "host_port");
+    topo_obj_require(&o, "guest");
+    topo_obj_int(&o, "host_port", 1, 65535, &f->host_port,
+                 &f->host_port_pos);
+    topo_obj_string(&o, "guest", &f->guest, &f->guest_pos);
+    topo_obj_int(&o, "port", 1, 65535, &f->port, NULL);
+    topo_obj_enum(&o, "proto", proto_names, &proto);
+    f->proto = proto;
+}
+
+static void
 parse_network(struct topo_obj *parent, const struct topo_node *map,
               size_t index, void *topo_)
 {
@@ -135,6 +167,18 @@ parse_network(struct topo_obj *parent, const struct topo_node *map,
     topo_obj_int(&o, "vni", 1, TOPO_VNI_MAX, &n->vni, &n->vni_pos);
     topo_obj_mtu(&o, "mtu", &n->mtu, &n->mtu_pos);
     topo_obj_bool(&o, "dhcp", &n->dhcp);
+    n->host_ip_what = topo_xasprintf("%s host_ip", n->what);
+    const struct topo_node *host_ip = topo_obj_find(&o, "host_ip");
+    if (host_ip && host_ip->type != TOPO_SCALAR) {
+        topo_msg_type(o.ctx, o.what, "host_ip", "a string", host_ip);
+    } else if (host_ip) {
+        parse_ifaddr(&o, host_ip, &n->host_ip);
+    }
+    n->forwards_given = topo_obj_find(&o, "forwards") != NULL;
+    if (n->forwards_given) {
+        n->forwards_pos = topo_obj_key_pos(&o, "forwards");
+    }
+    topo_obj_for_each_map(&o, "forwards", parse_forward, n);
     topo_obj_smap(&o, "external_ids", &n->external_ids);
 }
 
@@ -502,8 +546,14 @@ topo_ld_destroy(struct ld_topology *topo)
     }
     free(topo->hosts);
     for (size_t i = 0; i < topo->n_networks; i++) {
-        free(topo->networks[i].what);
-        fabric_smap_clear(&topo->networks[i].external_ids);
+        struct ld_network *n = &topo->networks[i];
+        for (size_t j = 0; j < n->n_forwards; j++) {
+            free(n->forwards[j].what);
+        }
+        free(n->forwards);
+        free(n->host_ip_what);
+        free(n->what);
+        fabric_smap_clear(&n->external_ids);
     }
     free(topo->networks);
     for (size_t i = 0; i < topo->n_routers; i++) {

@@ -182,11 +182,30 @@ struct ld_network {
     int mtu;                 /* 0 to derive. */
     struct topo_pos mtu_pos;
     bool dhcp;
+    struct ld_addr host_ip;  /* The hosts' address (modes nat, routed). */
+    char *host_ip_what;      /* "network NAME host_ip" (owned). */
+    struct ld_forward *forwards; /* Owned. */
+    size_t n_forwards;
+    bool forwards_given;     /* Present, even if not valid. */
+    struct topo_pos forwards_pos;
     struct fabric_smap external_ids; /* Owned. */
 
     /* Set by topology-check.c. */
     long router;             /* Router with a port here, or -1. */
     long port;               /* That port, an index in its 'ports'. */
+};
+
+/* A port forward of a nat network. */
+struct ld_forward {
+    char *what;              /* "network NAME forward #N" (owned). */
+    struct topo_pos pos;
+    enum fabric_proto proto;
+    int host_port;           /* 0 if missing or invalid. */
+    struct topo_pos host_port_pos;
+    int port;                /* 0 to take the host port. */
+    const char *guest;
+    struct topo_pos guest_pos;
+    long guest_idx;          /* Resolved guest, or -1. */
 };
 
 struct ld_port {
@@ -467,5 +486,11 @@ void topo_msg_ip_and_ips(struct topo_ctx *, struct topo_pos,
                          const char *what);
 void topo_msg_no_free(struct topo_ctx *, struct topo_pos, const char *what,
                       const char *label, long long min, long long max);
+void topo_msg_needs_mode(struct topo_ctx *, struct topo_pos,
+                         const char *what, const char *field,
+                         const char *modes, const char *mode);
+void topo_msg_forward_no_address(struct topo_ctx *, struct topo_pos,
+                                 const char *what, const char *guest,
+                                 const char *network);
 
 #endif /* topology-private.h */

@@ -359,6 +359,21 @@ write_networks(struct writer *w, const struct fabric_model *m)
         write_int(w, 4, "vni", n->vni);
         write_int(w, 4, "mtu", n->mtu);
         write_bool(w, 4, "dhcp", n->dhcp);
+        if (n->host_ip) {
+            write_string(w, 4, "host_ip", n->host_ip);
+        }
+        if (n->n_forwards) {
+            write_open(w, 4, "forwards");
+        }
+        for (size_t j = 0; j < n->n_forwards; j++) {
+            const struct fabric_forward *f = &n->forwards[j];
+            w->dash = true;
+            write_int(w, 8, "host_port", f->host_port);
+            write_string(w, 8, "guest", f->guest < m->n_guests
+                                        ? m->guests[f->guest].name : "");
+            write_int(w, 8, "port", f->port);
+            write_string(w, 8, "proto", fabric_proto_name(f->proto));
+        }
         write_smap(w, 4, "external_ids", &n->external_ids);
     }
 }
@@ -472,7 +487,8 @@ write_guest(struct writer *w, const struct fabric_model *m,
     }
 
     /* Without any gateway, the loader would give the first interface
-     * with a router in its network one: "none" keeps it without. */
+     * with a router or the hosts' address in its network one: "none"
+     * keeps it without. */
     bool any_gateway = false;
     for (size_t j = 0; j < g->n_interfaces; j++) {
         any_gateway |= g->interfaces[j].gateway != NULL;
@@ -483,7 +499,8 @@ write_guest(struct writer *w, const struct fabric_model *m,
     for (size_t j = 0; j < g->n_interfaces; j++) {
         const struct fabric_interface *iface = &g->interfaces[j];
         bool routed = (iface->network < m->n_networks
-                       && m->networks[iface->network].gateway);
+                       && (m->networks[iface->network].gateway
+                           || m->networks[iface->network].host_ip));
         write_iface(w, m, iface, !any_gateway && routed);
     }
     write_smap(w, 4, "external_ids", &g->external_ids);

@@ -389,7 +389,7 @@ test_schema(void **state)
     free(out);
     assert_int_equal(sbx_runl(&out, "ovsdb-tool", "schema-version",
                               FABRIC_SCHEMA, NULL), 0);
-    assert_string_equal(out, "1.1.0\n");
+    assert_string_equal(out, "1.2.0\n");
     free(out);
     char *cksum = NULL;
     assert_int_equal(sbx_runl(&cksum, "ovsdb-tool", "schema-cksum",

@@ -245,6 +245,15 @@ assert_model_eq(const struct fabric_model *a, const struct fabric_model *b)
         assert_int_equal(x->mtu, y->mtu);
         assert_str_eq(x->gateway, y->gateway);
         assert_int_equal(x->dhcp, y->dhcp);
+        assert_str_eq(x->host_ip, y->host_ip);
+        assert_int_equal(x->n_forwards, y->n_forwards);
+        for (size_t j = 0; j < x->n_forwards; j++) {
+            assert_int_equal(x->forwards[j].proto, y->forwards[j].proto);
+            assert_int_equal(x->forwards[j].host_port,
+                             y->forwards[j].host_port);
+            assert_int_equal(x->forwards[j].guest, y->forwards[j].guest);
+            assert_int_equal(x->forwards[j].port, y->forwards[j].port);
+        }
         assert_smap_eq(&x->external_ids, &y->external_ids);
     }
 
@@ -600,7 +609,7 @@ test_defaults(void **state)
         "  - {name: hv2, underlay: 10.0.0.2, underlay_mtu: 9000}\n"
         "  - {name: hv1, underlay: 10.0.0.1, underlay_mtu: 1600}\n"
         "networks:\n"
-        "  - {name: b, subnet: 10.2.0.0/16, mode: nat}\n"
+        "  - {name: b, subnet: 10.2.0.0/16, mode: nat, host_ip: 10.2.0.2}\n"
         "  - {name: a, subnet: 10.1.0.0/16, mode: routed, mtu: 1500}\n"
         "routers:\n"
         "  - {name: r, kind: vm, host: hv2,\n"
@@ -633,12 +642,72 @@ test_defaults(void **state)
     assert_string_equal(g->interfaces[0].addresses[0], "10.1.0.5/16");
     assert_int_equal(g->interfaces[0].mtu, 1500);
     assert_int_equal(g->interfaces[1].mtu, 1542);
-    /* Only the first interface with a router gets the default gateway. */
-    assert_null(g->interfaces[0].gateway);
-    assert_string_equal(g->interfaces[1].gateway, "10.2.0.1");
+    /* The hosts' address: the subnet's first address by default. */
+    assert_string_equal(m->networks[0].host_ip, "10.1.0.1");
+    assert_string_equal(m->networks[1].host_ip, "10.2.0.2");
+    /* Only the first interface with a router or the hosts' address in
+     * its network gets the default gateway. */
+    assert_string_equal(g->interfaces[0].gateway, "10.1.0.1");
+    assert_null(g->interfaces[1].gateway);
     assert_null(g->interfaces[2].gateway);
     assert_int_equal(g->interfaces[2].n_addresses, 2);
     assert_string_equal(g->interfaces[2].addresses[0], "10.2.0.6/16");
+    check_round_trip(m);
+    fabric_model_destroy(m);
+}
+
+/* Modes nat and routed: the hosts' address, its default, port forwards
+ * sorted by protocol and port, and the default gateway. */
+static void
+test_network_modes(void **state)
+{
+    (void) state;
+    struct fabric_model *m = load_text(
+        "modes.yaml",
+        "name: lab\n"
+        "networks:\n"
+        "  - name: out\n"
+        "    subnet: 192.168.5.0/24\n"
+        "    mode: nat\n"
+        "    host_ip: 192.168.5.254/24\n"
+        "    forwards:\n"
+        "      - {host_port: 8080, guest: web, port: 80}\n"
+        "      - {host_port: 53, guest: web, proto: udp}\n"
+        "      - {host_port: 2222, guest: db, port: 22, proto: tcp}\n"
+        "  - {name: pub, subnet: 10.5.0.0/24, mode: routed}\n"
+        "  - {name: iso, subnet: 10.6.0.0/24}\n"
+        "guests:\n"
+        "  - {name: web, interfaces: [{network: iso, ip: 10.6.0.1},\n"
+        "                             {network: out, ip: 192.168.5.1}]}\n"
+        "  - {name: db, interfaces: [{network: out, ip: 192.168.5.2}]}\n"
+        "  - {name: pub1, interfaces: [{network: pub, ip: 10.5.0.9}]}\n");
+
+    const struct fabric_network *out = &m->networks[1];
+    assert_string_equal(out->name, "out");
+    assert_string_equal(out->host_ip, "192.168.5.254");
+    assert_null(out->gateway);
+    assert_int_equal(out->n_forwards, 3);
+    assert_int_equal(out->forwards[0].proto, FABRIC_PROTO_TCP);
+    assert_int_equal(out->forwards[0].host_port, 2222);
+    assert_string_equal(m->guests[out->forwards[0].guest].name, "db");
+    assert_int_equal(out->forwards[0].port, 22);
+    assert_int_equal(out->forwards[1].host_port, 8080);
+    assert_int_equal(out->forwards[1].port, 80);
+    assert_int_equal(out->forwards[2].proto, FABRIC_PROTO_UDP);
+    assert_int_equal(out->forwards[2].port, 53);
+    char *text = fabric_forward_format(m, &out->forwards[1]);
+    assert_string_equal(text, "tcp:8080:web:80");
+    free(text);
+    assert_string_equal(m->networks[2].host_ip, "10.5.0.1");
+    assert_null(m->networks[0].host_ip);
+
+    /* web: the isolated network comes first and has no gateway; the nat
+     * network's hosts' address is the default gateway. */
+    const struct fabric_guest *web = &m->guests[2];
+    assert_string_equal(web->name, "web");
+    assert_null(web->interfaces[0].gateway);
+    assert_string_equal(web->interfaces[1].gateway, "192.168.5.254");
+    assert_string_equal(m->guests[1].interfaces[0].gateway, "10.5.0.1");
     check_round_trip(m);
     fabric_model_destroy(m);
 }
@@ -841,6 +910,7 @@ main(void)
         cmocka_unit_test(test_long_strings),
         cmocka_unit_test(test_load_file_errors),
         cmocka_unit_test(test_bad_corpus),
+        cmocka_unit_test(test_network_modes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
