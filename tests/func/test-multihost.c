@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <dirent.h>
+
 #include <cmocka.h>
 #include <jansson.h>
 
@@ -285,6 +287,28 @@ host_status(json_t *status, const char *name)
     return NULL;
 }
 
+/* "--host-ctl=hvN=PATH" for host hvN's ovs-vswitchd control socket
+ * (DIR/hvN/ovs-vswitchd.PID.ctl). */
+static void
+host_ctl_opt(const struct bed *b, int n, char *opt, size_t size)
+{
+    char dir[300];
+    snprintf(dir, sizeof dir, "%s/hv%d", b->bed_dir, n);
+    snprintf(opt, size, "--host-ctl=hv%d=?", n);
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        if (!strncmp(e->d_name, "ovs-vswitchd.", 13) && len > 4
+            && !strcmp(e->d_name + len - 4, ".ctl")) {
+            snprintf(opt, size, "--host-ctl=hv%d=%s/%s", n, dir, e->d_name);
+        }
+    }
+    if (d) {
+        closedir(d);
+    }
+}
+
 static void
 test_two_hosts(void **state)
 {
@@ -321,6 +345,47 @@ test_two_hosts(void **state)
                               "-c", "1", "-W", "2", "172.17.0.2", NULL), 0);
     assert_non_null(strstr(ttl, "ttl=63"));
     free(ttl);
+
+    /* traceroute shows the router hop, answered on the sending host. */
+    char *tr = NULL;
+    assert_int_equal(sbx_runl(&tr, "ip", "netns", "exec", ns01,
+                              "traceroute", "-n", "-w", "2", "-q", "1",
+                              "-m", "3", "172.17.0.2", NULL), 0);
+    if (!strstr(tr, " 1  172.16.0.254 ") || !strstr(tr, " 2  172.17.0.2 ")) {
+        fail_msg("traceroute:\n%s", tr);
+    }
+    free(tr);
+
+    /* fabricctl trace follows the routed packet through the tunnel and
+     * on hv2 to host04; without hv2's control socket it says where it
+     * went. */
+    char ctl1[600], ctl2[600];
+    host_ctl_opt(b, 1, ctl1, sizeof ctl1);
+    host_ctl_opt(b, 2, ctl2, sizeof ctl2);
+    assert_int_equal(fabricctl(b, &out, "trace", "host01", "172.17.0.2",
+                               ctl1, ctl2, NULL), 0);
+    if (!strstr(out, "router host00 network2")
+        || !strstr(out, "through the tunnel to host hv2: in_port=gnv")
+        || !strstr(out, "nw_ttl=63")
+        || !strstr(out, "verdict: delivered by guest host04 eth0")) {
+        fail_msg("trace:\n%s", out);
+    }
+    free(out);
+    assert_int_equal(fabricctl(b, &out, "trace", "host01", "172.17.0.2",
+                               ctl1, NULL), 0);
+    assert_non_null(strstr(out, "--host-ctl=hv2=TARGET"));
+    free(out);
+    assert_int_equal(fabricctl(b, &out, "--json", "trace", "host01",
+                               "172.16.0.2", ctl1, ctl2, "--tcp=22", NULL),
+                     0);
+    json_t *tj = json_loads(out, 0, NULL);
+    free(out);
+    assert_non_null(tj);
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(tj, "remote"), "host")), "hv2");
+    assert_string_equal(json_string_value(json_object_get(tj, "by")),
+                        "guest host02 eth0");
+    json_decref(tj);
 
     /* ovs-vsctl show on each host: VLAN tags and the GENEVE port. */
     for (int n = 1; n <= 2; n++) {
