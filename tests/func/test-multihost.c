@@ -17,6 +17,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "agent-desired.h"
 #include "sandbox.h"
 
 #define FABRICCTL FABRIC_BINARY_DIR "/fabricctl"
@@ -222,6 +223,30 @@ vsctl(struct bed *b, int n, const char *a0, const char *a1, const char *a2)
     char *out = NULL;
     sbx_run(argv, &out);
     return out;
+}
+
+/* The packets host hvN's bridge has sent on its tunnel to host 'remote'
+ * (OpenFlow port statistics, which unlike the Interface table's are
+ * current), or -1. */
+static long
+tunnel_tx(struct bed *b, int n, const char *remote)
+{
+    char hv[16], port[16], target[600];
+    snprintf(hv, sizeof hv, "hv%d", n);
+    agent_tunnel_port_name(remote, port);
+    snprintf(target, sizeof target, "unix:%s/hv%d/br-int.mgmt", b->bed_dir,
+             n);
+    char *argv[] = {"bash", TESTBED, "exec", "--name", b->run, "--dir",
+                    b->bed_dir, hv, "--", "ovs-ofctl", "dump-ports", target,
+                    port, NULL};
+    char *out = NULL;
+    long tx = -1;
+    if (sbx_run(argv, &out) == 0 && out) {
+        const char *p = strstr(out, "tx pkts=");
+        tx = p ? atol(p + strlen("tx pkts=")) : -1;
+    }
+    free(out);
+    return tx;
 }
 
 /* iperf3 from guest 'client' to guest 'server' at 'ip' for 3 s; returns
@@ -473,6 +498,24 @@ test_three_hosts_and_host_down(void **state)
         assert_int_equal(geneve, 2);
         free(out);
     }
+
+    /* Flood containment: a burst of broadcasts in red from r1 (hv1) goes
+     * to hv3, which has red, and not to hv2, which has none (its tunnel
+     * sees only BFD, a packet a second). */
+    long hv2_before = tunnel_tx(b, 1, "hv2");
+    long hv3_before = tunnel_tx(b, 1, "hv3");
+    assert_true(hv2_before >= 0 && hv3_before >= 0);
+    char nsr1[64];
+    guest_netns(b, "r1", nsr1, sizeof nsr1);
+    sbx_runl(NULL, "ip", "netns", "exec", nsr1, "ping", "-b", "-c", "100",
+             "-i", "0.01", "-W", "1", "10.20.0.255", NULL);
+    long hv2_sent = tunnel_tx(b, 1, "hv2") - hv2_before;
+    long hv3_sent = tunnel_tx(b, 1, "hv3") - hv3_before;
+    printf("three hosts: 100 broadcasts in red from hv1: %ld packets on "
+           "the tunnel to hv3, %ld to hv2 (BFD only)\n", hv3_sent,
+           hv2_sent);
+    assert_true(hv3_sent >= 100);
+    assert_true(hv2_sent < 20);
 
     /* Stop hv3's agent and its Open vSwitch: status shows it down. */
     int pid = agent_pid(b, 3);
