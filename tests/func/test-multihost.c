@@ -27,6 +27,7 @@
 #define TWO_HOSTS FABRIC_SOURCE_DIR "/topologies/two-hosts.yaml"
 #define THREE_HOSTS FABRIC_SOURCE_DIR "/tests/data/three-hosts.yaml"
 #define ROUTED FABRIC_SOURCE_DIR "/tests/data/routed-two-hosts.yaml"
+#define CLASSIC3 FABRIC_SOURCE_DIR "/tests/data/classic-three-hosts.yaml"
 
 struct bed {
     char run[16];     /* Test bed run name, also the guests' prefix. */
@@ -473,6 +474,44 @@ test_two_hosts(void **state)
     assert_int_not_equal(access(ns, F_OK), 0);
 }
 
+/* The classic lab over three hosts: the full reachability matrix (every
+ * guest pings every other guest and both gateways), and TCP across the
+ * router between hosts. */
+static void
+test_classic_three_hosts(void **state)
+{
+    struct bed *b = *state;
+    char *out = NULL;
+    assert_int_equal(fabricctl(b, &out, "topology", "apply", "--wait=60",
+                               CLASSIC3, NULL), 0);
+    free(out);
+    static const char *const guests[] = {"host01", "host02", "host03",
+                                         "host04"};
+    static const char *const ips[] = {"172.16.0.1", "172.16.0.2",
+                                      "172.17.0.1", "172.17.0.2",
+                                      "172.16.0.254", "172.17.0.254"};
+    int reached = 0;
+    for (size_t i = 0; i < 4; i++) {
+        for (size_t j = 0; j < 6; j++) {
+            if (j == i) {
+                continue;
+            }
+            if (!reachable(b, guests[i], ips[j])) {
+                fail_msg("%s cannot reach %s", guests[i], ips[j]);
+            }
+            reached++;
+        }
+    }
+    assert_int_equal(reached, 20);
+    double mbps = iperf(b, "host04", "host01", "172.17.0.2");
+    printf("three hosts, classic lab: 20 of 20 pings; iperf3 TCP host01 "
+           "(hv1) -> host04 (hv3) across host00: %.0f Mbit/s\n", mbps);
+    assert_true(mbps > 1.0);
+    assert_int_equal(fabricctl(b, &out, "topology", "destroy", "--wait=30",
+                               NULL), 0);
+    free(out);
+}
+
 static void
 test_three_hosts_and_host_down(void **state)
 {
@@ -576,6 +615,8 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_two_hosts, setup2, teardown),
         cmocka_unit_test_setup_teardown(test_routed_hosts, setup2, teardown),
+        cmocka_unit_test_setup_teardown(test_classic_three_hosts, setup3,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_three_hosts_and_host_down,
                                         setup3, teardown),
     };
