@@ -2,14 +2,18 @@
  * bridge, each with the object of the lab that made it.
  *
  *   fabricctl flows [--bridge=br-int] [--ovs-rundir=DIR]
+ *                   [--host=H [--host-rundir=H=DIR ...]]
  *                   [--network=N | --guest=G | --router=R]
  *
  * The flows are read with `ovs-ofctl -O OpenFlow15 --no-stats dump-flows`
  * from unix:DIR/BRIDGE.mgmt (DIR: --ovs-rundir, else $OVS_RUNDIR, else
  * /var/run/openvswitch) and annotated through their cookies
  * (controllers/pipeline.h).  On a simulated host, run it through
- * `scripts/testbed exec`, which sets OVS_RUNDIR.  A filter keeps the flows
- * of one object: --network also keeps its router ports' flows.
+ * `scripts/testbed exec`, which sets OVS_RUNDIR, or name the host with
+ * --host and its Open vSwitch run directory with --host-rundir (several
+ * may be given, one per host: a test bed keeps every host's on this
+ * machine).  A filter keeps the flows of one object: --network also keeps
+ * its router ports' flows.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -55,8 +59,13 @@ cmd_flows(struct ctl *ctl, int argc, char *argv[])
         {"network", required_argument, NULL, 'n'},
         {"guest", required_argument, NULL, 'g'},
         {"router", required_argument, NULL, 'r'},
+        {"host", required_argument, NULL, 'H'},
+        {"host-rundir", required_argument, NULL, 'D'},
         {NULL, 0, NULL, 0},
     };
+    const char *host = NULL, *host_rundir = NULL;
+    char *host_rundirs[16];
+    size_t n_host_rundirs = 0;
     const char *bridge = "br-int", *network = NULL, *guest = NULL;
     const char *router = NULL;
     const char *rundir = getenv("OVS_RUNDIR") ? getenv("OVS_RUNDIR")
@@ -70,11 +79,34 @@ cmd_flows(struct ctl *ctl, int argc, char *argv[])
         case 'n': network = optarg; break;
         case 'g': guest = optarg; break;
         case 'r': router = optarg; break;
+        case 'H': host = optarg; break;
+        case 'D':
+            if (n_host_rundirs < 16 && strchr(optarg, '=')) {
+                host_rundirs[n_host_rundirs++] = optarg;
+                break;
+            }
+            /* Fall through. */
         default:
             ctl_error("usage: fabricctl flows [--bridge=B] [--ovs-rundir=D] "
+                      "[--host=H [--host-rundir=H=DIR ...]] "
                       "[--network=N | --guest=G | --router=R]");
             return 1;
         }
+    }
+    for (size_t i = 0; host && i < n_host_rundirs; i++) {
+        size_t len = strcspn(host_rundirs[i], "=");
+        if (strlen(host) == len && !strncmp(host_rundirs[i], host, len)) {
+            host_rundir = host_rundirs[i] + len + 1;
+        }
+    }
+    if (host && !host_rundir) {
+        ctl_error("host %s: give --host-rundir=%s=DIR (its Open vSwitch run "
+                  "directory, reachable from this machine) to read its "
+                  "flows", host, host);
+        return 1;
+    }
+    if (host_rundir) {
+        rundir = host_rundir;
     }
     struct fabric_model *model = NULL;
     struct ovsdb_error *error = NULL;
@@ -84,6 +116,11 @@ cmd_flows(struct ctl *ctl, int argc, char *argv[])
     if (dbmodel_read(ctl_replica(ctl), &model, &error) < 0) {
         ctl_error("the fabric DB holds an inconsistent lab: %s", error->msg);
         ovsdb_error_free(error);
+        return 1;
+    }
+    if (host && fabric_model_find_host(model, host) < 0) {
+        ctl_error("the lab has no host %s", host);
+        fabric_model_destroy(model);
         return 1;
     }
     struct cmd *dump = cmd_new("ovs-ofctl");
@@ -100,6 +137,9 @@ cmd_flows(struct ctl *ctl, int argc, char *argv[])
     }
 
     print_begin(ctl->json, stdout);
+    if (host) {
+        print_string("host", "host %s:\n", host);
+    }
     print_open_list("flows");
     int shown = 0;
     for (char *save, *line = strtok_r(out, "\n", &save); line;
@@ -134,8 +174,9 @@ cmd_flows(struct ctl *ctl, int argc, char *argv[])
 }
 
 const struct ctl_command ctl_flows_commands[] = {
-    {"flows", "[--network=N | --guest=G | --router=R] [--bridge=B]",
-     "the flows on this machine's bridge, with the object each belongs to",
+    {"flows", "[--network=N | --guest=G | --router=R] [--bridge=B] "
+     "[--host=H --host-rundir=H=DIR]",
+     "the flows on a host's bridge, with the object each belongs to",
      cmd_flows},
     {NULL, NULL, NULL, NULL},
 };

@@ -397,6 +397,18 @@ test_two_hosts(void **state)
         fail_msg("trace:\n%s", out);
     }
     free(out);
+    /* fabricctl flows of the other host, from here. */
+    char rd2[600];
+    snprintf(rd2, sizeof rd2, "--host-rundir=hv2=%s/hv2", b->bed_dir);
+    assert_int_equal(fabricctl(b, &out, "flows", "--host=hv2", rd2,
+                               "--guest=host04", NULL), 0);
+    assert_non_null(strstr(out, "host hv2:"));
+    assert_non_null(strstr(out, "guest host04 eth0"));
+    assert_null(strstr(out, "guest host01"));
+    free(out);
+    assert_int_not_equal(fabricctl(b, &out, "flows", "--host=hv2", NULL),
+                         0);
+    free(out);
     assert_int_equal(fabricctl(b, &out, "trace", "host01", "172.17.0.2",
                                ctl1, NULL), 0);
     assert_non_null(strstr(out, "--host-ctl=hv2=TARGET"));
