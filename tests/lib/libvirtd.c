@@ -72,12 +72,40 @@ kill_all_qemus(void)
     }
 }
 
+/* Gives 'dir' a copy of the QEMU capabilities cache of a libvirtd that
+ * runs already, if any, so that the new one need not probe QEMU. */
+static void
+copy_caps_cache(const char *dir)
+{
+    for (int i = 0; i < MAX_LIBVIRTDS; i++) {
+        if (running[i]) {
+            char *src = xasprintf("%s/cache/qemu", running[i]->dir);
+            char *dst = xasprintf("%s/cache", dir);
+            struct stat st;
+            if (!stat(src, &st)) {
+                sbx_runl(NULL, "cp", "-a", src, dst, NULL);
+            }
+            free(src);
+            free(dst);
+            return;
+        }
+    }
+}
+
 int
 sbx_libvirtd_start(struct sbx_libvirtd *d, const char *dir,
                    const char *ovs_rundir)
 {
+    return sbx_libvirtd_start_in(d, dir, ovs_rundir, NULL);
+}
+
+int
+sbx_libvirtd_start_in(struct sbx_libvirtd *d, const char *dir,
+                      const char *ovs_rundir, const char *netns)
+{
     memset(d, 0, sizeof *d);
     d->dir = strdup(dir);
+    d->netns = netns ? strdup(netns) : NULL;
     mkdir(dir, 0755);
     chmod(dir, 0755);
     char *script = xasprintf("set -e\n");
@@ -104,6 +132,7 @@ sbx_libvirtd_start(struct sbx_libvirtd *d, const char *dir,
         script = next;
         free(sub);
     }
+    copy_caps_cache(dir);
     char *logd_pid = xasprintf("%s/virtlogd.pid", dir);
     char *lv_pid = xasprintf("%s/libvirtd.pid", dir);
     char *next = xasprintf("%svirtlogd -d -p %s\nexec libvirtd -p %s\n",
@@ -124,12 +153,19 @@ sbx_libvirtd_start(struct sbx_libvirtd *d, const char *dir,
             dup2(fileno(out), 2);
         }
         setenv("OVS_RUNDIR", ovs_rundir, 1);
-        execlp("unshare", "unshare", "-m", "--propagation", "private", "sh",
-               "-c", script, (char *) NULL);
+        if (netns) {
+            char *net = xasprintf("--net=/run/netns/%s", netns);
+            execlp("nsenter", "nsenter", net, "unshare", "-m",
+                   "--propagation", "private", "sh", "-c", script,
+                   (char *) NULL);
+        } else {
+            execlp("unshare", "unshare", "-m", "--propagation", "private",
+                   "sh", "-c", script, (char *) NULL);
+        }
         _exit(127);
     }
     free(script);
-    d->pid = pid; /* unshare and sh exec into libvirtd. */
+    d->pid = pid; /* nsenter, unshare and sh exec into libvirtd. */
     sbx_track_pid(pid);
     for (int i = 0; i < MAX_LIBVIRTDS; i++) {
         if (!running[i]) {
@@ -166,8 +202,9 @@ sbx_libvirtd_start(struct sbx_libvirtd *d, const char *dir,
     free(logd_pid);
     free(lv_pid);
     if (error) {
-        fprintf(stderr, "libvirtd in %s did not come up (%s); its log:\n",
-                dir, strerror(-error));
+        fprintf(stderr, "libvirtd in %s%s%s did not come up (%s); its "
+                "log:\n", dir, netns ? ", network namespace " : "",
+                netns ? netns : "", strerror(-error));
         char *out = NULL;
         sbx_runl(&out, "tail", "-20", d->log, NULL);
         fprintf(stderr, "%s", out ? out : "");
@@ -175,6 +212,28 @@ sbx_libvirtd_start(struct sbx_libvirtd *d, const char *dir,
         sbx_libvirtd_stop(d);
     }
     return error;
+}
+
+void
+sbx_libvirtd_remove_domains(const struct sbx_libvirtd *d, const char *prefix)
+{
+    if (!d->uri) {
+        return;
+    }
+    char *out = NULL;
+    if (!sbx_runl(&out, "virsh", "-q", "-c", d->uri, "list", "--all",
+                  "--name", NULL) && out) {
+        for (char *save, *line = strtok_r(out, "\n", &save); line;
+             line = strtok_r(NULL, "\n", &save)) {
+            if (!strncmp(line, prefix, strlen(prefix))) {
+                sbx_runl(NULL, "virsh", "-q", "-c", d->uri, "destroy", line,
+                         NULL);
+                sbx_runl(NULL, "virsh", "-q", "-c", d->uri, "undefine",
+                         line, NULL);
+            }
+        }
+    }
+    free(out);
 }
 
 void
@@ -203,5 +262,6 @@ sbx_libvirtd_stop(struct sbx_libvirtd *d)
     free(d->dir);
     free(d->uri);
     free(d->log);
+    free(d->netns);
     memset(d, 0, sizeof *d);
 }
