@@ -126,6 +126,14 @@ pipeline_cookie_describe(const struct fabric_model *m, uint64_t cookie)
             }
         }
         break;
+    case PIPELINE_COOKIE_GATEWAY:
+        for (size_t i = 0; i < m->n_networks; i++) {
+            const char *name = m->networks[i].name;
+            if (pipeline_cookie(kind, name) == cookie) {
+                return xasprintf("gateway %s", name);
+            }
+        }
+        break;
     case PIPELINE_COOKIE_DEFAULT:
         for (size_t i = 0; i < N_TABLES; i++) {
             if (pipeline_cookie(kind, tables[i].name) == cookie) {

@@ -14,6 +14,10 @@
  *   flows router reaches from a local network; the router on this host
  *   delivers into them.  Reached: the union of both; the delivery table
  *   knows every MAC of these.
+ * - Gateway ports (networks of mode nat and routed) are not endpoints:
+ *   their MAC is the same on every host, so they are never reached
+ *   through a tunnel and never make a host "local" to a network; a host
+ *   has one for each local network of those modes.
  * - Flows are collected as (table, priority, cookie, match, actions),
  *   sorted, and written once.
  * - Cookies and table names come from pipeline-cookie.c.
@@ -27,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gateway-names.h"
 #include "model.h"
 #include "pipeline-private.h"
 
@@ -44,6 +49,7 @@
 #define PRIO_NEXTHOP 100    /* Nexthop: a known address. */
 #define PRIO_UNICAST 100    /* L2: a known MAC. */
 #define PRIO_FLOOD 50       /* L2: broadcast and multicast. */
+#define PRIO_GW_FLOOD 60    /* L2: the same from a gateway port. */
 
 #define BCAST_MATCH "dl_dst=01:00:00:00:00:00/01:00:00:00:00:00"
 
@@ -160,6 +166,7 @@ struct gen {
     bool *host_net;    /* [host * n_networks + net]: an endpoint there. */
     bool *routed_into; /* [net]: a flows router here delivers into it. */
     long *tunnels;     /* [host]: the tunnel's port, or 0. */
+    long *gateways;    /* [net]: this host's gateway port, or 0. */
     struct pl_flow *flows;
     size_t n_flows;
     size_t cap_flows;
@@ -187,6 +194,15 @@ static int
 vni(const struct gen *g, size_t net)
 {
     return g->m->networks[net].vni;
+}
+
+/* True if network 'net' has a gateway on this host: its mode is nat or
+ * routed and the host has an endpoint in it. */
+static bool
+has_gateway(const struct gen *g, size_t net)
+{
+    const struct fabric_network *n = &g->m->networks[net];
+    return n->mode != FABRIC_NET_ISOLATED && n->host_ip && is_local(g, net);
 }
 
 /* Returns 0 when 'e' is in 'net' untagged, the VLAN it carries 'net' with
@@ -342,6 +358,14 @@ index_model(struct gen *g, const struct pipeline_ports *ports)
         }
     }
 
+    g->gateways = xcalloc(n_nets, sizeof *g->gateways);
+    for (size_t net = 0; net < n_nets; net++) {
+        if (has_gateway(g, net) && ports->gateway) {
+            g->gateways[net] = lookup(ports->gateway(m->networks[net].name,
+                                                     ports->aux));
+        }
+    }
+
     g->tunnels = xcalloc(m->n_hosts, sizeof *g->tunnels);
     for (size_t h = 0; h < m->n_hosts; h++) {
         if (h != g->self && ports->tunnel) {
@@ -454,6 +478,42 @@ classify_tunnels(struct gen *g)
     }
 }
 
+/* What the host kernel may send through gateway port of network 'net':
+ * ARP and IPv4 from the port's MAC, marked as local and from a gateway.
+ * No address check: the host routes for others. */
+static void
+classify_gateways(struct gen *g)
+{
+    const struct fabric_model *m = g->m;
+    int t = PIPELINE_TABLE_CLASSIFY;
+    for (size_t net = 0; net < m->n_networks; net++) {
+        long port = g->gateways[net];
+        if (!port) {
+            continue;
+        }
+        const char *name = m->networks[net].name;
+        uint64_t cookie = pipeline_cookie(PIPELINE_COOKIE_GATEWAY, name);
+        char mac[18];
+        gateway_mac(name, mac);
+        char *next = xasprintf("set_field:%d->%s,set_field:%#x->%s,"
+                               "goto_table:%d", vni(g, net),
+                               PIPELINE_REG_NET,
+                               PIPELINE_FLAG_LOCAL | PIPELINE_FLAG_GATEWAY,
+                               PIPELINE_REG_FLAGS, PIPELINE_TABLE_ARP);
+        add_flow(g, t, PRIO_ALLOW, cookie,
+                 xasprintf("in_port=%ld,vlan_tci=0x0000/0x1000,arp,"
+                           "dl_src=%s,arp_sha=%s", port, mac, mac),
+                 xasprintf("%s", next));
+        add_flow(g, t, PRIO_ALLOW, cookie,
+                 xasprintf("in_port=%ld,vlan_tci=0x0000/0x1000,ip,"
+                           "dl_src=%s", port, mac),
+                 xasprintf("%s", next));
+        add_flow(g, t, PRIO_PORT_DROP, cookie,
+                 xasprintf("in_port=%ld", port), xasprintf("drop"));
+        free(next);
+    }
+}
+
 /* Table arp. */
 
 /* The actions that turn an ARP request into the reply "'ip' is at 'mac'"
@@ -496,6 +556,25 @@ arp_responder(struct gen *g)
                                PIPELINE_REG_NET, v, a, e->mac),
                      xasprintf("goto_table:%d", PIPELINE_TABLE_L2));
         }
+    }
+    for (size_t net = 0; net < m->n_networks; net++) {
+        if (!has_gateway(g, net)) {
+            continue;
+        }
+        /* The hosts' address: this host's gateway port answers, on
+         * every host alike. */
+        const struct fabric_network *n = &m->networks[net];
+        uint64_t cookie = pipeline_cookie(PIPELINE_COOKIE_GATEWAY, n->name);
+        char mac[18];
+        gateway_mac(n->name, mac);
+        add_flow(g, t, PRIO_ARP, cookie,
+                 xasprintf("%s=%d,arp,arp_op=1,arp_tpa=%s", PIPELINE_REG_NET,
+                           n->vni, n->host_ip),
+                 arp_reply(mac, n->host_ip));
+        add_flow(g, t, PRIO_ARP_SELF, cookie,
+                 xasprintf("%s=%d,arp,arp_op=1,arp_tpa=%s,dl_src=%s",
+                           PIPELINE_REG_NET, n->vni, n->host_ip, mac),
+                 xasprintf("goto_table:%d", PIPELINE_TABLE_L2));
     }
     for (size_t i = 0; i < m->n_routers; i++) {
         const struct fabric_router *r = &m->routers[i];
@@ -641,12 +720,35 @@ unicast_flows(struct gen *g)
     }
 }
 
-/* Adds the flood of network 'net' for frames whose flags match 'flag':
- * to every local port in 'net' and, with 'tunnels', to every host that
- * has an endpoint in 'net'.  OpenFlow never outputs to the in_port, so
- * the frame does not go back where it came from. */
+/* Frames for a gateway port's MAC go to this host's port, never to a
+ * tunnel: every host has its own. */
 static void
-flood_flow(struct gen *g, size_t net, unsigned int flag, bool tunnels)
+gateway_unicast_flows(struct gen *g)
+{
+    const struct fabric_model *m = g->m;
+    for (size_t net = 0; net < m->n_networks; net++) {
+        if (!g->gateways[net]) {
+            continue;
+        }
+        const char *name = m->networks[net].name;
+        char mac[18];
+        gateway_mac(name, mac);
+        add_flow(g, PIPELINE_TABLE_L2, PRIO_UNICAST,
+                 pipeline_cookie(PIPELINE_COOKIE_GATEWAY, name),
+                 xasprintf("%s=%d,dl_dst=%s", PIPELINE_REG_NET, vni(g, net),
+                           mac),
+                 xasprintf("output:%ld", g->gateways[net]));
+    }
+}
+
+/* Adds the flood of network 'net' for frames whose flags match 'flag', at
+ * 'priority': to every local port in 'net', the gateway port with
+ * 'gateway' and, with 'tunnels', to every host that has an endpoint in
+ * 'net'.  OpenFlow never outputs to the in_port, so the frame does not go
+ * back where it came from. */
+static void
+flood_flow(struct gen *g, size_t net, unsigned int flag, int priority,
+           bool tunnels, bool gateway)
 {
     const struct fabric_model *m = g->m;
     struct pl_ds out = {0};
@@ -655,6 +757,9 @@ flood_flow(struct gen *g, size_t net, unsigned int flag, bool tunnels)
         if (e->host == g->self && e->ofport && ep_vlan(g, e, net) == 0) {
             put_output(&out, e->ofport, 0, false);
         }
+    }
+    if (gateway && g->gateways[net]) {
+        put_output(&out, g->gateways[net], 0, false);
     }
     bool tun_id_set = false;
     for (size_t h = 0; tunnels && h < m->n_hosts; h++) {
@@ -678,7 +783,7 @@ flood_flow(struct gen *g, size_t net, unsigned int flag, bool tunnels)
     if (!out.len) {
         ds_put(&out, "drop");
     }
-    add_flow(g, PIPELINE_TABLE_L2, PRIO_FLOOD,
+    add_flow(g, PIPELINE_TABLE_L2, priority,
              pipeline_cookie(PIPELINE_COOKIE_NETWORK, m->networks[net].name),
              xasprintf("%s=%d,%s=%#x/%#x," BCAST_MATCH, PIPELINE_REG_NET,
                        vni(g, net), PIPELINE_REG_FLAGS, flag, flag),
@@ -760,6 +865,7 @@ gen_clear(struct gen *g)
     free(g->host_net);
     free(g->routed_into);
     free(g->tunnels);
+    free(g->gateways);
     for (size_t i = 0; i < g->n_flows; i++) {
         free(g->flows[i].match);
         free(g->flows[i].actions);
@@ -790,6 +896,7 @@ pipeline_flows(const struct fabric_model *m, const char *host,
             }
         }
         classify_tunnels(&g);
+        classify_gateways(&g);
         arp_responder(&g);
         for (size_t i = 0; i < m->n_routers; i++) {
             if (m->routers[i].kind == FABRIC_ROUTER_FLOWS) {
@@ -798,10 +905,18 @@ pipeline_flows(const struct fabric_model *m, const char *host,
         }
         nexthop_flows(&g);
         unicast_flows(&g);
+        gateway_unicast_flows(&g);
         for (size_t net = 0; net < m->n_networks; net++) {
-            if (is_local(&g, net)) {
-                flood_flow(&g, net, PIPELINE_FLAG_LOCAL, true);
-                flood_flow(&g, net, PIPELINE_FLAG_TUNNEL, false);
+            if (!is_local(&g, net)) {
+                continue;
+            }
+            flood_flow(&g, net, PIPELINE_FLAG_LOCAL, PRIO_FLOOD, true, true);
+            flood_flow(&g, net, PIPELINE_FLAG_TUNNEL, PRIO_FLOOD, false,
+                       false);
+            if (g.gateways[net]) {
+                /* A gateway's broadcasts stay on its host. */
+                flood_flow(&g, net, PIPELINE_FLAG_GATEWAY, PRIO_GW_FLOOD,
+                           false, false);
             }
         }
     }

@@ -29,7 +29,12 @@
  *   FNV-1a 64-bit hash of the object's name (see pipeline_cookie()).
  *   pipeline_cookie_describe() turns a cookie back into the object's name.
  * - Frames are switched only to MACs the model knows (guest interfaces
- *   and router ports): no MAC learning, unknown unicast is dropped.
+ *   and router ports, and the gateway ports of nat and routed networks):
+ *   no MAC learning, unknown unicast is dropped.
+ * - A gateway port (gateway-names.h) belongs to its host alone: frames for
+ *   its MAC are delivered to the local port and never sent through a
+ *   tunnel, ARP for the network's host_ip is answered on every host with
+ *   that MAC, and broadcasts from it stay on the host.
  */
 #ifndef CONTROLLERS_PIPELINE_H
 #define CONTROLLERS_PIPELINE_H 1
@@ -52,6 +57,7 @@ struct fabric_model;
 #define PIPELINE_REG_FLAGS "reg7"
 #define PIPELINE_FLAG_LOCAL 0x1  /* From a local guest or router port. */
 #define PIPELINE_FLAG_TUNNEL 0x2 /* From a tunnel to another host. */
+#define PIPELINE_FLAG_GATEWAY 0x4 /* From a gateway port (with LOCAL). */
 
 /* What made a flow: the high byte of its cookie. */
 enum pipeline_cookie_kind {
@@ -60,6 +66,7 @@ enum pipeline_cookie_kind {
     PIPELINE_COOKIE_ROUTER = 3,  /* A router port; "ROUTER/NETWORK". */
     PIPELINE_COOKIE_TUNNEL = 4,  /* Name: the remote host's. */
     PIPELINE_COOKIE_DEFAULT = 5, /* A table's default flow; its name. */
+    PIPELINE_COOKIE_GATEWAY = 6, /* A gateway port; the network's name. */
 };
 
 /* The OpenFlow port numbers of this host's integration bridge, as the
@@ -76,6 +83,8 @@ struct pipeline_ports {
     /* The GENEVE port towards host 'remote' (key=flow). */
     long (*tunnel)(const char *remote, void *aux);
     void *aux;
+    /* The gateway port of network 'network' (modes nat and routed). */
+    long (*gateway)(const char *network, void *aux);
 };
 
 /* Returns the flows (a new string, one flow per line, each ending in a
@@ -94,8 +103,8 @@ uint64_t pipeline_cookie(enum pipeline_cookie_kind kind, const char *name);
 
 /* Returns what made a flow with 'cookie' in 'model', as a new string:
  * "network NET", "guest GUEST IFACE", "router ROUTER NETWORK", "tunnel
- * HOST" or "pipeline TABLE" (a table's default flow), or NULL when no
- * object of 'model' has that cookie. */
+ * HOST", "gateway NET" or "pipeline TABLE" (a table's default flow), or
+ * NULL when no object of 'model' has that cookie. */
 char *pipeline_cookie_describe(const struct fabric_model *model,
                                uint64_t cookie);
 

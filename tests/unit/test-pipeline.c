@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "gateway-names.h"
 #include "model.h"
 #include "pipeline.h"
 #include "topology.h"
@@ -53,12 +54,20 @@ fake_tunnel(const char *remote, void *aux)
     return fake_find(aux, remote, NULL);
 }
 
+/* A gateway port is listed as {NETWORK, "@gateway", PORT}. */
+static long
+fake_gateway(const char *network, void *aux)
+{
+    return fake_find(aux, network, "@gateway");
+}
+
 static struct pipeline_ports
 fake_ports(const struct fake_port *table)
 {
     return (struct pipeline_ports) {
         .iface = fake_iface, .router_port = fake_iface,
         .tunnel = fake_tunnel, .aux = (void *) table,
+        .gateway = fake_gateway,
     };
 }
 
@@ -467,6 +476,134 @@ test_dhcp_and_double_tags(void **state)
     fabric_model_destroy(m);
 }
 
+/* Networks of modes nat and routed: each host's gateway port, its ARP
+ * answer, and frames for its MAC kept on the host. */
+static void
+test_network_modes(void **state)
+{
+    struct fabric_model *m = load("topologies/modes-lab.yaml");
+    static const struct fake_port ports_table[] = {
+        {"web", "eth0", 1},
+        {"web", "eth1", 2},
+        {"pub", "eth0", 3},
+        {"db", "eth0", 4},
+        {"lan", "@gateway", 7},
+        {"dmz", "@gateway", 8},
+        {"back", "@gateway", 9},
+        {NULL, NULL, 0},
+    };
+    struct pipeline_ports ports = fake_ports(ports_table);
+    char *flows = pipeline_flows(m, "local", &ports);
+    check_golden("pipeline-modes-lab.flows", flows);
+    check_cookies(m, flows);
+
+    /* lan's gateway: 192.168.50.1 at 02:fb:..., port 7. */
+    char mac[18];
+    gateway_mac("lan", mac);
+    char *ip_match = NULL, *deliver = NULL;
+    assert_true(asprintf(&ip_match, "in_port=7,vlan_tci=0x0000/0x1000,ip,"
+                                    "dl_src=%s", mac) > 0);
+    assert_true(asprintf(&deliver, "dl_dst=%s,actions=output:7", mac) > 0);
+    /* No port security on addresses: the host routes for others. */
+    char *line = the_line(flows, "table=0,", ip_match, NULL);
+    assert_non_null(strstr(line, "set_field:0x5->reg7,goto_table:10"));
+    free(line);
+    assert_int_equal(count_lines(flows, "table=0,", "priority=100,",
+                                 "in_port=7,actions=drop", (char *) NULL),
+                     1);
+    line = the_line(flows, "table=10,", "arp_tpa=192.168.50.1,",
+                    "priority=100,");
+    assert_non_null(strstr(line, mac));
+    free(line);
+    assert_int_equal(count_lines(flows, "table=40,", deliver, (char *) NULL),
+                     1);
+    /* Broadcasts from the gateway stay on the host; those from local
+     * ports reach it. */
+    line = the_line(flows, "table=40,", "priority=60,", "reg6=12636,");
+    assert_null(strstr(line, "output:7"));
+    assert_null(strstr(line, "tun_id"));
+    free(line);
+    free(ip_match);
+    free(deliver);
+    /* The isolated network has no gateway, whatever the caller says. */
+    assert_int_equal(count_lines(flows, "output:9", (char *) NULL), 0);
+    assert_int_equal(count_lines(flows, "in_port=9", (char *) NULL), 0);
+    free(flows);
+
+    /* Without the port bound, the ARP answer is there, delivery is
+     * not. */
+    static const struct fake_port no_gateways[] = {
+        {"web", "eth0", 1},
+        {NULL, NULL, 0},
+    };
+    ports = fake_ports(no_gateways);
+    flows = pipeline_flows(m, "local", &ports);
+    assert_int_equal(count_lines(flows, "table=10,", "arp_tpa=192.168.50.1,",
+                                 (char *) NULL), 2);
+    assert_int_equal(count_lines(flows, "dl_dst=", mac, (char *) NULL), 0);
+    free(flows);
+    fabric_model_destroy(m);
+}
+
+/* A nat network on two hosts: each host answers for the gateway with the
+ * same MAC and keeps frames for it; nothing for it enters a tunnel. */
+static void
+test_gateway_two_hosts(void **state)
+{
+    static const char yaml[] =
+        "name: nat2\n"
+        "hosts:\n"
+        "  - {name: hv1, underlay: 10.99.0.1}\n"
+        "  - {name: hv2, underlay: 10.99.0.2}\n"
+        "networks:\n"
+        "  - {name: lan, subnet: 10.1.0.0/24, mode: nat, vlan: 11}\n"
+        "guests:\n"
+        "  - {name: a, host: hv1, interfaces: [{network: lan, ip: 10.1.0.5}]}\n"
+        "  - {name: b, host: hv2, interfaces: [{network: lan, ip: 10.1.0.6}]}\n";
+    struct fabric_model *m = NULL;
+    assert_int_equal(topology_load_buffer("nat2.yaml", yaml, strlen(yaml),
+                                          &m, NULL), 0);
+    static const struct fake_port hv1[] = {
+        {"a", "eth0", 1}, {"hv2", NULL, 10}, {"lan", "@gateway", 5},
+        {NULL, NULL, 0},
+    };
+    static const struct fake_port hv2[] = {
+        {"b", "eth0", 1}, {"hv1", NULL, 10}, {"lan", "@gateway", 6},
+        {NULL, NULL, 0},
+    };
+    char mac[18];
+    gateway_mac("lan", mac);
+    struct pipeline_ports p1 = fake_ports(hv1), p2 = fake_ports(hv2);
+    char *f1 = pipeline_flows(m, "hv1", &p1);
+    char *f2 = pipeline_flows(m, "hv2", &p2);
+    check_cookies(m, f1);
+    assert_int_equal(count_lines(f1, "dl_dst=", mac, "output:5",
+                                 (char *) NULL), 1);
+    assert_int_equal(count_lines(f2, "dl_dst=", mac, "output:6",
+                                 (char *) NULL), 1);
+    assert_int_equal(count_lines(f1, "dl_dst=", mac, "tun_id",
+                                 (char *) NULL), 0);
+    /* The ARP answer is the same on both hosts. */
+    char *l1 = the_line(f1, "table=10,priority=100,", "arp_tpa=10.1.0.1,",
+                        NULL);
+    char *l2 = the_line(f2, "table=10,priority=100,", "arp_tpa=10.1.0.1,",
+                        NULL);
+    assert_string_equal(l1, l2);
+    free(l1);
+    free(l2);
+    /* What came from a tunnel is not flooded to the gateway. */
+    l1 = the_line(f1, "table=40,", "reg7=0x2/0x2,", BCAST);
+    assert_null(strstr(l1, "output:5"));
+    free(l1);
+    /* From the gateway to b on hv2: unicast through the tunnel (reg7
+     * 0x5 carries the local bit). */
+    assert_int_equal(count_lines(f1, "reg7=0x1/0x1,dl_dst=02:fa:", "tun_id",
+                                 (char *) NULL), 1);
+    free(f1);
+    free(f2);
+    fabric_model_destroy(m);
+}
+
 static void
 test_cookies(void **state)
 {
@@ -491,6 +628,10 @@ test_cookies(void **state)
     what = pipeline_cookie_describe(
         m, pipeline_cookie(PIPELINE_COOKIE_DEFAULT, "l2"));
     assert_string_equal(what, "pipeline l2");
+    free(what);
+    what = pipeline_cookie_describe(
+        m, pipeline_cookie(PIPELINE_COOKIE_GATEWAY, "network2"));
+    assert_string_equal(what, "gateway network2");
     free(what);
     /* FNV-1a 64 of the empty name is its offset basis. */
     assert_true(pipeline_cookie(PIPELINE_COOKIE_NETWORK, "")
@@ -519,6 +660,8 @@ main(void)
         cmocka_unit_test(test_unknown_host),
         cmocka_unit_test(test_flood_containment),
         cmocka_unit_test(test_dhcp_and_double_tags),
+        cmocka_unit_test(test_network_modes),
+        cmocka_unit_test(test_gateway_two_hosts),
         cmocka_unit_test(test_cookies),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
