@@ -430,7 +430,12 @@ bridge_ports_init(struct bridge_ports *bp, const struct ovsb_ctx *ctx,
         for (size_t j = 0; j < n_ifaces; j++) {
             const char *id =
                 ovsb_row_map_get(ifaces[j], "external_ids", "iface-id");
-            if (!id) {
+            const char *owner =
+                ovsb_row_map_get(ifaces[j], "external_ids", OVSB_OWNER_KEY);
+            if (!id || (owner && !strcmp(owner, ctx->owner))) {
+                /* An interface we made by name is never another
+                 * program's port (a guest that became a VM leaves its
+                 * namespace's port, with the same iface-id, to delete). */
                 continue;
             }
             if (bp->n_ids == allocated) {

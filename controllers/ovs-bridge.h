@@ -44,7 +44,8 @@
  * - Binding by iface-id.  A desired port whose 'name' is NULL and whose
  *   'external_ids' hold "iface-id" stands for the port that another
  *   program (libvirt, for a VM) plugged into the bridge with that iface-id
- *   on its Interface, whatever its name.  When such a port is on the
+ *   on its Interface, whatever its name; an Interface this module made
+ *   (owned) never counts as one.  When such a port is on the
  *   bridge, the module sets its Port's 'tag' and adds fabric-owner to its
  *   Port's external_ids (other keys of the Port and the whole Interface
  *   are left alone); from then on the Port is owned, and deleted like any

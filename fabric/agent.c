@@ -641,6 +641,35 @@ vms_fingerprint(const struct agent_desired *d)
     return buf;
 }
 
+/* Returns true if a port of a VM of 'd' still has a namespace guest's
+ * veth port of the same name, made by this agent (a guest that turned
+ * into a VM): libvirt must not plug the VM's tap while that port, which
+ * the bridge transaction deletes, is there, or OVS would keep the old
+ * device's port for the new tap. */
+static bool
+vm_port_taken(const struct agent *a, const struct agent_desired *d)
+{
+    const struct replica *ovs = ovsdb_client_replica(a->ovs);
+    size_t iter = 0;
+    const struct replica_row *row;
+    while ((row = replica_next(ovs, "Interface", &iter))) {
+        const char *name = json_string_value(replica_row_get(row, "name"));
+        const char *owner = json_string_value(ovsdb_map_get(
+            replica_row_get(row, "external_ids"), "fabric-owner"));
+        if (!name || !owner || strcmp(owner, AGENT_OWNER)) {
+            continue;
+        }
+        for (size_t i = 0; i < d->n_vms; i++) {
+            for (size_t j = 0; j < d->vms[i]->n_nics; j++) {
+                if (!strcmp(d->vms[i]->nics[j].port, name)) {
+                    return true;
+                }
+            }
+        }
+    }
+    return false;
+}
+
 /* Reconciles the VMs when what they should be changed, after an event or
  * a failure, or when asked.  Returns the number of failures. */
 static int
@@ -663,9 +692,10 @@ reconcile_vms(struct agent *a, const struct agent_desired *d)
     bool bridge_up = ovsb_status(ovsdb_client_replica(a->ovs), a->bridge,
                                  &st, &n_st) == 0;
     ovsb_status_free(st, n_st);
-    if (d->n_vms && !bridge_up) {
+    if (d->n_vms && (!bridge_up || vm_port_taken(a, d))) {
         /* libvirt plugs the VMs' ports into the bridge: once it is there
-         * (its arrival in the Open_vSwitch DB brings another run). */
+         * and their names are free (the Open_vSwitch DB's update brings
+         * another run). */
         free(fp);
         return 0;
     }

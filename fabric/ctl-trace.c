@@ -74,7 +74,9 @@ mac_of(const struct fabric_model *m, size_t net, const char *ip)
 {
     uint32_t want, a;
     int plen;
-    parse_cidr(ip, &want, &plen);
+    if (!parse_cidr(ip, &want, &plen)) {
+        return NULL;
+    }
     for (size_t i = 0; i < m->n_guests; i++) {
         for (size_t j = 0; j < m->guests[i].n_interfaces; j++) {
             const struct fabric_interface *f = &m->guests[i].interfaces[j];

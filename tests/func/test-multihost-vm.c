@@ -274,7 +274,7 @@ write_lab(struct bed *b)
     char *vm = xasprintf("    kind: vm\n    memory: 128\n"
                          "    kernel: %s/vmlinuz\n"
                          "    initrd: %s/initrd.img\n"
-                         "    cmdline: console=ttyS0 quiet\n",
+                         "    cmdline: console=ttyS0 quiet no_timer_check\n",
                          b->tiny, b->tiny);
     fprintf(f,
             "name: multihost-vm\n"

@@ -230,7 +230,7 @@ domain_xml(const struct vm *vm)
                  "    <type arch='x86_64'>hvm</type>\n"
                  "    <kernel>%s/guest/vmlinuz</kernel>\n"
                  "    <initrd>%s/guest/initrd.img</initrd>\n"
-                 "    <cmdline>console=ttyS0 quiet</cmdline>\n"
+                 "    <cmdline>console=ttyS0 quiet no_timer_check</cmdline>\n"
                  "  </os>\n"
                  "  <on_crash>destroy</on_crash>\n"
                  "  <devices>\n"

@@ -232,7 +232,7 @@ write_lab(struct world *w, const char *router_kind, const char *image)
     char *vm = xasprintf("kind: vm\n    memory: 128\n"
                          "    kernel: %s/vmlinuz\n"
                          "    initrd: %s/initrd.img\n"
-                         "    cmdline: console=ttyS0 quiet\n",
+                         "    cmdline: console=ttyS0 quiet no_timer_check\n",
                          w->tiny, w->tiny);
     fprintf(f,
             "name: classic-vm-lab\n"
