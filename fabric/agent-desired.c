@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "datum.h"
+#include "gateway-names.h"
 #include "model.h"
 #include "replica.h"
 
@@ -384,6 +385,90 @@ add_vm_router(struct agent_desired *d, const struct fabric_model *m,
     add_vm(d, v, r->vm.restart);
 }
 
+/* Returns true if host 'h' has a guest interface (untagged or carried by a
+ * trunk) or a VM router port in network 'net': the pipeline's "local"
+ * networks. */
+static bool
+host_has_endpoint(const struct fabric_model *m, size_t h, size_t net)
+{
+    if (host_in_network(m, h, net)) {
+        return true;
+    }
+    for (size_t i = 0; i < m->n_guests; i++) {
+        const struct fabric_guest *g = &m->guests[i];
+        for (size_t j = 0; g->host == h && j < g->n_interfaces; j++) {
+            const struct fabric_interface *f = &g->interfaces[j];
+            for (size_t k = 0; k < f->n_trunks; k++) {
+                if (f->trunks[k] == net) {
+                    return true;
+                }
+            }
+        }
+    }
+    return false;
+}
+
+/* The first address, without prefix, of guest 'g' in network 'net' (a new
+ * string), or NULL. */
+static char *
+guest_address(const struct fabric_guest *g, size_t net)
+{
+    for (size_t j = 0; j < g->n_interfaces; j++) {
+        const struct fabric_interface *f = &g->interfaces[j];
+        if (f->network == net && f->n_addresses) {
+            return strndup(f->addresses[0], strcspn(f->addresses[0], "/"));
+        }
+    }
+    return NULL;
+}
+
+/* Adds the gateway port of network 'net' (mode nat or routed) and, for a
+ * nat network, its rules with the forwards to guests of host 'self'. */
+static void
+add_gateway(struct agent_desired *d, const struct fabric_model *m,
+            size_t net, size_t self)
+{
+    const struct fabric_network *n = &m->networks[net];
+    char port[16], mac[18];
+    gateway_port_name(n->name, port);
+    gateway_mac(n->name, mac);
+    struct ovsb_port *p = ovsb_bridge_add_port(d->bridge, port, "internal",
+                                               n->vlan);
+    p->mtu_request = n->mtu;
+    fabric_smap_add(&p->external_ids, "fabric-network", n->name);
+
+    d->gateways = realloc(d->gateways,
+                          (d->n_gateways + 1) * sizeof *d->gateways);
+    struct gateway_port *gw = &d->gateways[d->n_gateways++];
+    gw->network = strdup(n->name);
+    gw->port = strdup(port);
+    gw->mac = strdup(mac);
+    gw->address = xasprintf("%s/%s", n->host_ip,
+                            strchr(n->subnet, '/') ? strchr(n->subnet, '/') + 1
+                                                   : "32");
+    if (n->mode != FABRIC_NET_NAT) {
+        return;
+    }
+    d->nats = realloc(d->nats, (d->n_nats + 1) * sizeof *d->nats);
+    struct nat_network *nat = &d->nats[d->n_nats++];
+    memset(nat, 0, sizeof *nat);
+    nat->name = strdup(n->name);
+    nat->subnet = strdup(n->subnet);
+    nat->port = strdup(port);
+    nat->forwards = calloc(n->n_forwards + 1, sizeof *nat->forwards);
+    for (size_t i = 0; i < n->n_forwards; i++) {
+        const struct fabric_forward *f = &n->forwards[i];
+        const struct fabric_guest *g = &m->guests[f->guest];
+        char *ip = g->host == self ? guest_address(g, net) : NULL;
+        if (ip) {
+            nat->forwards[nat->n_forwards++] = (struct nat_forward) {
+                .proto = f->proto, .host_port = f->host_port,
+                .guest_ip = ip, .port = f->port,
+            };
+        }
+    }
+}
+
 int
 agent_desired_compute(const struct fabric_model *m,
                       const struct replica *fabric,
@@ -438,6 +523,13 @@ agent_desired_compute(const struct fabric_model *m,
         d->tunnel_ports = strv_append(d->tunnel_ports, d->n_tunnels, name);
         d->n_tunnels++;
     }
+    for (size_t net = 0; net < m->n_networks; net++) {
+        const struct fabric_network *n = &m->networks[net];
+        if (n->mode != FABRIC_NET_ISOLATED && n->host_ip
+            && host_has_endpoint(m, self, net)) {
+            add_gateway(d, m, net, self);
+        }
+    }
     return 0;
 }
 
@@ -462,5 +554,13 @@ agent_desired_clear(struct agent_desired *d)
     }
     free(d->tunnel_hosts);
     free(d->tunnel_ports);
+    for (size_t i = 0; i < d->n_gateways; i++) {
+        gateway_port_clear(&d->gateways[i]);
+    }
+    free(d->gateways);
+    for (size_t i = 0; i < d->n_nats; i++) {
+        nat_network_clear(&d->nats[i]);
+    }
+    free(d->nats);
     memset(d, 0, sizeof *d);
 }

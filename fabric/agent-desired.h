@@ -26,6 +26,14 @@
  *   namespace ports ("fv" + 8 hex digits of the Guest_Interface or
  *   Router_Port UUID); libvirt plugs them, so the bridge holds them as
  *   ports bound by iface-id (name NULL), which the agent tags and owns.
+ * - Networks of mode nat and routed (docs/topology.md, "Network modes"):
+ *   a host with a guest interface (a trunk's tagged networks included) or
+ *   VM router port in one gets its gateway port, an OVS internal port
+ *   named and addressed as gateway-names.h says, tagged with the
+ *   network's VLAN, with the network's MTU; the kernel's side of it as a
+ *   'struct gateway_port' (controllers/gateway.h), and for nat networks
+ *   the rules of controllers/nat-table.h, with the port forwards whose
+ *   guest runs on this host.
  * - Access ports carry their network's VLAN tag, so `ovs-vsctl show` tells
  *   the truth and fabricd --pipeline=normal can switch with NORMAL (tunnel
  *   ports are then trunks, and frames cross hosts with their VLAN tag
@@ -37,7 +45,9 @@
 
 #include <stddef.h>
 
+#include "gateway.h"
 #include "model.h"
+#include "nat-table.h"
 #include "netns.h"
 #include "ovs-bridge.h"
 #include "vm-spec.h"
@@ -69,6 +79,11 @@ struct agent_desired {
     char **tunnel_hosts;
     char **tunnel_ports;
     size_t n_tunnels;
+    /* Gateway ports of nat and routed networks, and the nat networks. */
+    struct gateway_port *gateways;
+    size_t n_gateways;
+    struct nat_network *nats;
+    size_t n_nats;
 };
 
 /* Computes what the host named in 'settings' should hold in 'model', with

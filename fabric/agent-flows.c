@@ -9,6 +9,7 @@
 
 #include "agent-desired.h"
 #include "cmd.h"
+#include "gateway-names.h"
 #include "ovs-bridge.h"
 #include "ovsdb-error.h"
 #include "pipeline.h"
@@ -71,6 +72,14 @@ tunnel_port(const char *remote, void *aux_)
 {
     char name[16];
     agent_tunnel_port_name(remote, name);
+    return port_by_name(aux_, name);
+}
+
+static long
+gateway_port(const char *network, void *aux_)
+{
+    char name[16];
+    gateway_port_name(network, name);
     return port_by_name(aux_, name);
 }
 
@@ -150,7 +159,7 @@ agent_flows_sync(struct agent_flows *f, const struct fabric_model *model,
     ovsb_status(ovs, f->bridge, &aux.status, &aux.n);
     struct pipeline_ports ports = {
         .iface = iface_port, .router_port = router_port,
-        .tunnel = tunnel_port, .aux = &aux,
+        .tunnel = tunnel_port, .aux = &aux, .gateway = gateway_port,
     };
     char *text = pipeline_flows(model, host, &ports);
     ovsb_status_free(aux.status, aux.n);

@@ -12,7 +12,11 @@
  *   4. the integration bridge: one Open_vSwitch transaction with the
  *      difference, at most one in flight; its reply marks the agent dirty
  *      so the next run sees the result;
- *   5. when a run finds nothing left to change and no error, the host has
+ *   5. gateways of nat and routed networks (controllers/gateway,
+ *      controllers/nat-table): once their ports have OpenFlow numbers,
+ *      their addresses, forwarding and the nat table; with no gateway
+ *      left, forwarding back to what it was and no table;
+ *   6. when a run finds nothing left to change and no error, the host has
  *      applied the lab's generation: status says so.
  */
 #include "agent.h"
@@ -37,8 +41,10 @@
 #include "client.h"
 #include "datum.h"
 #include "dbmodel.h"
+#include "gateway.h"
 #include "log.h"
 #include "model.h"
+#include "nat-table.h"
 #include "netns.h"
 #include "ovs-bridge.h"
 #include "ovsdb-error.h"
@@ -90,6 +96,13 @@ struct agent {
     int netns_failures;           /* Of the last guest reconcile. */
     struct event *repair;         /* Periodic full reconcile. */
     struct event *flows_check;    /* Periodic run to verify the flows. */
+
+    /* Gateways of nat and routed networks, and the nat table. */
+    char *gw_state_path;   /* RUNDIR/ip_forward */
+    char *gw_fingerprint;  /* Of the gateways last reconciled. */
+    bool gw_full;          /* Reconcile them next run. */
+    int gw_failures;
+    struct nat_table_state nat;
 
     /* The underlay, with --underlay-interface (else 'ul_dev' is NULL). */
     char *ul_dev, *ul_bridge, *ul_state_path;
@@ -717,6 +730,71 @@ reconcile_vms(struct agent *a, const struct agent_desired *d)
     return a->vm_failures;
 }
 
+/* A text that changes whenever the gateways of 'd' should (a new
+ * string): their ports and the nat table's script ('script', or NULL). */
+static char *
+gateways_fingerprint(const struct agent_desired *d, const char *script)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    for (size_t i = 0; i < d->n_gateways; i++) {
+        const struct gateway_port *g = &d->gateways[i];
+        fprintf(f, "%s %s %s\n", g->port, g->mac, g->address);
+    }
+    fprintf(f, "%s", script ? script : "");
+    fclose(f);
+    return buf;
+}
+
+/* Gateways of nat and routed networks: addresses and forwarding, then the
+ * nat table.  Like the guests, they cost commands to inspect: a run looks
+ * at them only when what they should be changed, after a failure, when
+ * asked, and every AGENT_REPAIR_MS.  Returns the number of failures;
+ * adds the commands that changed something to '*changes'. */
+static int
+reconcile_gateways(struct agent *a, const struct agent_desired *d,
+                   int *changes)
+{
+    char *script = d->n_nats ? nat_table_text(d->nats, d->n_nats) : NULL;
+    char *fp = gateways_fingerprint(d, script);
+    if (!a->gw_full && !a->gw_failures && a->gw_fingerprint
+        && !strcmp(fp, a->gw_fingerprint)) {
+        free(fp);
+        free(script);
+        return 0;
+    }
+    a->gw_full = false;
+    free(a->gw_fingerprint);
+    a->gw_fingerprint = fp;
+    a->gw_failures = 0;
+
+    int n = 0;
+    struct ovsdb_error *error = NULL;
+    if (gateway_reconcile(d->gateways, d->n_gateways, a->gw_state_path, &n,
+                          &error) < 0) {
+        set_error(a, "%s", error->msg);
+        ovsdb_error_free(error);
+        a->gw_failures++;
+    }
+    *changes += n;
+    if (n) {
+        log_info("gateways: ran %d command%s", n, n == 1 ? "" : "s");
+    }
+    n = 0;
+    error = NULL;
+    if (nat_table_sync(&a->nat, script, &n, &error) < 0) {
+        set_error(a, "nat table: %s", error->msg);
+        ovsdb_error_free(error);
+        a->gw_failures++;
+    } else if (n) {
+        log_info("nat table: %s", script ? "loaded" : "deleted");
+    }
+    *changes += n;
+    free(script);
+    return a->gw_failures;
+}
+
 /* Returns true when ovs-vswitchd has given every port of 'bridge' an
  * OpenFlow port number. */
 static bool
@@ -856,6 +934,16 @@ agent_run(evutil_socket_t fd, short what, void *a_)
     }
     fabric_model_destroy(model);
 
+    /* Gateways, once their ports are there; with none wanted, at once
+     * (forwarding back, the nat table gone). */
+    bool gateways_done = false;
+    if (!desired.n_gateways
+        || (!changes && !a->ovs_txn_busy && ports_bound(a, desired.bridge))) {
+        int gw_changes = 0;
+        failures += reconcile_gateways(a, &desired, &gw_changes);
+        gateways_done = true;
+    }
+
     agent_desired_clear(&a->last);
     a->last = desired;
     if (failures) {
@@ -863,7 +951,7 @@ agent_run(evutil_socket_t fd, short what, void *a_)
     } else if (a->ul_dev && !strcmp(a->ul_status, "pending")) {
         event_add(a->retry, &(struct timeval){0, AGENT_PENDING_MS * 1000});
     } else if (!changes && !a->ovs_txn_busy && !a->ul_txn_busy
-               && flows_done) {
+               && flows_done && gateways_done) {
         if (a->applied_generation != generation) {
             log_info("applied generation %lld", generation);
         }
@@ -895,6 +983,7 @@ agent_force_reconcile(struct agent *a)
     a->vm_full = true;
     a->netns_full = true;
     a->ul_full = true;
+    a->gw_full = true;
     agent_mark_dirty(a);
 }
 
@@ -961,6 +1050,9 @@ agent_create(struct event_base *base, const struct agent_options *o,
     a->rundir = strdup(o->rundir ? o->rundir : ".");
     a->datapath_type = agent_pick_datapath(o->datapath);
     a->written_generation = -1;
+    if (asprintf(&a->gw_state_path, "%s/ip_forward", a->rundir) < 0) {
+        abort();
+    }
     if (o->underlay_interface) {
         a->ul_dev = strdup(o->underlay_interface);
         a->ul_bridge = strdup(o->underlay_bridge ? o->underlay_bridge
@@ -1052,6 +1144,9 @@ agent_destroy(struct agent *a)
     }
     free(a->ensured_names);
     free(a->ensured_fps);
+    free(a->gw_state_path);
+    free(a->gw_fingerprint);
+    nat_table_state_clear(&a->nat);
     free(a->ul_fingerprint);
     free(a->ul_dev);
     free(a->ul_bridge);
@@ -1104,6 +1199,15 @@ agent_status_json(const struct agent *a)
         "error", a->error, "guests", guests, "ports", ports, "tunnels",
         tunnels);
     json_object_set_new(status, "vms", agent_vms_status_json(a->vms));
+    json_t *gateways = json_array();
+    for (size_t i = 0; i < a->last.n_gateways; i++) {
+        const struct gateway_port *g = &a->last.gateways[i];
+        json_array_append_new(gateways,
+                              json_pack("{s:s, s:s, s:s, s:s}", "network",
+                                        g->network, "port", g->port, "mac",
+                                        g->mac, "address", g->address));
+    }
+    json_object_set_new(status, "gateways", gateways);
     if (a->ofc) {
         json_object_set_new(status, "openflow", agent_ofc_status_json(a->ofc));
     }

@@ -39,6 +39,14 @@
  *   every 30 s; only once the integration bridge exists, since libvirt
  *   plugs their ports into it.  Their states go to the Guest and Router
  *   rows' 'state' and 'state_reason'.
+ * - Gateways (networks of mode nat and routed, agent-desired.h): once
+ *   their OVS internal ports have OpenFlow numbers, the host kernel's side
+ *   (controllers/gateway.h: address, MAC, IPv4 forwarding with its old
+ *   value kept in RUNDIR/ip_forward) and the nat table
+ *   (controllers/nat-table.h: `table ip fabric`, owned by name), looked at
+ *   when what they should be changed, after a failure, when asked, and
+ *   every 30 s.  With no gateway left, forwarding goes back and the table
+ *   goes away; other tables and rules of the host are never touched.
  * - Status: the Host row's applied_generation is written only after a run
  *   applied everything of that generation without error; heartbeat is
  *   written every AGENT_HEARTBEAT_MS; 'error' holds the last error in

@@ -48,24 +48,6 @@ load_topology(const char *path)
     return model;
 }
 
-/* Network modes the agent does not implement yet are refused here rather
- * than written to the DB as if they worked. */
-static int
-check_supported(const char *path, const struct fabric_model *model)
-{
-    int bad = 0;
-    for (size_t i = 0; i < model->n_networks; i++) {
-        const struct fabric_network *n = &model->networks[i];
-        if (n->mode != FABRIC_NET_ISOLATED) {
-            ctl_error("%s: network %s: mode %s is not supported by this "
-                      "version of fabric yet; use mode isolated",
-                      path, n->name, fabric_net_mode_name(n->mode));
-            bad++;
-        }
-    }
-    return bad ? 1 : 0;
-}
-
 static struct fabric_model *
 read_current(struct ctl *ctl)
 {
@@ -314,7 +296,7 @@ cmd_apply(struct ctl *ctl, int argc, char *argv[])
     int status = 1;
     struct fabric_model *current = NULL;
     struct fabric_plan *plan = NULL;
-    if (check_supported(path, desired) || ctl_connect(ctl)
+    if (ctl_connect(ctl)
         || !(current = read_current(ctl))) {
         goto out;
     }

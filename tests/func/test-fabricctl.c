@@ -206,22 +206,33 @@ test_bad_file_writes_nothing(void **state)
     free(path);
 }
 
+/* Modes nat and routed are applied like any other, with the hosts'
+ * address and the port forwards, and export back. */
 static void
-test_unsupported_mode_refused(void **state)
+test_nat_mode_applied(void **state)
 {
     struct world *w = *state;
     char *path = sbx_path(w->dir, "nat.yaml");
     FILE *f = fopen(path, "w");
     fputs("name: natlab\n"
           "networks:\n"
-          "  - {name: n1, subnet: 172.16.0.0/24, mode: nat}\n",
+          "  - {name: n1, subnet: 172.16.0.0/24, mode: nat,\n"
+          "     forwards: [{host_port: 8080, guest: web, port: 80}]}\n"
+          "  - {name: n2, subnet: 172.17.0.0/24, mode: routed}\n"
+          "guests:\n"
+          "  - {name: web, interfaces: [{network: n1, ip: 172.16.0.5}]}\n",
           f);
     fclose(f);
     char *out = NULL;
-    assert_int_equal(ctl(w, &out, "topology", "apply", path, NULL), 1);
-    assert_non_null(strstr(out, "mode nat is not supported"));
+    assert_int_equal(ctl(w, &out, "topology", "apply", path, NULL), 0);
     free(out);
-    assert_int_equal(generation(w), 0);
+    assert_int_equal(generation(w), 1);
+    assert_int_equal(ctl(w, &out, "topology", "export", NULL), 0);
+    assert_non_null(strstr(out, "host_ip: 172.16.0.1\n"));
+    assert_non_null(strstr(out, "host_ip: 172.17.0.1\n"));
+    assert_non_null(strstr(out, "host_port: 8080\n"));
+    assert_non_null(strstr(out, "gateway: 172.16.0.1\n"));
+    free(out);
     free(path);
 }
 
@@ -265,7 +276,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_destroy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_file_writes_nothing, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_unsupported_mode_refused, setup,
+        cmocka_unit_test_setup_teardown(test_nat_mode_applied, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_wait_names_hosts, setup,
                                         teardown),

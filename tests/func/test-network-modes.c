@@ -1,0 +1,703 @@
+/* Functional tests of network modes nat, routed and isolated on simulated
+ * hosts (scripts/testbed): each host hvN gets an "outside world", a
+ * namespace RUN-outN joined to the host by a veth (ext0 in the host,
+ * 203.0.113.1/24 on hv1, 198.51.100.1/24 on hv2; the outside end has .2),
+ * reachable from the host and not from the fabric.  TCP clients and
+ * servers run in forked children that enter a namespace with setns(): a
+ * server answers each connection with the address it came from, so a
+ * test sees what source address reached it. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "sandbox.h"
+
+#define FABRICCTL FABRIC_BINARY_DIR "/fabricctl"
+#define FABRICD FABRIC_BINARY_DIR "/fabricd"
+#define TESTBED FABRIC_SOURCE_DIR "/scripts/testbed"
+#define SCHEMA FABRIC_SOURCE_DIR "/ovsdb/fabric.ovsschema"
+
+#define MAX_SERVERS 8
+
+struct bed {
+    char run[16];     /* Test bed run name. */
+    char prefix[24];  /* "RUN-" */
+    char bed_dir[256];
+    int n_hosts;
+    char *dir;
+    struct sbx_ovsdb fabric;
+    char db_opt[512];
+    pid_t servers[MAX_SERVERS];
+    int n_servers;
+};
+
+static struct bed *the_bed;
+
+static void
+bed_down(const char *run, const char *bed_dir)
+{
+    sbx_runl(NULL, "bash", TESTBED, "down", "--name", run, "--dir", bed_dir,
+             NULL);
+}
+
+static void
+cleanup_at_exit(void)
+{
+    if (the_bed) {
+        for (int i = 0; i < the_bed->n_servers; i++) {
+            kill(the_bed->servers[i], SIGKILL);
+        }
+        bed_down(the_bed->run, the_bed->bed_dir);
+    }
+}
+
+/* Namespaces and commands. */
+
+static void
+ns_name(struct bed *b, const char *what, char *ns, size_t size)
+{
+    snprintf(ns, size, "%s%s", b->prefix, what);
+}
+
+/* The namespace of guest 'guest' on host hvN. */
+static void
+guest_ns(struct bed *b, int host, const char *guest, char *ns, size_t size)
+{
+    snprintf(ns, size, "%shv%d-%s", b->prefix, host, guest);
+}
+
+/* Runs a command inside namespace 'ns'; returns its exit status. */
+static int
+ns_run(char **outp, const char *ns, ...)
+{
+    char *argv[32] = {"ip", "netns", "exec", (char *) ns};
+    int n = 4;
+    va_list args;
+    va_start(args, ns);
+    const char *a;
+    while ((a = va_arg(args, const char *)) && n < 31) {
+        argv[n++] = (char *) a;
+    }
+    va_end(args);
+    argv[n] = NULL;
+    return sbx_run(argv, outp);
+}
+
+/* Enters namespace 'ns' (in a child process). */
+static void
+enter_ns(const char *ns)
+{
+    char path[256];
+    snprintf(path, sizeof path, "/run/netns/%s", ns);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || setns(fd, CLONE_NEWNET)) {
+        _exit(2);
+    }
+    close(fd);
+}
+
+/* Starts a TCP server on 'port' in namespace 'ns' that writes the
+ * address of each peer to it and closes.  Returns its PID (tracked), or
+ * -1. */
+static pid_t
+start_server(struct bed *b, const char *ns, int port)
+{
+    int ready[2];
+    if (pipe(ready)) {
+        return -1;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(ready[0]);
+        enter_ns(ns);
+        int s = socket(AF_INET, SOCK_STREAM, 0);
+        int one = 1;
+        setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        struct sockaddr_in sin = {
+            .sin_family = AF_INET, .sin_port = htons(port),
+        };
+        if (bind(s, (struct sockaddr *) &sin, sizeof sin) || listen(s, 16)) {
+            _exit(3);
+        }
+        if (write(ready[1], "r", 1) != 1) {
+            _exit(4);
+        }
+        close(ready[1]);
+        for (;;) {
+            struct sockaddr_in peer;
+            socklen_t len = sizeof peer;
+            int c = accept(s, (struct sockaddr *) &peer, &len);
+            if (c < 0) {
+                continue;
+            }
+            char text[64];
+            snprintf(text, sizeof text, "%s\n", inet_ntoa(peer.sin_addr));
+            if (write(c, text, strlen(text)) < 0) {
+                /* The client went away. */
+            }
+            close(c);
+        }
+    }
+    close(ready[1]);
+    char c;
+    bool ok = pid > 0 && read(ready[0], &c, 1) == 1;
+    close(ready[0]);
+    if (!ok) {
+        if (pid > 0) {
+            kill(pid, SIGKILL);
+            waitpid(pid, NULL, 0);
+        }
+        return -1;
+    }
+    sbx_track_pid(pid);
+    if (b->n_servers < MAX_SERVERS) {
+        b->servers[b->n_servers++] = pid;
+    }
+    return pid;
+}
+
+static void
+stop_servers(struct bed *b)
+{
+    for (int i = 0; i < b->n_servers; i++) {
+        sbx_kill(b->servers[i], SIGKILL, 2000);
+        waitpid(b->servers[i], NULL, WNOHANG);
+        sbx_untrack_pid(b->servers[i]);
+    }
+    b->n_servers = 0;
+}
+
+/* Connects from namespace 'ns' to 'ip':'port' within 'timeout_ms' and
+ * stores the first line the server sends in 'reply' (without the
+ * new-line).  Returns true on success. */
+static bool
+ns_connect(const char *ns, const char *ip, int port, int timeout_ms,
+           char *reply, size_t size)
+{
+    int out[2];
+    if (pipe(out)) {
+        return false;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(out[0]);
+        enter_ns(ns);
+        int s = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in sin = {
+            .sin_family = AF_INET, .sin_port = htons(port),
+        };
+        inet_pton(AF_INET, ip, &sin.sin_addr);
+        struct timeval tv = {timeout_ms / 1000, timeout_ms % 1000 * 1000};
+        setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+        setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        if (connect(s, (struct sockaddr *) &sin, sizeof sin)) {
+            _exit(1);
+        }
+        char buf[128];
+        ssize_t n = read(s, buf, sizeof buf - 1);
+        if (n <= 0 || write(out[1], buf, n) != n) {
+            _exit(1);
+        }
+        _exit(0);
+    }
+    close(out[1]);
+    char buf[128] = "";
+    size_t len = 0;
+    struct pollfd pfd = {out[0], POLLIN, 0};
+    long long deadline = sbx_now_ms() + timeout_ms + 2000;
+    while (pid > 0 && sbx_now_ms() < deadline && len < sizeof buf - 1) {
+        if (poll(&pfd, 1, 100) > 0) {
+            ssize_t n = read(out[0], buf + len, sizeof buf - 1 - len);
+            if (n <= 0) {
+                break;
+            }
+            len += n;
+        }
+    }
+    close(out[0]);
+    int status = -1;
+    if (pid > 0) {
+        if (waitpid(pid, &status, WNOHANG) == 0) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+        }
+    }
+    buf[strcspn(buf, "\n")] = '\0';
+    snprintf(reply, size, "%s", buf);
+    return pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/* Up to three tries: the first packets through a new port may be slow on
+ * a loaded machine. */
+static bool
+connects(const char *ns, const char *ip, int port, char *reply, size_t size)
+{
+    for (int i = 0; i < 3; i++) {
+        if (ns_connect(ns, ip, port, 2000, reply, size)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The test bed. */
+
+static int
+start_agent(struct bed *b, int n)
+{
+    char db[600], ovsdb[600], host[32], rundir[600], pidfile[600];
+    char logfile[600], prefix[64], hv[16];
+    snprintf(hv, sizeof hv, "hv%d", n);
+    snprintf(db, sizeof db, "--db=%s", b->fabric.unix_remote);
+    snprintf(ovsdb, sizeof ovsdb, "--ovsdb=unix:%s/hv%d/db.sock",
+             b->bed_dir, n);
+    snprintf(host, sizeof host, "--host=hv%d", n);
+    snprintf(rundir, sizeof rundir, "--rundir=%s/hv%d", b->bed_dir, n);
+    snprintf(pidfile, sizeof pidfile, "--pidfile=%s/hv%d/fabricd.pid",
+             b->bed_dir, n);
+    snprintf(logfile, sizeof logfile, "--log-file=%s/hv%d/fabricd.log",
+             b->bed_dir, n);
+    snprintf(prefix, sizeof prefix, "--netns-prefix=%shv%d-", b->prefix, n);
+    char *argv[] = {"bash", TESTBED, "exec", "--name", b->run, "--dir",
+                    b->bed_dir, hv, "--", FABRICD, db, ovsdb, host, rundir,
+                    pidfile, logfile, prefix, "--datapath=netdev",
+                    "--detach", NULL};
+    return sbx_run(argv, NULL);
+}
+
+static int
+agent_pid(struct bed *b, int n)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/hv%d/fabricd.pid", b->bed_dir, n);
+    return sbx_read_pidfile(path);
+}
+
+/* The outside world of host hvN: namespace RUN-outN, a veth ext0 (host)
+ * / eth0 (outside) on NET.1 / NET.2, the outside's default route
+ * nowhere. */
+static const char *const outside_nets[] = {"203.0.113", "198.51.100"};
+
+static int
+make_outside(struct bed *b, int n)
+{
+    char out[64], host[64], a[32], c[32];
+    snprintf(out, sizeof out, "%sout%d", b->prefix, n);
+    snprintf(host, sizeof host, "%shv%d", b->prefix, n);
+    snprintf(a, sizeof a, "%s.1/24", outside_nets[n - 1]);
+    snprintf(c, sizeof c, "%s.2/24", outside_nets[n - 1]);
+    int rc = sbx_runl(NULL, "ip", "netns", "add", out, NULL);
+    rc = rc ? rc : sbx_runl(NULL, "ip", "link", "add", "ext0", "netns", host,
+                            "type", "veth", "peer", "name", "eth0", "netns",
+                            out, NULL);
+    rc = rc ? rc : sbx_runl(NULL, "ip", "-n", host, "address", "add", a,
+                            "dev", "ext0", NULL);
+    rc = rc ? rc : sbx_runl(NULL, "ip", "-n", out, "address", "add", c,
+                            "dev", "eth0", NULL);
+    rc = rc ? rc : sbx_runl(NULL, "ip", "-n", host, "link", "set", "ext0",
+                            "up", NULL);
+    rc = rc ? rc : sbx_runl(NULL, "ip", "-n", out, "link", "set", "eth0",
+                            "up", NULL);
+    rc = rc ? rc : sbx_runl(NULL, "ip", "-n", out, "link", "set", "lo",
+                            "up", NULL);
+    return rc;
+}
+
+static int
+setup_n(void **state, int n_hosts)
+{
+    struct bed *b = calloc(1, sizeof *b);
+    the_bed = b;
+    b->n_hosts = n_hosts;
+    snprintf(b->run, sizeof b->run, "nm%d", (int) (getpid() % 10000));
+    snprintf(b->prefix, sizeof b->prefix, "%s-", b->run);
+    b->dir = sbx_mkdtemp("modes");
+    snprintf(b->bed_dir, sizeof b->bed_dir, "%s/bed", b->dir);
+    char hosts[8];
+    snprintf(hosts, sizeof hosts, "%d", n_hosts);
+    char *out = NULL;
+    if (sbx_runl(&out, "bash", TESTBED, "up", "--name", b->run, "--hosts",
+                 hosts, "--dir", b->bed_dir, NULL)) {
+        fprintf(stderr, "testbed up failed:\n%s\n", out ? out : "");
+        free(out);
+        return -1;
+    }
+    free(out);
+    for (int i = 1; i <= n_hosts; i++) {
+        if (make_outside(b, i)) {
+            return -1;
+        }
+    }
+    sbx_ovsdb_init(&b->fabric, b->dir, "fabric");
+    if (sbx_ovsdb_create_db(&b->fabric, SCHEMA)
+        || sbx_ovsdb_start(&b->fabric, NULL)) {
+        return -1;
+    }
+    snprintf(b->db_opt, sizeof b->db_opt, "--db=%s", b->fabric.unix_remote);
+    for (int i = 1; i <= n_hosts; i++) {
+        if (start_agent(b, i)) {
+            return -1;
+        }
+    }
+    *state = b;
+    return 0;
+}
+
+static int
+setup1(void **state)
+{
+    return setup_n(state, 1);
+}
+
+static int
+setup2(void **state)
+{
+    return setup_n(state, 2);
+}
+
+static int
+teardown(void **state)
+{
+    struct bed *b = *state;
+    if (!b) {
+        return 0;
+    }
+    stop_servers(b);
+    for (int i = 1; i <= b->n_hosts; i++) {
+        int pid = agent_pid(b, i);
+        if (pid > 0) {
+            sbx_kill(pid, SIGTERM, 5000);
+        }
+    }
+    /* testbed down deletes every namespace of the run, the outside worlds
+     * and guests included. */
+    bed_down(b->run, b->bed_dir);
+    sbx_ovsdb_clear(&b->fabric);
+    sbx_rmtree(b->dir);
+    free(b->dir);
+    free(b);
+    the_bed = NULL;
+    return 0;
+}
+
+static int
+fabricctl(struct bed *b, char **outp, ...)
+{
+    va_list args;
+    va_start(args, outp);
+    int rc = sbx_run_va(outp, true, FABRICCTL, b->db_opt, args);
+    va_end(args);
+    return rc;
+}
+
+/* Writes 'text' to a file in the test's folder and applies it. */
+static int
+apply_text(struct bed *b, const char *text)
+{
+    char *path = sbx_path(b->dir, "lab.yaml");
+    FILE *f = fopen(path, "w");
+    fputs(text, f);
+    fclose(f);
+    char *out = NULL;
+    int rc = fabricctl(b, &out, "topology", "apply", "--wait=60", path,
+                       NULL);
+    if (rc) {
+        fprintf(stderr, "apply failed:\n%s\n", out ? out : "");
+    }
+    free(out);
+    free(path);
+    return rc;
+}
+
+/* What the host's firewall and forwarding look like. */
+static char *
+host_state(struct bed *b, int n)
+{
+    char host[64];
+    snprintf(host, sizeof host, "%shv%d", b->prefix, n);
+    char *rules = NULL, *fwd = NULL;
+    ns_run(&rules, host, "nft", "list", "ruleset", NULL);
+    ns_run(&fwd, host, "sysctl", "-n", "net.ipv4.ip_forward", NULL);
+    char *s;
+    if (asprintf(&s, "%sip_forward=%s", rules ? rules : "?",
+                 fwd ? fwd : "?") < 0) {
+        abort();
+    }
+    free(rules);
+    free(fwd);
+    return s;
+}
+
+/* A table of somebody else's in the host, which fabric must leave
+ * alone. */
+static void
+add_foreign_rules(struct bed *b, int n)
+{
+    char host[64];
+    snprintf(host, sizeof host, "%shv%d", b->prefix, n);
+    assert_int_equal(ns_run(NULL, host, "nft", "add", "table", "ip", "other",
+                            NULL), 0);
+    assert_int_equal(ns_run(NULL, host, "nft", "add", "chain", "ip", "other",
+                            "input", "{", "type", "filter", "hook", "input",
+                            "priority", "10", ";", "policy", "accept", ";",
+                            "}", NULL), 0);
+    assert_int_equal(ns_run(NULL, host, "nft", "add", "rule", "ip", "other",
+                            "input", "tcp", "dport", "9", "counter", "accept",
+                            NULL), 0);
+}
+
+static const char one_host_lab[] =
+    "name: modes\n"
+    "hosts: [{name: hv1}]\n"
+    "networks:\n"
+    "  - name: lan\n"
+    "    subnet: 192.168.50.0/24\n"
+    "    mode: nat\n"
+    "    forwards: [{host_port: 8080, guest: web, port: 80}]\n"
+    "  - {name: dmz, subnet: 10.50.0.0/24, mode: routed,"
+    " host_ip: 10.50.0.254}\n"
+    "  - {name: iso, subnet: 10.60.0.0/24}\n"
+    "guests:\n"
+    "  - {name: web, interfaces: [{network: lan, ip: 192.168.50.10}]}\n"
+    "  - {name: pub, interfaces: [{network: dmz, ip: 10.50.0.10}]}\n"
+    "  - {name: db, interfaces: [{network: iso, ip: 10.60.0.20}]}\n";
+
+static void
+test_one_host(void **state)
+{
+    struct bed *b = *state;
+    add_foreign_rules(b, 1);
+    char *before = host_state(b, 1);
+    assert_non_null(strstr(before, "table ip other"));
+
+    long long t0 = sbx_now_ms();
+    assert_int_equal(apply_text(b, one_host_lab), 0);
+    printf("one host: applied in %lld ms\n", sbx_now_ms() - t0);
+
+    char out1[64], web[64], pub[64], db[64], host[64], reply[128];
+    ns_name(b, "out1", out1, sizeof out1);
+    ns_name(b, "hv1", host, sizeof host);
+    guest_ns(b, 1, "web", web, sizeof web);
+    guest_ns(b, 1, "pub", pub, sizeof pub);
+    guest_ns(b, 1, "db", db, sizeof db);
+    assert_true(start_server(b, out1, 7000) > 0);
+    assert_true(start_server(b, web, 80) > 0);
+    assert_true(start_server(b, pub, 80) > 0);
+    assert_true(start_server(b, db, 80) > 0);
+
+    /* nat: out, seen as the host's own address. */
+    assert_true(connects(web, "203.0.113.2", 7000, reply, sizeof reply));
+    assert_string_equal(reply, "203.0.113.1");
+    /* Nothing outside opens a connection to the guest, even with a
+     * route to its subnet through the host. */
+    assert_int_equal(sbx_runl(NULL, "ip", "-n", out1, "route", "add",
+                              "192.168.50.0/24", "via", "203.0.113.1",
+                              NULL), 0);
+    assert_false(ns_connect(out1, "192.168.50.10", 80, 1500, reply,
+                            sizeof reply));
+    /* ...except through the port forward, which keeps the client's
+     * address. */
+    assert_true(connects(out1, "203.0.113.1", 8080, reply, sizeof reply));
+    assert_string_equal(reply, "203.0.113.2");
+
+    /* routed: the guest's own address both ways. */
+    assert_int_equal(sbx_runl(NULL, "ip", "-n", out1, "route", "add",
+                              "10.50.0.0/24", "via", "203.0.113.1", NULL),
+                     0);
+    assert_true(connects(pub, "203.0.113.2", 7000, reply, sizeof reply));
+    assert_string_equal(reply, "10.50.0.10");
+    assert_true(connects(out1, "10.50.0.10", 80, reply, sizeof reply));
+    assert_string_equal(reply, "203.0.113.2");
+    /* The host reaches the guest directly (its connected route). */
+    assert_true(connects(host, "10.50.0.10", 80, reply, sizeof reply));
+    assert_string_equal(reply, "10.50.0.254");
+
+    /* isolated: nothing out, even with a route that tries. */
+    assert_int_equal(sbx_runl(NULL, "ip", "-n", db, "route", "add",
+                              "default", "via", "10.60.0.1", NULL), 0);
+    assert_false(ns_connect(db, "203.0.113.2", 7000, 1500, reply,
+                            sizeof reply));
+    assert_int_equal(sbx_runl(NULL, "ip", "-n", out1, "route", "add",
+                              "10.60.0.0/24", "via", "203.0.113.1", NULL),
+                     0);
+    assert_false(ns_connect(out1, "10.60.0.20", 80, 1500, reply,
+                            sizeof reply));
+
+    /* The host holds fabric's table, and forwarding is on. */
+    char *during = host_state(b, 1);
+    assert_non_null(strstr(during, "table ip fabric"));
+    assert_non_null(strstr(during, "masquerade"));
+    assert_non_null(strstr(during, "ip_forward=1"));
+    free(during);
+
+    /* TCP throughput through NAT, for the record. */
+    char *iperf = NULL;
+    pid_t ipid = -1;
+    char pidfile[600];
+    snprintf(pidfile, sizeof pidfile, "%s/iperf3.pid", b->dir);
+    if (!ns_run(NULL, out1, "iperf3", "-s", "-1", "-D", "-I", pidfile,
+                NULL)) {
+        usleep(300 * 1000);
+        ipid = sbx_read_pidfile(pidfile);
+        ns_run(&iperf, web, "iperf3", "-c", "203.0.113.2", "-t", "2", "-J",
+               NULL);
+    }
+    json_t *j = iperf ? json_loads(iperf, 0, NULL) : NULL;
+    double mbps = json_number_value(json_object_get(
+                      json_object_get(json_object_get(j, "end"),
+                                      "sum_received"), "bits_per_second"))
+                  / 1e6;
+    printf("one host: iperf3 TCP nat guest -> outside: %.0f Mbit/s\n", mbps);
+    json_decref(j);
+    free(iperf);
+    if (ipid > 0) {
+        sbx_kill(ipid, SIGTERM, 2000);
+    }
+    assert_true(mbps > 1.0);
+
+    /* Destroy: the host's ruleset and forwarding as they were. */
+    stop_servers(b);
+    char *out = NULL;
+    assert_int_equal(fabricctl(b, &out, "topology", "destroy", "--wait=30",
+                               NULL), 0);
+    free(out);
+    char *after = host_state(b, 1);
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+}
+
+/* Two hosts, the modes mixed: each host translates for its own guests. */
+static const char two_host_lab[] =
+    "name: modes2\n"
+    "hosts:\n"
+    "  - {name: hv1, underlay: 10.99.0.1, underlay_mtu: 1600}\n"
+    "  - {name: hv2, underlay: 10.99.0.2, underlay_mtu: 1600}\n"
+    "networks:\n"
+    "  - name: lan\n"
+    "    subnet: 192.168.50.0/24\n"
+    "    mode: nat\n"
+    "    forwards: [{host_port: 8080, guest: web2, port: 80}]\n"
+    "  - {name: dmz, subnet: 10.50.0.0/24, mode: routed}\n"
+    "  - {name: iso, subnet: 10.60.0.0/24}\n"
+    "guests:\n"
+    "  - {name: web1, host: hv1, interfaces: [{network: lan, ip: 192.168.50.11}]}\n"
+    "  - {name: web2, host: hv2, interfaces: [{network: lan, ip: 192.168.50.12}]}\n"
+    "  - {name: pub, host: hv2, interfaces: [{network: dmz, ip: 10.50.0.10}]}\n"
+    "  - {name: db1, host: hv1, interfaces: [{network: iso, ip: 10.60.0.21}]}\n"
+    "  - {name: db2, host: hv2, interfaces: [{network: iso, ip: 10.60.0.22}]}\n";
+
+static void
+test_two_hosts(void **state)
+{
+    struct bed *b = *state;
+    char *before1 = host_state(b, 1), *before2 = host_state(b, 2);
+    assert_int_equal(apply_text(b, two_host_lab), 0);
+
+    char out1[64], out2[64], web1[64], web2[64], pub[64], db1[64];
+    char reply[128];
+    ns_name(b, "out1", out1, sizeof out1);
+    ns_name(b, "out2", out2, sizeof out2);
+    guest_ns(b, 1, "web1", web1, sizeof web1);
+    guest_ns(b, 2, "web2", web2, sizeof web2);
+    guest_ns(b, 2, "pub", pub, sizeof pub);
+    guest_ns(b, 1, "db1", db1, sizeof db1);
+    assert_true(start_server(b, out1, 7000) > 0);
+    assert_true(start_server(b, out2, 7000) > 0);
+    assert_true(start_server(b, web2, 80) > 0);
+    assert_true(start_server(b, pub, 80) > 0);
+    assert_true(start_server(b, web1, 80) > 0);
+
+    /* The nat network spans both hosts: each guest goes out through its
+     * own host, as that host. */
+    assert_true(connects(web1, "203.0.113.2", 7000, reply, sizeof reply));
+    assert_string_equal(reply, "203.0.113.1");
+    assert_true(connects(web2, "198.51.100.2", 7000, reply, sizeof reply));
+    assert_string_equal(reply, "198.51.100.1");
+    /* No hairpin through the other host: hv2 has no way to hv1's outside
+     * world, so neither has its guest. */
+    assert_false(ns_connect(web2, "203.0.113.2", 7000, 1500, reply,
+                            sizeof reply));
+    /* The guests still reach each other across the tunnel. */
+    assert_true(connects(web1, "192.168.50.12", 80, reply, sizeof reply));
+    assert_string_equal(reply, "192.168.50.11");
+    /* The forward lives on the guest's host. */
+    assert_true(connects(out2, "198.51.100.1", 8080, reply, sizeof reply));
+    assert_string_equal(reply, "198.51.100.2");
+    assert_false(ns_connect(out1, "203.0.113.1", 8080, 1500, reply,
+                            sizeof reply));
+
+    /* routed, on hv2 only. */
+    assert_int_equal(sbx_runl(NULL, "ip", "-n", out2, "route", "add",
+                              "10.50.0.0/24", "via", "198.51.100.1", NULL),
+                     0);
+    assert_true(connects(out2, "10.50.0.10", 80, reply, sizeof reply));
+    assert_string_equal(reply, "198.51.100.2");
+    assert_true(connects(pub, "198.51.100.2", 7000, reply, sizeof reply));
+    assert_string_equal(reply, "10.50.0.10");
+
+    /* isolated. */
+    assert_int_equal(sbx_runl(NULL, "ip", "-n", db1, "route", "add",
+                              "default", "via", "10.60.0.1", NULL), 0);
+    assert_false(ns_connect(db1, "203.0.113.2", 7000, 1500, reply,
+                            sizeof reply));
+
+    /* hv1 has no dmz guest: no gateway for it there. */
+    char *out = NULL;
+    assert_int_equal(fabricctl(b, &out, "--json", "status", NULL), 0);
+    free(out);
+    char hv1[64];
+    ns_name(b, "hv1", hv1, sizeof hv1);
+    out = NULL;
+    ns_run(&out, hv1, "ip", "-4", "address", "show", NULL);
+    assert_non_null(strstr(out, "192.168.50.1/24"));
+    assert_null(strstr(out, "10.50.0.1/24"));
+    free(out);
+
+    stop_servers(b);
+    assert_int_equal(fabricctl(b, &out, "topology", "destroy", "--wait=30",
+                               NULL), 0);
+    free(out);
+    char *after1 = host_state(b, 1), *after2 = host_state(b, 2);
+    assert_string_equal(before1, after1);
+    assert_string_equal(before2, after2);
+    free(before1);
+    free(before2);
+    free(after1);
+    free(after2);
+}
+
+int
+main(void)
+{
+    if (geteuid() != 0) {
+        fprintf(stderr, "test-network-modes: needs root (namespaces)\n");
+        return 1;
+    }
+    if (sbx_runl(NULL, "nft", "--version", NULL)) {
+        fprintf(stderr, "test-network-modes: needs nft (nftables)\n");
+        return 1;
+    }
+    atexit(cleanup_at_exit);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_one_host, setup1, teardown),
+        cmocka_unit_test_setup_teardown(test_two_hosts, setup2, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
