@@ -18,40 +18,9 @@
 #include "cmd.h"
 #include "gateway-names.h"
 #include "gateway.h"
+#include "golden.h"
 #include "nat-table.h"
 #include "ovsdb-error.h"
-
-static void
-check_golden(const char *name, const char *actual)
-{
-    char *path;
-    assert_true(asprintf(&path, "%s/tests/golden/%s", FABRIC_SOURCE_DIR,
-                         name) > 0);
-    const char *regen = getenv("FABRIC_REGEN_GOLDEN");
-    if (regen && !strcmp(regen, "1")) {
-        FILE *f = fopen(path, "w");
-        assert_non_null(f);
-        fputs(actual, f);
-        fclose(f);
-        free(path);
-        return;
-    }
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        fail_msg("Cannot open %s (FABRIC_REGEN_GOLDEN=1 makes it).", path);
-    }
-    char *expected = NULL;
-    size_t cap = 0;
-    ssize_t n = getdelim(&expected, &cap, '\0', f);
-    fclose(f);
-    if (n < 0 || strcmp(expected, actual)) {
-        fprintf(stderr, "--- %s\n%s--- actual\n%s---\n", path,
-                expected ? expected : "", actual);
-        fail_msg("Output differs from %s.", path);
-    }
-    free(expected);
-    free(path);
-}
 
 static void
 test_names(void **state)
@@ -85,7 +54,7 @@ test_nat_script(void **state)
 {
     (void) state;
     char *text = nat_table_text(nets, 2);
-    check_golden("nat-table-two.nft", text);
+    golden_check("nat-table-two.nft", text);
     /* Our table only, replaced in one transaction. */
     assert_true(!strncmp(text, "table ip fabric\ndelete table ip fabric\n"
                                "table ip fabric {\n", 55));
@@ -151,7 +120,7 @@ test_dry_runs(void **state)
     snprintf(path, sizeof path, "/tmp/test-gateway-%d.ip_forward",
              (int) getpid());
     char *cmds = dry_run(reconcile_two, path);
-    check_golden("gateway-reconcile.txt", cmds);
+    golden_check("gateway-reconcile.txt", cmds);
     free(cmds);
     /* A dry run writes no state. */
     assert_int_not_equal(access(path, F_OK), 0);
