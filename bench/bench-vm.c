@@ -5,7 +5,9 @@
  *            [--bin-dir DIR] [--source-dir DIR]
  *
  * The lab: network1 and network2, guests host01..host04 as tiny VMs
- * (scripts/build-tiny-guest, 128 MiB, direct kernel boot, TCG), and
+ * (scripts/build-tiny-guest, 128 MiB, direct kernel boot, TCG, with
+ * no_timer_check: a guest starved of CPU on a loaded host otherwise may
+ * panic with "IO-APIC + timer doesn't work!"), and
  * router host00, a VM too (--router=vm, the default) or fabric's flows
  * router (--router=flows).  One private ovsdb-server + ovs-vswitchd in a
  * network namespace of this process, one private libvirtd
@@ -13,14 +15,16 @@
  * tests/func/test-vm-lab.c runs them.
  *
  * What is measured, per VM, on one wall clock (fabricd logs in UTC with
- * milliseconds; everything else is polled every 20 ms):
+ * milliseconds; ports and flows come from `ovsdb-client monitor` and
+ * `ovs-ofctl monitor`, read as they print; files are looked at every
+ * 20 ms; BENCH_VM_DEBUG=1 shows the monitors' lines):
  *   seed    the first file of its cloud-init seed written (fabricd's work
  *           for this VM starts);
  *   define  fabricd logs "defining VM" (seed ISO built; libvirt's define
  *           and start follow, one VM after the other);
  *   qemu    libvirt's pidfile of its QEMU (the process is up);
  *   port    its OVS interface has an ofport (the latest of its NICs);
- *   flows   `ovs-ofctl dump-flows` shows a flow for in_port=OFPORT;
+ *   flows   a flow for in_port=OFPORT is added (the latest of its NICs);
  *   ready   the guest printed `fabric-tiny: ready` on its console log;
  *   reach   it first answered a ping from another guest of its network
  *           (`ping -c 1 -W 1` on the peer's serial console, repeated; the
@@ -56,6 +60,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -75,6 +80,7 @@
 
 #define MAX_VMS 5
 #define MAX_PORTS 16
+#define MAX_OFPORT 1024
 #define MAX_REPEAT 10
 #define POLL_MS 20
 #define RUN_DEADLINE_MS 420000
@@ -257,7 +263,7 @@ write_lab(const struct bench *b, bool router_vm)
     char *vm = xasprintf("kind: vm\n    memory: 128\n"
                          "    kernel: %s/vmlinuz\n"
                          "    initrd: %s/initrd.img\n"
-                         "    cmdline: console=ttyS0 quiet\n",
+                         "    cmdline: console=ttyS0 quiet no_timer_check\n",
                          b->tiny, b->tiny);
     fprintf(f,
             "name: classic-vm-lab\n"
@@ -446,6 +452,7 @@ struct watch {
     pid_t pids[MAX_PINGS]; /* Ping children. */
     bool started[MAX_PINGS];
     int pings_left;
+    double flows_at[MAX_OFPORT]; /* First flow seen for in_port=N. */
 };
 
 static struct port_seen *
@@ -465,81 +472,138 @@ port_find(struct watch *w, const char *name, bool create)
     return p;
 }
 
-/* Records the OVS interfaces that got an ofport. */
-static void
-poll_ports(struct bench *b, struct watch *w, double now)
-{
-    char *out = NULL;
-    if (vswitchd_vsctl(&b->vs, &out, "--format=csv", "--data=bare",
-                       "--no-headings", "--columns=name,ofport", "list",
-                       "interface", NULL) == 0 && out) {
-        for (char *save, *line = strtok_r(out, "\n", &save); line;
-             line = strtok_r(NULL, "\n", &save)) {
-            char *comma = strchr(line, ',');
-            if (!comma) {
-                continue;
-            }
-            *comma = '\0';
-            long ofport = atol(comma + 1);
-            if (ofport > 0 && ofport < 65279) {
-                struct port_seen *p = port_find(w, line, true);
-                if (p && !p->t_port) {
-                    p->t_port = now;
-                    p->ofport = ofport;
-                }
-            }
-        }
-    }
-    free(out);
-}
+/* A monitor: a child that prints what changes, one line at a time
+ * (`ovsdb-client monitor` for the ports, `ovs-ofctl monitor` for the
+ * flows), read as it comes, so that nothing is polled by starting
+ * programs every few milliseconds, which would slow down what is
+ * measured. */
+struct monitor {
+    pid_t pid;
+    int fd;
+    char buf[65536];
+    size_t len;
+};
 
-/* Returns true if 'flows' has a flow that matches in_port='ofport'. */
 static bool
-has_in_port(const char *flows, long ofport)
+monitor_start(struct monitor *m, char *const argv[], const char *rundir)
 {
-    char key[32];
-    int len = snprintf(key, sizeof key, "in_port=%ld", ofport);
-    for (const char *p = strstr(flows, key); p; p = strstr(p + 1, key)) {
-        char next = p[len];
-        if (next < '0' || next > '9') {
-            return true;
-        }
+    int fds[2];
+    memset(m, 0, sizeof *m);
+    m->fd = -1;
+    if (pipe(fds) < 0) {
+        return false;
     }
-    return false;
+    pid_t pid = fork();
+    if (pid == 0) {
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+        signal(SIGHUP, SIG_DFL);
+        dup2(fds[1], 1);
+        dup2(fds[1], 2);
+        close(fds[0]);
+        close(fds[1]);
+        setenv("OVS_RUNDIR", rundir, 1); /* ovs-ofctl's control socket. */
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    close(fds[1]);
+    if (pid < 0) {
+        close(fds[0]);
+        return false;
+    }
+    fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK);
+    m->pid = pid;
+    m->fd = fds[0];
+    return true;
 }
 
-/* Records the ports whose flows are in; with NORMAL switching ('normal'),
- * a port's flows are in once it has an ofport. */
 static void
-poll_flows(struct bench *b, struct watch *w, double now, bool normal,
-           const char *bridge)
+monitor_stop(struct monitor *m)
 {
-    bool need = false;
-    for (int i = 0; i < w->n_ports; i++) {
-        if (w->ports[i].t_port && !w->ports[i].t_flows) {
-            if (normal) {
-                w->ports[i].t_flows = w->ports[i].t_port;
-            } else {
-                need = true;
-            }
-        }
+    if (m->pid > 0) {
+        kill(m->pid, SIGTERM);
+        waitpid(m->pid, NULL, 0);
     }
-    if (!need) {
+    if (m->fd >= 0) {
+        close(m->fd);
+    }
+    memset(m, 0, sizeof *m);
+    m->fd = -1;
+}
+
+/* Calls 'line_cb' for every whole line the monitor printed so far. */
+static void
+monitor_read(struct monitor *m, struct watch *w, double now,
+             void (*line_cb)(struct watch *, char *, double))
+{
+    for (;;) {
+        if (m->fd < 0 || m->len >= sizeof m->buf - 1) {
+            m->len = 0; /* A line too long for us: not one we want. */
+        }
+        ssize_t n = m->fd < 0 ? 0 : read(m->fd, m->buf + m->len,
+                                         sizeof m->buf - 1 - m->len);
+        if (n <= 0) {
+            return;
+        }
+        m->len += n;
+        m->buf[m->len] = '\0';
+        char *start = m->buf, *nl;
+        while ((nl = strchr(start, '\n'))) {
+            *nl = '\0';
+            if (getenv("BENCH_VM_DEBUG")) {
+                fprintf(stderr, "monitor %d: %s\n", (int) m->pid, start);
+            }
+            line_cb(w, start, now);
+            start = nl + 1;
+        }
+        m->len -= start - m->buf;
+        memmove(m->buf, start, m->len);
+    }
+}
+
+/* A line of `ovsdb-client --format=csv --data=bare monitor ... Interface
+ * name,ofport`: "UUID,ACTION,NAME,OFPORT". */
+static void
+port_line(struct watch *w, char *line, double now)
+{
+    char *fields[4];
+    int n = 0;
+    for (char *p = line; n < 4; n++) {
+        fields[n] = p;
+        p = strchr(p, ',');
+        if (!p) {
+            n++;
+            break;
+        }
+        *p++ = '\0';
+    }
+    if (n < 4 || !fields[2][0]) {
         return;
     }
-    char *mgmt = vswitchd_mgmt(&b->vs, bridge);
-    char *out = NULL;
-    if (sbx_runl(&out, "ovs-ofctl", "-O", "OpenFlow15", "--no-stats",
-                 "dump-flows", mgmt, NULL) == 0 && out) {
-        for (int i = 0; i < w->n_ports; i++) {
-            struct port_seen *p = &w->ports[i];
-            if (p->t_port && !p->t_flows && has_in_port(out, p->ofport)) {
-                p->t_flows = now;
-            }
+    long ofport = atol(fields[3]);
+    if (ofport > 0 && ofport < 65279) {
+        struct port_seen *p = port_find(w, fields[2], true);
+        if (p && !p->t_port) {
+            p->t_port = now;
+            p->ofport = ofport;
         }
     }
-    free(out);
-    free(mgmt);
+}
+
+/* A line of `ovs-ofctl monitor BRIDGE watch:`: a flow added (or there at
+ * the start) that matches in_port=N. */
+static void
+flow_line(struct watch *w, char *line, double now)
+{
+    if (!strstr(line, "event=ADDED") && !strstr(line, "event=INITIAL")
+        && !strstr(line, "event=MODIFIED")) {
+        return;
+    }
+    const char *p = strstr(line, "in_port=");
+    long ofport = p ? atol(p + strlen("in_port=")) : 0;
+    if (ofport > 0 && ofport < MAX_OFPORT && !w->flows_at[ofport]) {
+        w->flows_at[ofport] = now;
+    }
 }
 
 static bool
@@ -690,6 +754,16 @@ watch_run(struct bench *b, struct run *r, pid_t driver, const char *bridge)
     w.ports = r->ports;
     w.n_pings = run_pings(r, w.pings);
     char *lvqemu = xasprintf("%s/run/qemu", b->lv.dir);
+    char *mgmt_path = xasprintf("%s/%s.mgmt", b->dir, bridge);
+    char *mgmt = xasprintf("unix:%s", mgmt_path);
+    char *ports_argv[] = {"ovsdb-client", "--format=csv", "--data=bare",
+                          "--no-headings", "monitor", b->ovs.unix_remote,
+                          "Open_vSwitch", "Interface", "name,ofport", NULL};
+    char *flows_argv[] = {"ovs-ofctl", "monitor", mgmt, "watch:", NULL};
+    struct monitor ports_mon, flows_mon;
+    monitor_start(&ports_mon, ports_argv, b->dir);
+    memset(&flows_mon, 0, sizeof flows_mon);
+    flows_mon.fd = -1;
     double deadline = wall_ms() + RUN_DEADLINE_MS;
     bool driver_ok = true;
     bool done = false;
@@ -707,18 +781,11 @@ watch_run(struct bench *b, struct run *r, pid_t driver, const char *bridge)
                 break;
             }
         }
-        bool flows_all = w.n_ports > 0;
-        for (int i = 0; i < w.n_ports; i++) {
-            flows_all &= w.ports[i].t_flows > 0;
+        if (!r->by_hand && !flows_mon.pid && !access(mgmt_path, F_OK)) {
+            monitor_start(&flows_mon, flows_argv, b->dir);
         }
-        int n_expected = 0;
-        for (int i = 0; i < r->n; i++) {
-            n_expected += r->vms[i].n_nics;
-        }
-        if (!flows_all || w.n_ports < n_expected) {
-            poll_ports(b, &w, now);
-            poll_flows(b, &w, now, r->by_hand, bridge);
-        }
+        monitor_read(&ports_mon, &w, now, port_line);
+        monitor_read(&flows_mon, &w, now, flow_line);
         for (int i = 0; i < r->n; i++) {
             struct vm *v = &r->vms[i];
             char *dir = vm_files_dir(b, r, v);
@@ -760,7 +827,11 @@ watch_run(struct bench *b, struct run *r, pid_t driver, const char *bridge)
         }
         done = all_pinged && !w.pings_left && !driver;
         if (!done) {
-            usleep(POLL_MS * 1000);
+            /* Wakes up for a monitor's line at once, else every
+             * POLL_MS for the files. */
+            struct pollfd pfds[2] = {{.fd = ports_mon.fd, .events = POLLIN},
+                                     {.fd = flows_mon.fd, .events = POLLIN}};
+            poll(pfds, 2, POLL_MS);
         }
     }
     for (int i = 0; i < w.n_pings; i++) {
@@ -776,7 +847,22 @@ watch_run(struct bench *b, struct run *r, pid_t driver, const char *bridge)
                 RUN_DEADLINE_MS / 1000);
         driver_ok = false;
     }
+    monitor_read(&ports_mon, &w, wall_ms(), port_line);
+    monitor_read(&flows_mon, &w, wall_ms(), flow_line);
+    monitor_stop(&ports_mon);
+    monitor_stop(&flows_mon);
+    /* With NORMAL switching a port forwards once it has an ofport. */
+    for (int i = 0; i < w.n_ports; i++) {
+        struct port_seen *p = &w.ports[i];
+        p->t_flows = r->by_hand ? p->t_port
+                     : p->ofport < MAX_OFPORT ? w.flows_at[p->ofport] : 0;
+        if (p->t_flows && p->t_flows < p->t_port) {
+            p->t_flows = p->t_port; /* Both in one read. */
+        }
+    }
     free(lvqemu);
+    free(mgmt_path);
+    free(mgmt);
     read_pings(b, r);
 
     r->n_ports = w.n_ports;
