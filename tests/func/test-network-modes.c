@@ -3,15 +3,10 @@
  * namespace RUN-outN joined to the host by a veth (ext0 in the host,
  * 203.0.113.1/24 on hv1, 198.51.100.1/24 on hv2; the outside end has .2),
  * reachable from the host and not from the fabric.  TCP clients and
- * servers run in forked children that enter a namespace with setns(): a
- * server answers each connection with the address it came from, so a
- * test sees what source address reached it. */
-#include <arpa/inet.h>
+ * servers come from tests/lib/nstcp.h: a server answers each connection
+ * with the address it came from, so a test sees what source address
+ * reached it. */
 #include <errno.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -19,13 +14,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "nstcp.h"
 #include "sandbox.h"
 
 #define FABRICCTL FABRIC_BINARY_DIR "/fabricctl"
@@ -99,74 +94,11 @@ ns_run(char **outp, const char *ns, ...)
     return sbx_run(argv, outp);
 }
 
-/* Enters namespace 'ns' (in a child process). */
-static void
-enter_ns(const char *ns)
-{
-    char path[256];
-    snprintf(path, sizeof path, "/run/netns/%s", ns);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || setns(fd, CLONE_NEWNET)) {
-        _exit(2);
-    }
-    close(fd);
-}
-
-/* Starts a TCP server on 'port' in namespace 'ns' that writes the
- * address of each peer to it and closes.  Returns its PID (tracked), or
- * -1. */
 static pid_t
 start_server(struct bed *b, const char *ns, int port)
 {
-    int ready[2];
-    if (pipe(ready)) {
-        return -1;
-    }
-    pid_t pid = fork();
-    if (pid == 0) {
-        close(ready[0]);
-        enter_ns(ns);
-        int s = socket(AF_INET, SOCK_STREAM, 0);
-        int one = 1;
-        setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-        struct sockaddr_in sin = {
-            .sin_family = AF_INET, .sin_port = htons(port),
-        };
-        if (bind(s, (struct sockaddr *) &sin, sizeof sin) || listen(s, 16)) {
-            _exit(3);
-        }
-        if (write(ready[1], "r", 1) != 1) {
-            _exit(4);
-        }
-        close(ready[1]);
-        for (;;) {
-            struct sockaddr_in peer;
-            socklen_t len = sizeof peer;
-            int c = accept(s, (struct sockaddr *) &peer, &len);
-            if (c < 0) {
-                continue;
-            }
-            char text[64];
-            snprintf(text, sizeof text, "%s\n", inet_ntoa(peer.sin_addr));
-            if (write(c, text, strlen(text)) < 0) {
-                /* The client went away. */
-            }
-            close(c);
-        }
-    }
-    close(ready[1]);
-    char c;
-    bool ok = pid > 0 && read(ready[0], &c, 1) == 1;
-    close(ready[0]);
-    if (!ok) {
-        if (pid > 0) {
-            kill(pid, SIGKILL);
-            waitpid(pid, NULL, 0);
-        }
-        return -1;
-    }
-    sbx_track_pid(pid);
-    if (b->n_servers < MAX_SERVERS) {
+    pid_t pid = nstcp_server_start(ns, port);
+    if (pid > 0 && b->n_servers < MAX_SERVERS) {
         b->servers[b->n_servers++] = pid;
     }
     return pid;
@@ -176,71 +108,16 @@ static void
 stop_servers(struct bed *b)
 {
     for (int i = 0; i < b->n_servers; i++) {
-        sbx_kill(b->servers[i], SIGKILL, 2000);
-        waitpid(b->servers[i], NULL, WNOHANG);
-        sbx_untrack_pid(b->servers[i]);
+        nstcp_server_stop(b->servers[i]);
     }
     b->n_servers = 0;
 }
 
-/* Connects from namespace 'ns' to 'ip':'port' within 'timeout_ms' and
- * stores the first line the server sends in 'reply' (without the
- * new-line).  Returns true on success. */
 static bool
 ns_connect(const char *ns, const char *ip, int port, int timeout_ms,
            char *reply, size_t size)
 {
-    int out[2];
-    if (pipe(out)) {
-        return false;
-    }
-    pid_t pid = fork();
-    if (pid == 0) {
-        close(out[0]);
-        enter_ns(ns);
-        int s = socket(AF_INET, SOCK_STREAM, 0);
-        struct sockaddr_in sin = {
-            .sin_family = AF_INET, .sin_port = htons(port),
-        };
-        inet_pton(AF_INET, ip, &sin.sin_addr);
-        struct timeval tv = {timeout_ms / 1000, timeout_ms % 1000 * 1000};
-        setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-        setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-        if (connect(s, (struct sockaddr *) &sin, sizeof sin)) {
-            _exit(1);
-        }
-        char buf[128];
-        ssize_t n = read(s, buf, sizeof buf - 1);
-        if (n <= 0 || write(out[1], buf, n) != n) {
-            _exit(1);
-        }
-        _exit(0);
-    }
-    close(out[1]);
-    char buf[128] = "";
-    size_t len = 0;
-    struct pollfd pfd = {out[0], POLLIN, 0};
-    long long deadline = sbx_now_ms() + timeout_ms + 2000;
-    while (pid > 0 && sbx_now_ms() < deadline && len < sizeof buf - 1) {
-        if (poll(&pfd, 1, 100) > 0) {
-            ssize_t n = read(out[0], buf + len, sizeof buf - 1 - len);
-            if (n <= 0) {
-                break;
-            }
-            len += n;
-        }
-    }
-    close(out[0]);
-    int status = -1;
-    if (pid > 0) {
-        if (waitpid(pid, &status, WNOHANG) == 0) {
-            kill(pid, SIGKILL);
-            waitpid(pid, &status, 0);
-        }
-    }
-    buf[strcspn(buf, "\n")] = '\0';
-    snprintf(reply, size, "%s", buf);
-    return pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    return nstcp_connect(ns, ip, port, timeout_ms, reply, size);
 }
 
 /* Up to three tries: the first packets through a new port may be slow on
