@@ -361,6 +361,22 @@ test_two_hosts(void **state)
     assert_false(ping_once(b, "host01", "172.17.0.2"));
     assert_int_equal(sbx_runl(NULL, "ip", "-n", ns01, "address", "del",
                               "172.17.0.99/24", "dev", "eth0", NULL), 0);
+    /* Port security holds across hosts: host01 with another MAC, or
+     * with another guest's address, reaches nobody on hv2. */
+    assert_int_equal(sbx_runl(NULL, "ip", "-n", ns01, "link", "set", "eth0",
+                              "address", "02:fa:00:00:00:99", NULL), 0);
+    assert_false(ping_once(b, "host01", "172.16.0.2"));
+    assert_int_equal(sbx_runl(NULL, "ip", "-n", ns01, "link", "set", "eth0",
+                              "address", "02:fa:6f:95:73:b0", NULL), 0);
+    assert_int_equal(sbx_runl(NULL, "ip", "-n", ns01, "address", "add",
+                              "172.16.0.77/24", "dev", "eth0", NULL), 0);
+    assert_int_not_equal(sbx_runl(NULL, "ip", "netns", "exec", ns01, "ping",
+                                  "-c", "1", "-W", "1", "-I", "172.16.0.77",
+                                  "172.16.0.2", NULL), 0);
+    assert_int_equal(sbx_runl(NULL, "ip", "-n", ns01, "address", "del",
+                              "172.16.0.77/24", "dev", "eth0", NULL), 0);
+    assert_true(reachable(b, "host01", "172.16.0.2"));
+
     /* Routed by host00, distributed: routed on the sending host, then
      * across the tunnel, one hop (TTL 63). */
     assert_true(reachable(b, "host01", "172.17.0.2"));
