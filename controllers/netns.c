@@ -1,24 +1,38 @@
 /* netns: see netns.h for the rules of this module.
  *
- * An ensure runs in four steps over a snapshot of the system: the
- * namespace, the veth pairs (reading ethtool features only for the
- * interfaces it keeps), lo and the addresses, then the routes, read
- * again after the address changes because removing an address can take
- * routes with it. */
+ * An ensure runs in four steps over what exists (the host-wide snapshot
+ * and what it reads inside the namespace): the namespace, the veth pairs
+ * (reading ethtool features only for the interfaces it keeps), lo and the
+ * addresses, then the routes, read again after the address changes
+ * because removing an address can take routes with it.  A new guest
+ * costs three processes: `ip netns add`, `ip link add` (the pair) and
+ * one `ip -n NETNS -batch -` (the guest end and lo up, addresses,
+ * routes). */
 #include "netns.h"
 #include "netns-private.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
+#include <net/if.h>
+#include <sched.h>
 #include <spawn.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "ovsdb-error.h"
+
+/* Where `ip netns` keeps its namespaces (iproute2's NETNS_RUN_DIR). */
+#define NETNS_RUN_DIR "/var/run/netns"
 
 extern char **environ;
 
@@ -124,12 +138,42 @@ netns_guest_free(struct netns_guest *guest)
 
 enum op { OP_ENSURE, OP_REMOVE, OP_LIST };
 
-/* What an operation is doing, for its error messages. */
+/* The changes inside one guest namespace waiting to run together in one
+ * `ip -n NETNS -batch -`. */
+struct batch {
+    char *text;   /* One command a line, without "ip -n NETNS". */
+    size_t len;
+    FILE *stream; /* Writes to 'text'; NULL while empty. */
+};
+
+/* What an operation is doing, for its error messages, with its pending
+ * batch and its socket in the guest's namespace. */
 struct ctx {
     enum op op;
     const char *netns;
     struct ovsdb_error **errorp;
+    struct batch batch; /* For 'netns'. */
+    int sock;           /* In 'netns', or -1 before the first ioctl. */
 };
+
+static void
+ctx_init(struct ctx *ctx, enum op op, const char *netns,
+         struct ovsdb_error **errorp)
+{
+    *ctx = (struct ctx) {op, netns, errorp, {NULL, 0, NULL}, -1};
+}
+
+static void
+ctx_destroy(struct ctx *ctx)
+{
+    if (ctx->batch.stream) {
+        fclose(ctx->batch.stream);
+    }
+    free(ctx->batch.text);
+    if (ctx->sock >= 0) {
+        close(ctx->sock);
+    }
+}
 
 /* Stores into 'ctx->errorp' an error that names the operation and the
  * guest, around 'inner' (freed).  Returns the error's code. */
@@ -185,32 +229,92 @@ ethtool_cmd(const char *netns)
     return cmd;
 }
 
-/* Runs 'cmd' (freed), a command that changes the system. */
-static int
-run_change(const struct ctx *ctx, struct cmd *cmd)
+static void
+log_change(const char *line)
 {
     if (change_log) {
-        char *line = cmd_to_string(cmd);
         fprintf(change_log, "%s\n", line);
         fflush(change_log);
-        free(line);
     }
+}
+
+/* Runs the commands waiting in 'ctx''s batch, if any. */
+static int
+flush_batch(struct ctx *ctx)
+{
+    struct batch *b = &ctx->batch;
+    if (!b->stream) {
+        return 0;
+    }
+    fclose(b->stream);
+    b->stream = NULL;
+    struct cmd *cmd = ip_cmd(ctx->netns);
+    cmd_addl(cmd, "-batch", "-", NULL);
+    cmd_set_input(cmd, b->text, b->len);
+    cmd_dry_run_shows_input(cmd);
+    free(b->text);
+    b->text = NULL;
+    b->len = 0;
     struct ovsdb_error *error = NULL;
     int rc = cmd_run(cmd, NULL, &error);
     cmd_free(cmd);
     return rc ? fail(ctx, error) : 0;
 }
 
+/* Runs 'cmd' (freed), a command that changes the system.  An `ip -n
+ * NETNS` command for the namespace of 'ctx' waits in its batch, unless it
+ * has options (a line of `ip -batch` takes none) or an argument that
+ * would need quotes (`ip -batch` splits lines at spaces and drops what
+ * follows a '#'); any other command first runs the batch, so that the
+ * commands run in the order they were given. */
+static int
+run_change(struct ctx *ctx, struct cmd *cmd)
+{
+    char *line = cmd_to_string(cmd);
+    log_change(line);
+    char *prefix = NULL;
+    if (ctx->netns && asprintf(&prefix, "ip -n %s ", ctx->netns) < 0) {
+        abort();
+    }
+    size_t plen = prefix ? strlen(prefix) : 0;
+    if (prefix && !strncmp(line, prefix, plen) && line[plen] != '-'
+        && !strchr(line, '\'')) {
+        struct batch *b = &ctx->batch;
+        if (!b->stream) {
+            b->stream = open_memstream(&b->text, &b->len);
+        }
+        fprintf(b->stream, "%s\n", line + plen);
+        fflush(b->stream);
+        free(prefix);
+        free(line);
+        cmd_free(cmd);
+        return 0;
+    }
+    free(prefix);
+    free(line);
+
+    int rc = flush_batch(ctx);
+    if (!rc) {
+        struct ovsdb_error *error = NULL;
+        rc = cmd_run(cmd, NULL, &error);
+        if (rc) {
+            rc = fail(ctx, error);
+        }
+    }
+    cmd_free(cmd);
+    return rc;
+}
+
 /* Runs 'cmd' (freed), a read that prints a JSON array, and stores the
  * array in '*arrayp' (new reference).  Output that is empty or only
  * white space is an empty array. */
 static int
-run_read(const struct ctx *ctx, struct cmd *cmd, json_t **arrayp)
+read_json(struct ctx *ctx, struct cmd *cmd, json_t **arrayp)
 {
+    int rc = 0;
     char *line = cmd_to_string(cmd);
     char *output = NULL;
     struct ovsdb_error *error = NULL;
-    int rc = 0;
     if (reader_func) {
         output = reader_func(line, reader_aux);
         if (!output) {
@@ -244,16 +348,279 @@ run_read(const struct ctx *ctx, struct cmd *cmd, json_t **arrayp)
     return 0;
 }
 
+/* Like read_json(), after the batch ran: a read sees what was done
+ * before it. */
+static int
+run_read(struct ctx *ctx, struct cmd *cmd, json_t **arrayp)
+{
+    int rc = flush_batch(ctx);
+    if (rc) {
+        cmd_free(cmd);
+        return rc;
+    }
+    return read_json(ctx, cmd, arrayp);
+}
+
 static const char *
 json_str(const json_t *object, const char *key)
 {
     return json_string_value(json_object_get(object, key));
 }
 
+/* In process: what `ethtool` and `sysctl` would do. */
+
+/* Calls fn('aux') with the calling thread in the network namespace
+ * 'netns' (NULL for the calling namespace), then moves it back.  A
+ * socket or a /proc/sys/net file opened by 'fn' stays in 'netns'.
+ * Returns what 'fn' returns, or a negative errno. */
+static int
+in_netns(const char *netns, int (*fn)(void *aux), void *aux)
+{
+    if (!netns) {
+        return fn(aux);
+    }
+    char *path;
+    if (asprintf(&path, "%s/%s", NETNS_RUN_DIR, netns) < 0) {
+        abort();
+    }
+    int target = open(path, O_RDONLY | O_CLOEXEC);
+    free(path);
+    if (target < 0) {
+        return -errno;
+    }
+    int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+    if (self < 0) {
+        int error = -errno;
+        close(target);
+        return error;
+    }
+    int rc = setns(target, CLONE_NEWNET) ? -errno : fn(aux);
+    if (setns(self, CLONE_NEWNET)) {
+        /* Going on in the wrong namespace would change what is not
+         * ours. */
+        abort();
+    }
+    close(self);
+    close(target);
+    return rc;
+}
+
+static int
+open_socket(void *sockp_)
+{
+    int *sockp = sockp_;
+    *sockp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    return *sockp < 0 ? -errno : 0;
+}
+
+/* Stores in '*sockp' a socket in 'netns' (NULL for the calling
+ * namespace): 'ctx''s for its own namespace, made at the first call. */
+static int
+ctx_socket(struct ctx *ctx, const char *netns, int *sockp)
+{
+    static int own = -1;
+    int *slot = netns ? &ctx->sock : &own;
+    if (*slot < 0) {
+        int error = in_netns(netns, open_socket, slot);
+        if (error) {
+            return error;
+        }
+    }
+    *sockp = *slot;
+    return 0;
+}
+
+/* Runs ethtool command 'ecmd' (ETHTOOL_GTXCSUM, ETHTOOL_STXCSUM) with
+ * '*data' on 'dev' in 'netns' through the SIOCETHTOOL ioctl. */
+static int
+ethtool_ioctl(struct ctx *ctx, const char *netns, const char *dev,
+              uint32_t ecmd, uint32_t *data)
+{
+    int sock;
+    int error = ctx_socket(ctx, netns, &sock);
+    if (error) {
+        return error;
+    }
+    struct ethtool_value ev = {.cmd = ecmd, .data = *data};
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", dev);
+    ifr.ifr_data = (void *) &ev;
+    if (ioctl(sock, SIOCETHTOOL, &ifr) < 0) {
+        return -errno;
+    }
+    *data = ev.data;
+    return 0;
+}
+
+/* Frees 'cmd', whose in-process equivalent ended with 'error' (0 or a
+ * negative errno), and returns 'error', after storing an error naming
+ * 'cmd' into 'ctx->errorp' if it is not 0. */
+static int
+end_builtin(struct ctx *ctx, struct cmd *cmd, int error)
+{
+    if (!error) {
+        cmd_free(cmd);
+        return 0;
+    }
+    char *line = cmd_to_string(cmd);
+    cmd_free(cmd);
+    struct ovsdb_error *inner = ovsdb_error_new(error, NULL, "`%s` failed: "
+                                                "%s", line,
+                                                strerror(-error));
+    free(line);
+    return fail(ctx, inner);
+}
+
+/* Writes 'cmd', a change done in process, to the change log.  In a dry
+ * run, also writes it to the dry run's log, frees it and returns true:
+ * then nothing is to be done. */
+static bool
+log_builtin(struct cmd *cmd)
+{
+    char *line = cmd_to_string(cmd);
+    log_change(line);
+    free(line);
+    if (cmd_is_dry_run()) {
+        cmd_run(cmd, NULL, NULL);
+        cmd_free(cmd);
+        return true;
+    }
+    return false;
+}
+
+/* Reads whether TX checksum offload is on for 'dev' in 'netns' (NULL for
+ * the calling namespace) into '*onp'. */
+static int
+tx_offload_read(struct ctx *ctx, const char *netns, const char *dev,
+                bool *onp)
+{
+    struct cmd *cmd = ethtool_cmd(netns);
+    cmd_addl(cmd, "--json", "-k", dev, NULL);
+    if (reader_func || cmd_is_dry_run()) {
+        json_t *array;
+        int error = read_json(ctx, cmd, &array);
+        if (error) {
+            return error;
+        }
+        json_t *tx = json_object_get(json_array_get(array, 0),
+                                     "tx-checksumming");
+        *onp = !json_is_false(json_object_get(tx, "active"));
+        json_decref(array);
+        return 0;
+    }
+    uint32_t data = 0;
+    int error = ethtool_ioctl(ctx, netns, dev, ETHTOOL_GTXCSUM, &data);
+    if (!error) {
+        *onp = data != 0;
+    }
+    return end_builtin(ctx, cmd, error);
+}
+
+/* Turns TX checksum offload off on 'dev' in 'netns' (NULL for the
+ * calling namespace), as `ethtool -K DEV tx off` does, in process.  It
+ * does not wait for the batch: offloads do not depend on what waits
+ * there. */
+static int
+tx_offload_set_off(struct ctx *ctx, const char *netns, const char *dev)
+{
+    struct cmd *cmd = ethtool_cmd(netns);
+    cmd_addl(cmd, "-K", dev, "tx", "off", NULL);
+    if (log_builtin(cmd)) {
+        return 0;
+    }
+    uint32_t data = 0;
+    return end_builtin(ctx, cmd, ethtool_ioctl(ctx, netns, dev,
+                                               ETHTOOL_STXCSUM, &data));
+}
+
+/* Turns TX checksum offload off on 'dev' in 'netns' (NULL for the
+ * calling namespace); with 'check', only after reading that it is on. */
+static int
+tx_offload_off(struct ctx *ctx, const char *netns, const char *dev,
+               bool check)
+{
+    bool on = true;
+    int error = check ? tx_offload_read(ctx, netns, dev, &on) : 0;
+    return error || !on ? error : tx_offload_set_off(ctx, netns, dev);
+}
+
+static int
+open_promote_secondaries(void *fdp_)
+{
+    int *fdp = fdp_;
+    *fdp = open("/proc/sys/net/ipv4/conf/all/promote_secondaries",
+                O_WRONLY | O_CLOEXEC);
+    return *fdp < 0 ? -errno : 0;
+}
+
+/* Sets net.ipv4.conf.all.promote_secondaries in 'netns', as `sysctl`
+ * would, in process. */
+static int
+promote_secondaries(struct ctx *ctx, const char *netns)
+{
+    struct cmd *cmd = cmd_new("ip");
+    cmd_addl(cmd, "netns", "exec", netns, "sysctl", "-q", "-w",
+             "net.ipv4.conf.all.promote_secondaries=1", NULL);
+    if (log_builtin(cmd)) {
+        return 0;
+    }
+    int fd = -1;
+    int error = in_netns(netns, open_promote_secondaries, &fd);
+    if (!error && write(fd, "1\n", 2) != 2) {
+        error = -errno;
+    }
+    if (fd >= 0) {
+        close(fd);
+    }
+    return end_builtin(ctx, cmd, error);
+}
+
+/* The host-wide state. */
+
+struct netns_snapshot {
+    bool valid;             /* Read since created or made stale. */
+    json_t *list;           /* What `ip -j netns list` printed. */
+    struct netns_links out; /* The links of the calling namespace. */
+    char **touched;         /* Namespaces changed since it was read. */
+    size_t n_touched;
+    size_t reads;           /* Times it was read. */
+};
+
+struct netns_snapshot *
+netns_snapshot_create(void)
+{
+    return calloc(1, sizeof(struct netns_snapshot));
+}
+
+static void
+snapshot_clear(struct netns_snapshot *snap)
+{
+    json_decref(snap->list);
+    snap->list = NULL;
+    netns_links_destroy(&snap->out);
+    for (size_t i = 0; i < snap->n_touched; i++) {
+        free(snap->touched[i]);
+    }
+    free(snap->touched);
+    snap->touched = NULL;
+    snap->n_touched = 0;
+    snap->valid = false;
+}
+
+void
+netns_snapshot_free(struct netns_snapshot *snap)
+{
+    if (snap) {
+        snapshot_clear(snap);
+        free(snap);
+    }
+}
+
 /* Stores what `ip -j netns list` prints into '*arrayp' (a new
  * reference): objects with a "name". */
 static int
-read_netns_list(const struct ctx *ctx, json_t **arrayp)
+read_netns_list(struct ctx *ctx, json_t **arrayp)
 {
     struct cmd *cmd = ip_cmd(NULL);
     cmd_addl(cmd, "-j", "netns", "list", NULL);
@@ -277,7 +644,7 @@ netns_in_list(const json_t *array, const char *netns)
 /* Reads the links of 'netns' (NULL for the calling namespace) into
  * 'links', with their addresses into 'addrs' when it is not NULL. */
 static int
-read_links(const struct ctx *ctx, const char *netns, struct netns_links *links,
+read_links(struct ctx *ctx, const char *netns, struct netns_links *links,
            struct netns_addrs *addrs)
 {
     struct cmd *cmd = ip_cmd(netns);
@@ -294,8 +661,49 @@ read_links(const struct ctx *ctx, const char *netns, struct netns_links *links,
     return error;
 }
 
+/* Makes 'snap' ready for an operation on 'netns': reads it when it has
+ * not been read yet or when 'netns' was changed since (then what it holds
+ * of that namespace and its peers may be wrong), and marks 'netns' as
+ * changed. */
 static int
-read_routes(const struct ctx *ctx, const char *netns,
+snapshot_use(struct ctx *ctx, struct netns_snapshot *snap, const char *netns)
+{
+    for (size_t i = 0; snap->valid && i < snap->n_touched; i++) {
+        if (!strcmp(snap->touched[i], netns)) {
+            snapshot_clear(snap);
+        }
+    }
+    if (!snap->valid) {
+        json_t *list;
+        int error = read_netns_list(ctx, &list);
+        if (error) {
+            return error;
+        }
+        struct netns_links out = {NULL, 0};
+        error = read_links(ctx, NULL, &out, NULL);
+        if (error) {
+            json_decref(list);
+            return error;
+        }
+        snap->list = list;
+        snap->out = out;
+        snap->valid = true;
+        snap->reads++;
+    }
+    snap->touched = realloc(snap->touched, (snap->n_touched + 1)
+                            * sizeof *snap->touched);
+    snap->touched[snap->n_touched++] = strdup(netns);
+    return 0;
+}
+
+size_t
+netns_snapshot_reads(const struct netns_snapshot *snap)
+{
+    return snap->reads;
+}
+
+static int
+read_routes(struct ctx *ctx, const char *netns,
             struct netns_route_list *routes)
 {
     for (int i = 0; i < 2; i++) {
@@ -314,46 +722,18 @@ read_routes(const struct ctx *ctx, const char *netns,
 
 /* Deletes link 'name' in 'netns' (NULL for the calling namespace). */
 static int
-del_link(const struct ctx *ctx, const char *netns, const char *name)
+del_link(struct ctx *ctx, const char *netns, const char *name)
 {
     struct cmd *cmd = ip_cmd(netns);
     cmd_addl(cmd, "link", "del", "dev", name, NULL);
     return run_change(ctx, cmd);
 }
 
-/* Turns TX checksum offload off on 'dev' in 'netns' (NULL for the
- * calling namespace); with 'check', only after reading that it is on. */
-static int
-tx_offload_off(const struct ctx *ctx, const char *netns, const char *dev,
-               bool check)
-{
-    struct cmd *cmd;
-    if (check) {
-        cmd = ethtool_cmd(netns);
-        cmd_addl(cmd, "--json", "-k", dev, NULL);
-        json_t *array;
-        int error = run_read(ctx, cmd, &array);
-        if (error) {
-            return error;
-        }
-        json_t *tx = json_object_get(json_array_get(array, 0),
-                                     "tx-checksumming");
-        bool off = json_is_false(json_object_get(tx, "active"));
-        json_decref(array);
-        if (off) {
-            return 0;
-        }
-    }
-    cmd = ethtool_cmd(netns);
-    cmd_addl(cmd, "-K", dev, "tx", "off", NULL);
-    return run_change(ctx, cmd);
-}
-
 /* Makes existing link 'l' in 'netns' have 'mac' (unless empty) and 'mtu'
  * (unless 0), up, with TX checksum offload off. */
 static int
-update_link(const struct ctx *ctx, const char *netns,
-            const struct netns_link *l, const char *mac, int mtu)
+update_link(struct ctx *ctx, const char *netns, const struct netns_link *l,
+            const char *mac, int mtu)
 {
     struct cmd *cmd = ip_cmd(netns);
     cmd_addl(cmd, "link", "set", "dev", l->name, NULL);
@@ -375,9 +755,10 @@ update_link(const struct ctx *ctx, const char *netns,
     return error ? error : tx_offload_off(ctx, netns, l->name, true);
 }
 
-/* Makes the veth pair of 'iface'. */
+/* Makes the veth pair of 'iface': one command makes both ends, the peer
+ * up (the caller brings the guest end up). */
 static int
-create_pair(const struct ctx *ctx, const char *netns,
+create_pair(struct ctx *ctx, const char *netns,
             const struct netns_iface *iface, const struct netns_want_iface *w)
 {
     struct cmd *cmd = ip_cmd(NULL);
@@ -396,14 +777,12 @@ create_pair(const struct ctx *ctx, const char *netns,
             cmd_add(cmd, "mtu");
             cmd_addf(cmd, "%d", iface->mtu);
         }
+        if (!end) {
+            /* `ip` cannot bring the end in another namespace up. */
+            cmd_add(cmd, "up");
+        }
     }
     int error = run_change(ctx, cmd);
-    for (int end = 0; !error && end < 2; end++) {
-        cmd = ip_cmd(end ? netns : NULL);
-        cmd_addl(cmd, "link", "set", "dev", end ? iface->name : iface->peer,
-                 "up", NULL);
-        error = run_change(ctx, cmd);
-    }
     for (int end = 0; !error && end < 2; end++) {
         error = tx_offload_off(ctx, end ? netns : NULL,
                                end ? iface->name : iface->peer, false);
@@ -413,9 +792,10 @@ create_pair(const struct ctx *ctx, const char *netns,
 
 /* Makes every veth pair of 'guest' as wanted, given what is inside the
  * namespace ('in') and outside ('out'); sets 'created[i]' for each pair
- * it made anew. */
+ * it made anew.  The guest ends of new pairs go up last, so that the
+ * batch does not have to run before each `ip link add`. */
 static int
-ensure_pairs(const struct ctx *ctx, const struct netns_guest *guest,
+ensure_pairs(struct ctx *ctx, const struct netns_guest *guest,
              const struct netns_want *want, struct netns_links *in,
              struct netns_links *out, bool *created)
 {
@@ -474,6 +854,17 @@ ensure_pairs(const struct ctx *ctx, const struct netns_guest *guest,
             return error;
         }
     }
+    for (size_t i = 0; i < guest->n_ifaces; i++) {
+        if (created[i]) {
+            struct cmd *cmd = ip_cmd(netns);
+            cmd_addl(cmd, "link", "set", "dev", guest->ifaces[i].name, "up",
+                     NULL);
+            int error = run_change(ctx, cmd);
+            if (error) {
+                return error;
+            }
+        }
+    }
     return 0;
 }
 
@@ -481,7 +872,7 @@ ensure_pairs(const struct ctx *ctx, const struct netns_guest *guest,
  * (ignoring those on interfaces just 'created'), then removes those
  * not wanted. */
 static int
-ensure_addrs(const struct ctx *ctx, const struct netns_guest *guest,
+ensure_addrs(struct ctx *ctx, const struct netns_guest *guest,
              const struct netns_want *want, const struct netns_addrs *have,
              const bool *created)
 {
@@ -526,13 +917,15 @@ ensure_addrs(const struct ctx *ctx, const struct netns_guest *guest,
     return 0;
 }
 
-/* Adds or deletes route 'r' in 'netns'. */
+/* Adds or deletes route 'r' in 'netns'.  `ip` takes the family from the
+ * destination or the gateway; only an IPv6 default route without a
+ * gateway needs "-6" (and then cannot wait in the batch). */
 static int
-change_route(const struct ctx *ctx, const char *netns, const char *verb,
+change_route(struct ctx *ctx, const char *netns, const char *verb,
              const struct netns_route_entry *r)
 {
     struct cmd *cmd = ip_cmd(netns);
-    if (r->family == AF_INET6) {
+    if (r->family == AF_INET6 && !strcmp(r->dst, "default") && !r->gw) {
         cmd_add(cmd, "-6");
     }
     cmd_addl(cmd, "route", verb, r->dst, NULL);
@@ -548,7 +941,7 @@ change_route(const struct ctx *ctx, const char *netns, const char *verb,
 /* Removes the managed routes of 'have' not wanted, then adds the wanted
  * ones missing. */
 static int
-ensure_routes(const struct ctx *ctx, const char *netns,
+ensure_routes(struct ctx *ctx, const char *netns,
               const struct netns_want *want,
               const struct netns_route_list *have)
 {
@@ -578,44 +971,39 @@ ensure_routes(const struct ctx *ctx, const char *netns,
 }
 
 int
-netns_guest_ensure(const struct netns_guest *guest,
-                   struct ovsdb_error **errorp)
+netns_snapshot_ensure(struct netns_snapshot *snap,
+                      const struct netns_guest *guest,
+                      struct ovsdb_error **errorp)
 {
-    struct ctx ctx = {OP_ENSURE, guest->netns, errorp};
+    struct ctx ctx;
+    ctx_init(&ctx, OP_ENSURE, guest->netns, errorp);
     const char *netns = guest->netns;
     struct netns_want want;
-    struct netns_links in = {NULL, 0}, out = {NULL, 0};
+    struct netns_links in = {NULL, 0};
     struct netns_addrs addrs = {NULL, 0};
     struct netns_route_list routes = {NULL, 0};
     bool *created = calloc(guest->n_ifaces + 1, sizeof *created);
-    json_t *list = NULL;
 
     int error = netns_want_init(guest, &want, errorp);
     if (!error) {
-        error = read_netns_list(&ctx, &list);
+        error = snapshot_use(&ctx, snap, netns);
     }
     if (error) {
         goto cleanup;
     }
-    bool exists = netns_in_list(list, netns);
+    bool exists = netns_in_list(snap->list, netns);
     if (!exists) {
         struct cmd *cmd = ip_cmd(NULL);
         cmd_addl(cmd, "netns", "add", netns, NULL);
         error = run_change(&ctx, cmd);
         if (!error) {
-            cmd = cmd_new("ip");
-            cmd_addl(cmd, "netns", "exec", netns, "sysctl", "-q", "-w",
-                     "net.ipv4.conf.all.promote_secondaries=1", NULL);
-            error = run_change(&ctx, cmd);
+            error = promote_secondaries(&ctx, netns);
         }
     } else {
         error = read_links(&ctx, netns, &in, &addrs);
     }
     if (!error) {
-        error = read_links(&ctx, NULL, &out, NULL);
-    }
-    if (!error) {
-        error = ensure_pairs(&ctx, guest, &want, &in, &out, created);
+        error = ensure_pairs(&ctx, guest, &want, &in, &snap->out, created);
     }
     if (error) {
         goto cleanup;
@@ -637,23 +1025,35 @@ netns_guest_ensure(const struct netns_guest *guest,
     if (!error) {
         error = ensure_routes(&ctx, netns, &want, &routes);
     }
+    if (!error) {
+        error = flush_batch(&ctx);
+    }
 
 cleanup:
-    json_decref(list);
+    ctx_destroy(&ctx);
     netns_routes_destroy(&routes);
     netns_addrs_destroy(&addrs);
     netns_links_destroy(&in);
-    netns_links_destroy(&out);
     netns_want_destroy(&want);
     free(created);
     return error;
 }
 
 int
-netns_guest_remove(const char *netns, char *const *peers, size_t n_peers,
+netns_guest_ensure(const struct netns_guest *guest,
                    struct ovsdb_error **errorp)
 {
-    struct ctx ctx = {OP_REMOVE, netns, errorp};
+    struct netns_snapshot *snap = netns_snapshot_create();
+    int error = netns_snapshot_ensure(snap, guest, errorp);
+    netns_snapshot_free(snap);
+    return error;
+}
+
+int
+netns_snapshot_remove(struct netns_snapshot *snap, const char *netns,
+                      char *const *peers, size_t n_peers,
+                      struct ovsdb_error **errorp)
+{
     if (!netns_valid_name(netns)) {
         return netns_invalid(errorp, "Netns guest has an invalid namespace "
                              "name \"%s\".", netns_str_or_null(netns));
@@ -666,22 +1066,20 @@ netns_guest_remove(const char *netns, char *const *peers, size_t n_peers,
         }
     }
 
-    json_t *list;
-    int error = read_netns_list(&ctx, &list);
-    if (error) {
-        return error;
-    }
-    struct netns_links links = {NULL, 0};
-    if (netns_in_list(list, netns)) {
+    struct ctx ctx;
+    ctx_init(&ctx, OP_REMOVE, netns, errorp);
+    int error = snapshot_use(&ctx, snap, netns);
+    if (!error && netns_in_list(snap->list, netns)) {
         /* Deleting each veth first takes its peer away at once; a
          * namespace's devices otherwise go some time after it is
          * deleted. */
+        struct netns_links links = {NULL, 0};
         error = read_links(&ctx, netns, &links, NULL);
         for (size_t i = 0; !error && i < links.n; i++) {
             struct netns_link *l = &links.links[i];
             if (l->veth && !l->gone) {
                 error = del_link(&ctx, netns, l->name);
-                netns_links_mark_gone(&links, l, NULL);
+                netns_links_mark_gone(&links, l, &snap->out);
             }
         }
         if (!error) {
@@ -691,17 +1089,27 @@ netns_guest_remove(const char *netns, char *const *peers, size_t n_peers,
         }
         netns_links_destroy(&links);
     }
-    json_decref(list);
-
-    if (!error && n_peers) {
-        error = read_links(&ctx, NULL, &links, NULL);
-        for (size_t i = 0; !error && i < n_peers; i++) {
-            if (netns_links_find(&links, peers[i])) {
-                error = del_link(&ctx, NULL, peers[i]);
-            }
+    for (size_t i = 0; !error && i < n_peers; i++) {
+        struct netns_link *p = netns_links_find(&snap->out, peers[i]);
+        if (p) {
+            error = del_link(&ctx, NULL, peers[i]);
+            netns_links_mark_gone(&snap->out, p, NULL);
         }
-        netns_links_destroy(&links);
     }
+    if (!error) {
+        error = flush_batch(&ctx);
+    }
+    ctx_destroy(&ctx);
+    return error;
+}
+
+int
+netns_guest_remove(const char *netns, char *const *peers, size_t n_peers,
+                   struct ovsdb_error **errorp)
+{
+    struct netns_snapshot *snap = netns_snapshot_create();
+    int error = netns_snapshot_remove(snap, netns, peers, n_peers, errorp);
+    netns_snapshot_free(snap);
     return error;
 }
 
@@ -717,9 +1125,11 @@ int
 netns_list(const char *prefix, char ***namesp, size_t *np,
            struct ovsdb_error **errorp)
 {
-    struct ctx ctx = {OP_LIST, NULL, errorp};
+    struct ctx ctx;
+    ctx_init(&ctx, OP_LIST, NULL, errorp);
     json_t *list;
     int error = read_netns_list(&ctx, &list);
+    ctx_destroy(&ctx);
     if (error) {
         return error;
     }

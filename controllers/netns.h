@@ -8,19 +8,33 @@
  * match it; netns_guest_remove() takes a guest away.
  *
  * Rules of this module:
- * - Programs, never a shell: every change and every read is an `ip`,
- *   `ethtool` or `sysctl` command line built with cmd.h, so that
- *   cmd_set_dry_run() shows what would run.  Commands inside a namespace
- *   use `ip -n NETNS ...` or `ip netns exec NETNS ...`; nothing here
- *   knows where `ip netns` keeps its namespaces.
- * - Reconcile, never script.  An ensure first reads what exists (`ip -j
- *   netns list`; `ip -n NETNS -j -d address show`, the links and
- *   addresses inside; `ip -j -d link show` outside; `ethtool --json -k`
- *   for each veth end it keeps; and, after the address changes, `ip -n
- *   NETNS -j -4|-6 route show`) and then runs only the commands for what
- *   differs.  A second ensure of the same guest runs only reads.  Empty
- *   read output means that nothing exists (this is what a dry run
- *   returns), so a dry run shows every command that a first ensure runs.
+ * - Every change and every read is a command line built with cmd.h, so
+ *   that cmd_set_dry_run() shows what would run and the change log says
+ *   what ran: `ip`, `ip -n NETNS ...` inside a namespace, and `ethtool`
+ *   and `sysctl` (`ip netns exec NETNS ...` inside).  Few of them are
+ *   processes: the `ip -n NETNS` changes of one operation wait and run
+ *   together in one `ip -n NETNS -batch -` (run before any other
+ *   command or read, so the order stays; the dry run shows the batch
+ *   with its lines indented); and the `ethtool` and `sysctl` commands
+ *   are done in process with the same effect: the SIOCETHTOOL ioctl
+ *   (ETHTOOL_GTXCSUM, ETHTOOL_STXCSUM) and a write to
+ *   /proc/sys/net, on a socket or file opened after setns() into the
+ *   namespace, found where `ip netns` keeps it (/var/run/netns).  Under
+ *   a dry run or a reader (netns_set_reader()) they are not done.
+ * - Host-wide state is read once for many guests: a 'struct
+ *   netns_snapshot' holds what `ip -j netns list` and `ip -j -d link
+ *   show` (the calling namespace's links) print, read when first used.
+ *   Each operation marks its namespace in the snapshot as changed; using
+ *   it again for the same namespace reads it again.  netns_guest_ensure()
+ *   and netns_guest_remove() use a snapshot of their own.
+ * - Reconcile, never script.  An ensure first reads what exists (the
+ *   snapshot; `ip -n NETNS -j -d address show`, the links and addresses
+ *   inside; the TX checksum offload of each veth end it keeps; and,
+ *   after the address changes, `ip -n NETNS -j -4|-6 route show`) and
+ *   then runs only the commands for what differs.  A second ensure of
+ *   the same guest runs only reads.  Empty read output means that
+ *   nothing exists (this is what a dry run returns), so a dry run shows
+ *   every command that a first ensure runs.
  * - Ownership is by name.  The caller names its namespaces (with its
  *   prefix) and its peers; this module never touches a namespace or an
  *   interface of the calling namespace that it was not given by name.
@@ -38,8 +52,9 @@
  *   the MTU; the guest end gets 'mac' and the peer the same MAC with its
  *   first byte set to fe (fa when the guest's already starts with fe),
  *   so that a bridge never takes the guest's address as its own.  Both
- *   ends are up and have TX checksum offload off (`ethtool -K DEV tx
- *   off`), which the userspace datapath of Open vSwitch needs for TCP.
+ *   ends are up and have TX checksum offload off (what `ethtool -K DEV
+ *   tx off` does), which the userspace datapath of Open vSwitch needs for
+ *   TCP.
  *   A pair is intact when the guest end is a veth whose peer is the
  *   named peer in the calling namespace, or lives in some other
  *   namespace (someone moved it there: it is then left alone and only
@@ -130,6 +145,20 @@ int netns_guest_ensure(const struct netns_guest *guest,
  * namespace.  Returns 0 or a negative errno. */
 int netns_guest_remove(const char *netns, char *const *peers,
                        size_t n_peers, struct ovsdb_error **errorp);
+
+/* Many guests at once: the same operations with the host-wide reads
+ * shared through 'snap' (see the rules above).  A snapshot goes stale as
+ * others change the host: use one for one pass over the guests. */
+struct netns_snapshot *netns_snapshot_create(void);
+void netns_snapshot_free(struct netns_snapshot *snap); /* Accepts NULL. */
+int netns_snapshot_ensure(struct netns_snapshot *snap,
+                          const struct netns_guest *guest,
+                          struct ovsdb_error **errorp);
+int netns_snapshot_remove(struct netns_snapshot *snap, const char *netns,
+                          char *const *peers, size_t n_peers,
+                          struct ovsdb_error **errorp);
+/* How many times 'snap' read the host-wide state. */
+size_t netns_snapshot_reads(const struct netns_snapshot *snap);
 
 /* Stores in '*namesp' a new sorted array of the names of the existing
  * namespaces that start with 'prefix', and its size in '*np' (the caller

@@ -23,6 +23,7 @@ struct cmd {
     size_t n_env;
     char *input;
     size_t input_len;
+    bool show_input; /* In a dry run. */
 };
 
 static FILE *dry_run_log;
@@ -115,9 +116,16 @@ void
 cmd_set_input(struct cmd *cmd, const char *data, size_t len)
 {
     free(cmd->input);
-    cmd->input = malloc(len ? len : 1);
+    cmd->input = malloc(len + 1);
     memcpy(cmd->input, data, len);
+    cmd->input[len] = '\0';
     cmd->input_len = len;
+}
+
+void
+cmd_dry_run_shows_input(struct cmd *cmd)
+{
+    cmd->show_input = true;
 }
 
 static bool
@@ -209,6 +217,12 @@ cmd_run(struct cmd *cmd, char **outputp, struct ovsdb_error **errorp)
         char *line = cmd_to_string(cmd);
         fprintf(dry_run_log, "%s\n", line);
         free(line);
+        /* Then its input, each line indented by two spaces. */
+        for (size_t i = 0; cmd->show_input && i < cmd->input_len;) {
+            size_t n = strcspn(cmd->input + i, "\n");
+            fprintf(dry_run_log, "  %.*s\n", (int) n, cmd->input + i);
+            i += n + 1;
+        }
         if (outputp) {
             *outputp = strdup("");
         }

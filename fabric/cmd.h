@@ -11,8 +11,10 @@
  *   errno and one error whose message names the command line, its exit
  *   status and the first line it printed to stderr.
  * - A dry-run hook (cmd_set_dry_run()) captures each command line instead
- *   of running it, so tests compare what would run against golden files;
- *   in dry-run mode every command "succeeds" with empty output.
+ *   of running it (followed, for a command that asks for it, by what it
+ *   would read on stdin, each line indented by two spaces), so tests
+ *   compare what would run against golden files; in dry-run mode every
+ *   command "succeeds" with empty output.
  * - The child gets the caller's environment plus any cmd_setenv() pairs
  *   (OVS_RUNDIR and friends).
  */
@@ -37,6 +39,10 @@ void cmd_addl(struct cmd *cmd, ...) __attribute__((sentinel));
 void cmd_setenv(struct cmd *cmd, const char *name, const char *value);
 /* Data written to the program's stdin ('len' bytes, copied). */
 void cmd_set_input(struct cmd *cmd, const char *data, size_t len);
+/* A dry run writes the input of 'cmd' after its command line, each line
+ * indented by two spaces: for input that says what the command does, as
+ * that of `ip -batch -`. */
+void cmd_dry_run_shows_input(struct cmd *cmd);
 
 /* The command line as text, arguments quoted where needed (new string). */
 char *cmd_to_string(const struct cmd *cmd);

@@ -148,6 +148,9 @@ ensure_logged(struct netns_guest *g)
     char *buf = NULL;
     size_t len = 0;
     FILE *log = open_memstream(&buf, &len);
+    char before[64] = "", after[64] = "";
+    assert_true(readlink("/proc/thread-self/ns/net", before,
+                         sizeof before - 1) > 0);
     netns_set_log(log);
     struct ovsdb_error *error = NULL;
     int rc = netns_guest_ensure(g, &error);
@@ -156,6 +159,10 @@ ensure_logged(struct netns_guest *g)
     if (rc) {
         fail_msg("netns_guest_ensure(%s): %s", g->netns, error->msg);
     }
+    /* The in-process ethtool and sysctl went back to our namespace. */
+    assert_true(readlink("/proc/thread-self/ns/net", after,
+                         sizeof after - 1) > 0);
+    assert_string_equal(before, after);
     netns_guest_free(g);
     return buf;
 }
@@ -320,6 +327,13 @@ test_ensure_and_ping(void **state)
     assert_true(has_route(ns_a, "-4", "default", "172.16.0.254"));
     assert_true(has_route(ns_a, "-4", "10.0.0.0/8", "172.16.0.253"));
     assert_true(has_route(ns_a, "-6", "fd00:99::/48", "fd00:16::fe"));
+    /* Set in process, in the guest's namespace only. */
+    char *promote = run_out("ip", "netns", "exec", ns_a, "sysctl", "-n",
+                            "net.ipv4.conf.all.promote_secondaries",
+                            (char *) NULL);
+    assert_non_null(promote);
+    assert_string_equal(promote, "1\n");
+    free(promote);
 
     /* The switch: a bridge in a namespace of its own. */
     RUN_OK("ip", "netns", "add", ns_sw);

@@ -97,10 +97,28 @@ test_dry_run(void **state)
     assert_string_equal(out, "");
     free(out);
     cmd_free(c);
+
+    /* A command's input follows it, indented, when it asks for it. */
+    c = cmd_new("nft");
+    cmd_addl(c, "-f", "-", NULL);
+    cmd_set_input(c, "flush ruleset\n", 14);
+    assert_int_equal(cmd_run(c, NULL, NULL), 0);
+    cmd_free(c);
+    c = cmd_new("ip");
+    cmd_addl(c, "-batch", "-", NULL);
+    cmd_set_input(c, "link set dev lo up\naddress add 10.0.0.1/8 dev x",
+                  47);
+    cmd_dry_run_shows_input(c);
+    assert_int_equal(cmd_run(c, NULL, NULL), 0);
+    cmd_free(c);
     cmd_set_dry_run(NULL);
     assert_false(cmd_is_dry_run());
     fclose(log);
-    assert_string_equal(buf, "ip link add name 'a'\\''b' mtu1442\n");
+    assert_string_equal(buf, "ip link add name 'a'\\''b' mtu1442\n"
+                        "nft -f -\n"
+                        "ip -batch -\n"
+                        "  link set dev lo up\n"
+                        "  address add 10.0.0.1/8 dev x\n");
     free(buf);
 }
 

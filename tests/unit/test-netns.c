@@ -270,10 +270,10 @@ test_ensure_readdress(void **state)
     const char *log = capture_stop(&c);
     assert_int_equal(rc, 0);
     check_golden("netns-ensure-readdress.txt", log);
-    const char *add = strstr(log, "ip -n fabric-g1 address add "
-                                  "172.16.0.11/24 dev eth0\n");
-    const char *del = strstr(log, "ip -n fabric-g1 address del "
-                                  "172.16.0.1/24 dev eth0\n");
+    const char *add = strstr(log, "\n  address add 172.16.0.11/24 dev "
+                                  "eth0\n");
+    const char *del = strstr(log, "\n  address del 172.16.0.1/24 dev "
+                                  "eth0\n");
     assert_non_null(add);
     assert_non_null(del);
     assert_true(add < del);
@@ -360,9 +360,9 @@ test_remove(void **state)
         {R_LIST, LIST},
         {"ip -n fabric-g1 -j -d link show", "[" LO_UP ",{" ETH0_LINK "},"
          ETH1 "," SIT0 "]"},
-        /* Read after the veths inside went, with their peers. */
-        {R_OUTSIDE, "[" OUT_LO ",{'ifindex':12,'ifname':'fg1-left',"
-         "'linkinfo':{'info_kind':'veth'}}]"},
+        /* fg1-eth0 goes with eth0, its peer; fg1-left stays. */
+        {R_OUTSIDE, "[" OUT_LO "," PEER0 ",{'ifindex':12,"
+         "'ifname':'fg1-left','linkinfo':{'info_kind':'veth'}}]"},
         {NULL, NULL},
     };
     char *peers[] = {"fg1-eth0", "fg1-left", "fg1-none"};
@@ -374,6 +374,7 @@ test_remove(void **state)
     check_golden("netns-remove.txt", log);
     assert_null(strstr(log, "no canned output"));
     assert_null(strstr(log, "sit0"));
+    assert_null(strstr(log, "fg1-eth0"));
     free(c.buf);
 
     /* Nothing exists: only reads. */
@@ -383,6 +384,72 @@ test_remove(void **state)
     assert_int_equal(rc, 0);
     assert_string_equal(log, "ip -j netns list\nip -j -d link show\n");
     free(c.buf);
+}
+
+/* Returns how many lines of 'log' are 'line'. */
+static int
+count_lines(const char *log, const char *line)
+{
+    int n = 0;
+    size_t len = strlen(line);
+    for (const char *p = log; p; p = strchr(p, '\n'), p = p ? p + 1 : p) {
+        n += !strncmp(p, line, len) && p[len] == '\n';
+    }
+    return n;
+}
+
+static void
+test_snapshot_shared(void **state)
+{
+    /* Two guests, one snapshot: one read of the host-wide state. */
+    struct netns_guest *g1 = make_guest("172.16.0.1/24");
+    struct netns_guest *g2 = netns_guest_create("fabric-g2");
+    netns_iface_add_address(netns_guest_add_iface(g2, "eth0", "fg2-eth0",
+                                                  NULL, 0, NULL),
+                            "172.16.0.2/24");
+    char *changes = NULL;
+    size_t len = 0;
+    FILE *change_log = open_memstream(&changes, &len);
+    struct capture c;
+    capture_start(&c, NULL);
+    netns_set_log(change_log);
+    struct netns_snapshot *snap = netns_snapshot_create();
+    assert_int_equal(netns_snapshot_reads(snap), 0);
+    assert_int_equal(netns_snapshot_ensure(snap, g1, NULL), 0);
+    assert_int_equal(netns_snapshot_ensure(snap, g2, NULL), 0);
+    assert_int_equal(netns_snapshot_reads(snap), 1);
+    assert_int_equal(netns_snapshot_remove(snap, "fabric-g3", NULL, 0,
+                                           NULL), 0);
+    assert_int_equal(netns_snapshot_reads(snap), 1);
+
+    /* The same guest again: what the snapshot holds of it may be wrong
+     * now, so it reads again. */
+    assert_int_equal(netns_snapshot_ensure(snap, g2, NULL), 0);
+    assert_int_equal(netns_snapshot_reads(snap), 2);
+    netns_snapshot_free(snap);
+    netns_set_log(NULL);
+    fclose(change_log);
+    const char *log = capture_stop(&c);
+    assert_int_equal(count_lines(log, R_LIST), 2);
+    assert_int_equal(count_lines(log, R_OUTSIDE), 2);
+    /* One batch per new guest, for the guest end, lo, addresses and
+     * routes. */
+    assert_int_equal(count_lines(log, "ip -n fabric-g1 -batch -"), 1);
+    assert_int_equal(count_lines(log, "ip -n fabric-g2 -batch -"), 2);
+
+    /* The change log has each command whole, batched or in process. */
+    assert_null(strstr(changes, "-batch"));
+    assert_int_equal(count_lines(changes, "ip -n fabric-g1 link set dev "
+                                 "eth0 up"), 1);
+    assert_int_equal(count_lines(changes, "ip -n fabric-g2 address add "
+                                 "172.16.0.2/24 dev eth0"), 2);
+    assert_int_equal(count_lines(changes, "ethtool -K fg2-eth0 tx off"), 2);
+    assert_int_equal(count_lines(changes, "ip netns exec fabric-g1 ethtool "
+                                 "-K eth1 tx off"), 1);
+    free(changes);
+    free(c.buf);
+    netns_guest_free(g1);
+    netns_guest_free(g2);
 }
 
 static void
@@ -627,6 +694,7 @@ main(void)
         cmocka_unit_test(test_ensure_readdress),
         cmocka_unit_test(test_ensure_repair),
         cmocka_unit_test(test_remove),
+        cmocka_unit_test(test_snapshot_shared),
         cmocka_unit_test(test_list),
         cmocka_unit_test(test_read_failures),
         cmocka_unit_test(test_invalid),
