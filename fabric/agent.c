@@ -33,6 +33,7 @@
 
 #include "agent-desired.h"
 #include "agent-flows.h"
+#include "agent-netns.h"
 #include "agent-ofc.h"
 #include "agent-vms.h"
 #include "cloudinit.h"
@@ -57,6 +58,7 @@
 #define AGENT_RETRY_MS 1000
 #define AGENT_REPAIR_MS 30000
 #define AGENT_PENDING_MS 200 /* Until ovs-vswitchd made an interface. */
+#define AGENT_SLICE_MS 50    /* Of guest work per turn of the loop. */
 
 struct agent {
     struct event_base *base;
@@ -86,14 +88,8 @@ struct agent {
     char written_error[512];      /* The error the Host row holds. */
     long long written_generation; /* What the Host row holds. */
     struct agent_desired last;    /* What the last run wanted. */
-    char **owned;                 /* Namespaces this agent made. */
-    size_t n_owned;
-    char *fingerprint;            /* Of the guests last reconciled. */
-    char **ensured_names;         /* Guests made without error, */
-    char **ensured_fps;           /* with their fingerprints then. */
-    size_t n_ensured;
-    bool netns_full;              /* Reconcile the guests next run. */
-    int netns_failures;           /* Of the last guest reconcile. */
+    struct agent_netns *netns;    /* The namespace guests. */
+    struct event *netns_slice;    /* Their next slice. */
     struct event *repair;         /* Periodic full reconcile. */
     struct event *flows_check;    /* Periodic run to verify the flows. */
 
@@ -244,7 +240,10 @@ write_status(struct agent *a, long long generation)
             const char *state = NULL, *reason = NULL;
             for (size_t i = 0; name && t == 0 && i < a->last.n_guests; i++) {
                 if (!strcmp(a->last.guest_names[i], name)) {
-                    state = a->error[0] ? "error" : "running";
+                    state = a->error[0] ? "error"
+                            : agent_netns_is_made(a->netns,
+                                                  a->last.guests[i]->netns)
+                                ? "running" : "pending";
                     reason = a->error;
                 }
             }
@@ -415,220 +414,44 @@ reconcile_underlay(struct agent *a, bool wanted, const char *ip,
     return changes;
 }
 
-/* The namespaces this agent made, kept in RUNDIR/namespaces, one name a
- * line.  Ownership needs both the agent's prefix and a line there: on a
- * machine where several agents (or other programs) share the namespace
- * list, a prefix alone could name what is not ours. */
-static void
-owned_load(struct agent *a)
-{
-    char *path;
-    if (asprintf(&path, "%s/namespaces", a->rundir) < 0) {
-        abort();
-    }
-    FILE *f = fopen(path, "r");
-    free(path);
-    char line[256];
-    while (f && fgets(line, sizeof line, f)) {
-        line[strcspn(line, "\n")] = '\0';
-        if (line[0] && !strncmp(line, a->netns_prefix,
-                                strlen(a->netns_prefix))) {
-            a->owned = realloc(a->owned, (a->n_owned + 1) * sizeof *a->owned);
-            a->owned[a->n_owned++] = strdup(line);
-        }
-    }
-    if (f) {
-        fclose(f);
-    }
-}
-
-static void
-owned_save(struct agent *a)
-{
-    char *path, *tmp;
-    if (asprintf(&path, "%s/namespaces", a->rundir) < 0
-        || asprintf(&tmp, "%s/namespaces.tmp", a->rundir) < 0) {
-        abort();
-    }
-    FILE *f = fopen(tmp, "w");
-    if (f) {
-        for (size_t i = 0; i < a->n_owned; i++) {
-            fprintf(f, "%s\n", a->owned[i]);
-        }
-        if (fclose(f) == 0) {
-            rename(tmp, path);
-        }
-    } else {
-        log_warn("cannot write %s: %s", tmp, strerror(errno));
-    }
-    free(path);
-    free(tmp);
-}
-
+/* Namespace guests: a slice of work towards those of 'd' (agent-netns).
+ * Returns true when no slice remains; otherwise the next slice is on
+ * its way, on a later turn of the loop.  Adds the failures of the last
+ * pass to '*failures'. */
 static bool
-owned_has(const struct agent *a, const char *name)
+reconcile_netns(struct agent *a, const struct agent_desired *d,
+                int *failures)
 {
-    for (size_t i = 0; i < a->n_owned; i++) {
-        if (!strcmp(a->owned[i], name)) {
-            return true;
-        }
+    int n = 0;
+    bool done = agent_netns_run(a->netns, d->guests, d->guest_names,
+                                d->n_guests, AGENT_SLICE_MS, &n);
+    if (n) {
+        set_error(a, "%s", agent_netns_error(a->netns));
+        *failures += n;
     }
-    return false;
+    if (!done) {
+        /* A timer, not event_active(): libevent runs active events
+         * before it polls again, so the connections would wait. */
+        event_add(a->netns_slice, &(struct timeval){0, 0});
+    }
+    return done;
 }
 
-static char *guest_fingerprint(const struct netns_guest *g);
-
-/* The fingerprint guest 'netns' had when it was last made without error,
- * or NULL. */
-static const char *
-ensured_get(const struct agent *a, const char *netns)
-{
-    for (size_t i = 0; i < a->n_ensured; i++) {
-        if (!strcmp(a->ensured_names[i], netns)) {
-            return a->ensured_fps[i];
-        }
-    }
-    return NULL;
-}
-
-/* Records fingerprint 'fp' (stolen; NULL forgets) for guest 'netns'. */
+/* The next slice of the guests of the last run, without a whole run; the
+ * last slice brings one. */
 static void
-ensured_set(struct agent *a, const char *netns, char *fp)
+netns_slice_cb(evutil_socket_t fd, short what, void *a_)
 {
-    for (size_t i = 0; i < a->n_ensured; i++) {
-        if (!strcmp(a->ensured_names[i], netns)) {
-            free(a->ensured_fps[i]);
-            if (fp) {
-                a->ensured_fps[i] = fp;
-            } else {
-                free(a->ensured_names[i]);
-                a->n_ensured--;
-                a->ensured_names[i] = a->ensured_names[a->n_ensured];
-                a->ensured_fps[i] = a->ensured_fps[a->n_ensured];
-            }
-            return;
-        }
+    struct agent *a = a_;
+    if (!ovsdb_client_is_synced(a->fabric)
+        || !ovsdb_client_is_synced(a->ovs)) {
+        /* The run after the resync goes on. */
+        return;
     }
-    if (fp) {
-        size_t n = a->n_ensured + 1;
-        a->ensured_names = realloc(a->ensured_names,
-                                   n * sizeof *a->ensured_names);
-        a->ensured_fps = realloc(a->ensured_fps, n * sizeof *a->ensured_fps);
-        a->ensured_names[a->n_ensured] = strdup(netns);
-        a->ensured_fps[a->n_ensured] = fp;
-        a->n_ensured = n;
-    }
-}
-
-/* Namespace guests: make the wanted ones, remove the ones we made that are
- * no longer wanted.  Unless 'full', a guest made without error since with
- * the same description is left alone: adding one guest inspects one.
- * Returns the number of failures. */
-static int
-reconcile_netns(struct agent *a, const struct agent_desired *d, bool full)
-{
     int failures = 0;
-    bool changed = false;
-    for (size_t i = 0; i < d->n_guests; i++) {
-        const char *netns = d->guests[i]->netns;
-        if (!owned_has(a, netns)) {
-            /* Recorded before it exists, so a crash half-way through
-             * still leaves it ours to finish or remove. */
-            a->owned = realloc(a->owned, (a->n_owned + 1) * sizeof *a->owned);
-            a->owned[a->n_owned++] = strdup(netns);
-            owned_save(a);
-        }
-        char *fp = guest_fingerprint(d->guests[i]);
-        const char *old = ensured_get(a, netns);
-        if (!full && old && !strcmp(old, fp)) {
-            free(fp);
-            continue;
-        }
-        struct ovsdb_error *error = NULL;
-        if (netns_guest_ensure(d->guests[i], &error) < 0) {
-            set_error(a, "guest %s: %s", d->guest_names[i], error->msg);
-            ovsdb_error_free(error);
-            failures++;
-            free(fp);
-            ensured_set(a, netns, NULL);
-        } else {
-            ensured_set(a, netns, fp);
-        }
+    if (reconcile_netns(a, &a->last, &failures)) {
+        agent_mark_dirty(a);
     }
-    for (size_t i = 0; i < a->n_owned;) {
-        bool wanted = false;
-        for (size_t j = 0; j < d->n_guests; j++) {
-            wanted |= !strcmp(a->owned[i], d->guests[j]->netns);
-        }
-        if (wanted) {
-            i++;
-            continue;
-        }
-        log_info("removing namespace %s", a->owned[i]);
-        struct ovsdb_error *error = NULL;
-        if (netns_guest_remove(a->owned[i], NULL, 0, &error) < 0) {
-            set_error(a, "%s", error->msg);
-            ovsdb_error_free(error);
-            failures++;
-            i++;
-            continue;
-        }
-        ensured_set(a, a->owned[i], NULL);
-        free(a->owned[i]);
-        a->owned[i] = a->owned[--a->n_owned];
-        changed = true;
-    }
-    if (changed) {
-        owned_save(a);
-    }
-    return failures;
-}
-
-/* Writes to 'f' a text that changes whenever guest 'g' should. */
-static void
-guest_fingerprint_write(FILE *f, const struct netns_guest *g)
-{
-    fprintf(f, "%s\n", g->netns);
-    for (size_t j = 0; j < g->n_ifaces; j++) {
-        const struct netns_iface *n = &g->ifaces[j];
-        fprintf(f, " %s %s %s %d %s", n->name, n->peer, n->mac ? n->mac : "",
-                n->mtu, n->gateway ? n->gateway : "");
-        for (size_t k = 0; k < n->n_addresses; k++) {
-            fprintf(f, " a=%s", n->addresses[k]);
-        }
-        for (size_t k = 0; k < n->n_routes; k++) {
-            fprintf(f, " r=%s,%s", n->routes[k].prefix,
-                    n->routes[k].via ? n->routes[k].via : "");
-        }
-        fputc('\n', f);
-    }
-}
-
-/* The fingerprint of guest 'g' (a new string). */
-static char *
-guest_fingerprint(const struct netns_guest *g)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    guest_fingerprint_write(f, g);
-    fclose(f);
-    return buf;
-}
-
-/* A text that changes whenever the namespace guests of 'd' should (a new
- * string). */
-static char *
-guests_fingerprint(const struct agent_desired *d)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    for (size_t i = 0; i < d->n_guests; i++) {
-        guest_fingerprint_write(f, d->guests[i]);
-    }
-    fclose(f);
-    return buf;
 }
 
 /* A text that changes whenever the VMs of 'd' should (a new string): their
@@ -862,21 +685,12 @@ agent_run(evutil_socket_t fd, short what, void *a_)
     }
 
     /* The namespace guests cost a few commands each even when nothing is
-     * to be done, and every status write comes back as a DB update: look
-     * at them only when what they should be changed, after a failure,
-     * when asked, and every AGENT_REPAIR_MS to repair drift. */
-    char *fingerprint = guests_fingerprint(&desired);
+     * to be done, and every status write comes back as a DB update:
+     * agent-netns looks at them only when what they should be changed,
+     * after a failure, when asked, and every AGENT_REPAIR_MS to repair
+     * drift, a slice per turn of the loop. */
     int failures = 0;
-    if (a->netns_full || a->netns_failures || !a->fingerprint
-        || strcmp(fingerprint, a->fingerprint)) {
-        failures = a->netns_failures = reconcile_netns(a, &desired,
-                                                       a->netns_full);
-        a->netns_full = false;
-        free(a->fingerprint);
-        a->fingerprint = fingerprint;
-    } else {
-        free(fingerprint);
-    }
+    bool netns_done = reconcile_netns(a, &desired, &failures);
 
     failures += reconcile_vms(a, &desired);
 
@@ -890,7 +704,10 @@ agent_run(evutil_socket_t fd, short what, void *a_)
     }
     free(underlay_ip);
 
-    if (!a->ovs_txn_busy) {
+    /* The bridge waits for the guests' veths: a port whose device is
+     * not there yet costs ovs-vswitchd a reconfiguration of every port
+     * when it comes. */
+    if (!a->ovs_txn_busy && netns_done) {
         struct ovsdb_txn *txn = ovsdb_txn_create("Open_vSwitch");
         /* A host with nothing of the lab on it keeps no bridge. */
         const struct ovsb_bridge *bridge = desired.bridge->n_ports
@@ -917,7 +734,8 @@ agent_run(evutil_socket_t fd, short what, void *a_)
 
     /* The pipeline, once the bridge and its ports are in place. */
     bool flows_done = !a->flows || !desired.bridge->n_ports;
-    if (!flows_done && !changes && !a->ovs_txn_busy && !failures) {
+    if (!flows_done && !changes && !a->ovs_txn_busy && !failures
+        && netns_done) {
         if (!ports_bound(a, desired.bridge)) {
             /* ovs-vswitchd has not numbered every port yet: its update
              * of the Open_vSwitch DB brings the next run. */
@@ -951,7 +769,7 @@ agent_run(evutil_socket_t fd, short what, void *a_)
     } else if (a->ul_dev && !strcmp(a->ul_status, "pending")) {
         event_add(a->retry, &(struct timeval){0, AGENT_PENDING_MS * 1000});
     } else if (!changes && !a->ovs_txn_busy && !a->ul_txn_busy
-               && flows_done && gateways_done) {
+               && flows_done && gateways_done && netns_done) {
         if (a->applied_generation != generation) {
             log_info("applied generation %lld", generation);
         }
@@ -981,7 +799,7 @@ void
 agent_force_reconcile(struct agent *a)
 {
     a->vm_full = true;
-    a->netns_full = true;
+    agent_netns_force(a->netns);
     a->ul_full = true;
     a->gw_full = true;
     agent_mark_dirty(a);
@@ -1070,7 +888,8 @@ agent_create(struct event_base *base, const struct agent_options *o,
                                                : "qemu:///system",
                               a->host, a->netns_prefix, a->vm_dir,
                               vms_changed, a);
-    owned_load(a);
+    a->netns = agent_netns_create(a->rundir, a->netns_prefix,
+                                  AGENT_RETRY_MS);
     a->fabric = make_client(a, o->db, DBMODEL_DB, &o->tls, dbmodel_tables,
                             "fabric DB");
     if (!o->pipeline || !strcmp(o->pipeline, "flows")) {
@@ -1094,6 +913,7 @@ agent_create(struct event_base *base, const struct agent_options *o,
     }
     a->run_event = event_new(base, -1, 0, agent_run, a);
     a->retry = event_new(base, -1, 0, agent_run, a);
+    a->netns_slice = event_new(base, -1, 0, netns_slice_cb, a);
     a->heartbeat = event_new(base, -1, EV_PERSIST, heartbeat_cb, a);
     struct timeval beat = {AGENT_HEARTBEAT_MS / 1000,
                            (AGENT_HEARTBEAT_MS % 1000) * 1000};
@@ -1128,22 +948,17 @@ agent_destroy(struct agent *a)
     if (a->run_event) {
         event_free(a->run_event);
         event_free(a->retry);
+        event_free(a->netns_slice);
         event_free(a->heartbeat);
         event_free(a->repair);
         event_free(a->flows_check);
     }
-    free(a->fingerprint);
+    agent_netns_destroy(a->netns);
     agent_vms_destroy(a->vms);
     agent_ofc_destroy(a->ofc);
     free(a->vm_fingerprint);
     free(a->vm_dir);
     free(a->domain_type);
-    for (size_t i = 0; i < a->n_ensured; i++) {
-        free(a->ensured_names[i]);
-        free(a->ensured_fps[i]);
-    }
-    free(a->ensured_names);
-    free(a->ensured_fps);
     free(a->gw_state_path);
     free(a->gw_fingerprint);
     nat_table_state_clear(&a->nat);
@@ -1153,10 +968,6 @@ agent_destroy(struct agent *a)
     free(a->ul_state_path);
     agent_flows_destroy(a->flows);
     agent_desired_clear(&a->last);
-    for (size_t i = 0; i < a->n_owned; i++) {
-        free(a->owned[i]);
-    }
-    free(a->owned);
     free(a->host);
     free(a->bridge);
     free(a->netns_prefix);
