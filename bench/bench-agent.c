@@ -24,8 +24,8 @@
  *   programs they ran, from /proc/PID/stat), their CPU and reconcile runs
  *   while idle, how long their control socket keeps a status request
  *   waiting, their peak RSS (VmHWM), the flows per bridge (`ovs-ofctl
- *   dump-flows`), and how long the host-wide reads the agent repeats for
- *   each guest take at that size.  A size that does not converge within
+ *   dump-flows`), and how long the host-wide reads the agent makes once
+ *   per pass over its guests take at that size.  A size that does not converge within
  *   --limit seconds ends the part, after what the agents left is removed.
  *   Baseline: `ovs-vsctl add-port` of the same number of internal ports
  *   into a scratch bridge, one ovs-vsctl call per host with that host's
@@ -1230,9 +1230,9 @@ time_read(char *const argv[], long *bytes)
     return median(t, 5);
 }
 
-/* The host-wide reads an agent makes for each guest it inspects, timed
- * as they are now on host hv1: its links, and every namespace of the
- * machine. */
+/* The host-wide reads an agent makes once per pass over its guests,
+ * timed as they are now on host hv1: its links, and every namespace of
+ * the machine. */
 static void
 time_host_reads(const struct bed *b, struct scale_result *r)
 {
@@ -1498,8 +1498,8 @@ print_scale(const struct scale_result *r)
            r->destroy_s);
     printf("  per guest: %.1f ms of wall time per host, %.1f ms of CPU\n",
            r->conv_s * 1e3 / guests_per_host, conv_cpu / r->size);
-    printf("  host-wide reads the agent repeats for each guest it inspects "
-           "(median of 5):\n    `ip -j -d link show` in hv1 %.1f ms "
+    printf("  host-wide reads the agent makes once per pass (median of "
+           "5):\n    `ip -j -d link show` in hv1 %.1f ms "
            "(%.0f KiB), `ip -j netns list` %.1f ms (%.0f KiB)\n",
            r->links_ms, r->links_bytes / 1024.0, r->netns_ms,
            r->netns_bytes / 1024.0);

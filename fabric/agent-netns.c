@@ -22,6 +22,13 @@ struct made {
     unsigned long pass;
 };
 
+/* The stages of a pass, in order. */
+enum stage {
+    STAGE_CHANGES,  /* Guests not made as described. */
+    STAGE_REMOVALS, /* Owned namespaces no longer wanted. */
+    STAGE_REPAIR,   /* In a full pass, the guests made before it. */
+};
+
 struct agent_netns {
     char *rundir, *prefix;
     int retry_ms;
@@ -37,11 +44,10 @@ struct agent_netns {
 
     /* The pass under way. */
     bool active;
-    bool full;
+    bool full;             /* With a repair stage. */
     unsigned long pass;    /* Its number. */
-    size_t cursor;         /* Next guest to look at. */
-    bool removing;         /* Guests done, removals under way. */
-    size_t rm_cursor;      /* Next owned namespace to look at. */
+    enum stage stage;
+    size_t cursor;         /* Next guest or owned namespace to look at. */
     char **wanted;         /* The guests' namespaces, sorted. */
     size_t n_wanted;
     int pass_failures;
@@ -335,9 +341,8 @@ pass_begin(struct agent_netns *an, struct netns_guest *const *guests,
     an->fp = fp;
     drop_snapshot(an);
     an->snap = netns_snapshot_create();
+    an->stage = STAGE_CHANGES;
     an->cursor = 0;
-    an->removing = false;
-    an->rm_cursor = 0;
     an->pass_failures = 0;
     an->pass_error[0] = '\0';
     names_free(an->wanted, an->n_wanted);
@@ -381,8 +386,10 @@ pass_fail(struct agent_netns *an, const char *name, const char *msg)
     log_warn("%s", an->pass_error);
 }
 
-/* Makes 'guest' (named 'name') unless it is made as described already.
- * Returns true if it had to look at the system. */
+/* In the changes stage, makes 'guest' (named 'name') unless it is made
+ * as described already; in the repair stage, inspects it if it is made
+ * as described but not in this pass.  Returns true if it had to look at
+ * the system. */
 static bool
 ensure_one(struct agent_netns *an, const struct netns_guest *guest,
            const char *name)
@@ -390,7 +397,9 @@ ensure_one(struct agent_netns *an, const struct netns_guest *guest,
     char *fp = guest_fingerprint(guest);
     size_t i;
     const struct made *m = made_find(an, guest->netns, &i);
-    if (m && !strcmp(m->fp, fp) && (!an->full || m->pass == an->pass)) {
+    bool same = m && !strcmp(m->fp, fp);
+    if (an->stage == STAGE_CHANGES ? same
+        : !same || m->pass == an->pass) {
         free(fp);
         return false;
     }
@@ -413,11 +422,11 @@ ensure_one(struct agent_netns *an, const struct netns_guest *guest,
 static bool
 remove_one(struct agent_netns *an, bool *changedp)
 {
-    const char *netns = an->owned[an->rm_cursor];
+    const char *netns = an->owned[an->cursor];
     bool wanted;
     names_find(an->wanted, an->n_wanted, netns, &wanted);
     if (wanted) {
-        an->rm_cursor++;
+        an->cursor++;
         return false;
     }
     log_info("removing namespace %s", netns);
@@ -426,14 +435,14 @@ remove_one(struct agent_netns *an, bool *changedp)
     if (netns_snapshot_remove(an->snap, netns, NULL, 0, &error) < 0) {
         pass_fail(an, NULL, error->msg);
         ovsdb_error_free(error);
-        an->rm_cursor++;
+        an->cursor++;
         return true;
     }
     made_set(an, netns, NULL);
-    free(an->owned[an->rm_cursor]);
+    free(an->owned[an->cursor]);
     an->n_owned--;
-    memmove(&an->owned[an->rm_cursor], &an->owned[an->rm_cursor + 1],
-            (an->n_owned - an->rm_cursor) * sizeof *an->owned);
+    memmove(&an->owned[an->cursor], &an->owned[an->cursor + 1],
+            (an->n_owned - an->cursor) * sizeof *an->owned);
     *changedp = true;
     return true;
 }
@@ -463,27 +472,25 @@ agent_netns_run(struct agent_netns *an, struct netns_guest *const *guests,
     } else {
         free(fp);
     }
-    if (an->full_requested) {
-        /* A new number: what this pass made counts as not inspected. */
-        an->full_requested = false;
-        an->full = true;
-        an->pass++;
-        an->cursor = 0;
-        an->removing = false;
-        an->rm_cursor = 0;
-    }
+    /* A pass made full inspects in its repair stage what it did not make
+     * itself; a full pass already under way covers the request. */
+    an->full |= an->full_requested;
+    an->full_requested = false;
 
     an->stats.slices++;
     long long start = mono_ms();
     bool worked = false, owned_changed = false;
     while (an->active && (!worked || mono_ms() - start < budget_ms)) {
-        if (!an->removing && an->cursor < n) {
+        if (an->stage != STAGE_REMOVALS && an->cursor < n) {
             worked |= ensure_one(an, guests[an->cursor], names[an->cursor]);
             an->cursor++;
-        } else if (!an->removing) {
-            an->removing = true;
-        } else if (an->rm_cursor < an->n_owned) {
+        } else if (an->stage == STAGE_REMOVALS
+                   && an->cursor < an->n_owned) {
             worked |= remove_one(an, &owned_changed);
+        } else if (an->stage == STAGE_CHANGES
+                   || (an->stage == STAGE_REMOVALS && an->full)) {
+            an->stage++;
+            an->cursor = 0;
         } else {
             pass_end(an);
         }
@@ -491,9 +498,15 @@ agent_netns_run(struct agent_netns *an, struct netns_guest *const *guests,
     if (owned_changed) {
         owned_save(an);
     }
-    if (an->active) {
+    if (an->active && an->stage != STAGE_REPAIR) {
         return false;
     }
-    *failuresp = an->failures;
+    *failuresp = an->active ? an->pass_failures : an->failures;
     return true;
+}
+
+bool
+agent_netns_busy(const struct agent_netns *an)
+{
+    return an->active;
 }

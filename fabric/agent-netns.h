@@ -5,10 +5,14 @@
  * removes the namespaces it made that are no longer wanted.
  *
  * Rules of this module:
- * - Work comes in passes.  A pass ensures every wanted guest that needs
- *   it, then removes every owned namespace no longer wanted.  One pass
- *   reads the host-wide state once (a netns snapshot), and only when it
- *   has a guest to inspect.
+ * - Work comes in passes of up to three stages: changes (each wanted
+ *   guest not made as now described), removals (each owned namespace no
+ *   longer wanted) and, in a full pass only, repair (each guest made
+ *   before the pass, inspected again to repair drift).  The guests are
+ *   as described once the first two stages are done: a repair does not
+ *   hold back convergence, and changes that come during a repair go
+ *   first.  One pass reads the host-wide state once (a netns snapshot),
+ *   and only when it has a guest to inspect.
  * - A pass runs in slices: agent_netns_run() works for about 'budget_ms'
  *   (at least one guest) and returns; the caller calls it again on a
  *   later turn of its event loop, so that it keeps serving its
@@ -18,9 +22,10 @@
  *   for.  A guest made without error with the same description since is
  *   left alone, except by a full pass, which inspects every guest once.
  * - When the description changes during a pass, the pass starts over
- *   with a new snapshot; the guests it already made as now described are
- *   not made again.  A full pass asked for during a pass makes the rest
- *   of it full.
+ *   from its changes stage with a new snapshot; the guests it already
+ *   made or inspected as now described are not made again.  A full pass
+ *   asked for during a pass makes it full; during a full pass, it is
+ *   already covered.
  * - Ownership needs both the prefix and a line in RUNDIR/namespaces (one
  *   name a line): a namespace is recorded there when a pass starts,
  *   before it exists, so that a crash half-way still leaves it ours to
@@ -46,13 +51,19 @@ void agent_netns_destroy(struct agent_netns *); /* Accepts NULL. */
 void agent_netns_force(struct agent_netns *);
 
 /* Works towards 'guests' (borrowed, 'n' of them; 'names' are the guests'
- * names for the errors) for about 'budget_ms'.  Returns true when no pass
- * is under way any more, with the failures of the last pass in
- * '*failuresp'; false while slices remain (then '*failuresp' is 0).
- * Between two calls of one pass, 'guests' may change or be freed. */
+ * names for the errors) for about 'budget_ms'.  Returns true when the
+ * guests are as described (every change and removal of the pass done,
+ * though its repair stage may go on: see agent_netns_busy()), with the
+ * failures of the pass, or of the last pass, in '*failuresp'; false
+ * while changes remain (then '*failuresp' is 0).  Between two calls of
+ * one pass, 'guests' may change or be freed. */
 bool agent_netns_run(struct agent_netns *, struct netns_guest *const *guests,
                      char *const *names, size_t n, int budget_ms,
                      int *failuresp);
+
+/* Whether a pass is under way: agent_netns_run() has work left for a
+ * later turn of the loop. */
+bool agent_netns_busy(const struct agent_netns *);
 
 /* The last error of the last pass, or "". */
 const char *agent_netns_error(const struct agent_netns *);

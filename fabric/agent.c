@@ -90,6 +90,7 @@ struct agent {
     struct agent_desired last;    /* What the last run wanted. */
     struct agent_netns *netns;    /* The namespace guests. */
     struct event *netns_slice;    /* Their next slice. */
+    bool netns_done;              /* They are as last described. */
     struct event *repair;         /* Periodic full reconcile. */
     struct event *flows_check;    /* Periodic run to verify the flows. */
 
@@ -415,9 +416,10 @@ reconcile_underlay(struct agent *a, bool wanted, const char *ip,
 }
 
 /* Namespace guests: a slice of work towards those of 'd' (agent-netns).
- * Returns true when no slice remains; otherwise the next slice is on
- * its way, on a later turn of the loop.  Adds the failures of the last
- * pass to '*failures'. */
+ * Returns true when they are as described.  While a pass goes on, the
+ * next slice comes on a later turn of the loop: at once while changes
+ * remain, after AGENT_SLICE_MS during a repair, which can wait.  Adds
+ * the failures of the pass to '*failures'. */
 static bool
 reconcile_netns(struct agent *a, const struct agent_desired *d,
                 int *failures)
@@ -429,16 +431,18 @@ reconcile_netns(struct agent *a, const struct agent_desired *d,
         set_error(a, "%s", agent_netns_error(a->netns));
         *failures += n;
     }
-    if (!done) {
+    if (agent_netns_busy(a->netns)) {
         /* A timer, not event_active(): libevent runs active events
          * before it polls again, so the connections would wait. */
-        event_add(a->netns_slice, &(struct timeval){0, 0});
+        event_add(a->netns_slice,
+                  &(struct timeval){0, done ? AGENT_SLICE_MS * 1000 : 0});
     }
+    a->netns_done = done;
     return done;
 }
 
 /* The next slice of the guests of the last run, without a whole run; the
- * last slice brings one. */
+ * slice that finishes the changes brings one. */
 static void
 netns_slice_cb(evutil_socket_t fd, short what, void *a_)
 {
@@ -448,8 +452,9 @@ netns_slice_cb(evutil_socket_t fd, short what, void *a_)
         /* The run after the resync goes on. */
         return;
     }
+    bool was_done = a->netns_done;
     int failures = 0;
-    if (reconcile_netns(a, &a->last, &failures)) {
+    if (reconcile_netns(a, &a->last, &failures) && !was_done) {
         agent_mark_dirty(a);
     }
 }

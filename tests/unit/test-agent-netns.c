@@ -209,6 +209,64 @@ test_slices(void **state)
     assert_int_equal(lines, N_GUESTS - 2);
 }
 
+/* Calls agent_netns_run() with a budget of 0 until no pass is under way;
+ * returns the number of calls. */
+static int
+run_until_idle(struct agent_netns *an, struct world *w, size_t n)
+{
+    int calls = 0, failures;
+    do {
+        calls++;
+        assert_true(agent_netns_run(an, w->guests, w->names, n, 0,
+                                    &failures));
+        assert_int_equal(failures, 0);
+    } while (agent_netns_busy(an) && calls < 100);
+    return calls;
+}
+
+static void
+test_repair(void **state)
+{
+    struct world *w = *state;
+    struct agent_netns *an = agent_netns_create(w->dir, "fab-", 1000);
+    struct agent_netns_stats st;
+    int failures;
+    assert_true(agent_netns_run(an, w->guests, w->names, N_GUESTS, 10000,
+                                &failures));
+    assert_false(agent_netns_busy(an));
+
+    /* A repair does not hold convergence back: the guests are as
+     * described all along, and it goes on a guest per slice. */
+    agent_netns_force(an);
+    assert_true(agent_netns_run(an, w->guests, w->names, N_GUESTS, 0,
+                                &failures));
+    assert_true(agent_netns_busy(an));
+    agent_netns_stats(an, &st);
+    assert_int_equal(st.ensures, N_GUESTS + 1);
+
+    /* Another request during it: covered, not started over. */
+    agent_netns_force(an);
+    assert_true(agent_netns_run(an, w->guests, w->names, N_GUESTS, 0,
+                                &failures));
+    agent_netns_stats(an, &st);
+    assert_int_equal(st.ensures, N_GUESTS + 2);
+
+    /* A change during it goes first, then the repair goes on without
+     * inspecting again what it did. */
+    netns_guest_free(w->guests[4]);
+    w->guests[4] = make_guest(4, 99);
+    assert_false(agent_netns_run(an, w->guests, w->names, N_GUESTS, 0,
+                                 &failures));
+    agent_netns_stats(an, &st);
+    assert_int_equal(st.ensures, N_GUESTS + 3);
+    assert_int_equal(count(w, "  address add 10.0.0.99/24 dev eth0"), 1);
+    run_until_idle(an, w, N_GUESTS);
+    agent_netns_stats(an, &st);
+    assert_int_equal(st.passes, 2);
+    assert_int_equal(st.ensures, 2 * N_GUESTS);
+    agent_netns_destroy(an);
+}
+
 static void
 test_budget(void **state)
 {
@@ -272,6 +330,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_slices, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_repair, setup, teardown),
         cmocka_unit_test_setup_teardown(test_budget, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failure_and_retry, setup,
                                         teardown),
