@@ -41,6 +41,7 @@ struct agent_netns {
     int failures;          /* Of the last pass. */
     char error[512];       /* Its last error, or "". */
     long long finished_ms; /* When it ended. */
+    long long full_ended_ms; /* When the last full pass ended, or 0. */
 
     /* The pass under way. */
     bool active;
@@ -297,6 +298,16 @@ agent_netns_force(struct agent_netns *an)
     an->full_requested = true;
 }
 
+void
+agent_netns_repair(struct agent_netns *an, int period_ms)
+{
+    if (!(an->active && an->full)
+        && (!an->full_ended_ms
+            || mono_ms() - an->full_ended_ms >= period_ms)) {
+        an->full_requested = true;
+    }
+}
+
 const char *
 agent_netns_error(const struct agent_netns *an)
 {
@@ -365,6 +376,9 @@ pass_end(struct agent_netns *an)
     an->failures = an->pass_failures;
     snprintf(an->error, sizeof an->error, "%s", an->pass_error);
     an->finished_ms = mono_ms();
+    if (an->full) {
+        an->full_ended_ms = an->finished_ms;
+    }
     drop_snapshot(an);
     names_free(an->wanted, an->n_wanted);
     an->wanted = NULL;

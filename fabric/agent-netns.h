@@ -50,6 +50,11 @@ void agent_netns_destroy(struct agent_netns *); /* Accepts NULL. */
 /* Asks for a full pass: every guest inspected (drift repaired). */
 void agent_netns_force(struct agent_netns *);
 
+/* Asks for a full pass unless one is under way or the last one ended
+ * less than 'period_ms' ago: a periodic repair, which thus leaves at
+ * least 'period_ms' between two repairs however long they take. */
+void agent_netns_repair(struct agent_netns *, int period_ms);
+
 /* Works towards 'guests' (borrowed, 'n' of them; 'names' are the guests'
  * names for the errors) for about 'budget_ms'.  Returns true when the
  * guests are as described (every change and removal of the pass done,

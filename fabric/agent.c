@@ -59,6 +59,7 @@
 #define AGENT_REPAIR_MS 30000
 #define AGENT_PENDING_MS 200 /* Until ovs-vswitchd made an interface. */
 #define AGENT_SLICE_MS 50    /* Of guest work per turn of the loop. */
+#define AGENT_REPAIR_PAUSE_MS 200 /* Between two slices of a repair. */
 
 struct agent {
     struct event_base *base;
@@ -418,8 +419,9 @@ reconcile_underlay(struct agent *a, bool wanted, const char *ip,
 /* Namespace guests: a slice of work towards those of 'd' (agent-netns).
  * Returns true when they are as described.  While a pass goes on, the
  * next slice comes on a later turn of the loop: at once while changes
- * remain, after AGENT_SLICE_MS during a repair, which can wait.  Adds
- * the failures of the pass to '*failures'. */
+ * remain, after AGENT_REPAIR_PAUSE_MS during a repair, which can wait
+ * (it then takes at most a fifth of a core).  Adds the failures of the
+ * pass to '*failures'. */
 static bool
 reconcile_netns(struct agent *a, const struct agent_desired *d,
                 int *failures)
@@ -434,8 +436,8 @@ reconcile_netns(struct agent *a, const struct agent_desired *d,
     if (agent_netns_busy(a->netns)) {
         /* A timer, not event_active(): libevent runs active events
          * before it polls again, so the connections would wait. */
-        event_add(a->netns_slice,
-                  &(struct timeval){0, done ? AGENT_SLICE_MS * 1000 : 0});
+        event_add(a->netns_slice, &(struct timeval){
+                      0, done ? AGENT_REPAIR_PAUSE_MS * 1000 : 0});
     }
     a->netns_done = done;
     return done;
@@ -810,10 +812,17 @@ agent_force_reconcile(struct agent *a)
     agent_mark_dirty(a);
 }
 
+/* Every AGENT_REPAIR_MS: inspect everything again.  A repair of many
+ * guests can take longer than that: the next starts AGENT_REPAIR_MS after
+ * it ended. */
 static void
-repair_cb(evutil_socket_t fd, short what, void *a)
+repair_cb(evutil_socket_t fd, short what, void *a_)
 {
-    agent_force_reconcile(a);
+    struct agent *a = a_;
+    a->vm_full = true;
+    agent_netns_repair(a->netns, AGENT_REPAIR_MS);
+    a->ul_full = true;
+    agent_mark_dirty(a);
 }
 
 /* A restarted ovs-vswitchd comes back with no flows and, often, nothing

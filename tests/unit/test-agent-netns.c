@@ -264,6 +264,20 @@ test_repair(void **state)
     agent_netns_stats(an, &st);
     assert_int_equal(st.passes, 2);
     assert_int_equal(st.ensures, 2 * N_GUESTS);
+
+    /* The periodic repair waits its period after the last one ended. */
+    agent_netns_repair(an, 60000);
+    assert_true(agent_netns_run(an, w->guests, w->names, N_GUESTS, 0,
+                                &failures));
+    assert_false(agent_netns_busy(an));
+    agent_netns_repair(an, 0);
+    assert_true(agent_netns_run(an, w->guests, w->names, N_GUESTS, 0,
+                                &failures));
+    assert_true(agent_netns_busy(an));
+    run_until_idle(an, w, N_GUESTS);
+    agent_netns_stats(an, &st);
+    assert_int_equal(st.passes, 3);
+    assert_int_equal(st.ensures, 3 * N_GUESTS);
     agent_netns_destroy(an);
 }
 
