@@ -77,6 +77,7 @@
 #include "sandbox.h"
 #include "vm-console.h"
 #include "vswitchd.h"
+#include "xstring.h"
 
 #define MAX_VMS 5
 #define MAX_PORTS 16
@@ -139,19 +140,6 @@ struct bench {
 };
 
 static struct bench *the_bench;
-
-static char *
-xasprintf(const char *fmt, ...)
-{
-    va_list args;
-    char *s;
-    va_start(args, fmt);
-    if (vasprintf(&s, fmt, args) < 0) {
-        abort();
-    }
-    va_end(args);
-    return s;
-}
 
 static double
 wall_ms(void)

@@ -9,6 +9,7 @@
 
 #include "model.h"
 #include "pipeline-private.h"
+#include "xstring.h"
 
 static const struct {
     int table;
@@ -65,22 +66,6 @@ pipeline_table_name(int table)
         }
     }
     return NULL;
-}
-
-static char *xasprintf(const char *format, ...)
-    __attribute__((format(printf, 1, 2)));
-
-static char *
-xasprintf(const char *format, ...)
-{
-    va_list args;
-    va_start(args, format);
-    char *s;
-    if (vasprintf(&s, format, args) < 0) {
-        abort();
-    }
-    va_end(args);
-    return s;
 }
 
 char *

@@ -34,6 +34,7 @@
 #include "gateway-names.h"
 #include "model.h"
 #include "pipeline-private.h"
+#include "xstring.h"
 
 /* Priorities. */
 #define PRIO_DOUBLE_TAG 120 /* Classify: a double-tagged frame, dropped. */
@@ -73,22 +74,6 @@ xcalloc(size_t n, size_t size)
         abort();
     }
     return p;
-}
-
-static char *xasprintf(const char *format, ...)
-    __attribute__((format(printf, 1, 2)));
-
-static char *
-xasprintf(const char *format, ...)
-{
-    va_list args;
-    va_start(args, format);
-    char *s;
-    if (vasprintf(&s, format, args) < 0) {
-        abort();
-    }
-    va_end(args);
-    return s;
 }
 
 /* A growing string. */

@@ -11,6 +11,7 @@
 #include "gateway-names.h"
 #include "model.h"
 #include "replica.h"
+#include "xstring.h"
 
 static uint32_t
 fnv1a(const char *s)
@@ -234,25 +235,6 @@ add_netns_guest(struct agent_desired *d, const struct fabric_model *m,
         fabric_smap_add(&p->external_ids, "iface-id", uuid);
         fabric_smap_add(&p->external_ids, "attached-mac", f->mac);
     }
-}
-
-static char *
-xstrdup_or_null(const char *s)
-{
-    return s ? strdup(s) : NULL;
-}
-
-static char *
-xasprintf(const char *fmt, ...)
-{
-    va_list args;
-    char *s;
-    va_start(args, fmt);
-    if (vasprintf(&s, fmt, args) < 0) {
-        abort();
-    }
-    va_end(args);
-    return s;
 }
 
 /* A new VM spec for 'name' (a guest or router with settings 'vm' and row

@@ -21,6 +21,7 @@
 #include "virt.h"
 #include "vm-disk.h"
 #include "vm-spec.h"
+#include "xstring.h"
 
 /* What the last reconcile saw of one VM. */
 struct vm_seen {
@@ -39,19 +40,6 @@ struct agent_vms {
     struct vm_seen *seen;
     size_t n_seen;
 };
-
-static char *
-xasprintf(const char *fmt, ...)
-{
-    va_list args;
-    char *s;
-    va_start(args, fmt);
-    if (vasprintf(&s, fmt, args) < 0) {
-        abort();
-    }
-    va_end(args);
-    return s;
-}
 
 struct agent_vms *
 agent_vms_create(struct event_base *base, const char *uri, const char *host,
@@ -381,7 +369,6 @@ agent_vms_reconcile(struct agent_vms *v, struct vm_spec *const *specs,
     }
     free_names(dirs, n_dirs);
 
-    bool acted = false;
     for (size_t i = 0; i < n; i++) {
         const struct virt_domain *d = find_domain(doms, n_doms,
                                                   specs[i]->domain);
@@ -390,9 +377,9 @@ agent_vms_reconcile(struct agent_vms *v, struct vm_spec *const *specs,
             e = NULL;
             failures++;
         }
-        acted = true;
     }
-    if (acted) {
+    if (n) {
+        /* The states after what was just done. */
         virt_domains_free(doms, n_doms);
         doms = NULL;
         n_doms = 0;

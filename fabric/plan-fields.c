@@ -10,6 +10,7 @@
 
 #include "model.h"
 #include "plan-private.h"
+#include "xstring.h"
 
 /* Memory. */
 
@@ -31,22 +32,6 @@ xstrdup(const char *s)
         abort();
     }
     return copy;
-}
-
-static char *xasprintf(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
-
-static char *
-xasprintf(const char *fmt, ...)
-{
-    va_list args;
-    va_start(args, fmt);
-    char *s;
-    if (vasprintf(&s, fmt, args) < 0) {
-        abort();
-    }
-    va_end(args);
-    return s;
 }
 
 static const char *

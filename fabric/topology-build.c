@@ -24,6 +24,7 @@
  * interfaces, addresses, routes and trunks stay in the order of the
  * file. */
 #include "topology-private.h"
+#include "xstring.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -272,11 +273,6 @@ copy_smap(struct fabric_smap *dst, const struct fabric_smap *src)
     }
 }
 
-static char *
-xstrdup_or_null(const char *s)
-{
-    return s ? topo_xstrdup(s) : NULL;
-}
 
 /* The model's VM settings from 'vm' as written, defaults filled in; all
  * zero when the object is not a VM. */

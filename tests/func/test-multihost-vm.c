@@ -40,6 +40,8 @@
 #include "ovsdb-error.h"
 #include "sandbox.h"
 #include "vm-console.h"
+#include "vmtest.h"
+#include "xstring.h"
 
 #define FABRICCTL FABRIC_BINARY_DIR "/fabricctl"
 #define FABRICD FABRIC_BINARY_DIR "/fabricd"
@@ -72,19 +74,6 @@ struct bed {
 };
 
 static struct bed *the_bed;
-
-static char *
-xasprintf(const char *fmt, ...)
-{
-    va_list args;
-    char *s;
-    va_start(args, fmt);
-    if (vasprintf(&s, fmt, args) < 0) {
-        abort();
-    }
-    va_end(args);
-    return s;
-}
 
 /* Host hvN's fabricd and namespace prefix: "RUN-hvN-". */
 static char *
@@ -339,20 +328,10 @@ wait_ready(struct bed *b, const char *guest, int timeout_ms)
     char *prefix = host_prefix(b, n);
     char *log = xasprintf("%s/%s%s/console.log", b->hosts[n - 1].vm_dir,
                           prefix, guest);
-    struct ovsdb_error *error = NULL;
-    int rc = vmcon_wait_log_from(log, 0, "fabric-tiny: ready", timeout_ms,
-                                 &error);
-    if (rc) {
-        fprintf(stderr, "%s: %s\n", guest, error ? error->msg : "?");
-        ovsdb_error_free(error);
-        char *out = NULL;
-        sbx_runl(&out, "tail", "-c", "2000", log, NULL);
-        fprintf(stderr, "--- %s:\n%s\n", log, out ? out : "");
-        free(out);
-    }
+    bool ready = vmt_wait_ready(log, 0, timeout_ms);
     free(prefix);
     free(log);
-    return rc == 0;
+    return ready;
 }
 
 /* Runs 'command' in VM 'guest' through the console its host's fabricd
@@ -362,17 +341,8 @@ static int
 in_guest(struct bed *b, const char *guest, char **outp, const char *command)
 {
     struct host *h = &b->hosts[vm_host(guest) - 1];
-    char *out = NULL;
-    char *argv[] = {FABRICCTL, b->db_opt, h->rundir_opt, "--timeout=30000",
-                    "guest", "console", (char *) guest, "--",
-                    (char *) command, NULL};
-    int rc = sbx_run(argv, &out);
-    if (outp) {
-        *outp = out;
-    } else {
-        free(out);
-    }
-    return rc;
+    return vmt_console(FABRICCTL, b->db_opt, h->rundir_opt, guest, command,
+                       outp);
 }
 
 /* Pings 'ip' from VM 'guest' with 'size' bytes of data (0: the default),
@@ -484,14 +454,6 @@ qemu_in_host_netns(struct bed *b, const char *guest)
     free(netns);
     return same;
 }
-
-/* Fails, showing 'text', unless it contains 'want'. */
-#define assert_contains(text, want)                                          \
-    do {                                                                     \
-        if (!(text) || !strstr(text, want)) {                                \
-            fail_msg("'%s' not in:\n%s", want, (text) ? (text) : "(null)"); \
-        }                                                                    \
-    } while (0)
 
 static void
 test_vms_across_hosts(void **state)

@@ -28,7 +28,9 @@
 #include "ovsdb-error.h"
 #include "sandbox.h"
 #include "vm-console.h"
+#include "vmtest.h"
 #include "vswitchd.h"
+#include "xstring.h"
 
 #define FABRICCTL FABRIC_BINARY_DIR "/fabricctl"
 #define FABRICD FABRIC_BINARY_DIR "/fabricd"
@@ -50,19 +52,6 @@ struct world {
 };
 
 static struct world *the_world;
-
-static char *
-xasprintf(const char *fmt, ...)
-{
-    va_list args;
-    char *s;
-    va_start(args, fmt);
-    if (vasprintf(&s, fmt, args) < 0) {
-        abort();
-    }
-    va_end(args);
-    return s;
-}
 
 static int
 start_agent(struct world *w)
@@ -108,23 +97,9 @@ start_agent(struct world *w)
 static void
 remove_domains(struct world *w)
 {
-    if (!w->lv.uri) {
-        return;
+    if (w->lv.uri) {
+        sbx_libvirtd_remove_domains(&w->lv, w->prefix);
     }
-    char *out = NULL;
-    if (sbx_runl(&out, "virsh", "-q", "-c", w->lv.uri, "list", "--all",
-                 "--name", NULL) == 0 && out) {
-        for (char *save, *line = strtok_r(out, "\n", &save); line;
-             line = strtok_r(NULL, "\n", &save)) {
-            if (!strncmp(line, w->prefix, strlen(w->prefix))) {
-                sbx_runl(NULL, "virsh", "-q", "-c", w->lv.uri, "destroy",
-                         line, NULL);
-                sbx_runl(NULL, "virsh", "-q", "-c", w->lv.uri, "undefine",
-                         line, NULL);
-            }
-        }
-    }
-    free(out);
 }
 
 static void
@@ -290,19 +265,9 @@ wait_ready(struct world *w, const char *guest, long long offset,
            int timeout_ms)
 {
     char *log = console_log(w, guest);
-    struct ovsdb_error *error = NULL;
-    int rc = vmcon_wait_log_from(log, offset, "fabric-tiny: ready",
-                                 timeout_ms, &error);
-    if (rc) {
-        fprintf(stderr, "%s: %s\n", guest, error ? error->msg : "?");
-        ovsdb_error_free(error);
-        char *out = NULL;
-        sbx_runl(&out, "tail", "-c", "2000", log, NULL);
-        fprintf(stderr, "--- %s:\n%s\n", log, out ? out : "");
-        free(out);
-    }
+    bool ready = vmt_wait_ready(log, offset, timeout_ms);
     free(log);
-    return rc == 0;
+    return ready;
 }
 
 /* Runs 'command' in VM 'guest' through fabricctl guest console; returns
@@ -311,17 +276,8 @@ static int
 in_guest(struct world *w, const char *guest, char **outp,
          const char *command)
 {
-    char *out = NULL;
-    char *argv[] = {FABRICCTL, w->db_opt, w->rundir_opt, "--timeout=30000",
-                    "guest", "console", (char *) guest, "--",
-                    (char *) command, NULL};
-    int rc = sbx_run(argv, &out);
-    if (outp) {
-        *outp = out;
-    } else {
-        free(out);
-    }
-    return rc;
+    return vmt_console(FABRICCTL, w->db_opt, w->rundir_opt, guest, command,
+                       outp);
 }
 
 /* Pings 'ip' from 'guest', three tries. */
@@ -409,14 +365,6 @@ wait_state(struct world *w, const char *list, const char *guest,
     free(state);
     return false;
 }
-
-/* Fails, showing 'text', unless it contains 'want'. */
-#define assert_contains(text, want)                                          \
-    do {                                                                     \
-        if (!(text) || !strstr(text, want)) {                                \
-            fail_msg("'%s' not in:\n%s", want, (text) ? (text) : "(null)"); \
-        }                                                                    \
-    } while (0)
 
 static const char *const all_guests[] = {"host01", "host02", "host03",
                                          "host04"};

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "sandbox.h"
+#include "xstring.h"
 
 static const char *const state_dirs[][2] = {
     {"etc", "/etc/libvirt"},
@@ -20,19 +21,6 @@ static const char *const state_dirs[][2] = {
     {"log", "/var/log/libvirt"},
 };
 #define N_STATE_DIRS (sizeof state_dirs / sizeof *state_dirs)
-
-static char *
-xasprintf(const char *fmt, ...)
-{
-    va_list args;
-    char *s;
-    va_start(args, fmt);
-    if (vasprintf(&s, fmt, args) < 0) {
-        abort();
-    }
-    va_end(args);
-    return s;
-}
 
 /* Kills the QEMU processes whose pidfiles are in DIR/run/qemu. */
 static void

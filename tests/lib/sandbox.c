@@ -1,5 +1,6 @@
 /* sandbox: see sandbox.h for the rules. */
 #include "sandbox.h"
+#include "xstring.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -41,22 +42,6 @@ static char *
 xstrdup(const char *s)
 {
     return strcpy(xmalloc(strlen(s) + 1), s);
-}
-
-static char *xasprintf(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
-
-static char *
-xasprintf(const char *fmt, ...)
-{
-    char *s;
-    va_list args;
-    va_start(args, fmt);
-    if (vasprintf(&s, fmt, args) < 0) {
-        abort();
-    }
-    va_end(args);
-    return s;
 }
 
 char *

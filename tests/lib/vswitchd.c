@@ -10,24 +10,9 @@
 #include <string.h>
 
 #include "sandbox.h"
+#include "xstring.h"
 
 #define ARGS_MAX 64
-
-static char *
-xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *
-xasprintf(const char *fmt, ...)
-{
-    char *s;
-    va_list args;
-    va_start(args, fmt);
-    if (vasprintf(&s, fmt, args) < 0) {
-        abort();
-    }
-    va_end(args);
-    return s;
-}
 
 /* Runs 'argv' and prints its output to stderr if it fails. */
 static int

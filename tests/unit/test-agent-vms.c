@@ -24,6 +24,7 @@
 #include "virt-event.h"
 #include "virt.h"
 #include "vm-spec.h"
+#include "xstring.h"
 
 #define URI "test:///default"
 
@@ -35,19 +36,6 @@ struct fixture {
     struct agent_vms *vms;
     int changes;               /* Calls of the 'changed' callback. */
 };
-
-static char *
-xasprintf(const char *fmt, ...)
-{
-    va_list args;
-    char *s;
-    va_start(args, fmt);
-    if (vasprintf(&s, fmt, args) < 0) {
-        abort();
-    }
-    va_end(args);
-    return s;
-}
 
 static void
 changed(void *f_)

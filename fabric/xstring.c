@@ -1,0 +1,33 @@
+/* xstring: see xstring.h. */
+#include "xstring.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+char *
+xasprintf(const char *fmt, ...)
+{
+    va_list args;
+    char *s;
+    va_start(args, fmt);
+    if (vasprintf(&s, fmt, args) < 0) {
+        abort();
+    }
+    va_end(args);
+    return s;
+}
+
+char *
+xstrdup_or_null(const char *s)
+{
+    if (!s) {
+        return NULL;
+    }
+    char *copy = strdup(s);
+    if (!copy) {
+        abort();
+    }
+    return copy;
+}
