@@ -25,7 +25,8 @@
  *   while idle, how long their control socket keeps a status request
  *   waiting, their peak RSS (VmHWM), the flows per bridge (`ovs-ofctl
  *   dump-flows`), and how long the host-wide reads the agent makes once
- *   per pass over its guests take at that size.  A size that does not converge within
+ *   per pass over its guests take at that size.  A size that does not converge
+ * within
  *   --limit seconds ends the part, after what the agents left is removed.
  *   Baseline: `ovs-vsctl add-port` of the same number of internal ports
  *   into a scratch bridge, one ovs-vsctl call per host with that host's
@@ -105,20 +106,20 @@ extern char **environ;
 struct options {
     long sizes[MAX_SIZES];
     int n_sizes;
-    int guests;          /* Part 1b. */
-    int repeat;          /* Part 1a runs. */
-    int limit_s;         /* Convergence limit per apply. */
-    int profile_guests;  /* Part 3; 0 skips it. */
+    int guests;         /* Part 1b. */
+    int repeat;         /* Part 1a runs. */
+    int limit_s;        /* Convergence limit per apply. */
+    int profile_guests; /* Part 3; 0 skips it. */
     int ping_jobs;
-    bool parts[4];       /* Parts 1 to 3. */
+    bool parts[4]; /* Parts 1 to 3. */
     char *bin_dir, *source_dir;
 };
 
 /* The run: the test bed, the fabric DB and the agents. */
 struct bed {
     char run[8];
-    char *dir;           /* This run's sandbox folder. */
-    char *bed_dir;       /* The test bed's folder, DIR/bed. */
+    char *dir;     /* This run's sandbox folder. */
+    char *bed_dir; /* The test bed's folder, DIR/bed. */
     char *fabricd, *fabricctl, *testbed;
     bool up;
     int n_hosts;
@@ -149,7 +150,7 @@ sleep_ms(int ms)
 static int
 cmp_double(const void *a_, const void *b_)
 {
-    double a = *(const double *) a_, b = *(const double *) b_;
+    double a = *(const double *)a_, b = *(const double *)b_;
     return a < b ? -1 : a > b;
 }
 
@@ -182,8 +183,7 @@ struct args {
     size_t n;
 };
 
-static void
-args_add(struct args *a, const char *fmt, ...)
+static void args_add(struct args *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static void
@@ -231,10 +231,10 @@ args_host(struct args *a, const struct bed *b, int host)
 /* Child processes. */
 
 struct measure {
-    int status;       /* Exit status (128 + N for signal N). */
-    double wall_ms;   /* From spawn to the end of wait4(). */
-    double cpu_ms;    /* User + system CPU time of the child. */
-    long maxrss_kib;  /* ru_maxrss of the child. */
+    int status;      /* Exit status (128 + N for signal N). */
+    double wall_ms;  /* From spawn to the end of wait4(). */
+    double cpu_ms;   /* User + system CPU time of the child. */
+    long maxrss_kib; /* ru_maxrss of the child. */
 };
 
 /* Starts 'argv' with stdin on /dev/null and stdout and stderr on 'log'
@@ -270,11 +270,11 @@ wait_measured(pid_t pid, double start, struct measure *m)
         continue;
     }
     m->wall_ms = now_ms() - start;
-    m->cpu_ms = ru.ru_utime.tv_sec * 1e3 + ru.ru_utime.tv_usec / 1e3
-                + ru.ru_stime.tv_sec * 1e3 + ru.ru_stime.tv_usec / 1e3;
+    m->cpu_ms = ru.ru_utime.tv_sec * 1e3 + ru.ru_utime.tv_usec / 1e3 +
+                ru.ru_stime.tv_sec * 1e3 + ru.ru_stime.tv_usec / 1e3;
     m->maxrss_kib = ru.ru_maxrss;
-    m->status = WIFEXITED(status) ? WEXITSTATUS(status)
-                                  : 128 + WTERMSIG(status);
+    m->status =
+        WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 /* Runs the commands of 'argvs' in parallel, output to 'log', and waits
@@ -282,8 +282,7 @@ wait_measured(pid_t pid, double start, struct measure *m)
  * the first start to the last end, or -1 if one could not start or
  * failed. */
 static double
-run_parallel(struct args *argvs, size_t n, const char *log,
-             struct measure *m)
+run_parallel(struct args *argvs, size_t n, const char *log, struct measure *m)
 {
     pid_t pids[MAX_HOSTS + 1];
     double start = now_ms();
@@ -299,9 +298,10 @@ run_parallel(struct args *argvs, size_t n, const char *log,
         }
         wait_measured(pids[i], start, &m[i]);
         if (m[i].status) {
-            fprintf(stderr, "bench-agent: %s ... exited with status %d "
-                    "(see %s)\n", argvs[i].v[0], m[i].status,
-                    log ? log : "no log");
+            fprintf(stderr,
+                    "bench-agent: %s ... exited with status %d "
+                    "(see %s)\n",
+                    argvs[i].v[0], m[i].status, log ? log : "no log");
             ok = false;
         }
     }
@@ -390,8 +390,8 @@ agent_start(struct bed *b, int host)
         char *reply = NULL;
         if (b->agents[host] > 0 && !agent_ctl_call(ctl, "status", &reply)) {
             json_t *j = json_loads(reply, 0, NULL);
-            synced = json_is_true(json_object_get(j, "fabric_db_synced"))
-                     && json_is_true(json_object_get(j, "ovsdb_synced"));
+            synced = json_is_true(json_object_get(j, "fabric_db_synced")) &&
+                     json_is_true(json_object_get(j, "ovsdb_synced"));
             json_decref(j);
         }
         free(reply);
@@ -402,8 +402,7 @@ agent_start(struct bed *b, int host)
     free(pidfile);
     free(ctl);
     if (!synced) {
-        fprintf(stderr, "bench-agent: fabricd for hv%d did not start\n",
-                host);
+        fprintf(stderr, "bench-agent: fabricd for hv%d did not start\n", host);
         return -1;
     }
     return 0;
@@ -415,8 +414,10 @@ agent_stop(struct bed *b, int host)
     if (b->agents[host] > 0) {
         /* The agent handles signals between reconcile runs only. */
         if (sbx_kill(b->agents[host], SIGTERM, 10000) < 0) {
-            fprintf(stderr, "bench-agent: fabricd of hv%d still runs 10 s "
-                    "after SIGTERM; killing it\n", host);
+            fprintf(stderr,
+                    "bench-agent: fabricd of hv%d still runs 10 s "
+                    "after SIGTERM; killing it\n",
+                    host);
             sbx_kill(b->agents[host], SIGKILL, 5000);
         }
         sbx_untrack_pid(b->agents[host]);
@@ -480,8 +481,7 @@ bed_down(struct bed *b)
     if (b->up) {
         char *out = NULL;
         if (bed_testbed(b, &out, "down", NULL, NULL)) {
-            fprintf(stderr, "bench-agent: testbed down: %s\n",
-                    out ? out : "");
+            fprintf(stderr, "bench-agent: testbed down: %s\n", out ? out : "");
         }
         free(out);
         b->up = false;
@@ -507,8 +507,8 @@ cleanup_on_signal(int sig)
      * mostly waits for children when a signal comes, and a benchmark
      * interrupted by hand must not leave namespaces behind. */
     cleanup_at_exit();
-    if (next_handler[sig] && next_handler[sig] != SIG_DFL
-        && next_handler[sig] != SIG_IGN) {
+    if (next_handler[sig] && next_handler[sig] != SIG_DFL &&
+        next_handler[sig] != SIG_IGN) {
         next_handler[sig](sig);
     }
     signal(sig, SIG_DFL);
@@ -563,8 +563,8 @@ fabricctl(struct bed *b, double *ms, ...)
             }
         }
         fprintf(stderr, "bench-agent: fabricctl %s %s failed (%d):\n%s%s\n",
-                a.v[2], a.n > 3 ? a.v[3] : "", rc,
-                tail > text ? "...\n" : "", tail);
+                a.v[2], a.n > 3 ? a.v[3] : "", rc, tail > text ? "...\n" : "",
+                tail);
     }
     free(out);
     args_free(&a);
@@ -626,7 +626,7 @@ static int
 proc_cpu(pid_t pid, struct proc_cpu *c)
 {
     char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int) pid);
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
     FILE *f = fopen(path, "r");
     size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
     if (f) {
@@ -640,9 +640,10 @@ proc_cpu(pid_t pid, struct proc_cpu *c)
     /* Field 3 (state) follows ')'; utime is field 14. */
     unsigned long long v[4];
     char state;
-    if (sscanf(p + 2, "%c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %llu "
-               "%llu %llu %llu", &state, &v[0], &v[1], &v[2], &v[3])
-        != 5) {
+    if (sscanf(p + 2,
+               "%c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %llu "
+               "%llu %llu %llu",
+               &state, &v[0], &v[1], &v[2], &v[3]) != 5) {
         return -1;
     }
     double tick = 1e3 / sysconf(_SC_CLK_TCK);
@@ -657,7 +658,7 @@ static long
 proc_status_kib(pid_t pid, const char *key)
 {
     char path[64], line[256];
-    snprintf(path, sizeof path, "/proc/%d/status", (int) pid);
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
     FILE *f = fopen(path, "r");
     long kib = -1;
     size_t len = strlen(key);
@@ -693,8 +694,8 @@ count_flows(const struct bed *b, int host, const char *bridge)
 {
     char *out = NULL;
     long n = -1;
-    if (!host_run(b, host, &out, "ovs-ofctl", "dump-flows", bridge, NULL)
-        && out) {
+    if (!host_run(b, host, &out, "ovs-ofctl", "dump-flows", bridge, NULL) &&
+        out) {
         n = 0;
         for (char *p = out; (p = strstr(p, "actions=")); p++) {
             n++;
@@ -714,8 +715,8 @@ count_guest_netns(const struct bed *b)
     struct dirent *e;
     long n = 0;
     while (d && (e = readdir(d))) {
-        if (!strncmp(e->d_name, prefix, strlen(prefix))
-            && strchr(e->d_name + strlen(prefix), '-')) {
+        if (!strncmp(e->d_name, prefix, strlen(prefix)) &&
+            strchr(e->d_name + strlen(prefix), '-')) {
             n++;
         }
     }
@@ -742,9 +743,9 @@ remove_leftovers(struct bed *b, int n)
     DIR *d = opendir("/run/netns");
     struct dirent *e;
     while (d && (e = readdir(d))) {
-        if (!strncmp(e->d_name, prefix, strlen(prefix))
-            && strchr(e->d_name + strlen(prefix), '-')
-            && !sbx_runl(NULL, "ip", "netns", "del", e->d_name, NULL)) {
+        if (!strncmp(e->d_name, prefix, strlen(prefix)) &&
+            strchr(e->d_name + strlen(prefix), '-') &&
+            !sbx_runl(NULL, "ip", "netns", "del", e->d_name, NULL)) {
             removed++;
         }
     }
@@ -759,7 +760,8 @@ remove_leftovers(struct bed *b, int n)
         free(owned);
     }
     printf("  removed what the agents left: %ld namespaces and br-int, in "
-           "%.1f s\n", removed, (now_ms() - start) / 1e3);
+           "%.1f s\n",
+           removed, (now_ms() - start) / 1e3);
 }
 
 /* Labs. */
@@ -788,9 +790,10 @@ write_lab(const char *path, long n_guests, int n_hosts)
     for (long i = 0; i < n_guests; i++) {
         int k = i % N_NETS;
         long j = i / N_NETS + 1;
-        fprintf(f, "  - {name: g%04ld, host: hv%ld, interfaces: "
-                "[{network: net%d, ip: 10.100.%ld.%ld/22}]}\n", i,
-                i % n_hosts + 1, k, 4 * k + j / 256, j % 256);
+        fprintf(f,
+                "  - {name: g%04ld, host: hv%ld, interfaces: "
+                "[{network: net%d, ip: 10.100.%ld.%ld/22}]}\n",
+                i, i % n_hosts + 1, k, 4 * k + j / 256, j % 256);
     }
     return fclose(f) ? -1 : 0;
 }
@@ -829,8 +832,7 @@ guest_ip(const struct fabric_guest *g, char *ip, size_t size)
  * the script's ("RUN-x-GUEST"). */
 static void
 guest_netns(const struct bed *b, const struct fabric_model *m,
-            const struct fabric_guest *g, bool by_hand, char *ns,
-            size_t size)
+            const struct fabric_guest *g, bool by_hand, char *ns, size_t size)
 {
     if (by_hand) {
         snprintf(ns, size, "%s-x-%s", b->run, g->name);
@@ -858,8 +860,8 @@ struct ping {
 static struct ping *
 make_pings(const struct fabric_model *m, bool all, size_t *np)
 {
-    struct ping *p = calloc(m->n_guests * (all ? m->n_guests : m->n_hosts)
-                            + 1, sizeof *p);
+    struct ping *p =
+        calloc(m->n_guests * (all ? m->n_guests : m->n_hosts) + 1, sizeof *p);
     size_t n = 0;
     for (size_t i = 0; i < m->n_guests; i++) {
         size_t net = m->guests[i].interfaces[0].network;
@@ -901,14 +903,14 @@ ping_all(const struct bed *b, const struct fabric_model *m, struct ping *p,
     }
     tail %= n + 1;
     while (done < n) {
-        while (running < (size_t) jobs && queued && now_ms() < deadline) {
+        while (running < (size_t)jobs && queued && now_ms() < deadline) {
             struct ping *q = &p[queue[head]];
             head = (head + 1) % (n + 1);
             queued--;
             char net[128];
             snprintf(net, sizeof net, "--net=/run/netns/%s", q->ns);
-            char *argv[] = {"nsenter", net, "ping", "-n", "-q", "-c", "1",
-                            "-i", "0.05", "-w", "5", q->ip, NULL};
+            char *argv[] = {"nsenter", net,    "ping", "-n", "-q",  "-c", "1",
+                            "-i",      "0.05", "-w",   "5",  q->ip, NULL};
             q->pid = spawn_bg(argv, NULL);
             q->tries++;
             if (q->pid < 0) {
@@ -949,9 +951,10 @@ ping_all(const struct bed *b, const struct fabric_model *m, struct ping *p,
         int shown = 0;
         for (size_t i = 0; i < n && shown < 5; i++) {
             if (!p[i].ok) {
-                fprintf(stderr, "bench-agent: %s cannot reach %s (%s) after "
-                        "%d tries\n", p[i].ns, p[i].ip,
-                        m->guests[p[i].to].name, p[i].tries);
+                fprintf(stderr,
+                        "bench-agent: %s cannot reach %s (%s) after "
+                        "%d tries\n",
+                        p[i].ns, p[i].ip, m->guests[p[i].to].name, p[i].tries);
                 shown++;
             }
         }
@@ -966,8 +969,8 @@ ping_all(const struct bed *b, const struct fabric_model *m, struct ping *p,
  * of 'm' placed there, on bridge br-hand with tunnels to the lab's other
  * hosts; with 'remove', the script that takes them away. */
 static int
-write_hand_script(const struct bed *b, const struct fabric_model *m,
-                  int host, bool remove, const char *path)
+write_hand_script(const struct bed *b, const struct fabric_model *m, int host,
+                  bool remove, const char *path)
 {
     FILE *f = fopen(path, "w");
     if (!f) {
@@ -979,7 +982,7 @@ write_hand_script(const struct bed *b, const struct fabric_model *m,
         fprintf(f, "ovs-vsctl --timeout=60 --if-exists del-br br-hand\n");
     } else {
         fprintf(f, "ovs-vsctl --timeout=60 add-br br-hand -- set bridge "
-                "br-hand datapath_type=netdev\n");
+                   "br-hand datapath_type=netdev\n");
         const char *local = NULL;
         for (size_t h = 0; h < m->n_hosts; h++) {
             if (host_number(m, h) == host) {
@@ -991,11 +994,12 @@ write_hand_script(const struct bed *b, const struct fabric_model *m,
             if (other == host) {
                 continue;
             }
-            fprintf(f, "ovs-vsctl --timeout=60 add-port br-hand xg%d -- set "
+            fprintf(f,
+                    "ovs-vsctl --timeout=60 add-port br-hand xg%d -- set "
                     "interface xg%d type=geneve options:remote_ip=%s "
                     "options:local_ip=%s options:key=flow bfd:enable=true "
-                    "-- set port xg%d protected=true\n", other, other,
-                    m->hosts[h].underlay_ip, local, other);
+                    "-- set port xg%d protected=true\n",
+                    other, other, m->hosts[h].underlay_ip, local, other);
         }
     }
     for (size_t i = 0; i < m->n_guests; i++) {
@@ -1013,19 +1017,19 @@ write_hand_script(const struct bed *b, const struct fabric_model *m,
         char peer[24];
         snprintf(peer, sizeof peer, "xv%04zu", i % 10000);
         fprintf(f, "ip netns add %s\n", ns);
-        fprintf(f, "ip link add %s mtu %d type veth peer name %s netns %s "
-                "address %s mtu %d\n", peer, fi->mtu, fi->name, ns, fi->mac,
-                fi->mtu);
+        fprintf(f,
+                "ip link add %s mtu %d type veth peer name %s netns %s "
+                "address %s mtu %d\n",
+                peer, fi->mtu, fi->name, ns, fi->mac, fi->mtu);
         fprintf(f, "ip -n %s address add %s dev %s\n", ns, fi->addresses[0],
                 fi->name);
         fprintf(f, "ip -n %s link set dev %s up\n", ns, fi->name);
         if (fi->gateway) {
-            fprintf(f, "ip -n %s route add default via %s\n", ns,
-                    fi->gateway);
+            fprintf(f, "ip -n %s route add default via %s\n", ns, fi->gateway);
         }
         fprintf(f, "ip link set dev %s up\n", peer);
-        fprintf(f, "ovs-vsctl --timeout=60 add-port br-hand %s tag=%d\n",
-                peer, m->networks[fi->network].vlan);
+        fprintf(f, "ovs-vsctl --timeout=60 add-port br-hand %s tag=%d\n", peer,
+                m->networks[fi->network].vlan);
     }
     return fclose(f) ? -1 : 0;
 }
@@ -1070,15 +1074,14 @@ cleanup:
 /* Part 1. */
 
 struct reach {
-    double total_ms;  /* From the first command to every ping answered. */
-    double made_ms;   /* apply --wait, or the scripts. */
+    double total_ms; /* From the first command to every ping answered. */
+    double made_ms;  /* apply --wait, or the scripts. */
 };
 
 /* One measurement of the agent: apply 'file' and ping; then destroy. */
 static int
 reach_ours(struct bed *b, const char *file, const struct fabric_model *m,
-           struct ping *p, size_t n, const struct options *o,
-           struct reach *r)
+           struct ping *p, size_t n, const struct options *o, struct reach *r)
 {
     flush_tunnel_neighbours(b);
     double start = now_ms();
@@ -1101,9 +1104,8 @@ reach_hand(struct bed *b, const struct fabric_model *m, struct ping *p,
     flush_tunnel_neighbours(b);
     double start = now_ms();
     r->made_ms = run_hand(b, m, false);
-    double ping_ms = r->made_ms < 0 ? -1
-                                    : ping_all(b, m, p, n, true,
-                                               o->ping_jobs);
+    double ping_ms =
+        r->made_ms < 0 ? -1 : ping_all(b, m, p, n, true, o->ping_jobs);
     r->total_ms = now_ms() - start;
     if (run_hand(b, m, true) < 0 || ping_ms < 0) {
         return -1;
@@ -1113,8 +1115,8 @@ reach_hand(struct bed *b, const struct fabric_model *m, struct ping *p,
 
 struct lab_result {
     bool ok;
-    double ours_s, base_s;       /* Medians: apply to reachable. */
-    double made_s, hand_made_s;  /* Medians: converged / scripts done. */
+    double ours_s, base_s;      /* Medians: apply to reachable. */
+    double made_s, hand_made_s; /* Medians: converged / scripts done. */
 };
 
 /* Measures the lab in 'file' 'repeat' times, the baseline first each
@@ -1144,8 +1146,8 @@ bench_lab(struct bed *b, const char *label, const char *file, bool all,
     }
     for (int r = 0; r < repeat; r++) {
         struct reach h, us;
-        if (reach_hand(b, m, p, n, o, &h) < 0
-            || reach_ours(b, file, m, p, n, o, &us) < 0) {
+        if (reach_hand(b, m, p, n, o, &h) < 0 ||
+            reach_ours(b, file, m, p, n, o, &us) < 0) {
             goto cleanup;
         }
         base[r] = h.total_ms / 1e3;
@@ -1153,8 +1155,8 @@ bench_lab(struct bed *b, const char *label, const char *file, bool all,
         ours[r] = us.total_ms / 1e3;
         made[r] = us.made_ms / 1e3;
         printf("  run %d: by hand %.2f s (made in %.2f s); fabricd %.2f s "
-               "(apply --wait %.2f s)\n", r + 1, base[r], hand_made[r],
-               ours[r], made[r]);
+               "(apply --wait %.2f s)\n",
+               r + 1, base[r], hand_made[r], ours[r], made[r]);
     }
     res->ours_s = median(ours, repeat);
     res->base_s = median(base, repeat);
@@ -1183,19 +1185,19 @@ cleanup:
 struct scale_result {
     long size;
     bool ok;
-    bool converged;           /* The first apply converged. */
-    char why[256];            /* Why the size failed. */
-    double conv_s, one_s;     /* apply --wait of N, then of N + 1. */
+    bool converged;       /* The first apply converged. */
+    char why[256];        /* Why the size failed. */
+    double conv_s, one_s; /* apply --wait of N, then of N + 1. */
     double destroy_s;
-    struct proc_cpu conv_cpu; /* Agents' CPU until converged. */
-    struct proc_cpu one_cpu;  /* ... for the one more guest. */
-    struct proc_cpu idle_cpu; /* ... for IDLE_MS doing nothing. */
-    double idle_ms;           /* The idle window. */
-    double idle_runs;         /* Reconcile runs per second while idle. */
-    double ctl_ms;            /* Longest wait for a status reply. */
+    struct proc_cpu conv_cpu;  /* Agents' CPU until converged. */
+    struct proc_cpu one_cpu;   /* ... for the one more guest. */
+    struct proc_cpu idle_cpu;  /* ... for IDLE_MS doing nothing. */
+    double idle_ms;            /* The idle window. */
+    double idle_runs;          /* Reconcile runs per second while idle. */
+    double ctl_ms;             /* Longest wait for a status reply. */
     double links_ms, netns_ms; /* time_host_reads(). */
     long links_bytes, netns_bytes;
-    long hwm_kib, rss_kib;    /* Largest of the agents. */
+    long hwm_kib, rss_kib; /* Largest of the agents. */
     long flows[MAX_HOSTS + 1];
     /* Baseline. */
     double base_s, base_one_s;
@@ -1205,8 +1207,7 @@ struct scale_result {
 };
 
 static void
-cpu_sub(struct proc_cpu *d, const struct proc_cpu *a,
-        const struct proc_cpu *b)
+cpu_sub(struct proc_cpu *d, const struct proc_cpu *a, const struct proc_cpu *b)
 {
     d->self_ms = a->self_ms - b->self_ms;
     d->children_ms = a->children_ms - b->children_ms;
@@ -1224,7 +1225,7 @@ time_read(char *const argv[], long *bytes)
         double start = now_ms();
         sbx_run(argv, &out);
         t[i] = now_ms() - start;
-        *bytes = out ? (long) strlen(out) : 0;
+        *bytes = out ? (long)strlen(out) : 0;
         free(out);
     }
     return median(t, 5);
@@ -1247,8 +1248,7 @@ time_host_reads(const struct bed *b, struct scale_result *r)
 /* The baseline of part 2: 'size' internal ports on a scratch bridge, one
  * ovs-vsctl call per host with its share, then one more port. */
 static int
-scale_baseline(struct bed *b, int n_hosts, long size,
-               struct scale_result *r)
+scale_baseline(struct bed *b, int n_hosts, long size, struct scale_result *r)
 {
     struct args argvs[MAX_HOSTS + 1];
     struct measure ms[MAX_HOSTS + 1];
@@ -1343,9 +1343,9 @@ bench_scale_size(struct bed *b, long size, const struct options *o,
     int rc = -1;
     r->size = size;
 
-    if (write_lab(file, size, n_hosts) < 0
-        || write_lab(file_one, size + 1, n_hosts) < 0
-        || agents_start(b, n_hosts) < 0) {
+    if (write_lab(file, size, n_hosts) < 0 ||
+        write_lab(file_one, size + 1, n_hosts) < 0 ||
+        agents_start(b, n_hosts) < 0) {
         snprintf(r->why, sizeof r->why, "could not set up");
         goto cleanup;
     }
@@ -1354,9 +1354,10 @@ bench_scale_size(struct bed *b, long size, const struct options *o,
     flush_tunnel_neighbours(b);
     double ms;
     if (apply_wait(b, file, o->limit_s, &ms)) {
-        snprintf(r->why, sizeof r->why, "did not converge within %d s: "
-                 "%ld of %ld guest namespaces existed then", o->limit_s,
-                 count_guest_netns(b), size);
+        snprintf(r->why, sizeof r->why,
+                 "did not converge within %d s: "
+                 "%ld of %ld guest namespaces existed then",
+                 o->limit_s, count_guest_netns(b), size);
         agents_cpu(b, n_hosts, &c1);
         cpu_sub(&r->conv_cpu, &c1, &c0);
         r->conv_s = ms / 1e3;
@@ -1372,8 +1373,10 @@ bench_scale_size(struct bed *b, long size, const struct options *o,
     agents_cpu(b, n_hosts, &c1);
     time_host_reads(b, r);
     if (apply_wait(b, file_one, o->limit_s, &ms)) {
-        snprintf(r->why, sizeof r->why, "one more guest did not converge "
-                 "within %d s", o->limit_s);
+        snprintf(r->why, sizeof r->why,
+                 "one more guest did not converge "
+                 "within %d s",
+                 o->limit_s);
         destroy_wait(b, o->limit_s, NULL);
         goto cleanup;
     }
@@ -1413,8 +1416,10 @@ bench_scale_size(struct bed *b, long size, const struct options *o,
         r->flows[h] = count_flows(b, h, "br-int");
     }
     if (destroy_wait(b, o->limit_s, &ms)) {
-        snprintf(r->why, sizeof r->why, "destroy did not finish within "
-                 "%d s", o->limit_s);
+        snprintf(r->why, sizeof r->why,
+                 "destroy did not finish within "
+                 "%d s",
+                 o->limit_s);
         goto cleanup;
     }
     r->destroy_s = ms / 1e3;
@@ -1458,15 +1463,15 @@ print_scale(const struct scale_result *r)
                r->conv_cpu.children_ms / 1e3, r->hwm_kib / 1024.0);
         if (r->base_s > 0) {
             printf("  baseline: %ld internal ports in %.2f s, one more in "
-                   "%.3f s\n", r->size, r->base_s, r->base_one_s);
+                   "%.3f s\n",
+                   r->size, r->base_s, r->base_one_s);
         }
         return;
     } else if (!r->ok) {
         printf("  converged in %.2f s, then: %s\n", r->conv_s, r->why);
         return;
     }
-    printf("  %-40s %10s %10s %10s\n", "", "fabricd", "baseline",
-           "ratio");
+    printf("  %-40s %10s %10s %10s\n", "", "fabricd", "baseline", "ratio");
     printf("  %-40s %9.2fs %9.2fs %10.1f\n", "converged (apply --wait)",
            r->conv_s, r->base_s, r->conv_s / r->base_s);
     printf("  %-40s %9.3fs %9.3fs %10.1f\n", "one more guest (apply --wait)",
@@ -1490,10 +1495,10 @@ print_scale(const struct scale_result *r)
            r->ctl_ms / 1e3, "-", "-");
     printf("  %-40s %7.1fMiB %7.1fMiB %10.1f\n",
            "peak RSS, largest agent (VmHWM)", r->hwm_kib / 1024.0,
-           r->base_rss_kib / 1024.0, (double) r->hwm_kib / r->base_rss_kib);
+           r->base_rss_kib / 1024.0, (double)r->hwm_kib / r->base_rss_kib);
     printf("  %-40s %10ld %10ld %10.1f\n", "flows per bridge (br-int, hv1)",
            r->flows[1], r->base_flows,
-           r->base_flows > 0 ? (double) r->flows[1] / r->base_flows : 0);
+           r->base_flows > 0 ? (double)r->flows[1] / r->base_flows : 0);
     printf("  %-40s %9.2fs\n", "destroy (apply of nothing, --wait)",
            r->destroy_s);
     printf("  per guest: %.1f ms of wall time per host, %.1f ms of CPU\n",
@@ -1520,9 +1525,9 @@ struct exec_count {
 static void
 key_word(char *key, size_t size, const char *run, const char *w)
 {
-    bool generic = !strncmp(w, run, strlen(run)) || !strncmp(w, "fv", 2)
-                   || (strspn(w, "0123456789abcdef:./") == strlen(w)
-                       && strpbrk(w, "0123456789"));
+    bool generic = !strncmp(w, run, strlen(run)) || !strncmp(w, "fv", 2) ||
+                   (strspn(w, "0123456789abcdef:./") == strlen(w) &&
+                    strpbrk(w, "0123456789"));
     size_t len = strlen(key);
     snprintf(key + len, size - len, "%s%s", len ? " " : "",
              generic && *w ? "*" : w);
@@ -1629,9 +1634,9 @@ static pid_t
 strace_start(struct bed *b, const char *path)
 {
     char pid[16];
-    snprintf(pid, sizeof pid, "%d", (int) b->agents[1]);
-    char *argv[] = {"strace", "-f", "-z", "-ttt", "-qq", "-e",
-                    "trace=execve", "-o", (char *) path, "-p", pid, NULL};
+    snprintf(pid, sizeof pid, "%d", (int)b->agents[1]);
+    char *argv[] = {"strace",       "-f", "-z",         "-ttt", "-qq", "-e",
+                    "trace=execve", "-o", (char *)path, "-p",   pid,   NULL};
     pid_t st = spawn_bg(argv, NULL);
     if (st < 0) {
         return -1;
@@ -1660,7 +1665,7 @@ print_profile(const struct exec_count *counts, size_t n_counts,
         }
         if (i < 25) {
             printf("  %-46.46s %8ld %9.1f %8ld %8ld %8ld\n", counts[i].key,
-                   counts[i].n[0], (double) counts[i].n[0] / guests,
+                   counts[i].n[0], (double)counts[i].n[0] / guests,
                    counts[i].n[1], counts[i].n[2], counts[i].n[3]);
         }
     }
@@ -1668,7 +1673,7 @@ print_profile(const struct exec_count *counts, size_t n_counts,
         printf("  (%zu more command lines)\n", n_counts - 25);
     }
     printf("  %-46s %8ld %9.1f %8ld %8ld %8ld\n", "total", total[0],
-           (double) total[0] / guests, total[1], total[2], total[3]);
+           (double)total[0] / guests, total[1], total[2], total[3]);
     printf("  (hv1 has %ld guests; `ip netns exec` counts twice: ip, then "
            "the program it runs;\n  * stands for names and numbers)\n",
            guests);
@@ -1691,10 +1696,11 @@ bench_profile(struct bed *b, const struct options *o)
     int rc = -1;
 
     printf("\nPart 3: programs run by the agent of hv1 (strace -f -e "
-           "trace=execve), %ld guests over 2 hosts\n", size);
-    if (write_lab(file, size, n_hosts) < 0
-        || write_lab(file_one, size + 1, n_hosts) < 0
-        || agents_start(b, n_hosts) < 0) {
+           "trace=execve), %ld guests over 2 hosts\n",
+           size);
+    if (write_lab(file, size, n_hosts) < 0 ||
+        write_lab(file_one, size + 1, n_hosts) < 0 ||
+        agents_start(b, n_hosts) < 0) {
         goto cleanup;
     }
     st = strace_start(b, log);
@@ -1783,22 +1789,23 @@ print_header(const struct bed *b, const char *source_dir)
     printf("date:    %s\n", date);
     printf("machine: %ld CPUs (nproc), %s, Linux %s\n",
            sysconf(_SC_NPROCESSORS_ONLN), cpu, u.release);
-    printf("load:    %.2f %.2f %.2f (1, 5, 15 min) before the run\n",
-           load[0], load[1], load[2]);
+    printf("load:    %.2f %.2f %.2f (1, 5, 15 min) before the run\n", load[0],
+           load[1], load[2]);
     printf("switch:  %s, userspace datapath (netdev)\n",
            version ? version : "ovs-vswitchd: unknown");
     if (sbx_runl(&commit, "git", "-C", source_dir, "log", "-1",
-                 "--format=%h %ad", "--date=iso", NULL)
-        || sbx_runl(&changes, "git", "-C", source_dir, "status",
-                    "--porcelain", "--untracked-files=no", "--", "fabric",
-                    "controllers", "ovsdb", NULL)) {
+                 "--format=%h %ad", "--date=iso", NULL) ||
+        sbx_runl(&changes, "git", "-C", source_dir, "status", "--porcelain",
+                 "--untracked-files=no", "--", "fabric", "controllers",
+                 "ovsdb", NULL)) {
         free(commit);
         commit = strdup("unknown (not a git checkout)");
     }
     commit[strcspn(commit, "\n")] = '\0';
     printf("source:  %s%s\n", commit,
            changes && changes[0] ? ", with local changes to fabric/, "
-                                   "controllers/ or ovsdb/" : "");
+                                   "controllers/ or ovsdb/"
+                                 : "");
     printf("test bed: run %s in %s\n", b->run, b->bed_dir);
 #if defined(__OPTIMIZE__) && !defined(__SANITIZE_ADDRESS__)
     printf("build:   optimized\n");
@@ -1853,15 +1860,15 @@ print_goals(const struct lab_result *four, const struct scale_result *sr,
     printf("  %-36s %7.0fMiB %7.0fMiB %9.1fMiB %7.1fMiB %8s\n", label,
            OVN_RSS_MIB, GOAL_RSS_MIB, big->hwm_kib / 1024.0,
            big->base_rss_kib / 1024.0,
-           goal_at_text(big->hwm_kib / 1024.0 < GOAL_RSS_MIB,
-                        at_1000));
+           goal_at_text(big->hwm_kib / 1024.0 < GOAL_RSS_MIB, at_1000));
     snprintf(label, sizeof label, "%ld ports: flows per bridge", big->size);
     printf("  %-36s %10d %10s %12ld %10ld %8s\n", label, OVN_FLOWS, "-",
            big->flows[1], big->base_flows, "-");
     if (!at_1000) {
         printf("  The largest size that converged is %ld: a goal in "
                "brackets is met there, which\n  says nothing of 1,000 "
-               "ports.\n", big->size);
+               "ports.\n",
+               big->size);
     }
 }
 
@@ -1965,9 +1972,13 @@ main(int argc, char *argv[])
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    struct options o = {.sizes = {100, 500, 1000}, .n_sizes = 3,
-                        .guests = 100, .repeat = 3, .limit_s = 180,
-                        .profile_guests = 30, .ping_jobs = 64,
+    struct options o = {.sizes = {100, 500, 1000},
+                        .n_sizes = 3,
+                        .guests = 100,
+                        .repeat = 3,
+                        .limit_s = 180,
+                        .profile_guests = 30,
+                        .ping_jobs = 64,
                         .parts = {false, true, true, true}};
     long parts[4];
     int n, c;
@@ -1975,12 +1986,24 @@ main(int argc, char *argv[])
     setvbuf(stdout, NULL, _IOLBF, 0);
     while ((c = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
         switch (c) {
-        case 's': o.n_sizes = parse_list(optarg, o.sizes, MAX_SIZES); break;
-        case 'g': o.guests = atoi(optarg); break;
-        case 'n': o.repeat = atoi(optarg); break;
-        case 'l': o.limit_s = atoi(optarg); break;
-        case 'p': o.profile_guests = atoi(optarg); break;
-        case 'j': o.ping_jobs = atoi(optarg); break;
+        case 's':
+            o.n_sizes = parse_list(optarg, o.sizes, MAX_SIZES);
+            break;
+        case 'g':
+            o.guests = atoi(optarg);
+            break;
+        case 'n':
+            o.repeat = atoi(optarg);
+            break;
+        case 'l':
+            o.limit_s = atoi(optarg);
+            break;
+        case 'p':
+            o.profile_guests = atoi(optarg);
+            break;
+        case 'j':
+            o.ping_jobs = atoi(optarg);
+            break;
         case 'P':
             n = parse_list(optarg, parts, 4);
             memset(o.parts, 0, sizeof o.parts);
@@ -1990,20 +2013,29 @@ main(int argc, char *argv[])
                 }
             }
             break;
-        case 'b': free(o.bin_dir); o.bin_dir = strdup(optarg); break;
-        case 'S': free(o.source_dir); o.source_dir = strdup(optarg); break;
-        case 'h': usage(); return 0;
-        default: usage(); return 2;
+        case 'b':
+            free(o.bin_dir);
+            o.bin_dir = strdup(optarg);
+            break;
+        case 'S':
+            free(o.source_dir);
+            o.source_dir = strdup(optarg);
+            break;
+        case 'h':
+            usage();
+            return 0;
+        default:
+            usage();
+            return 2;
         }
     }
     bool sizes_ok = o.n_sizes > 0;
     for (int i = 0; i < o.n_sizes; i++) {
         sizes_ok &= o.sizes[i] >= 2 && o.sizes[i] < 4000;
     }
-    if (optind != argc || !sizes_ok || o.guests < 3 || o.guests >= 4000
-        || o.repeat < 1 || o.repeat > MAX_REPEAT || o.limit_s < 1
-        || o.profile_guests < 0 || o.profile_guests >= 4000
-        || o.ping_jobs < 1) {
+    if (optind != argc || !sizes_ok || o.guests < 3 || o.guests >= 4000 ||
+        o.repeat < 1 || o.repeat > MAX_REPEAT || o.limit_s < 1 ||
+        o.profile_guests < 0 || o.profile_guests >= 4000 || o.ping_jobs < 1) {
         usage();
         return 2;
     }
@@ -2029,11 +2061,11 @@ main(int argc, char *argv[])
     int n_sr = 0, rc = 1;
     memset(sr, 0, sizeof sr);
 
-    if (!file_ok(b.fabricd, X_OK) || !file_ok(b.fabricctl, X_OK)
-        || !file_ok(b.testbed, R_OK) || !file_ok(schema, R_OK)
-        || !file_ok(two_hosts, R_OK)) {
+    if (!file_ok(b.fabricd, X_OK) || !file_ok(b.fabricctl, X_OK) ||
+        !file_ok(b.testbed, R_OK) || !file_ok(schema, R_OK) ||
+        !file_ok(two_hosts, R_OK)) {
         fprintf(stderr, "bench-agent: build fabricd and fabricctl, or use "
-                "--bin-dir and --source-dir\n");
+                        "--bin-dir and --source-dir\n");
         goto out;
     }
 
@@ -2054,8 +2086,8 @@ main(int argc, char *argv[])
 
     print_header(&b, o.source_dir);
     sbx_ovsdb_init(&b.fabric, b.dir, "fabric");
-    if (sbx_ovsdb_create_db(&b.fabric, schema) < 0
-        || sbx_ovsdb_start(&b.fabric, NULL) < 0) {
+    if (sbx_ovsdb_create_db(&b.fabric, schema) < 0 ||
+        sbx_ovsdb_start(&b.fabric, NULL) < 0) {
         goto out;
     }
     snprintf(b.db_opt, sizeof b.db_opt, "--db=%s", b.fabric.unix_remote);
@@ -2073,18 +2105,19 @@ main(int argc, char *argv[])
                "address, ovs-vsctl add-port\nwith the VLAN tag; the same "
                "GENEVE tunnels), one script per host in parallel\n");
         char *lab = sbx_path(b.dir, "lab-guests.yaml");
-        ok = bench_lab(&b, "1a. The classic lab (two-hosts.yaml)",
-                     two_hosts, true, 2, o.repeat, &o, &four) == 0
-             && write_lab(lab, o.guests, 3) == 0
-             && bench_lab(&b, "1b. Generated lab", lab, false, 3, 1, &o,
-                          &hundred) == 0;
+        ok = bench_lab(&b, "1a. The classic lab (two-hosts.yaml)", two_hosts,
+                       true, 2, o.repeat, &o, &four) == 0 &&
+             write_lab(lab, o.guests, 3) == 0 &&
+             bench_lab(&b, "1b. Generated lab", lab, false, 3, 1, &o,
+                       &hundred) == 0;
         free(lab);
     }
     if (ok && o.parts[2]) {
         printf("\nPart 2: scale, netns guests over two hosts in %d networks"
                "\nbaseline: ovs-vsctl add-port of as many internal ports "
                "into a scratch bridge,\none call per host with its share, "
-               "in parallel; then one more port\n", N_NETS);
+               "in parallel; then one more port\n",
+               N_NETS);
         for (int i = 0; i < o.n_sizes; i++) {
             bench_scale_size(&b, o.sizes[i], &o, &sr[n_sr]);
             print_scale(&sr[n_sr]);

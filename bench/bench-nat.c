@@ -113,9 +113,9 @@ iperf(const char *ns, const char *out_ns, const char *dir, int seconds)
     double mbps = -1;
     if (j) {
         mbps = json_number_value(json_object_get(
-                   json_object_get(json_object_get(j, "end"),
-                                   "sum_received"), "bits_per_second"))
-               / 1e6;
+                   json_object_get(json_object_get(j, "end"), "sum_received"),
+                   "bits_per_second")) /
+               1e6;
     }
     json_decref(j);
     free(out);
@@ -131,16 +131,16 @@ main(int argc, char *argv[])
     int seconds = argc > 1 ? atoi(argv[1]) : 5;
     if (geteuid() != 0 || seconds <= 0 || argc > 3) {
         fprintf(stderr, "usage: bench-nat [SECONDS [SOURCE_DIR]] "
-                "(as root)\n");
+                        "(as root)\n");
         return 2;
     }
     if (find_paths(argc > 2 ? argv[2] : NULL)) {
         fprintf(stderr, "bench-nat: cannot find scripts/testbed; give the "
-                "source folder\n");
+                        "source folder\n");
         return 2;
     }
     atexit(bed_down);
-    snprintf(run, sizeof run, "bn%d", (int) (getpid() % 10000));
+    snprintf(run, sizeof run, "bn%d", (int)(getpid() % 10000));
     char *dir = sbx_mkdtemp("bench-nat");
     snprintf(bed_dir, sizeof bed_dir, "%s/bed", dir);
     char host[32], out_ns[32], web[48], pub[48];
@@ -156,21 +156,28 @@ main(int argc, char *argv[])
     int rc = sbx_runl(NULL, "bash", TESTBED, "up", "--name", run, "--hosts",
                       "1", "--dir", bed_dir, NULL);
     rc = rc ? rc : sbx_runl(NULL, "ip", "netns", "add", out_ns, NULL);
-    rc = rc ? rc : sbx_runl(NULL, "ip", "link", "add", "ext0", "netns",
-                            host, "type", "veth", "peer", "name", "eth0",
-                            "netns", out_ns, NULL);
-    rc = rc ? rc : sbx_runl(NULL, "ip", "-n", host, "address", "add",
-                            "203.0.113.1/24", "dev", "ext0", NULL);
-    rc = rc ? rc : sbx_runl(NULL, "ip", "-n", out_ns, "address", "add",
-                            "203.0.113.2/24", "dev", "eth0", NULL);
-    rc = rc ? rc : sbx_runl(NULL, "ip", "-n", host, "link", "set", "ext0",
-                            "up", NULL);
-    rc = rc ? rc : sbx_runl(NULL, "ip", "-n", out_ns, "link", "set", "eth0",
-                            "up", NULL);
-    rc = rc ? rc : sbx_runl(NULL, "ip", "-n", out_ns, "route", "add",
-                            "10.50.0.0/24", "via", "203.0.113.1", NULL);
-    rc = rc ? rc : (sbx_ovsdb_create_db(&fabric, SCHEMA)
-                    || sbx_ovsdb_start(&fabric, NULL));
+    rc =
+        rc ? rc
+           : sbx_runl(NULL, "ip", "link", "add", "ext0", "netns", host, "type",
+                      "veth", "peer", "name", "eth0", "netns", out_ns, NULL);
+    rc = rc ? rc
+            : sbx_runl(NULL, "ip", "-n", host, "address", "add",
+                       "203.0.113.1/24", "dev", "ext0", NULL);
+    rc = rc ? rc
+            : sbx_runl(NULL, "ip", "-n", out_ns, "address", "add",
+                       "203.0.113.2/24", "dev", "eth0", NULL);
+    rc = rc ? rc
+            : sbx_runl(NULL, "ip", "-n", host, "link", "set", "ext0", "up",
+                       NULL);
+    rc = rc ? rc
+            : sbx_runl(NULL, "ip", "-n", out_ns, "link", "set", "eth0", "up",
+                       NULL);
+    rc = rc ? rc
+            : sbx_runl(NULL, "ip", "-n", out_ns, "route", "add",
+                       "10.50.0.0/24", "via", "203.0.113.1", NULL);
+    rc = rc ? rc
+            : (sbx_ovsdb_create_db(&fabric, SCHEMA) ||
+               sbx_ovsdb_start(&fabric, NULL));
     if (rc) {
         fprintf(stderr, "bench-nat: setting up the test bed failed\n");
         return 1;
@@ -179,22 +186,22 @@ main(int argc, char *argv[])
     snprintf(db_opt, sizeof db_opt, "--db=%s", fabric.unix_remote);
     snprintf(ovsdb, sizeof ovsdb, "--ovsdb=unix:%s/hv1/db.sock", bed_dir);
     snprintf(rundir, sizeof rundir, "--rundir=%s/hv1", bed_dir);
-    snprintf(pidfile, sizeof pidfile, "--pidfile=%s/hv1/fabricd.pid",
-             bed_dir);
+    snprintf(pidfile, sizeof pidfile, "--pidfile=%s/hv1/fabricd.pid", bed_dir);
     snprintf(logfile, sizeof logfile, "--log-file=%s/hv1/fabricd.log",
              bed_dir);
     snprintf(prefix, sizeof prefix, "--netns-prefix=%s-hv1-", run);
-    char *agent[] = {"bash", TESTBED, "exec", "--name", run, "--dir",
-                     bed_dir, "hv1", "--", FABRICD, db, ovsdb, "--host=hv1",
-                     rundir, pidfile, logfile, prefix, "--datapath=netdev",
-                     "--detach", NULL};
+    char *agent[] = {
+        "bash",       TESTBED, "exec",  "--name", run,    "--dir",
+        bed_dir,      "hv1",   "--",    FABRICD,  db,     ovsdb,
+        "--host=hv1", rundir,  pidfile, logfile,  prefix, "--datapath=netdev",
+        "--detach",   NULL};
     char *lab_path = sbx_path(dir, "lab.yaml");
     FILE *f = fopen(lab_path, "w");
     fputs(lab, f);
     fclose(f);
-    if (sbx_run(agent, NULL)
-        || sbx_runl(NULL, FABRICCTL, db_opt, "topology", "apply",
-                    "--wait=60", lab_path, NULL)) {
+    if (sbx_run(agent, NULL) ||
+        sbx_runl(NULL, FABRICCTL, db_opt, "topology", "apply", "--wait=60",
+                 lab_path, NULL)) {
         fprintf(stderr, "bench-nat: fabricd did not apply the lab\n");
         return 1;
     }
@@ -204,25 +211,26 @@ main(int argc, char *argv[])
     bool ok = false;
     for (int i = 0; server > 0 && !ok && i < 5; i++) {
         ok = nstcp_connect(web, "203.0.113.2", 7000, 2000, reply,
-                           sizeof reply)
-             && !strcmp(reply, "203.0.113.1");
+                           sizeof reply) &&
+             !strcmp(reply, "203.0.113.1");
     }
     if (!ok) {
-        fprintf(stderr, "bench-nat: the nat guest does not reach out "
-                "(%s)\n", reply);
+        fprintf(stderr,
+                "bench-nat: the nat guest does not reach out "
+                "(%s)\n",
+                reply);
         return 1;
     }
 
-    static const char *const names[] = {"host", "nat guest",
-                                        "routed guest"};
+    static const char *const names[] = {"host", "nat guest", "routed guest"};
     const char *const nss[] = {host, web, pub};
     double mbps[3];
     double cps[3];
     for (int i = 0; i < 3; i++) {
         mbps[i] = iperf(nss[i], out_ns, dir, seconds);
-        long n = nstcp_connect_rate(nss[i], "203.0.113.2", 7000,
-                                    seconds * 1000);
-        cps[i] = n < 0 ? -1 : (double) n / seconds;
+        long n =
+            nstcp_connect_rate(nss[i], "203.0.113.2", 7000, seconds * 1000);
+        cps[i] = n < 0 ? -1 : (double)n / seconds;
         /* Let TIME_WAIT and conntrack settle between clients. */
         sleep(1);
     }

@@ -112,7 +112,7 @@ self_cpu_ms(void)
 static int
 cmp_double(const void *a_, const void *b_)
 {
-    double a = *(const double *) a_, b = *(const double *) b_;
+    double a = *(const double *)a_, b = *(const double *)b_;
     return a < b ? -1 : a > b;
 }
 
@@ -196,7 +196,7 @@ run_measured(char *const argv[], bool count_output, struct measure *m)
             if (m->out_bytes < sizeof m->head - 1) {
                 size_t room = sizeof m->head - 1 - m->out_bytes;
                 memcpy(m->head + m->out_bytes, buf,
-                       (size_t) n < room ? (size_t) n : room);
+                       (size_t)n < room ? (size_t)n : room);
             }
             m->out_bytes += n;
         }
@@ -216,8 +216,8 @@ run_measured(char *const argv[], bool count_output, struct measure *m)
     sbx_untrack_pid(pid);
     m->maxrss_kib = ru.ru_maxrss;
     m->cpu_ms = tv_ms(&ru.ru_utime) + tv_ms(&ru.ru_stime);
-    m->status = WIFEXITED(status) ? WEXITSTATUS(status)
-                                  : 128 + WTERMSIG(status);
+    m->status =
+        WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     return 0;
 }
 
@@ -255,9 +255,9 @@ struct bench_client {
 /* A transaction's completion. */
 struct txn_wait {
     bool done;
-    int code;         /* 0 or the error's code. */
-    char msg[256];    /* The error's message. */
-    json_t *result;   /* New reference on success, if wanted. */
+    int code;       /* 0 or the error's code. */
+    char msg[256];  /* The error's message. */
+    json_t *result; /* New reference on success, if wanted. */
     bool want_result;
 };
 
@@ -282,14 +282,16 @@ static int
 bench_client_open(struct bench_client *bc, const char *remote)
 {
     struct ovsdb_client_options options = {
-        .remotes = remote, .db = DB_NAME, .log = log_stderr,
+        .remotes = remote,
+        .db = DB_NAME,
+        .log = log_stderr,
         .probe_interval_ms = -1,
     };
     struct ovsdb_error *error = NULL;
     memset(bc, 0, sizeof *bc);
     bc->base = event_base_new();
-    if (ovsdb_client_create(bc->base, &options, NULL, &bc->client,
-                            &error) < 0) {
+    if (ovsdb_client_create(bc->base, &options, NULL, &bc->client, &error) <
+        0) {
         fprintf(stderr, "bench-ovsdb: %s\n", error->msg);
         ovsdb_error_free(error);
         bc->client = NULL;
@@ -321,7 +323,7 @@ txn_done(void *w_, const json_t *result, const struct ovsdb_error *error)
         w->code = error->code ? error->code : -EIO;
         snprintf(w->msg, sizeof w->msg, "%s", error->msg);
     } else if (w->want_result) {
-        w->result = json_incref((json_t *) result);
+        w->result = json_incref((json_t *)result);
     }
 }
 
@@ -393,27 +395,25 @@ mix64(unsigned long long x)
 static json_t *
 add_vif(struct ovsdb_txn *txn, long i)
 {
-    unsigned long long h = mix64(i), g = mix64(~(unsigned long long) i);
+    unsigned long long h = mix64(i), g = mix64(~(unsigned long long)i);
     char name[32], iname[32], pname[32], iface_id[40], mac[18], tap[18];
 
     snprintf(name, sizeof name, "vif%06ld", i);
     snprintf(iname, sizeof iname, "i%ld", i);
     snprintf(pname, sizeof pname, "p%ld", i);
     snprintf(iface_id, sizeof iface_id, "%08x-%04x-4%03x-a%03x-%012llx",
-             (unsigned) (h >> 32), (unsigned) (h >> 16) & 0xffff,
-             (unsigned) h & 0xfff, (unsigned) (g >> 52),
-             g & 0xffffffffffffULL);
+             (unsigned)(h >> 32), (unsigned)(h >> 16) & 0xffff,
+             (unsigned)h & 0xfff, (unsigned)(g >> 52), g & 0xffffffffffffULL);
     snprintf(mac, sizeof mac, "02:%02x:%02x:%02x:%02x:%02x",
-             (unsigned) (i >> 32) & 0xff, (unsigned) (i >> 24) & 0xff,
-             (unsigned) (i >> 16) & 0xff, (unsigned) (i >> 8) & 0xff,
-             (unsigned) i & 0xff);
+             (unsigned)(i >> 32) & 0xff, (unsigned)(i >> 24) & 0xff,
+             (unsigned)(i >> 16) & 0xff, (unsigned)(i >> 8) & 0xff,
+             (unsigned)i & 0xff);
     snprintf(tap, sizeof tap, "fe:%s", mac + 3);
 
     json_t *iface = json_pack(
         "{s:s, s:s, s:[s,[[s,s],[s,s]]], s:s, s:I}", "name", name, "type",
-        i % 10 ? "" : "internal", "external_ids", "map", "iface-id",
-        iface_id, "attached-mac", mac, "mac_in_use", tap, "ofport",
-        (json_int_t) (i + 1));
+        i % 10 ? "" : "internal", "external_ids", "map", "iface-id", iface_id,
+        "attached-mac", mac, "mac_in_use", tap, "ofport", (json_int_t)(i + 1));
     ovsdb_txn_insert(txn, "Interface", iface, iname);
     json_t *port = json_pack("{s:s, s:[s,s]}", "name", name, "interfaces",
                              "named-uuid", iname);
@@ -431,11 +431,11 @@ vifs_txn(long first, long n)
     for (long i = first; i < first + n; i++) {
         json_array_append_new(ports, add_vif(txn, i));
     }
-    json_t *where = json_pack("[o]", ovsdb_cond("name", "==",
-                                                json_string(BRIDGE)));
-    json_t *mutations = json_pack(
-        "[o]", ovsdb_mutation("ports", "insert", json_pack("[s,o]", "set",
-                                                           ports)));
+    json_t *where =
+        json_pack("[o]", ovsdb_cond("name", "==", json_string(BRIDGE)));
+    json_t *mutations =
+        json_pack("[o]", ovsdb_mutation("ports", "insert",
+                                        json_pack("[s,o]", "set", ports)));
     ovsdb_txn_mutate(txn, "Bridge", where, mutations);
     return txn;
 }
@@ -445,12 +445,11 @@ static int
 add_bridge(struct bench_client *bc)
 {
     struct ovsdb_txn *txn = ovsdb_txn_create(DB_NAME);
-    ovsdb_txn_insert(txn, "Bridge", json_pack("{s:s}", "name", BRIDGE),
-                     "br");
-    ovsdb_txn_insert(txn, "Open_vSwitch",
-                     json_pack("{s:[s,[[s,s]]]}", "bridges", "set",
-                               "named-uuid", "br"),
-                     NULL);
+    ovsdb_txn_insert(txn, "Bridge", json_pack("{s:s}", "name", BRIDGE), "br");
+    ovsdb_txn_insert(
+        txn, "Open_vSwitch",
+        json_pack("{s:[s,[[s,s]]]}", "bridges", "set", "named-uuid", "br"),
+        NULL);
     return bench_transact(bc, txn, NULL);
 }
 
@@ -466,7 +465,7 @@ count_interfaces(struct bench_client *bc)
         return -1;
     }
     const json_t *rows = ovsdb_txn_selected_rows(result, 0);
-    long n = rows ? (long) json_array_size(rows) : -1;
+    long n = rows ? (long)json_array_size(rows) : -1;
     json_decref(result);
     return n;
 }
@@ -504,9 +503,9 @@ cleanup:
 static long long
 monitor_reply_size(const char *sock)
 {
-    static const char request[]
-        = "{\"id\":1,\"method\":\"monitor_cond\",\"params\":[\"" DB_NAME
-          "\",\"bench\",{\"Interface\":[{}]}]}";
+    static const char request[] =
+        "{\"id\":1,\"method\":\"monitor_cond\",\"params\":[\"" DB_NAME
+        "\",\"bench\",{\"Interface\":[{}]}]}";
     struct sockaddr_un sun = {.sun_family = AF_UNIX};
     long long total = -1, got = 0;
     struct json_framer *framer = json_framer_create(SIZE_MAX / 2);
@@ -514,9 +513,9 @@ monitor_reply_size(const char *sock)
 
     snprintf(sun.sun_path, sizeof sun.sun_path, "%s", sock);
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0 || connect(fd, (struct sockaddr *) &sun, sizeof sun) < 0
-        || write(fd, request, sizeof request - 1)
-               != (ssize_t) sizeof request - 1) {
+    if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof sun) < 0 ||
+        write(fd, request, sizeof request - 1) !=
+            (ssize_t)sizeof request - 1) {
         perror("bench-ovsdb: monitor_cond");
         goto cleanup;
     }
@@ -529,8 +528,8 @@ monitor_reply_size(const char *sock)
         }
         got += n;
         json_t *msg = NULL;
-        if (json_framer_push(framer, buf, n, &error) < 0
-            || json_framer_pop(framer, &msg, &error) < 0) {
+        if (json_framer_push(framer, buf, n, &error) < 0 ||
+            json_framer_pop(framer, &msg, &error) < 0) {
             fprintf(stderr, "bench-ovsdb: monitor_cond: %s\n", error->msg);
             goto cleanup;
         }
@@ -541,7 +540,7 @@ monitor_reply_size(const char *sock)
                 fprintf(stderr, "bench-ovsdb: monitor_cond failed\n");
                 goto cleanup;
             }
-            total = got - (long long) json_framer_pending(framer);
+            total = got - (long long)json_framer_pending(framer);
             break;
         }
     }
@@ -559,8 +558,8 @@ cleanup:
 static void
 print_size(const char *what, double bytes)
 {
-    printf("  %-58s %7.1f MiB (%.0f bytes)\n", what,
-           bytes / (1024.0 * 1024.0), bytes);
+    printf("  %-58s %7.1f MiB (%.0f bytes)\n", what, bytes / (1024.0 * 1024.0),
+           bytes);
 }
 
 /* Starts a server on a new database 'db' in 'dir' and fills it with
@@ -571,8 +570,8 @@ start_filled_server(const struct bench_options *o, const char *dir,
                     struct sbx_ovsdb *db)
 {
     sbx_ovsdb_init(db, dir, "replica");
-    if (sbx_ovsdb_create_db(db, VSWITCH_SCHEMA) < 0
-        || sbx_ovsdb_start(db, NULL) < 0) {
+    if (sbx_ovsdb_create_db(db, VSWITCH_SCHEMA) < 0 ||
+        sbx_ovsdb_start(db, NULL) < 0) {
         return -1;
     }
 
@@ -585,8 +584,8 @@ start_filled_server(const struct bench_options *o, const char *dir,
         _exit(fill_database(db->unix_remote, o->rows, o->batch));
     }
     int status = 0;
-    if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status)
-        || WEXITSTATUS(status)) {
+    if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
+        WEXITSTATUS(status)) {
         fprintf(stderr, "bench-ovsdb: filling the database failed\n");
         return -1;
     }
@@ -610,12 +609,13 @@ bench_replica(const struct bench_options *o, const char *dir)
         goto cleanup;
     }
 
-    char *ours_argv[] = {o->replica_bin, db.unix_remote, DB_NAME,
-                         "Interface", NULL};
-    char *ours_json_argv[] = {o->replica_bin, "--json", db.unix_remote,
-                              DB_NAME, "Interface", NULL};
-    char *dump_argv[] = {"ovsdb-client", "dump", "--format=json",
-                         db.unix_remote, DB_NAME, "Interface", NULL};
+    char *ours_argv[] = {o->replica_bin, db.unix_remote, DB_NAME, "Interface",
+                         NULL};
+    char *ours_json_argv[] = {o->replica_bin, "--json",    db.unix_remote,
+                              DB_NAME,        "Interface", NULL};
+    char *dump_argv[] = {
+        "ovsdb-client", "dump", "--format=json", db.unix_remote, DB_NAME,
+        "Interface",    NULL};
     char *query_argv[] = {"ovsdb-client", "query", db.unix_remote,
                           "[\"" DB_NAME "\",{\"op\":\"select\",\"table\":"
                           "\"Interface\",\"where\":[]}]",
@@ -637,10 +637,11 @@ bench_replica(const struct bench_options *o, const char *dir)
         }
         long n = 0;
         char table[64];
-        if (sscanf(m.head, "%63s %ld rows", table, &n) != 2
-            || n != o->rows) {
-            fprintf(stderr, "bench-ovsdb: fabric-replica printed \"%s\", "
-                    "not %s\n", m.head, rows_text);
+        if (sscanf(m.head, "%63s %ld rows", table, &n) != 2 || n != o->rows) {
+            fprintf(stderr,
+                    "bench-ovsdb: fabric-replica printed \"%s\", "
+                    "not %s\n",
+                    m.head, rows_text);
             goto cleanup;
         }
         ours_ms[r] = m.wall_ms;
@@ -690,7 +691,8 @@ bench_replica(const struct bench_options *o, const char *dir)
     printf("%-30s %11.2fx %11.2fx %13.2fx\n", "ours / baseline",
            t_ours / t_base, c_ours / c_base, k_ours / k_base);
     printf("spawn floor: /bin/true shows a peak RSS of %.1f MiB when "
-           "spawned by this process\n", floor_kib / 1024.0);
+           "spawned by this process\n",
+           floor_kib / 1024.0);
 
     printf("\nInterface table as JSON:\n");
     print_size("raw JSON: ovsdb-client query select output", raw_bytes);
@@ -730,10 +732,10 @@ fresh_db_start(struct fresh_db *f, const char *dir, int seq)
     snprintf(name, sizeof name, "txn%d", seq);
     memset(f, 0, sizeof *f);
     sbx_ovsdb_init(&f->db, dir, name);
-    if (sbx_ovsdb_create_db(&f->db, VSWITCH_SCHEMA) < 0
-        || sbx_ovsdb_start(&f->db, NULL) < 0
-        || bench_client_open(&f->bc, f->db.unix_remote) < 0
-        || add_bridge(&f->bc) < 0) {
+    if (sbx_ovsdb_create_db(&f->db, VSWITCH_SCHEMA) < 0 ||
+        sbx_ovsdb_start(&f->db, NULL) < 0 ||
+        bench_client_open(&f->bc, f->db.unix_remote) < 0 ||
+        add_bridge(&f->bc) < 0) {
         return -1;
     }
     return 0;
@@ -748,8 +750,8 @@ fresh_db_finish(struct fresh_db *f, long rows)
     if (f->bc.client && rows >= 0) {
         long n = count_interfaces(&f->bc);
         if (n != rows) {
-            fprintf(stderr, "bench-ovsdb: %ld Interface rows, not %ld\n",
-                    n, rows);
+            fprintf(stderr, "bench-ovsdb: %ld Interface rows, not %ld\n", n,
+                    rows);
             rc = -1;
         }
     }
@@ -801,8 +803,8 @@ static void
 print_txn_line(const char *label, double ms, double base_ms, double cpu_ms,
                double base_cpu_ms)
 {
-    printf("%-38s %7.0f ms %9.2fx %8.0f ms %9.2fx\n", label, ms,
-           ms / base_ms, cpu_ms, cpu_ms / base_cpu_ms);
+    printf("%-38s %7.0f ms %9.2fx %8.0f ms %9.2fx\n", label, ms, ms / base_ms,
+           cpu_ms, cpu_ms / base_cpu_ms);
 }
 
 static int
@@ -818,7 +820,8 @@ bench_big_txn(const struct bench_options *o, const char *dir)
     int n_chunks = 0;
 
     printf("\n== 2. Inserting %ld Interface (+ Port) rows, median of %d "
-           "==\n", rows, o->repeat);
+           "==\n",
+           rows, o->repeat);
 
     /* ovsdb-client cannot take the single transaction: check it. */
     char *big = vifs_txn_text(0, rows);
@@ -848,13 +851,13 @@ bench_big_txn(const struct bench_options *o, const char *dir)
 
     /* The largest split whose transactions each fit in one argument. */
     for (;;) {
-        n_chunks = (int) ((rows + chunk - 1) / chunk);
+        n_chunks = (int)((rows + chunk - 1) / chunk);
         texts = calloc(n_chunks, sizeof *texts);
         bool fits = true;
         for (int i = 0; i < n_chunks; i++) {
             long first = i * chunk;
-            texts[i] = vifs_txn_text(first, rows - first < chunk
-                                                ? rows - first : chunk);
+            texts[i] = vifs_txn_text(first, rows - first < chunk ? rows - first
+                                                                 : chunk);
             fits = fits && strlen(texts[i]) < ARG_STRLEN_MAX;
         }
         if (fits || chunk == 1) {
@@ -907,11 +910,10 @@ bench_big_txn(const struct bench_options *o, const char *dir)
         struct ovsdb_txn **txns = calloc(n_chunks, sizeof *txns);
         for (int i = 0; i < n_chunks; i++) {
             long first = i * chunk;
-            txns[i] = vifs_txn(first, rows - first < chunk ? rows - first
-                                                           : chunk);
+            txns[i] =
+                vifs_txn(first, rows - first < chunk ? rows - first : chunk);
         }
-        split_ms[r] = ours_sequential(&f.bc, txns, n_chunks,
-                                      &split_cpu[r]);
+        split_ms[r] = ours_sequential(&f.bc, txns, n_chunks, &split_cpu[r]);
         free(txns);
         if (split_ms[r] < 0 || fresh_db_finish(&f, rows) < 0) {
             goto cleanup;
@@ -941,13 +943,13 @@ bench_big_txn(const struct bench_options *o, const char *dir)
     double c_single = median(single_cpu, o->repeat);
     char label[64];
 
-    printf("\n%-38s %10s %10s %11s %10s\n", "", "time", "/ base",
-           "client CPU", "/ base");
+    printf("\n%-38s %10s %10s %11s %10s\n", "", "time", "/ base", "client CPU",
+           "/ base");
     snprintf(label, sizeof label, "ovsdb-client transact, %d x %ld rows",
              n_chunks, chunk);
     print_txn_line(label, t_base, t_base, c_base, c_base);
-    snprintf(label, sizeof label, "ours, %d x %ld rows, sequential",
-             n_chunks, chunk);
+    snprintf(label, sizeof label, "ours, %d x %ld rows, sequential", n_chunks,
+             chunk);
     print_txn_line(label, t_split, t_base, c_split, c_base);
     snprintf(label, sizeof label, "ours, 1 x %ld rows", rows);
     print_txn_line(label, t_single, t_base, c_single, c_base);
@@ -986,7 +988,7 @@ serve(const struct bench_options *o, const char *dir)
         return -1;
     }
     printf("serving %s (pid %d); interrupt to stop\n", db.unix_remote,
-           (int) db.pid);
+           (int)db.pid);
     fflush(stdout);
     for (;;) {
         pause();
@@ -1090,8 +1092,8 @@ main(int argc, char *argv[])
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    struct bench_options o = {.rows = 100000, .batch = 5000,
-                              .txn_rows = 10000, .repeat = 3};
+    struct bench_options o = {
+        .rows = 100000, .batch = 5000, .txn_rows = 10000, .repeat = 3};
     bool serve_only = false;
     int c;
 
@@ -1099,18 +1101,35 @@ main(int argc, char *argv[])
     setvbuf(stdout, NULL, _IOLBF, 0);
     while ((c = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
         switch (c) {
-        case 'r': o.rows = atol(optarg); break;
-        case 'b': o.batch = atol(optarg); break;
-        case 't': o.txn_rows = atol(optarg); break;
-        case 'n': o.repeat = atoi(optarg); break;
-        case 'R': free(o.replica_bin); o.replica_bin = strdup(optarg); break;
-        case 's': serve_only = true; break;
-        case 'h': usage(); return 0;
-        default: usage(); return 2;
+        case 'r':
+            o.rows = atol(optarg);
+            break;
+        case 'b':
+            o.batch = atol(optarg);
+            break;
+        case 't':
+            o.txn_rows = atol(optarg);
+            break;
+        case 'n':
+            o.repeat = atoi(optarg);
+            break;
+        case 'R':
+            free(o.replica_bin);
+            o.replica_bin = strdup(optarg);
+            break;
+        case 's':
+            serve_only = true;
+            break;
+        case 'h':
+            usage();
+            return 0;
+        default:
+            usage();
+            return 2;
         }
     }
-    if (optind != argc || o.rows < 1 || o.batch < 1 || o.txn_rows < 1
-        || o.repeat < 1 || o.repeat > MAX_REPEAT) {
+    if (optind != argc || o.rows < 1 || o.batch < 1 || o.txn_rows < 1 ||
+        o.repeat < 1 || o.repeat > MAX_REPEAT) {
         usage();
         return 2;
     }
@@ -1118,8 +1137,10 @@ main(int argc, char *argv[])
         o.replica_bin = default_replica_bin();
     }
     if (access(o.replica_bin, X_OK) < 0) {
-        fprintf(stderr, "bench-ovsdb: %s: %s (build target fabric-replica "
-                "or use --replica)\n", o.replica_bin, strerror(errno));
+        fprintf(stderr,
+                "bench-ovsdb: %s: %s (build target fabric-replica "
+                "or use --replica)\n",
+                o.replica_bin, strerror(errno));
         free(o.replica_bin);
         return 1;
     }
@@ -1135,8 +1156,8 @@ main(int argc, char *argv[])
         }
     } else {
         print_header();
-        if (dir && bench_replica(&o, dir) == 0
-            && bench_big_txn(&o, dir) == 0) {
+        if (dir && bench_replica(&o, dir) == 0 &&
+            bench_big_txn(&o, dir) == 0) {
             rc = 0;
         }
         printf("\n");

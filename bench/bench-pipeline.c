@@ -63,14 +63,14 @@
 #define GOAL_RATIO 0.9
 
 struct bench_options {
-    long ports;        /* Guest ports on hv1 in part 1. */
-    int repeat;        /* Runs of each timing in part 1. */
-    int time_s;        /* Seconds per iperf3 run. */
-    int runs;          /* iperf3 runs per pipeline. */
-    bool iperf;        /* Run part 2. */
+    long ports; /* Guest ports on hv1 in part 1. */
+    int repeat; /* Runs of each timing in part 1. */
+    int time_s; /* Seconds per iperf3 run. */
+    int runs;   /* iperf3 runs per pipeline. */
+    bool iperf; /* Run part 2. */
     char *fabricd;
     char *fabricctl;
-    char *source;      /* The source tree. */
+    char *source; /* The source tree. */
 };
 
 static double
@@ -84,7 +84,7 @@ now_ms(void)
 static int
 cmp_double(const void *a_, const void *b_)
 {
-    double a = *(const double *) a_, b = *(const double *) b_;
+    double a = *(const double *)a_, b = *(const double *)b_;
     return a < b ? -1 : a > b;
 }
 
@@ -124,16 +124,16 @@ make_lab(long ports, size_t *lenp)
         abort();
     }
     fprintf(f, "name: bench-pipeline\nhosts:\n"
-            "  - {name: hv1, underlay: 10.99.0.1}\n"
-            "  - {name: hv2, underlay: 10.99.0.2}\n"
-            "networks:\n");
+               "  - {name: hv1, underlay: 10.99.0.1}\n"
+               "  - {name: hv2, underlay: 10.99.0.2}\n"
+               "networks:\n");
     for (size_t i = 0; i < n_networks; i++) {
         network_prefix(prefix, sizeof prefix, i);
         fprintf(f, "  - {name: net%03zu, subnet: %s.0/24, mode: isolated}\n",
                 i, prefix);
     }
     fprintf(f, "routers:\n  - name: r0\n    kind: flows\n"
-            "    interfaces:\n");
+               "    interfaces:\n");
     for (size_t i = 0; i < n_networks; i++) {
         network_prefix(prefix, sizeof prefix, i);
         fprintf(f, "      - {network: net%03zu, ip: %s.254}\n", i, prefix);
@@ -142,7 +142,8 @@ make_lab(long ports, size_t *lenp)
     for (long i = 0; i < ports; i++) {
         size_t net = i / GUESTS_PER_NETWORK;
         network_prefix(prefix, sizeof prefix, net);
-        fprintf(f, "  - name: g%05ld\n    host: hv1\n    kind: netns\n"
+        fprintf(f,
+                "  - name: g%05ld\n    host: hv1\n    kind: netns\n"
                 "    interfaces:\n"
                 "      - {network: net%03zu, ip: %s.%ld/24, "
                 "gateway: %s.254}\n",
@@ -151,10 +152,12 @@ make_lab(long ports, size_t *lenp)
     /* One guest per network on hv2, at .250. */
     for (size_t i = 0; i < n_networks; i++) {
         network_prefix(prefix, sizeof prefix, i);
-        fprintf(f, "  - name: r%03zu\n    host: hv2\n    kind: netns\n"
+        fprintf(f,
+                "  - name: r%03zu\n    host: hv2\n    kind: netns\n"
                 "    interfaces:\n"
                 "      - {network: net%03zu, ip: %s.250/24, "
-                "gateway: %s.254}\n", i, i, prefix, prefix);
+                "gateway: %s.254}\n",
+                i, i, prefix, prefix);
     }
     if (fclose(f)) {
         abort();
@@ -166,34 +169,34 @@ make_lab(long ports, size_t *lenp)
 static long
 fake_iface_port(const char *guest, const char *iface, void *aux)
 {
-    (void) iface;
-    (void) aux;
+    (void)iface;
+    (void)aux;
     return guest[0] == 'g' ? strtol(guest + 1, NULL, 10) : 0;
 }
 
 static long
 fake_router_port(const char *router, const char *network, void *aux)
 {
-    (void) router;
-    (void) network;
-    (void) aux;
+    (void)router;
+    (void)network;
+    (void)aux;
     return 0;
 }
 
 static long
 fake_tunnel_port(const char *remote, void *aux)
 {
-    (void) remote;
-    (void) aux;
+    (void)remote;
+    (void)aux;
     return 60000;
 }
 
 struct gen_result {
-    double load_ms;      /* Median topology_load_buffer(). */
-    double gen_ms;       /* Median pipeline_flows(). */
-    long flows;          /* hv1's flows. */
-    long iface_flows;    /* Those whose cookie names a guest interface. */
-    size_t bytes;        /* Their text. */
+    double load_ms;   /* Median topology_load_buffer(). */
+    double gen_ms;    /* Median pipeline_flows(). */
+    long flows;       /* hv1's flows. */
+    long iface_flows; /* Those whose cookie names a guest interface. */
+    size_t bytes;     /* Their text. */
 };
 
 static int
@@ -204,8 +207,10 @@ bench_generation(const struct bench_options *o, struct gen_result *r)
     double load[MAX_REPEAT], gen[MAX_REPEAT];
     struct fabric_model *model = NULL;
     const struct pipeline_ports ports = {
-        .iface = fake_iface_port, .router_port = fake_router_port,
-        .tunnel = fake_tunnel_port, .aux = NULL,
+        .iface = fake_iface_port,
+        .router_port = fake_router_port,
+        .tunnel = fake_tunnel_port,
+        .aux = NULL,
     };
     int rc = -1;
 
@@ -214,12 +219,12 @@ bench_generation(const struct bench_options *o, struct gen_result *r)
         struct fabric_model *m = NULL;
         struct topology_errors errors = {NULL, 0};
         double t0 = now_ms();
-        int error = topology_load_buffer("bench-pipeline.yaml", lab, len, &m,
-                                         &errors);
+        int error =
+            topology_load_buffer("bench-pipeline.yaml", lab, len, &m, &errors);
         load[i] = now_ms() - t0;
         if (error) {
             fprintf(stderr, "bench-pipeline: the generated lab does not "
-                    "load:\n");
+                            "load:\n");
             for (size_t j = 0; j < errors.n && j < 10; j++) {
                 fprintf(stderr, "  %s\n", errors.lines[j]);
             }
@@ -261,14 +266,14 @@ out:
 
 struct bed {
     const struct bench_options *o;
-    char run[8];      /* Test bed run name. */
-    char *dir;        /* Sandbox: the fabric DB and the bed. */
+    char run[8]; /* Test bed run name. */
+    char *dir;   /* Sandbox: the fabric DB and the bed. */
     char *bed_dir;
-    char *testbed;    /* scripts/testbed. */
-    char *lab;        /* topologies/two-hosts.yaml. */
-    char *db_opt;     /* "--db=unix:SOCK". */
+    char *testbed; /* scripts/testbed. */
+    char *lab;     /* topologies/two-hosts.yaml. */
+    char *db_opt;  /* "--db=unix:SOCK". */
     struct sbx_ovsdb fabric;
-    bool up;          /* The test bed is up. */
+    bool up; /* The test bed is up. */
 };
 
 static struct bed *the_bed;
@@ -314,8 +319,8 @@ start_agent(struct bed *b, int n, const char *mode)
     char pipeline[64];
     snprintf(hv, sizeof hv, "hv%d", n);
     snprintf(db, sizeof db, "--db=%s", b->fabric.unix_remote);
-    snprintf(ovsdb, sizeof ovsdb, "--ovsdb=unix:%s/hv%d/db.sock",
-             b->bed_dir, n);
+    snprintf(ovsdb, sizeof ovsdb, "--ovsdb=unix:%s/hv%d/db.sock", b->bed_dir,
+             n);
     snprintf(host, sizeof host, "--host=hv%d", n);
     snprintf(rundir, sizeof rundir, "--rundir=%s/hv%d", b->bed_dir, n);
     snprintf(pidfile, sizeof pidfile, "--pidfile=%s/hv%d/fabricd.pid",
@@ -324,10 +329,13 @@ start_agent(struct bed *b, int n, const char *mode)
              b->bed_dir, n);
     snprintf(prefix, sizeof prefix, "--netns-prefix=%s-hv%d-", b->run, n);
     snprintf(pipeline, sizeof pipeline, "--pipeline=%s", mode);
-    char *argv[] = {"bash", b->testbed, "exec", "--name", b->run, "--dir",
-                    b->bed_dir, hv, "--", b->o->fabricd, db, ovsdb, host,
-                    rundir, pidfile, logfile, prefix, "--datapath=netdev",
-                    pipeline, "--detach", NULL};
+    char *argv[] = {"bash",        b->testbed, "exec",
+                    "--name",      b->run,     "--dir",
+                    b->bed_dir,    hv,         "--",
+                    b->o->fabricd, db,         ovsdb,
+                    host,          rundir,     pidfile,
+                    logfile,       prefix,     "--datapath=netdev",
+                    pipeline,      "--detach", NULL};
     char *out = NULL;
     int rc = sbx_run(argv, &out);
     if (rc) {
@@ -344,8 +352,7 @@ fabricctl(struct bed *b, const char *a0, const char *a1, const char *a2,
           const char *a3)
 {
     char *out = NULL;
-    int rc = sbx_runl(&out, b->o->fabricctl, b->db_opt, a0, a1, a2, a3,
-                      NULL);
+    int rc = sbx_runl(&out, b->o->fabricctl, b->db_opt, a0, a1, a2, a3, NULL);
     if (rc) {
         fprintf(stderr, "bench-pipeline: fabricctl %s %s failed:\n%s\n", a0,
                 a1, out ? out : "");
@@ -356,8 +363,7 @@ fabricctl(struct bed *b, const char *a0, const char *a1, const char *a2,
 
 /* The namespace of 'guest' on hvN. */
 static void
-guest_ns(const struct bed *b, int n, const char *guest, char *buf,
-         size_t size)
+guest_ns(const struct bed *b, int n, const char *guest, char *buf, size_t size)
 {
     snprintf(buf, size, "%s-hv%d-%s", b->run, n, guest);
 }
@@ -368,8 +374,8 @@ ping_ttl(struct bed *b, const char *ip)
 {
     char ns[64], *out = NULL;
     guest_ns(b, 1, "host01", ns, sizeof ns);
-    int rc = sbx_runl(&out, "ip", "netns", "exec", ns, "ping", "-c", "1",
-                      "-W", "1", ip, NULL);
+    int rc = sbx_runl(&out, "ip", "netns", "exec", ns, "ping", "-c", "1", "-W",
+                      "1", ip, NULL);
     const char *t = out ? strstr(out, "ttl=") : NULL;
     int ttl = rc == 0 && t ? atoi(t + 4) : -1;
     free(out);
@@ -382,9 +388,9 @@ count_flows(struct bed *b, int n)
 {
     char hv[16], *out = NULL;
     snprintf(hv, sizeof hv, "hv%d", n);
-    char *argv[] = {"bash", b->testbed, "exec", "--name", b->run, "--dir",
-                    b->bed_dir, hv, "--", "ovs-ofctl", "-O", "OpenFlow15",
-                    "dump-flows", "br-int", NULL};
+    char *argv[] = {"bash",  b->testbed,   "exec",       "--name", b->run,
+                    "--dir", b->bed_dir,   hv,           "--",     "ovs-ofctl",
+                    "-O",    "OpenFlow15", "dump-flows", "br-int", NULL};
     int rc = sbx_run(argv, &out);
     int flows = -1;
     if (rc == 0 && out) {
@@ -408,8 +414,8 @@ iperf_once(struct bed *b)
     snprintf(secs, sizeof secs, "%d", b->o->time_s);
     snprintf(pidfile, sizeof pidfile, "%s/iperf3.pid", b->dir);
     unlink(pidfile);
-    if (sbx_runl(NULL, "ip", "netns", "exec", sns, "iperf3", "-s", "-1",
-                 "-D", "-I", pidfile, NULL)) {
+    if (sbx_runl(NULL, "ip", "netns", "exec", sns, "iperf3", "-s", "-1", "-D",
+                 "-I", pidfile, NULL)) {
         fprintf(stderr, "bench-pipeline: iperf3 server did not start\n");
         return -1;
     }
@@ -429,11 +435,10 @@ iperf_once(struct bed *b)
     json_t *j = rc == 0 && out ? json_loads(out, 0, NULL) : NULL;
     json_t *sum = json_object_get(json_object_get(j, "end"), "sum_received");
     if (json_is_number(json_object_get(sum, "bits_per_second"))) {
-        mbps = json_number_value(json_object_get(sum, "bits_per_second"))
-               / 1e6;
+        mbps =
+            json_number_value(json_object_get(sum, "bits_per_second")) / 1e6;
     } else {
-        fprintf(stderr, "bench-pipeline: iperf3 failed: %s\n",
-                out ? out : "");
+        fprintf(stderr, "bench-pipeline: iperf3 failed: %s\n", out ? out : "");
     }
     json_decref(j);
     free(out);
@@ -445,11 +450,11 @@ iperf_once(struct bed *b)
 }
 
 struct half_result {
-    double mbps;        /* Median. */
+    double mbps; /* Median. */
     double runs[MAX_REPEAT];
-    int ttl;            /* Of a ping host01 -> host02. */
-    int flows_hv1;      /* Flows on hv1's br-int. */
-    double ready_ms;    /* From agents' start to the first ping reply. */
+    int ttl;         /* Of a ping host01 -> host02. */
+    int flows_hv1;   /* Flows on hv1's br-int. */
+    double ready_ms; /* From agents' start to the first ping reply. */
 };
 
 /* One half: agents with pipeline 'mode', the lab applied, measured, the
@@ -459,8 +464,8 @@ bench_half(struct bed *b, const char *mode, struct half_result *r)
 {
     memset(r, 0, sizeof *r);
     double t0 = now_ms();
-    if (start_agent(b, 1, mode) || start_agent(b, 2, mode)
-        || fabricctl(b, "topology", "apply", "--wait=60", b->lab) < 0) {
+    if (start_agent(b, 1, mode) || start_agent(b, 2, mode) ||
+        fabricctl(b, "topology", "apply", "--wait=60", b->lab) < 0) {
         return -1;
     }
     r->ttl = -1;
@@ -469,8 +474,10 @@ bench_half(struct bed *b, const char *mode, struct half_result *r)
     }
     r->ready_ms = now_ms() - t0;
     if (r->ttl < 0) {
-        fprintf(stderr, "bench-pipeline: host01 never reached host02 with "
-                "--pipeline=%s\n", mode);
+        fprintf(stderr,
+                "bench-pipeline: host01 never reached host02 with "
+                "--pipeline=%s\n",
+                mode);
         return -1;
     }
     r->flows_hv1 = count_flows(b, 1);
@@ -501,14 +508,14 @@ bench_throughput(const struct bench_options *o, struct half_result *flows,
     int rc = -1;
 
     b->o = o;
-    snprintf(b->run, sizeof b->run, "p%d", (int) (getpid() % 100000));
+    snprintf(b->run, sizeof b->run, "p%d", (int)(getpid() % 100000));
     b->dir = sbx_mkdtemp("bench-pipeline");
     if (!b->dir) {
         return -1;
     }
     b->bed_dir = sbx_path(b->dir, "bed");
-    if (asprintf(&b->testbed, "%s/scripts/testbed", o->source) < 0
-        || asprintf(&b->lab, "%s/topologies/two-hosts.yaml", o->source) < 0) {
+    if (asprintf(&b->testbed, "%s/scripts/testbed", o->source) < 0 ||
+        asprintf(&b->lab, "%s/topologies/two-hosts.yaml", o->source) < 0) {
         abort();
     }
     char *schema;
@@ -520,8 +527,8 @@ bench_throughput(const struct bench_options *o, struct half_result *flows,
 
     char *out = NULL;
     b->up = true;
-    if (sbx_runl(&out, "bash", b->testbed, "up", "--name", b->run,
-                 "--hosts", "2", "--dir", b->bed_dir, NULL)) {
+    if (sbx_runl(&out, "bash", b->testbed, "up", "--name", b->run, "--hosts",
+                 "2", "--dir", b->bed_dir, NULL)) {
         fprintf(stderr, "bench-pipeline: testbed up failed:\n%s\n",
                 out ? out : "");
         free(out);
@@ -529,15 +536,15 @@ bench_throughput(const struct bench_options *o, struct half_result *flows,
     }
     free(out);
     sbx_ovsdb_init(&b->fabric, b->dir, "fabric");
-    if (sbx_ovsdb_create_db(&b->fabric, schema) < 0
-        || sbx_ovsdb_start(&b->fabric, NULL) < 0) {
+    if (sbx_ovsdb_create_db(&b->fabric, schema) < 0 ||
+        sbx_ovsdb_start(&b->fabric, NULL) < 0) {
         goto out;
     }
     if (asprintf(&b->db_opt, "--db=%s", b->fabric.unix_remote) < 0) {
         abort();
     }
-    if (bench_half(b, "flows", flows) < 0
-        || bench_half(b, "normal", normal) < 0) {
+    if (bench_half(b, "flows", flows) < 0 ||
+        bench_half(b, "normal", normal) < 0) {
         goto out;
     }
     rc = 0;
@@ -600,8 +607,8 @@ static void
 print_header(const struct bench_options *o)
 {
     printf("bench-pipeline: %ld guest ports (generation, median of %d); "
-           "iperf3 %d s x %d runs\n", o->ports, o->repeat, o->time_s,
-           o->runs);
+           "iperf3 %d s x %d runs\n",
+           o->ports, o->repeat, o->time_s, o->runs);
     printf("cpus:    %ld online\n", sysconf(_SC_NPROCESSORS_ONLN));
 #if defined(__OPTIMIZE__) && !defined(__SANITIZE_ADDRESS__)
     printf("build:   optimized\n");
@@ -647,28 +654,55 @@ main(int argc, char *argv[])
         {NULL, 0, NULL, 0},
     };
     struct bench_options o = {
-        .ports = 1000, .repeat = 20, .time_s = 5, .runs = 3, .iperf = true,
+        .ports = 1000,
+        .repeat = 20,
+        .time_s = 5,
+        .runs = 3,
+        .iperf = true,
     };
     int c;
 
     setvbuf(stdout, NULL, _IOLBF, 0);
     while ((c = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
         switch (c) {
-        case 'p': o.ports = atol(optarg); break;
-        case 'n': o.repeat = atoi(optarg); break;
-        case 't': o.time_s = atoi(optarg); break;
-        case 'r': o.runs = atoi(optarg); break;
-        case 'I': o.iperf = false; break;
-        case 'd': free(o.fabricd); o.fabricd = strdup(optarg); break;
-        case 'c': free(o.fabricctl); o.fabricctl = strdup(optarg); break;
-        case 's': free(o.source); o.source = strdup(optarg); break;
-        case 'h': usage(); return 0;
-        default: usage(); return 2;
+        case 'p':
+            o.ports = atol(optarg);
+            break;
+        case 'n':
+            o.repeat = atoi(optarg);
+            break;
+        case 't':
+            o.time_s = atoi(optarg);
+            break;
+        case 'r':
+            o.runs = atoi(optarg);
+            break;
+        case 'I':
+            o.iperf = false;
+            break;
+        case 'd':
+            free(o.fabricd);
+            o.fabricd = strdup(optarg);
+            break;
+        case 'c':
+            free(o.fabricctl);
+            o.fabricctl = strdup(optarg);
+            break;
+        case 's':
+            free(o.source);
+            o.source = strdup(optarg);
+            break;
+        case 'h':
+            usage();
+            return 0;
+        default:
+            usage();
+            return 2;
         }
     }
-    if (optind != argc || o.ports < 1 || o.ports > 50000 || o.repeat < 1
-        || o.repeat > MAX_REPEAT || o.time_s < 1 || o.runs < 1
-        || o.runs > MAX_REPEAT) {
+    if (optind != argc || o.ports < 1 || o.ports > 50000 || o.repeat < 1 ||
+        o.repeat > MAX_REPEAT || o.time_s < 1 || o.runs < 1 ||
+        o.runs > MAX_REPEAT) {
         usage();
         return 2;
     }
@@ -688,17 +722,20 @@ main(int argc, char *argv[])
     print_header(&o);
     if (o.iperf && geteuid() != 0) {
         fprintf(stderr, "bench-pipeline: the throughput part needs root "
-                "(namespaces); use --no-iperf\n");
+                        "(namespaces); use --no-iperf\n");
         goto out;
     }
     if (o.iperf && (access(o.fabricd, X_OK) || access(o.fabricctl, X_OK))) {
-        fprintf(stderr, "bench-pipeline: %s or %s missing (build targets "
-                "fabricd and fabricctl)\n", o.fabricd, o.fabricctl);
+        fprintf(stderr,
+                "bench-pipeline: %s or %s missing (build targets "
+                "fabricd and fabricctl)\n",
+                o.fabricd, o.fabricctl);
         goto out;
     }
 
     printf("\n== Flow generation: %ld guest ports on hv1, median of %d "
-           "==\n", o.ports, o.repeat);
+           "==\n",
+           o.ports, o.repeat);
     struct gen_result g;
     if (bench_generation(&o, &g) < 0) {
         goto out;
@@ -708,22 +745,23 @@ main(int argc, char *argv[])
            g.gen_ms, g.gen_ms / g.load_ms);
     printf("  flows on hv1: %ld (%.0f KiB of text), %.2f per guest port, "
            "of which %.2f\n  carry the port's guest-interface cookie\n",
-           g.flows, g.bytes / 1024.0, (double) g.flows / o.ports,
-           (double) g.iface_flows / o.ports);
+           g.flows, g.bytes / 1024.0, (double)g.flows / o.ports,
+           (double)g.iface_flows / o.ports);
 
     struct half_result flows, normal;
     if (o.iperf) {
         printf("\n== TCP throughput host01 (hv1) -> host02 (hv2), "
-               "two-hosts.yaml, iperf3 %d s, median of %d ==\n", o.time_s,
-               o.runs);
+               "two-hosts.yaml, iperf3 %d s, median of %d ==\n",
+               o.time_s, o.runs);
         if (bench_throughput(&o, &flows, &normal) < 0) {
             goto out;
         }
         printf("  --pipeline=flows  %8.0f Mbit/s  ttl=%d  %d flows on hv1's "
-               "br-int\n", flows.mbps, flows.ttl, flows.flows_hv1);
+               "br-int\n",
+               flows.mbps, flows.ttl, flows.flows_hv1);
         printf("  --pipeline=normal %8.0f Mbit/s  ttl=%d  %d flows on hv1's "
-               "br-int  (baseline)\n", normal.mbps, normal.ttl,
-               normal.flows_hv1);
+               "br-int  (baseline)\n",
+               normal.mbps, normal.ttl, normal.flows_hv1);
         printf("  ratio flows/normal: %.2f\n", flows.mbps / normal.mbps);
     }
 
@@ -734,8 +772,8 @@ main(int argc, char *argv[])
         double ratio = flows.mbps / normal.mbps;
         printf("  throughput at least %.1f of NORMAL's: %.2f, %s\n",
                GOAL_RATIO, ratio, goal_text(ratio >= GOAL_RATIO));
-        printf("  same hop count: ttl %d vs %d, %s\n", flows.ttl,
-               normal.ttl, goal_text(flows.ttl == normal.ttl));
+        printf("  same hop count: ttl %d vs %d, %s\n", flows.ttl, normal.ttl,
+               goal_text(flows.ttl == normal.ttl));
     }
     rc = 0;
 out:

@@ -101,8 +101,8 @@ struct vm {
     const char *name;
     char domain[48];
     int n_nics;
-    int nets[2];              /* 1 or 2. */
-    char ports[2][24];        /* OVS interface names (XML <target dev>). */
+    int nets[2];       /* 1 or 2. */
+    char ports[2][24]; /* OVS interface names (XML <target dev>). */
     double t_seed, t_define, t_started, t_qemu, t_port, t_flows, t_ready,
         t_reach;
     long rss_kib;
@@ -253,23 +253,21 @@ write_lab(const struct bench *b, bool router_vm)
                          "    initrd: %s/initrd.img\n"
                          "    cmdline: console=ttyS0 quiet no_timer_check\n",
                          b->tiny, b->tiny);
-    fprintf(f,
-            "name: classic-vm-lab\n"
-            "networks:\n"
-            "  - {name: network1, subnet: 172.16.0.0/24}\n"
-            "  - {name: network2, subnet: 172.17.0.0/24}\n"
-            "routers:\n"
-            "  - name: host00\n");
+    fprintf(f, "name: classic-vm-lab\n"
+               "networks:\n"
+               "  - {name: network1, subnet: 172.16.0.0/24}\n"
+               "  - {name: network2, subnet: 172.17.0.0/24}\n"
+               "routers:\n"
+               "  - name: host00\n");
     if (router_vm) {
         fprintf(f, "    host: local\n    %s", vm);
     } else {
         fprintf(f, "    kind: flows\n");
     }
-    fprintf(f,
-            "    interfaces:\n"
-            "      - {network: network1, ip: 172.16.0.254}\n"
-            "      - {network: network2, ip: 172.17.0.254}\n"
-            "guests:\n");
+    fprintf(f, "    interfaces:\n"
+               "      - {network: network1, ip: 172.16.0.254}\n"
+               "      - {network: network2, ip: 172.17.0.254}\n"
+               "guests:\n");
     for (size_t i = 0; i < 4; i++) {
         fprintf(f,
                 "  - name: %s\n    %s"
@@ -289,8 +287,7 @@ static int
 virsh(const struct bench *b, char **outp, const char *a0, const char *a1,
       const char *a2)
 {
-    return sbx_runl(outp, "virsh", "-q", "-c", b->lv.uri, a0, a1, a2,
-                    NULL);
+    return sbx_runl(outp, "virsh", "-q", "-c", b->lv.uri, a0, a1, a2, NULL);
 }
 
 /* Destroys and undefines every domain of this run. */
@@ -298,15 +295,14 @@ static void
 remove_domains(const struct bench *b)
 {
     char *out = NULL;
-    if (!b->lv.uri
-        || virsh(b, &out, "list", "--all", "--name") != 0 || !out) {
+    if (!b->lv.uri || virsh(b, &out, "list", "--all", "--name") != 0 || !out) {
         free(out);
         return;
     }
     for (char *save, *line = strtok_r(out, "\n", &save); line;
          line = strtok_r(NULL, "\n", &save)) {
-        if (!strncmp(line, b->prefix, strlen(b->prefix))
-            || !strncmp(line, b->hand_prefix, strlen(b->hand_prefix))) {
+        if (!strncmp(line, b->prefix, strlen(b->prefix)) ||
+            !strncmp(line, b->hand_prefix, strlen(b->hand_prefix))) {
             virsh(b, NULL, "destroy", line, NULL);
             virsh(b, NULL, "undefine", line, NULL);
         }
@@ -347,8 +343,8 @@ cleanup_on_signal(int sig)
     /* Not async-signal-safe, like the sandbox's own handler: a benchmark
      * interrupted by hand must not leave QEMU processes behind. */
     cleanup_at_exit();
-    if (next_handler[sig] && next_handler[sig] != SIG_DFL
-        && next_handler[sig] != SIG_IGN) {
+    if (next_handler[sig] && next_handler[sig] != SIG_DFL &&
+        next_handler[sig] != SIG_IGN) {
         next_handler[sig](sig);
     }
     signal(sig, SIG_DFL);
@@ -367,11 +363,12 @@ start_agent(struct bench *b)
     char *ovs_rundir = xasprintf("--ovs-rundir=%s", b->dir);
     char *libvirt = xasprintf("--libvirt=%s", b->lv.uri);
     char *vm_dir = xasprintf("--vm-dir=%s", b->vm_dir);
-    char *argv[] = {b->fabricd, db, ovsdb, "--host=local", rundir, pidfile,
-                    logfile, prefix, ovs_rundir, libvirt, vm_dir,
-                    "--datapath=netdev", "--detach", NULL};
-    char *owned[] = {db, ovsdb, rundir, pidfile, logfile, prefix, ovs_rundir,
-                     libvirt, vm_dir};
+    char *argv[] = {b->fabricd, db,      ovsdb,   "--host=local",
+                    rundir,     pidfile, logfile, prefix,
+                    ovs_rundir, libvirt, vm_dir,  "--datapath=netdev",
+                    "--detach", NULL};
+    char *owned[] = {db,     ovsdb,      rundir,  pidfile, logfile,
+                     prefix, ovs_rundir, libvirt, vm_dir};
     char *path = sbx_path(b->dir, "fabricd.pid");
     int rc = sbx_run(argv, NULL);
     pid_t pid = -1;
@@ -408,14 +405,15 @@ bench_up(struct bench *b)
     /* "db": libvirt's ovs-vsctl finds OVS_RUNDIR/db.sock. */
     sbx_ovsdb_init(&b->ovs, b->dir, "db");
     vswitchd_init(&b->vs, b->dir, b->ovs.unix_remote);
-    rc = (sbx_ovsdb_create_db(&b->fabric, b->schema)
-          || sbx_ovsdb_start(&b->fabric, NULL)
-          || sbx_ovsdb_create_db(&b->ovs,
-                                 "/usr/share/openvswitch/vswitch.ovsschema")
-          || sbx_ovsdb_start(&b->ovs, NULL) || vswitchd_db_init(&b->vs)
-          || vswitchd_start(&b->vs)
-          || sbx_libvirtd_start(&b->lv, lvdir, b->dir) || start_agent(b))
-             ? -1 : 0;
+    rc = (sbx_ovsdb_create_db(&b->fabric, b->schema) ||
+          sbx_ovsdb_start(&b->fabric, NULL) ||
+          sbx_ovsdb_create_db(&b->ovs,
+                              "/usr/share/openvswitch/vswitch.ovsschema") ||
+          sbx_ovsdb_start(&b->ovs, NULL) || vswitchd_db_init(&b->vs) ||
+          vswitchd_start(&b->vs) ||
+          sbx_libvirtd_start(&b->lv, lvdir, b->dir) || start_agent(b))
+             ? -1
+             : 0;
     free(lvdir);
     snprintf(b->db_opt, sizeof b->db_opt, "--db=%s", b->fabric.unix_remote);
     return rc;
@@ -430,7 +428,6 @@ bench_up(struct bench *b)
 struct ping {
     const char *from, *to, *ip;
 };
-
 
 struct watch {
     struct port_seen *ports; /* The run's. */
@@ -528,8 +525,9 @@ monitor_read(struct monitor *m, struct watch *w, double now,
         if (m->fd < 0 || m->len >= sizeof m->buf - 1) {
             m->len = 0; /* A line too long for us: not one we want. */
         }
-        ssize_t n = m->fd < 0 ? 0 : read(m->fd, m->buf + m->len,
-                                         sizeof m->buf - 1 - m->len);
+        ssize_t n = m->fd < 0 ? 0
+                              : read(m->fd, m->buf + m->len,
+                                     sizeof m->buf - 1 - m->len);
         if (n <= 0) {
             return;
         }
@@ -539,7 +537,7 @@ monitor_read(struct monitor *m, struct watch *w, double now,
         while ((nl = strchr(start, '\n'))) {
             *nl = '\0';
             if (getenv("BENCH_VM_DEBUG")) {
-                fprintf(stderr, "monitor %d: %s\n", (int) m->pid, start);
+                fprintf(stderr, "monitor %d: %s\n", (int)m->pid, start);
             }
             line_cb(w, start, now);
             start = nl + 1;
@@ -583,8 +581,8 @@ port_line(struct watch *w, char *line, double now)
 static void
 flow_line(struct watch *w, char *line, double now)
 {
-    if (!strstr(line, "event=ADDED") && !strstr(line, "event=INITIAL")
-        && !strstr(line, "event=MODIFIED")) {
+    if (!strstr(line, "event=ADDED") && !strstr(line, "event=INITIAL") &&
+        !strstr(line, "event=MODIFIED")) {
         return;
     }
     const char *p = strstr(line, "in_port=");
@@ -666,8 +664,8 @@ ping_child(const char *sock, const char *ip, const char *out)
     double deadline = wall_ms() + PING_DEADLINE_MS, t = 0;
     while (!t && wall_ms() < deadline) {
         int status = -1;
-        if (vmcon_run(sock, cmd, 5000, NULL, &status, NULL) == 0
-            && status == 0) {
+        if (vmcon_run(sock, cmd, 5000, NULL, &status, NULL) == 0 &&
+            status == 0) {
             t = wall_ms();
         }
     }
@@ -744,9 +742,11 @@ watch_run(struct bench *b, struct run *r, pid_t driver, const char *bridge)
     char *lvqemu = xasprintf("%s/run/qemu", b->lv.dir);
     char *mgmt_path = xasprintf("%s/%s.mgmt", b->dir, bridge);
     char *mgmt = xasprintf("unix:%s", mgmt_path);
-    char *ports_argv[] = {"ovsdb-client", "--format=csv", "--data=bare",
-                          "--no-headings", "monitor", b->ovs.unix_remote,
-                          "Open_vSwitch", "Interface", "name,ofport", NULL};
+    char *ports_argv[] = {"ovsdb-client", "--format=csv",
+                          "--data=bare",  "--no-headings",
+                          "monitor",      b->ovs.unix_remote,
+                          "Open_vSwitch", "Interface",
+                          "name,ofport",  NULL};
     char *flows_argv[] = {"ovs-ofctl", "monitor", mgmt, "watch:", NULL};
     struct monitor ports_mon, flows_mon;
     monitor_start(&ports_mon, ports_argv, b->dir);
@@ -764,8 +764,7 @@ watch_run(struct bench *b, struct run *r, pid_t driver, const char *bridge)
             driver = 0;
             if (!driver_ok) {
                 fprintf(stderr, "bench-vm: %s failed (status %d)\n",
-                        r->by_hand ? "virsh define/start" : "apply",
-                        status);
+                        r->by_hand ? "virsh define/start" : "apply", status);
                 break;
             }
         }
@@ -806,8 +805,8 @@ watch_run(struct bench *b, struct run *r, pid_t driver, const char *bridge)
                 w.pids[i] = start_ping(b, r, &w.pings[i], i);
                 w.pings_left += w.pids[i] > 0;
             }
-            if (w.pids[i] > 0
-                && waitpid(w.pids[i], &status, WNOHANG) == w.pids[i]) {
+            if (w.pids[i] > 0 &&
+                waitpid(w.pids[i], &status, WNOHANG) == w.pids[i]) {
                 w.pids[i] = 0;
                 w.pings_left--;
             }
@@ -842,8 +841,9 @@ watch_run(struct bench *b, struct run *r, pid_t driver, const char *bridge)
     /* With NORMAL switching a port forwards once it has an ofport. */
     for (int i = 0; i < w.n_ports; i++) {
         struct port_seen *p = &w.ports[i];
-        p->t_flows = r->by_hand ? p->t_port
-                     : p->ofport < MAX_OFPORT ? w.flows_at[p->ofport] : 0;
+        p->t_flows = r->by_hand               ? p->t_port
+                     : p->ofport < MAX_OFPORT ? w.flows_at[p->ofport]
+                                              : 0;
         if (p->t_flows && p->t_flows < p->t_port) {
             p->t_flows = p->t_port; /* Both in one read. */
         }
@@ -886,8 +886,10 @@ finish_run(struct run *r)
         }
         if (!v->t_ready || !v->t_reach || !v->t_flows || !v->t_qemu) {
             fprintf(stderr, "bench-vm: %s: %s\n", v->domain,
-                    !v->t_qemu ? "no QEMU" : !v->t_flows ? "no flows"
-                    : !v->t_ready ? "never ready" : "never answered a ping");
+                    !v->t_qemu    ? "no QEMU"
+                    : !v->t_flows ? "no flows"
+                    : !v->t_ready ? "never ready"
+                                  : "never answered a ping");
             ok = false;
         }
     }
@@ -906,7 +908,7 @@ xml_ports(struct vm *v, const char *xml)
         if (p) {
             p += strlen("<target dev='");
             snprintf(v->ports[j], sizeof v->ports[j], "%.*s",
-                     (int) strcspn(p, "'"), p);
+                     (int)strcspn(p, "'"), p);
         }
     }
 }
@@ -968,8 +970,8 @@ read_agent_log(struct bench *b, struct run *r)
         struct vm *v = &r->vms[i], *next = NULL;
         for (int j = 0; j < r->n; j++) {
             struct vm *u = &r->vms[j];
-            if (u->t_seed >= v->t_define && (!next || u->t_seed < next->t_seed)
-                && u != v) {
+            if (u->t_seed >= v->t_define &&
+                (!next || u->t_seed < next->t_seed) && u != v) {
                 next = u;
             }
         }
@@ -983,7 +985,7 @@ static long
 proc_status_kib(pid_t pid, const char *field)
 {
     char path[64];
-    snprintf(path, sizeof path, "/proc/%d/status", (int) pid);
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
     FILE *f = fopen(path, "r");
     char line[256];
     long kib = 0;
@@ -1003,8 +1005,8 @@ static void
 read_memory(struct bench *b, struct run *r)
 {
     for (int i = 0; i < r->n; i++) {
-        char *path = xasprintf("%s/run/qemu/%s.pid", b->lv.dir,
-                               r->vms[i].domain);
+        char *path =
+            xasprintf("%s/run/qemu/%s.pid", b->lv.dir, r->vms[i].domain);
         pid_t pid = sbx_read_pidfile(path);
         r->vms[i].rss_kib = pid > 0 ? proc_status_kib(pid, "VmRSS") : 0;
         free(path);
@@ -1053,8 +1055,10 @@ hand_xml(const struct bench *b, const struct vm *v, const char *xml,
         if (strstr(line, "<source bridge=")) {
             fprintf(f, "      <source bridge='%s'/>\n", bridge);
             if (!strstr(xml, "<vlan") && nic < v->n_nics) {
-                fprintf(f, "      <vlan>\n        <tag id='%d'/>\n"
-                           "      </vlan>\n", v->nets[nic]);
+                fprintf(f,
+                        "      <vlan>\n        <tag id='%d'/>\n"
+                        "      </vlan>\n",
+                        v->nets[nic]);
             }
             nic++;
             continue;
@@ -1122,8 +1126,8 @@ run_fabric(struct bench *b, struct run *r, bool router_vm)
         int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         dup2(fd, 1);
         dup2(fd, 2);
-        execl(b->fabricctl, b->fabricctl, b->db_opt, "topology", "apply",
-              wait, lab, (char *) NULL);
+        execl(b->fabricctl, b->fabricctl, b->db_opt, "topology", "apply", wait,
+              lab, (char *)NULL);
         _exit(127);
     }
     /* watch_run() records OVS ports by name, whatever they are; the
@@ -1295,10 +1299,11 @@ run_breakdown(const struct run *r)
         if (v->t_seed && (!first_seed || v->t_seed < first_seed)) {
             first_seed = v->t_seed;
         }
-        k.prep += v->t_define && v->t_seed ? (v->t_define - v->t_seed) / 1e3
-                                           : 0;
+        k.prep +=
+            v->t_define && v->t_seed ? (v->t_define - v->t_seed) / 1e3 : 0;
         k.libvirt += v->t_started && v->t_define
-                         ? (v->t_started - v->t_define) / 1e3 : 0;
+                         ? (v->t_started - v->t_define) / 1e3
+                         : 0;
         last_port = v->t_port > last_port ? v->t_port : last_port;
         last_flows = v->t_flows > last_flows ? v->t_flows : last_flows;
         last_start = v->t_started > last_start ? v->t_started : last_start;
@@ -1318,22 +1323,23 @@ run_breakdown(const struct run *r)
 static void
 print_run(const struct run *r, int repeat)
 {
-    const char *who = r->by_hand ? "by hand (virsh, NORMAL switching)"
-                                 : "fabricd";
+    const char *who =
+        r->by_hand ? "by hand (virsh, NORMAL switching)" : "fabricd";
     printf("\n%s, router %s, run %d: %s in %.2f s%s\n", who,
            r->router_vm ? "VM" : "flows", repeat,
            r->by_hand ? "virsh define + start of every VM"
                       : "apply --wait returned",
            secs(r->t_apply, r->t0), r->ok ? "" : " (FAILED)");
     printf("  s since %-9s %6s %6s %6s %6s %6s %6s %6s %6s | %6s %6s "
-           "%6s %6s %6s\n", r->by_hand ? "start" : "apply", "seed",
-           "define", "start'd", "qemu", "port", "flows", "ready", "reach",
-           "prep", "libvrt", "wait", "boot", "net");
+           "%6s %6s %6s\n",
+           r->by_hand ? "start" : "apply", "seed", "define", "start'd", "qemu",
+           "port", "flows", "ready", "reach", "prep", "libvrt", "wait", "boot",
+           "net");
     for (int i = 0; i < r->n; i++) {
         const struct vm *v = &r->vms[i];
         printf("  %-17s %6.2f %6.2f %6.2f %6.2f %6.2f %6.2f %6.2f %6.2f | "
-               "%6.2f %6.2f %6.2f %6.2f %6.2f\n", v->name,
-               secs(v->t_seed, r->t0), secs(v->t_define, r->t0),
+               "%6.2f %6.2f %6.2f %6.2f %6.2f\n",
+               v->name, secs(v->t_seed, r->t0), secs(v->t_define, r->t0),
                secs(v->t_started, r->t0), secs(v->t_qemu, r->t0),
                secs(v->t_port, r->t0), secs(v->t_flows, r->t0),
                secs(v->t_ready, r->t0), secs(v->t_reach, r->t0),
@@ -1370,10 +1376,9 @@ static void
 print_summary(struct run *fab, struct run *hand, int n, bool router_vm)
 {
     double total[MAX_REPEAT], own[MAX_REPEAT], control[MAX_REPEAT],
-        prep[MAX_REPEAT], lv[MAX_REPEAT], flows[MAX_REPEAT],
-        boot[MAX_REPEAT], wait[MAX_REPEAT], htotal[MAX_REPEAT],
-        hlv[MAX_REPEAT], hboot[MAX_REPEAT], ready[MAX_REPEAT],
-        hready[MAX_REPEAT];
+        prep[MAX_REPEAT], lv[MAX_REPEAT], flows[MAX_REPEAT], boot[MAX_REPEAT],
+        wait[MAX_REPEAT], htotal[MAX_REPEAT], hlv[MAX_REPEAT],
+        hboot[MAX_REPEAT], ready[MAX_REPEAT], hready[MAX_REPEAT];
     int nf = 0, nh = 0;
     for (int i = 0; i < n; i++) {
         if (fab[i].ok) {
@@ -1398,7 +1403,8 @@ print_summary(struct run *fab, struct run *hand, int n, bool router_vm)
     }
     int vms = router_vm ? 5 : 4;
     printf("\nSummary, router %s (%d VMs), median of %d fabricd and %d "
-           "by-hand runs\n", router_vm ? "VM" : "flows", vms, nf, nh);
+           "by-hand runs\n",
+           router_vm ? "VM" : "flows", vms, nf, nh);
     if (!nf) {
         printf("  no fabricd run succeeded\n");
         return;
@@ -1419,15 +1425,17 @@ print_summary(struct run *fab, struct run *hand, int n, bool router_vm)
     printf("  %-48s %8.2f s\n", "  longest wait of a port for its flows",
            median(wait, nf));
     printf("  fabric's own: %.3f s = %.2f%% of the total (goal < %.0f%%: "
-           "%s)\n", o, 100 * o / t, GOAL_SHARE * 100,
+           "%s)\n",
+           o, 100 * o / t, GOAL_SHARE * 100,
            o / t < GOAL_SHARE ? "met" : "NOT met");
     if (nh) {
         double h = median(htotal, nh);
         printf("  by hand: every VM reachable after %.2f s (ready %.2f s; "
-               "define + start %.3f s; slowest boot %.2f s)\n", h,
-               median(hready, nh), median(hlv, nh), median(hboot, nh));
+               "define + start %.3f s; slowest boot %.2f s)\n",
+               h, median(hready, nh), median(hlv, nh), median(hboot, nh));
         printf("  fabricd / by hand: %.2fx (%+.2f s); define + start, "
-               "fabricd / by hand: %.2fx\n", t / h, t - h,
+               "fabricd / by hand: %.2fx\n",
+               t / h, t - h,
                median(hlv, nh) ? median(lv, nf) / median(hlv, nh) : 0);
     }
     long qemu = 0, qemu_hand = 0;
@@ -1447,7 +1455,7 @@ print_summary(struct run *fab, struct run *hand, int n, bool router_vm)
            "fabricd VmRSS %.1f MiB in all\n  (%.2f MiB per VM, VmHWM %.1f "
            "MiB); libvirtd VmRSS %.1f MiB (%.2f MiB per VM)\n",
            nq ? qemu / 1024.0 / nq : 0, nqh ? qemu_hand / 1024.0 / nqh : 0,
-           nqh && qemu_hand ? (double) qemu * nqh / qemu_hand / nq : 0,
+           nqh && qemu_hand ? (double)qemu * nqh / qemu_hand / nq : 0,
            last->fabricd_rss_kib / 1024.0,
            last->fabricd_rss_kib / 1024.0 / vms,
            last->fabricd_hwm_kib / 1024.0, last->libvirtd_rss_kib / 1024.0,
@@ -1490,8 +1498,8 @@ print_header(const char *source_dir)
     printf("bench-vm: the classic lab as VMs, apply to reachable, against "
            "the same VMs by hand\n");
     printf("date:    %s\n", date);
-    printf("machine: %ld CPUs, %s, Linux %s\n",
-           sysconf(_SC_NPROCESSORS_ONLN), cpu, u.release);
+    printf("machine: %ld CPUs, %s, Linux %s\n", sysconf(_SC_NPROCESSORS_ONLN),
+           cpu, u.release);
     printf("load:    %.2f %.2f %.2f before the run\n", load[0], load[1],
            load[2]);
     printf("qemu:    %s, TCG, tiny guests of 128 MiB\n",
@@ -1569,19 +1577,33 @@ main(int argc, char *argv[])
         switch (c) {
         case 'r':
             o.router_vm = !strcmp(optarg, "vm") || !strcmp(optarg, "both");
-            o.router_flows = !strcmp(optarg, "flows")
-                             || !strcmp(optarg, "both");
+            o.router_flows =
+                !strcmp(optarg, "flows") || !strcmp(optarg, "both");
             if (!o.router_vm && !o.router_flows) {
                 usage();
                 return 2;
             }
             break;
-        case 'n': o.repeat = atoi(optarg); break;
-        case 'k': o.keep = true; break;
-        case 'b': free(o.bin_dir); o.bin_dir = strdup(optarg); break;
-        case 'S': free(o.source_dir); o.source_dir = strdup(optarg); break;
-        case 'h': usage(); return 0;
-        default: usage(); return 2;
+        case 'n':
+            o.repeat = atoi(optarg);
+            break;
+        case 'k':
+            o.keep = true;
+            break;
+        case 'b':
+            free(o.bin_dir);
+            o.bin_dir = strdup(optarg);
+            break;
+        case 'S':
+            free(o.source_dir);
+            o.source_dir = strdup(optarg);
+            break;
+        case 'h':
+            usage();
+            return 0;
+        default:
+            usage();
+            return 2;
         }
     }
     if (optind != argc || o.repeat < 1 || o.repeat > MAX_REPEAT) {
@@ -1608,8 +1630,8 @@ main(int argc, char *argv[])
     b.fabricctl = sbx_path(o.bin_dir, "fabricctl");
     b.schema = sbx_path(o.source_dir, "ovsdb/fabric.ovsschema");
     b.build_tiny = sbx_path(o.source_dir, "scripts/build-tiny-guest");
-    if (access(b.fabricd, X_OK) || access(b.fabricctl, X_OK)
-        || access(b.schema, R_OK) || access(b.build_tiny, R_OK)) {
+    if (access(b.fabricd, X_OK) || access(b.fabricctl, X_OK) ||
+        access(b.schema, R_OK) || access(b.build_tiny, R_OK)) {
         fprintf(stderr, "bench-vm: build fabricd and fabricctl, or use "
                         "--bin-dir and --source-dir\n");
         return 1;
@@ -1618,9 +1640,9 @@ main(int argc, char *argv[])
         fprintf(stderr, "bench-vm: cannot make a network namespace\n");
         return 1;
     }
-    snprintf(b.prefix, sizeof b.prefix, "bv%d-", (int) getpid() % 100000);
+    snprintf(b.prefix, sizeof b.prefix, "bv%d-", (int)getpid() % 100000);
     snprintf(b.hand_prefix, sizeof b.hand_prefix, "bh%d-",
-             (int) getpid() % 100000);
+             (int)getpid() % 100000);
     b.dir = sbx_mkdtemp("vmbench");
     if (!b.dir) {
         return 1;
@@ -1689,8 +1711,8 @@ main(int argc, char *argv[])
             free(lab);
             printf("\nThe lab runs (--keep): sandbox %s, libvirt %s,\n"
                    "OVS --db=unix:%s/db.sock, fabricctl %s.\n"
-                   "Press Enter to take it down.\n", b.dir, b.lv.uri, b.dir,
-                   b.db_opt);
+                   "Press Enter to take it down.\n",
+                   b.dir, b.lv.uri, b.dir, b.db_opt);
             getchar();
         }
     }

@@ -76,7 +76,7 @@ is_yaml_word(const char *s)
 static bool
 looks_numeric(const char *s)
 {
-    if (!isdigit((unsigned char) s[0])) {
+    if (!isdigit((unsigned char)s[0])) {
         return false;
     }
     if (s[0] == '0' && s[1] && strchr("xXoObB", s[1])) {
@@ -97,11 +97,11 @@ static bool
 yaml_plain_ok(const char *s)
 {
     size_t len = strlen(s);
-    if (!len || !isalnum((unsigned char) s[0]) || s[len - 1] == ':') {
+    if (!len || !isalnum((unsigned char)s[0]) || s[len - 1] == ':') {
         return false;
     }
     for (const char *p = s; *p; p++) {
-        if (!isalnum((unsigned char) *p) && !strchr("._/:@+-", *p)) {
+        if (!isalnum((unsigned char)*p) && !strchr("._/:@+-", *p)) {
             return false;
         }
     }
@@ -118,7 +118,7 @@ put_scalar(FILE *f, const char *s, bool force_quotes)
         return;
     }
     putc('"', f);
-    for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         if (*p == '"' || *p == '\\') {
             fprintf(f, "\\%c", *p);
         } else if (*p == '\n') {
@@ -147,7 +147,7 @@ static uint32_t
 fnv1a32(uint32_t h, const char *s)
 {
     for (; *s; s++) {
-        h ^= (unsigned char) *s;
+        h ^= (unsigned char)*s;
         h *= 16777619u;
     }
     return h;
@@ -303,7 +303,7 @@ static bool
 is_ascii(const char *s)
 {
     for (; *s; s++) {
-        if ((unsigned char) *s >= 0x80) {
+        if ((unsigned char)*s >= 0x80) {
             return false;
         }
     }
@@ -331,14 +331,15 @@ put_base64(FILE *f, const char *data)
 {
     static const char digits[] =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    const unsigned char *p = (const unsigned char *) data;
+    const unsigned char *p = (const unsigned char *)data;
     size_t len = strlen(data), column = 0;
     for (size_t i = 0; i < len; i += 3) {
         uint32_t v = p[i] << 16;
         v |= i + 1 < len ? p[i + 1] << 8 : 0;
         v |= i + 2 < len ? p[i + 2] : 0;
         char out[4] = {
-            digits[v >> 18], digits[(v >> 12) & 63],
+            digits[v >> 18],
+            digits[(v >> 12) & 63],
             i + 1 < len ? digits[(v >> 6) & 63] : '=',
             i + 2 < len ? digits[v & 63] : '=',
         };
@@ -435,8 +436,8 @@ cloudinit_user_data(const struct vm_spec *spec)
 /* Stores an error "Cannot VERB the cloud-init seed of VM ..." around
  * 'inner' (freed). */
 static int
-fail(const struct vm_spec *spec, const char *verb,
-     struct ovsdb_error **errorp, struct ovsdb_error *inner)
+fail(const struct vm_spec *spec, const char *verb, struct ovsdb_error **errorp,
+     struct ovsdb_error *inner)
 {
     struct ovsdb_error *error = ovsdb_error_new(
         inner->code, NULL, "Cannot %s the cloud-init seed of VM %s: %s", verb,

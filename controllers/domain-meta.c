@@ -47,9 +47,9 @@ static bool
 is_name_char(char c)
 {
     unsigned char u = c;
-    return (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z')
-           || (u >= '0' && u <= '9') || u == '-' || u == '.' || u == '_'
-           || u == ':' || u >= 0x80;
+    return (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') ||
+           (u >= '0' && u <= '9') || u == '-' || u == '.' || u == '_' ||
+           u == ':' || u >= 0x80;
 }
 
 /* Scans a name at 'p'; returns its end, or NULL when there is none. */
@@ -66,8 +66,8 @@ scan_name(const char *p)
 static bool
 is_xml_char(uint32_t c)
 {
-    return c == 0x9 || c == 0xa || c == 0xd || (c >= 0x20 && c <= 0xd7ff)
-           || (c >= 0xe000 && c <= 0xfffd) || (c >= 0x10000 && c <= 0x10ffff);
+    return c == 0x9 || c == 0xa || c == 0xd || (c >= 0x20 && c <= 0xd7ff) ||
+           (c >= 0xe000 && c <= 0xfffd) || (c >= 0x10000 && c <= 0x10ffff);
 }
 
 /* Appends the UTF-8 encoding of 'c' to 'out'; returns the new end. */
@@ -221,11 +221,11 @@ name_is(const char *name, size_t len, const char *s)
 static char **
 field(struct domain_meta *meta, const char *name, size_t len)
 {
-    return (name_is(name, len, "lab") ? &meta->lab
+    return (name_is(name, len, "lab")     ? &meta->lab
             : name_is(name, len, "guest") ? &meta->guest
-            : name_is(name, len, "host") ? &meta->host
-            : name_is(name, len, "spec") ? &meta->spec
-            : NULL);
+            : name_is(name, len, "host")  ? &meta->host
+            : name_is(name, len, "spec")  ? &meta->spec
+                                          : NULL);
 }
 
 /* Checks an "xmlns" or "xmlns:PREFIX" attribute named 'name' ('len'
@@ -243,8 +243,8 @@ check_xmlns(const char *name, size_t len, const char *prefix,
         /* A default namespace applies to an unprefixed element only. */
         *ok = prefix_len || !strcmp(value, DOMAIN_XML_NS);
     } else if (name[5] == ':') {
-        bool ours = len - 6 == prefix_len
-                    && !memcmp(name + 6, prefix, prefix_len);
+        bool ours =
+            len - 6 == prefix_len && !memcmp(name + 6, prefix, prefix_len);
         *ok = !ours || !strcmp(value, DOMAIN_XML_NS);
     } else {
         return false;
@@ -267,9 +267,9 @@ parse(const char *p, struct domain_meta *meta)
     size_t name_len = name_end - name;
     const char *colon = memchr(name, ':', name_len);
     const char *local = colon ? colon + 1 : name;
-    size_t prefix_len = colon ? (size_t) (colon - name) : 0;
-    if (!name_is(local, name_end - local, "owner")
-        || (colon && (!prefix_len || memchr(local, ':', name_end - local)))) {
+    size_t prefix_len = colon ? (size_t)(colon - name) : 0;
+    if (!name_is(local, name_end - local, "owner") ||
+        (colon && (!prefix_len || memchr(local, ':', name_end - local)))) {
         return -EINVAL;
     }
     p = name_end;

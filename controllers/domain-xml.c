@@ -155,7 +155,8 @@ put_nic(FILE *f, const struct vm_nic *nic, const char *bridge)
           "ecn='off' ufo='off' mrg_rxbuf='off'/>\n"
           "        <guest csum='off' tso4='off' tso6='off' ecn='off' "
           "ufo='off'/>\n"
-          "      </driver>\n", f);
+          "      </driver>\n",
+          f);
     if (nic->mtu > 0) {
         fprintf(f, "      <mtu size='%d'/>\n", nic->mtu);
     }
@@ -222,8 +223,8 @@ format_xml(const struct vm_spec *spec, const char *spec_hash)
             put_disk(f, spec->overlay, "qcow2", "vda", false);
         } else {
             put_disk(f, spec->image,
-                     ends_with(spec->image, ".qcow2") ? "qcow2" : "raw",
-                     "vda", false);
+                     ends_with(spec->image, ".qcow2") ? "qcow2" : "raw", "vda",
+                     false);
         }
     }
     if (spec->seed) {
@@ -264,7 +265,7 @@ domain_xml_spec_hash(const struct vm_spec *spec, char hex[17])
     char *xml = format_xml(spec, "");
     uint64_t h = FNV_OFFSET;
     for (const char *p = xml; *p; p++) {
-        h = (h ^ (unsigned char) *p) * FNV_PRIME;
+        h = (h ^ (unsigned char)*p) * FNV_PRIME;
     }
     free(xml);
     snprintf(hex, 17, "%016" PRIx64, h);

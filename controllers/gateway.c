@@ -69,9 +69,12 @@ read_port(const char *port, json_t **objp, struct ovsdb_error **errorp)
     free(out);
     if (!json_is_array(array)) {
         json_decref(array);
-        return ovsdb_error_set(errorp, ovsdb_error_new(
-            -EPROTO, NULL, "`ip -j address show dev %s` did not print a "
-            "JSON array.", port));
+        return ovsdb_error_set(
+            errorp,
+            ovsdb_error_new(-EPROTO, NULL,
+                            "`ip -j address show dev %s` did not print a "
+                            "JSON array.",
+                            port));
     }
     if (json_array_size(array)) {
         *objp = json_incref(json_array_get(array, 0));
@@ -91,9 +94,12 @@ ensure_port(const struct gateway_port *p, int *changes,
         return rc;
     }
     if (!obj && !cmd_is_dry_run()) {
-        return ovsdb_error_set(errorp, ovsdb_error_new(
-            -ENODEV, NULL, "The gateway port %s of network %s does not "
-            "exist.", p->port, p->network));
+        return ovsdb_error_set(
+            errorp,
+            ovsdb_error_new(-ENODEV, NULL,
+                            "The gateway port %s of network %s does not "
+                            "exist.",
+                            p->port, p->network));
     }
     const char *mac = json_string_value(json_object_get(obj, "address"));
     if (!mac || strcasecmp(mac, p->mac)) {
@@ -108,10 +114,11 @@ ensure_port(const struct gateway_port *p, int *changes,
     json_t *addrs = json_object_get(obj, "addr_info");
     size_t i;
     json_t *a;
-    json_array_foreach (addrs, i, a) {
+    json_array_foreach(addrs, i, a)
+    {
         const char *family = json_string_value(json_object_get(a, "family"));
         const char *local = json_string_value(json_object_get(a, "local"));
-        int plen = (int) json_integer_value(json_object_get(a, "prefixlen"));
+        int plen = (int)json_integer_value(json_object_get(a, "prefixlen"));
         if (family && !strcmp(family, "inet6")) {
             ipv6 = true;
         } else if (family && !strcmp(family, "inet") && local) {
@@ -132,14 +139,15 @@ ensure_port(const struct gateway_port *p, int *changes,
         cmd_addl(c, "address", "add", p->address, "dev", p->port, NULL);
         rc = run_change(c, changes, errorp);
     }
-    json_array_foreach (addrs, i, a) {
+    json_array_foreach(addrs, i, a)
+    {
         const char *family = json_string_value(json_object_get(a, "family"));
         const char *local = json_string_value(json_object_get(a, "local"));
-        int plen = (int) json_integer_value(json_object_get(a, "prefixlen"));
+        int plen = (int)json_integer_value(json_object_get(a, "prefixlen"));
         char text[64];
         snprintf(text, sizeof text, "%s/%d", local ? local : "", plen);
-        if (rc || !family || strcmp(family, "inet") || !local
-            || !strcmp(text, p->address)) {
+        if (rc || !family || strcmp(family, "inet") || !local ||
+            !strcmp(text, p->address)) {
             continue;
         }
         struct cmd *c = cmd_new("ip");
@@ -149,7 +157,8 @@ ensure_port(const struct gateway_port *p, int *changes,
 
     json_t *flags = json_object_get(obj, "flags");
     bool up = false;
-    json_array_foreach (flags, i, a) {
+    json_array_foreach(flags, i, a)
+    {
         up |= json_string_value(a) && !strcmp(json_string_value(a), "UP");
     }
     if (!rc && !up) {
@@ -179,8 +188,7 @@ read_forwarding(struct ovsdb_error **errorp)
 }
 
 static int
-write_forwarding(const char *value, int *changes,
-                 struct ovsdb_error **errorp)
+write_forwarding(const char *value, int *changes, struct ovsdb_error **errorp)
 {
     struct cmd *c = cmd_new("sysctl");
     cmd_add(c, "-q");
@@ -214,11 +222,12 @@ ensure_forwarding(bool wanted, const char *state_path, int *changes,
     if (wanted && strcmp(now, "1")) {
         if (!f && !cmd_is_dry_run()) {
             FILE *w = fopen(state_path, "w");
-            if (!w || fprintf(w, "%s\n", now[0] ? now : "0") < 0
-                || fclose(w)) {
-                rc = ovsdb_error_set(errorp, ovsdb_error_new(
-                    -errno, NULL, "Cannot write %s: %s.", state_path,
-                    strerror(errno)));
+            if (!w || fprintf(w, "%s\n", now[0] ? now : "0") < 0 ||
+                fclose(w)) {
+                rc = ovsdb_error_set(
+                    errorp,
+                    ovsdb_error_new(-errno, NULL, "Cannot write %s: %s.",
+                                    state_path, strerror(errno)));
             }
         }
         if (!rc) {
@@ -229,11 +238,11 @@ ensure_forwarding(bool wanted, const char *state_path, int *changes,
         if (strcmp(now, old)) {
             rc = write_forwarding(old, changes, errorp);
         }
-        if (!rc && !cmd_is_dry_run() && unlink(state_path)
-            && errno != ENOENT) {
-            rc = ovsdb_error_set(errorp, ovsdb_error_new(
-                -errno, NULL, "Cannot remove %s: %s.", state_path,
-                strerror(errno)));
+        if (!rc && !cmd_is_dry_run() && unlink(state_path) &&
+            errno != ENOENT) {
+            rc = ovsdb_error_set(
+                errorp, ovsdb_error_new(-errno, NULL, "Cannot remove %s: %s.",
+                                        state_path, strerror(errno)));
         }
     }
     free(now);
@@ -255,9 +264,11 @@ gateway_reconcile(const struct gateway_port *ports, size_t n,
     }
     struct ovsdb_error *error = NULL;
     if (ensure_forwarding(n > 0, state_path, &changes, &error)) {
-        keep_first(&first, &rc, error ? error
-                   : ovsdb_error_new(-EIO, NULL, "Cannot read "
-                                     "net.ipv4.ip_forward."));
+        keep_first(&first, &rc,
+                   error ? error
+                         : ovsdb_error_new(-EIO, NULL,
+                                           "Cannot read "
+                                           "net.ipv4.ip_forward."));
     }
     *changesp = changes;
     if (first) {

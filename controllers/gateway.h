@@ -37,10 +37,10 @@
 struct ovsdb_error;
 
 struct gateway_port {
-    char *network;   /* For messages. */
-    char *port;      /* The device, "fgXXXXXXXX". */
-    char *mac;       /* "02:fb:..." */
-    char *address;   /* host_ip with the subnet's prefix, "10.1.0.1/24". */
+    char *network; /* For messages. */
+    char *port;    /* The device, "fgXXXXXXXX". */
+    char *mac;     /* "02:fb:..." */
+    char *address; /* host_ip with the subnet's prefix, "10.1.0.1/24". */
 };
 
 /* Makes the host match the 'n' ports of 'ports' (see the rules above),

@@ -11,14 +11,14 @@
 static uint16_t
 get16(const uint8_t *p)
 {
-    return (uint16_t) (p[0] << 8 | p[1]);
+    return (uint16_t)(p[0] << 8 | p[1]);
 }
 
 static uint32_t
 get32(const uint8_t *p)
 {
-    return (uint32_t) p[0] << 24 | (uint32_t) p[1] << 16
-           | (uint32_t) p[2] << 8 | p[3];
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
+           p[3];
 }
 
 static void
@@ -43,12 +43,12 @@ icmp_error_checksum(const uint8_t *data, size_t len)
         sum += get16(data + i);
     }
     if (len & 1) {
-        sum += (uint32_t) data[len - 1] << 8;
+        sum += (uint32_t)data[len - 1] << 8;
     }
     while (sum >> 16) {
         sum = (sum & 0xffff) + (sum >> 16);
     }
-    return (uint16_t) ~sum;
+    return (uint16_t)~sum;
 }
 
 /* Returns true if 'ip' (host byte order) may get an ICMP error: not
@@ -69,10 +69,10 @@ icmp_time_exceeded(const uint8_t *frame, size_t len,
         return 0;
     }
     const uint8_t *ip = frame + ETH_LEN;
-    size_t ihl = (size_t) (ip[0] & 0x0f) * 4;
+    size_t ihl = (size_t)(ip[0] & 0x0f) * 4;
     size_t total = get16(ip + 2);
-    if ((ip[0] >> 4) != 4 || ihl < 20 || len < ETH_LEN + ihl
-        || total < ihl || icmp_error_checksum(ip, ihl) != 0) {
+    if ((ip[0] >> 4) != 4 || ihl < 20 || len < ETH_LEN + ihl || total < ihl ||
+        icmp_error_checksum(ip, ihl) != 0) {
         return 0;
     }
     if (get16(ip + 6) & 0x1fff) {
@@ -92,9 +92,8 @@ icmp_time_exceeded(const uint8_t *frame, size_t len,
             return 0;
         }
         uint8_t type = ip[ihl];
-        bool query = type == 0 || type == 8 || type == 13 || type == 14
-                     || type == 15 || type == 16 || type == 17
-                     || type == 18;
+        bool query = type == 0 || type == 8 || type == 13 || type == 14 ||
+                     type == 15 || type == 16 || type == 17 || type == 18;
         if (!query) {
             return 0;
         }
@@ -112,7 +111,7 @@ icmp_time_exceeded(const uint8_t *frame, size_t len,
     memset(oip, 0, 20);
     oip[0] = 0x45;
     oip[1] = 0xc0; /* Precedence "internetwork control", as routers do. */
-    put16(oip + 2, (uint16_t) (20 + icmp_len));
+    put16(oip + 2, (uint16_t)(20 + icmp_len));
     oip[8] = 64;
     oip[9] = IPPROTO_ICMP_;
     put32(oip + 12, router_ip);

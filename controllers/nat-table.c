@@ -28,44 +28,51 @@ nat_table_text(const struct nat_network *nets, size_t n)
     fprintf(f, "table ip %s\ndelete table ip %s\n", t, t);
     fprintf(f, "table ip %s {\n", t);
 
-    fprintf(f, "\tchain forward {\n"
-           "\t\ttype filter hook forward priority filter; policy accept;\n");
+    fprintf(f,
+            "\tchain forward {\n"
+            "\t\ttype filter hook forward priority filter; policy accept;\n");
     for (size_t i = 0; i < n; i++) {
         const struct nat_network *net = &nets[i];
-        fprintf(f, "\t\toifname \"%s\" ct state established,related accept "
-               "comment \"%s\"\n"
-               "\t\toifname \"%s\" ct status dnat accept comment \"%s\"\n"
-               "\t\toifname \"%s\" drop comment \"%s\"\n",
-               net->port, net->name, net->port, net->name, net->port,
-               net->name);
+        fprintf(f,
+                "\t\toifname \"%s\" ct state established,related accept "
+                "comment \"%s\"\n"
+                "\t\toifname \"%s\" ct status dnat accept comment \"%s\"\n"
+                "\t\toifname \"%s\" drop comment \"%s\"\n",
+                net->port, net->name, net->port, net->name, net->port,
+                net->name);
     }
     fprintf(f, "\t}\n");
 
-    fprintf(f, "\tchain postrouting {\n"
-           "\t\ttype nat hook postrouting priority srcnat; policy accept;\n");
+    fprintf(f,
+            "\tchain postrouting {\n"
+            "\t\ttype nat hook postrouting priority srcnat; policy accept;\n");
     for (size_t i = 0; i < n; i++) {
         const struct nat_network *net = &nets[i];
-        fprintf(f, "\t\tip saddr %s oifname != \"%s\" masquerade comment \"%s\"\n"
-               "\t\tip saddr %s oifname \"%s\" ct status dnat masquerade "
-               "comment \"%s\"\n",
-               net->subnet, net->port, net->name, net->subnet, net->port,
-               net->name);
+        fprintf(f,
+                "\t\tip saddr %s oifname != \"%s\" masquerade comment \"%s\"\n"
+                "\t\tip saddr %s oifname \"%s\" ct status dnat masquerade "
+                "comment \"%s\"\n",
+                net->subnet, net->port, net->name, net->subnet, net->port,
+                net->name);
     }
     fprintf(f, "\t}\n");
 
     /* "dstnat" (-100) is a name nft only knows for prerouting. */
     static const char *const dnat_hooks[] = {"prerouting", "output"};
     for (size_t c = 0; c < 2; c++) {
-        fprintf(f, "\tchain %s {\n"
-               "\t\ttype nat hook %s priority -100; policy accept;\n",
-               dnat_hooks[c], dnat_hooks[c]);
+        fprintf(f,
+                "\tchain %s {\n"
+                "\t\ttype nat hook %s priority -100; policy accept;\n",
+                dnat_hooks[c], dnat_hooks[c]);
         for (size_t i = 0; i < n; i++) {
             const struct nat_network *net = &nets[i];
             for (size_t j = 0; j < net->n_forwards; j++) {
                 const struct nat_forward *fw = &net->forwards[j];
-                fprintf(f, "\t\tfib daddr type local %s dport %d dnat to %s:%d "
-                       "comment \"%s\"\n", fabric_proto_name(fw->proto),
-                       fw->host_port, fw->guest_ip, fw->port, net->name);
+                fprintf(f,
+                        "\t\tfib daddr type local %s dport %d dnat to %s:%d "
+                        "comment \"%s\"\n",
+                        fabric_proto_name(fw->proto), fw->host_port,
+                        fw->guest_ip, fw->port, net->name);
             }
         }
         fprintf(f, "\t}\n");
@@ -137,9 +144,9 @@ nat_table_sync(struct nat_table_state *state, const char *script,
     if (!script) {
         int error = 0;
         if (listing[0]) {
-            static const char delete[] = "table ip " NAT_TABLE_NAME "\n"
-                                         "delete table ip " NAT_TABLE_NAME
-                                         "\n";
+            static const char delete[] =
+                "table ip " NAT_TABLE_NAME "\n"
+                "delete table ip " NAT_TABLE_NAME "\n";
             error = load(delete, errorp);
             *changesp = 1;
         }
@@ -149,8 +156,8 @@ nat_table_sync(struct nat_table_state *state, const char *script,
         }
         return error;
     }
-    if (state->script && !strcmp(state->script, script) && state->listing
-        && !strcmp(state->listing, listing) && listing[0]) {
+    if (state->script && !strcmp(state->script, script) && state->listing &&
+        !strcmp(state->listing, listing) && listing[0]) {
         free(listing);
         return 0;
     }

@@ -49,14 +49,14 @@ struct ovsdb_error;
 struct nat_forward {
     enum fabric_proto proto;
     int host_port;
-    char *guest_ip;   /* Without prefix. */
+    char *guest_ip; /* Without prefix. */
     int port;
 };
 
 struct nat_network {
     char *name;
-    char *subnet;     /* "192.168.50.0/24". */
-    char *port;       /* The gateway port, "fgXXXXXXXX". */
+    char *subnet; /* "192.168.50.0/24". */
+    char *port;   /* The gateway port, "fgXXXXXXXX". */
     struct nat_forward *forwards;
     size_t n_forwards;
 };
@@ -69,8 +69,8 @@ char *nat_table_text(const struct nat_network *nets, size_t n);
 /* The state of the last sync (zero-initialize; free with
  * nat_table_state_clear()). */
 struct nat_table_state {
-    char *script;    /* What was loaded last, or NULL. */
-    char *listing;   /* `nft list table` right after it. */
+    char *script;  /* What was loaded last, or NULL. */
+    char *listing; /* `nft list table` right after it. */
 };
 
 void nat_table_state_clear(struct nat_table_state *state);

@@ -74,10 +74,10 @@ netns_guest_add_iface(struct netns_guest *guest, const char *name,
                       const char *peer, const char *mac, int mtu,
                       const char *gateway)
 {
-    guest->ifaces = realloc(guest->ifaces,
-                            (guest->n_ifaces + 1) * sizeof *guest->ifaces);
+    guest->ifaces =
+        realloc(guest->ifaces, (guest->n_ifaces + 1) * sizeof *guest->ifaces);
     struct netns_iface *iface = &guest->ifaces[guest->n_ifaces++];
-    *iface = (struct netns_iface) {
+    *iface = (struct netns_iface){
         .name = nullable_strdup(name),
         .peer = nullable_strdup(peer),
         .mac = nullable_strdup(mac),
@@ -90,8 +90,8 @@ netns_guest_add_iface(struct netns_guest *guest, const char *name,
 void
 netns_iface_add_address(struct netns_iface *iface, const char *address)
 {
-    iface->addresses = realloc(iface->addresses, (iface->n_addresses + 1)
-                               * sizeof *iface->addresses);
+    iface->addresses = realloc(iface->addresses, (iface->n_addresses + 1) *
+                                                     sizeof *iface->addresses);
     iface->addresses[iface->n_addresses++] = nullable_strdup(address);
 }
 
@@ -99,9 +99,9 @@ void
 netns_iface_add_route(struct netns_iface *iface, const char *prefix,
                       const char *via)
 {
-    iface->routes = realloc(iface->routes,
-                            (iface->n_routes + 1) * sizeof *iface->routes);
-    iface->routes[iface->n_routes++] = (struct netns_route) {
+    iface->routes =
+        realloc(iface->routes, (iface->n_routes + 1) * sizeof *iface->routes);
+    iface->routes[iface->n_routes++] = (struct netns_route){
         .prefix = nullable_strdup(prefix),
         .via = nullable_strdup(via),
     };
@@ -141,7 +141,7 @@ enum op { OP_ENSURE, OP_REMOVE, OP_LIST };
 /* The changes inside one guest namespace waiting to run together in one
  * `ip -n NETNS -batch -`. */
 struct batch {
-    char *text;   /* One command a line, without "ip -n NETNS". */
+    char *text; /* One command a line, without "ip -n NETNS". */
     size_t len;
     FILE *stream; /* Writes to 'text'; NULL while empty. */
 };
@@ -160,7 +160,7 @@ static void
 ctx_init(struct ctx *ctx, enum op op, const char *netns,
          struct ovsdb_error **errorp)
 {
-    *ctx = (struct ctx) {op, netns, errorp, {NULL, 0, NULL}, -1};
+    *ctx = (struct ctx){op, netns, errorp, {NULL, 0, NULL}, -1};
 }
 
 static void
@@ -184,19 +184,19 @@ fail(const struct ctx *ctx, struct ovsdb_error *inner)
     switch (ctx->op) {
     case OP_ENSURE:
         error = ovsdb_error_new(inner->code, NULL,
-                                "Cannot set up netns guest %s: %s",
-                                ctx->netns, inner->msg);
+                                "Cannot set up netns guest %s: %s", ctx->netns,
+                                inner->msg);
         break;
     case OP_REMOVE:
         error = ovsdb_error_new(inner->code, NULL,
-                                "Cannot remove netns guest %s: %s",
-                                ctx->netns, inner->msg);
+                                "Cannot remove netns guest %s: %s", ctx->netns,
+                                inner->msg);
         break;
     case OP_LIST:
     default:
-        error = ovsdb_error_new(inner->code, NULL,
-                                "Cannot list network namespaces: %s",
-                                inner->msg);
+        error =
+            ovsdb_error_new(inner->code, NULL,
+                            "Cannot list network namespaces: %s", inner->msg);
         break;
     }
     ovsdb_error_free(inner);
@@ -277,8 +277,8 @@ run_change(struct ctx *ctx, struct cmd *cmd)
         abort();
     }
     size_t plen = prefix ? strlen(prefix) : 0;
-    if (prefix && !strncmp(line, prefix, plen) && line[plen] != '-'
-        && !strchr(line, '\'')) {
+    if (prefix && !strncmp(line, prefix, plen) && line[plen] != '-' &&
+        !strchr(line, '\'')) {
         struct batch *b = &ctx->batch;
         if (!b->stream) {
             b->stream = open_memstream(&b->text, &b->len);
@@ -335,8 +335,10 @@ read_json(struct ctx *ctx, struct cmd *cmd, json_t **arrayp)
             json_decref(array);
             array = NULL;
             rc = -EPROTO;
-            error = ovsdb_error_new(rc, NULL, "`%s` did not print a JSON "
-                                    "array.", line);
+            error = ovsdb_error_new(rc, NULL,
+                                    "`%s` did not print a JSON "
+                                    "array.",
+                                    line);
         }
     }
     free(output);
@@ -445,7 +447,7 @@ ethtool_ioctl(struct ctx *ctx, const char *netns, const char *dev,
     struct ifreq ifr;
     memset(&ifr, 0, sizeof ifr);
     snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", dev);
-    ifr.ifr_data = (void *) &ev;
+    ifr.ifr_data = (void *)&ev;
     if (ioctl(sock, SIOCETHTOOL, &ifr) < 0) {
         return -errno;
     }
@@ -465,9 +467,10 @@ end_builtin(struct ctx *ctx, struct cmd *cmd, int error)
     }
     char *line = cmd_to_string(cmd);
     cmd_free(cmd);
-    struct ovsdb_error *inner = ovsdb_error_new(error, NULL, "`%s` failed: "
-                                                "%s", line,
-                                                strerror(-error));
+    struct ovsdb_error *inner = ovsdb_error_new(error, NULL,
+                                                "`%s` failed: "
+                                                "%s",
+                                                line, strerror(-error));
     free(line);
     return fail(ctx, inner);
 }
@@ -492,8 +495,7 @@ log_builtin(struct cmd *cmd)
 /* Reads whether TX checksum offload is on for 'dev' in 'netns' (NULL for
  * the calling namespace) into '*onp'. */
 static int
-tx_offload_read(struct ctx *ctx, const char *netns, const char *dev,
-                bool *onp)
+tx_offload_read(struct ctx *ctx, const char *netns, const char *dev, bool *onp)
 {
     struct cmd *cmd = ethtool_cmd(netns);
     cmd_addl(cmd, "--json", "-k", dev, NULL);
@@ -503,8 +505,8 @@ tx_offload_read(struct ctx *ctx, const char *netns, const char *dev,
         if (error) {
             return error;
         }
-        json_t *tx = json_object_get(json_array_get(array, 0),
-                                     "tx-checksumming");
+        json_t *tx =
+            json_object_get(json_array_get(array, 0), "tx-checksumming");
         *onp = !json_is_false(json_object_get(tx, "active"));
         json_decref(array);
         return 0;
@@ -530,15 +532,14 @@ tx_offload_set_off(struct ctx *ctx, const char *netns, const char *dev)
         return 0;
     }
     uint32_t data = 0;
-    return end_builtin(ctx, cmd, ethtool_ioctl(ctx, netns, dev,
-                                               ETHTOOL_STXCSUM, &data));
+    return end_builtin(ctx, cmd,
+                       ethtool_ioctl(ctx, netns, dev, ETHTOOL_STXCSUM, &data));
 }
 
 /* Turns TX checksum offload off on 'dev' in 'netns' (NULL for the
  * calling namespace); with 'check', only after reading that it is on. */
 static int
-tx_offload_off(struct ctx *ctx, const char *netns, const char *dev,
-               bool check)
+tx_offload_off(struct ctx *ctx, const char *netns, const char *dev, bool check)
 {
     bool on = true;
     int error = check ? tx_offload_read(ctx, netns, dev, &on) : 0;
@@ -584,7 +585,7 @@ struct netns_snapshot {
     struct netns_links out; /* The links of the calling namespace. */
     char **touched;         /* Namespaces changed since it was read. */
     size_t n_touched;
-    size_t reads;           /* Times it was read. */
+    size_t reads; /* Times it was read. */
 };
 
 struct netns_snapshot *
@@ -632,7 +633,8 @@ netns_in_list(const json_t *array, const char *netns)
 {
     size_t i;
     json_t *obj;
-    json_array_foreach (array, i, obj) {
+    json_array_foreach(array, i, obj)
+    {
         const char *name = json_str(obj, "name");
         if (name && !strcmp(name, netns)) {
             return true;
@@ -690,8 +692,8 @@ snapshot_use(struct ctx *ctx, struct netns_snapshot *snap, const char *netns)
         snap->valid = true;
         snap->reads++;
     }
-    snap->touched = realloc(snap->touched, (snap->n_touched + 1)
-                            * sizeof *snap->touched);
+    snap->touched =
+        realloc(snap->touched, (snap->n_touched + 1) * sizeof *snap->touched);
     snap->touched[snap->n_touched++] = strdup(netns);
     return 0;
 }
@@ -765,8 +767,8 @@ create_pair(struct ctx *ctx, const char *netns,
     for (int end = 0; end < 2; end++) {
         const char *mac = end ? w->mac : w->peer_mac;
         if (end) {
-            cmd_addl(cmd, "type", "veth", "peer", "name", iface->name,
-                     "netns", netns, NULL);
+            cmd_addl(cmd, "type", "veth", "peer", "name", iface->name, "netns",
+                     netns, NULL);
         } else {
             cmd_addl(cmd, "link", "add", "name", iface->peer, NULL);
         }
@@ -830,8 +832,8 @@ ensure_pairs(struct ctx *ctx, const struct netns_guest *guest,
 
         int error = 0;
         if (intact) {
-            error = update_link(ctx, netns, g, want->ifaces[i].mac,
-                                iface->mtu);
+            error =
+                update_link(ctx, netns, g, want->ifaces[i].mac, iface->mtu);
             if (!error && p) {
                 error = update_link(ctx, NULL, p, want->ifaces[i].peer_mac,
                                     iface->mtu);
@@ -880,8 +882,8 @@ ensure_addrs(struct ctx *ctx, const struct netns_guest *guest,
         const struct netns_addr *a = &want->addrs[i];
         bool present = false;
         for (size_t j = 0; !created[a->iface] && j < have->n; j++) {
-            present |= (!strcmp(have->addrs[j].dev, a->dev)
-                        && !strcmp(have->addrs[j].text, a->text));
+            present |= (!strcmp(have->addrs[j].dev, a->dev) &&
+                        !strcmp(have->addrs[j].text, a->text));
         }
         if (!present) {
             struct cmd *cmd = ip_cmd(guest->netns);
@@ -901,8 +903,8 @@ ensure_addrs(struct ctx *ctx, const struct netns_guest *guest,
             const struct netns_addr *h = &have->addrs[j];
             bool wanted = !h->managed || strcmp(h->dev, dev);
             for (size_t k = 0; !wanted && k < want->n_addrs; k++) {
-                wanted = (!strcmp(want->addrs[k].dev, dev)
-                          && !strcmp(want->addrs[k].text, h->text));
+                wanted = (!strcmp(want->addrs[k].dev, dev) &&
+                          !strcmp(want->addrs[k].text, h->text));
             }
             if (!wanted) {
                 struct cmd *cmd = ip_cmd(guest->netns);
@@ -961,8 +963,8 @@ ensure_routes(struct ctx *ctx, const char *netns,
         for (size_t j = 0; !present && j < have->n; j++) {
             present = netns_route_equal(&have->routes[j], &want->routes[i]);
         }
-        int error = present ? 0 : change_route(ctx, netns, "add",
-                                               &want->routes[i]);
+        int error =
+            present ? 0 : change_route(ctx, netns, "add", &want->routes[i]);
         if (error) {
             return error;
         }
@@ -1055,14 +1057,17 @@ netns_snapshot_remove(struct netns_snapshot *snap, const char *netns,
                       struct ovsdb_error **errorp)
 {
     if (!netns_valid_name(netns)) {
-        return netns_invalid(errorp, "Netns guest has an invalid namespace "
-                             "name \"%s\".", netns_str_or_null(netns));
+        return netns_invalid(errorp,
+                             "Netns guest has an invalid namespace "
+                             "name \"%s\".",
+                             netns_str_or_null(netns));
     }
     for (size_t i = 0; i < n_peers; i++) {
         if (!netns_valid_ifname(peers[i])) {
-            return netns_invalid(errorp, "Netns guest %s has an invalid "
-                                 "peer name \"%s\".", netns,
-                                 netns_str_or_null(peers[i]));
+            return netns_invalid(errorp,
+                                 "Netns guest %s has an invalid "
+                                 "peer name \"%s\".",
+                                 netns, netns_str_or_null(peers[i]));
         }
     }
 
@@ -1138,7 +1143,8 @@ netns_list(const char *prefix, char ***namesp, size_t *np,
     size_t i;
     json_t *obj;
     size_t prefix_len = prefix ? strlen(prefix) : 0;
-    json_array_foreach (list, i, obj) {
+    json_array_foreach(list, i, obj)
+    {
         const char *name = json_str(obj, "name");
         if (name && !strncmp(name, prefix ? prefix : "", prefix_len)) {
             names[n++] = strdup(name);
@@ -1165,7 +1171,7 @@ netns_exec(const char *netns, char *const argv[])
     args[0] = "ip";
     args[1] = "netns";
     args[2] = "exec";
-    args[3] = (char *) netns;
+    args[3] = (char *)netns;
     memcpy(&args[4], argv, n * sizeof *argv);
 
     pid_t pid;
@@ -1180,6 +1186,5 @@ netns_exec(const char *netns, char *const argv[])
             return -errno;
         }
     }
-    return WIFEXITED(status) ? WEXITSTATUS(status)
-                             : 128 + WTERMSIG(status);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }

@@ -85,21 +85,21 @@ struct netns_route {
 };
 
 struct netns_iface {
-    char *name;        /* Name inside the guest: "eth0" (<= 15 bytes). */
-    char *peer;        /* Veth end left in the calling namespace, later
-                        * plugged into the OVS bridge (<= 15 bytes). */
-    char *mac;         /* "02:fa:00:00:00:01", or NULL to keep the
-                        * kernel's random MAC. */
-    int mtu;           /* 68..65535, or 0 to keep the kernel's default. */
-    char **addresses;  /* "172.16.0.1/24", "fd00::1/64". */
+    char *name;       /* Name inside the guest: "eth0" (<= 15 bytes). */
+    char *peer;       /* Veth end left in the calling namespace, later
+                       * plugged into the OVS bridge (<= 15 bytes). */
+    char *mac;        /* "02:fa:00:00:00:01", or NULL to keep the
+                       * kernel's random MAC. */
+    int mtu;          /* 68..65535, or 0 to keep the kernel's default. */
+    char **addresses; /* "172.16.0.1/24", "fd00::1/64". */
     size_t n_addresses;
-    char *gateway;     /* Default route via this address, or NULL. */
+    char *gateway; /* Default route via this address, or NULL. */
     struct netns_route *routes;
     size_t n_routes;
 };
 
 struct netns_guest {
-    char *netns;       /* Namespace name. */
+    char *netns; /* Namespace name. */
     struct netns_iface *ifaces;
     size_t n_ifaces;
 };
@@ -113,12 +113,10 @@ struct netns_guest *netns_guest_create(const char *netns);
  * addresses and routes.  The pointer is valid until the next call of
  * netns_guest_add_iface() on 'guest'. */
 struct netns_iface *netns_guest_add_iface(struct netns_guest *guest,
-                                          const char *name,
-                                          const char *peer,
+                                          const char *name, const char *peer,
                                           const char *mac, int mtu,
                                           const char *gateway);
-void netns_iface_add_address(struct netns_iface *iface,
-                             const char *address);
+void netns_iface_add_address(struct netns_iface *iface, const char *address);
 void netns_iface_add_route(struct netns_iface *iface, const char *prefix,
                            const char *via);
 
@@ -143,8 +141,8 @@ int netns_guest_ensure(const struct netns_guest *guest,
  * the peers are gone when this returns); then deletes those of the
  * 'n_peers' interfaces named in 'peers' that still exist in the calling
  * namespace.  Returns 0 or a negative errno. */
-int netns_guest_remove(const char *netns, char *const *peers,
-                       size_t n_peers, struct ovsdb_error **errorp);
+int netns_guest_remove(const char *netns, char *const *peers, size_t n_peers,
+                       struct ovsdb_error **errorp);
 
 /* Many guests at once: the same operations with the host-wide reads
  * shared through 'snap' (see the rules above).  A snapshot goes stale as

@@ -11,19 +11,19 @@
 static uint16_t
 get16(const uint8_t *p)
 {
-    return (uint16_t) (p[0] << 8 | p[1]);
+    return (uint16_t)(p[0] << 8 | p[1]);
 }
 
 static uint32_t
 get32(const uint8_t *p)
 {
-    return (uint32_t) get16(p) << 16 | get16(p + 2);
+    return (uint32_t)get16(p) << 16 | get16(p + 2);
 }
 
 static uint64_t
 get64(const uint8_t *p)
 {
-    return (uint64_t) get32(p) << 32 | get32(p + 4);
+    return (uint64_t)get32(p) << 32 | get32(p + 4);
 }
 
 static void
@@ -50,7 +50,7 @@ new_msg(uint8_t type, uint32_t xid, size_t len)
     }
     m[0] = OFP13_VERSION;
     m[1] = type;
-    put16(m + 2, (uint16_t) len);
+    put16(m + 2, (uint16_t)len);
     put32(m + 4, xid);
     return m;
 }
@@ -75,8 +75,8 @@ ofp_packet_in_parse(const uint8_t *msg, size_t len,
     /* Header (8), buffer_id (4), total_len (2), reason (1), table_id
      * (1), cookie (8), then the match. */
     const size_t fixed = OFP_HEADER_LEN + 16;
-    if (len < fixed + 4 || msg[1] != OFPT13_PACKET_IN
-        || get16(msg + 2) != len) {
+    if (len < fixed + 4 || msg[1] != OFPT13_PACKET_IN ||
+        get16(msg + 2) != len) {
         return -EPROTO;
     }
     memset(pin, 0, sizeof *pin);
@@ -105,8 +105,8 @@ ofp_packet_in_parse(const uint8_t *msg, size_t len,
         if (oxm_len > match_len - off - 4) {
             return -EPROTO;
         }
-        if (class == OXM_CLASS_OPENFLOW_BASIC && field == OXM_FIELD_IN_PORT
-            && oxm_len == 4) {
+        if (class == OXM_CLASS_OPENFLOW_BASIC && field == OXM_FIELD_IN_PORT &&
+            oxm_len == 4) {
             pin->in_port = get32(oxm + 4);
         }
         off += 4 + oxm_len;

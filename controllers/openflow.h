@@ -60,8 +60,8 @@ struct ofp_packet_in_view {
     uint8_t reason;
     uint8_t table_id;
     uint64_t cookie;
-    uint32_t in_port;       /* From the match; 0 if absent. */
-    const uint8_t *data;    /* The frame (points into the message). */
+    uint32_t in_port;    /* From the match; 0 if absent. */
+    const uint8_t *data; /* The frame (points into the message). */
     size_t data_len;
 };
 

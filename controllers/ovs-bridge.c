@@ -194,7 +194,8 @@ update_diff(struct ovsb_ctx *ctx, const char *table,
     json_t *diff = ovsb_checked(json_object());
     const char *column;
     json_t *value;
-    json_object_foreach (want, column, value) {
+    json_object_foreach(want, column, value)
+    {
         if (!ovsdb_datum_equal(replica_row_get(row, column), value)) {
             json_object_set(diff, column, value);
         }
@@ -239,7 +240,8 @@ drop_empty(json_t *row)
 {
     const char *column;
     json_t *value, *tmp;
-    json_object_foreach_safe (row, tmp, column, value) {
+    json_object_foreach_safe(row, tmp, column, value)
+    {
         bool empty;
         if (json_is_string(value)) {
             empty = !json_string_length(value);

@@ -91,21 +91,21 @@ struct replica_row;
 extern const char *const ovsb_tables[];
 
 struct ovsb_port {
-    char *name;       /* Port and interface name (at most 15 bytes), or
-                       * NULL to bind by external_ids:iface-id. */
-    char *type;       /* "" (a system device such as a veth), "internal",
-                       * "geneve"; NULL is taken as "". */
-    int tag;          /* VLAN access tag 1..4095, 0 for none (trunk). */
+    char *name; /* Port and interface name (at most 15 bytes), or
+                 * NULL to bind by external_ids:iface-id. */
+    char *type; /* "" (a system device such as a veth), "internal",
+                 * "geneve"; NULL is taken as "". */
+    int tag;    /* VLAN access tag 1..4095, 0 for none (trunk). */
     struct fabric_smap options;      /* Interface options: remote_ip,
                                       * local_ip, key, ... */
     struct fabric_smap external_ids; /* Interface external_ids: iface-id,
                                       * attached-mac, ... */
-    bool bfd;         /* Interface bfd:enable=true. */
-    bool protected_;  /* Port protected=true: NORMAL switching drops
-                       * traffic from one protected port to another (split
-                       * horizon between tunnels). */
-    int mtu_request;  /* Interface mtu_request, 0 for none (the column is
-                       * kept empty). */
+    bool bfd;                        /* Interface bfd:enable=true. */
+    bool protected_; /* Port protected=true: NORMAL switching drops
+                      * traffic from one protected port to another (split
+                      * horizon between tunnels). */
+    int mtu_request; /* Interface mtu_request, 0 for none (the column is
+                      * kept empty). */
 };
 
 struct ovsb_bridge {

@@ -32,7 +32,7 @@ static uint64_t
 fnv1a64(uint64_t h, const char *s)
 {
     for (; *s; s++) {
-        h = (h ^ (unsigned char) *s) * FNV_PRIME;
+        h = (h ^ (unsigned char)*s) * FNV_PRIME;
     }
     return h;
 }
@@ -40,7 +40,7 @@ fnv1a64(uint64_t h, const char *s)
 static uint64_t
 make_cookie(enum pipeline_cookie_kind kind, uint64_t hash)
 {
-    return ((uint64_t) kind << 56) | (hash & COOKIE_HASH_MASK);
+    return ((uint64_t)kind << 56) | (hash & COOKIE_HASH_MASK);
 }
 
 uint64_t
@@ -53,8 +53,7 @@ uint64_t
 pipeline_cookie_pair(enum pipeline_cookie_kind kind, const char *a,
                      const char *b)
 {
-    return make_cookie(kind, fnv1a64(fnv1a64(fnv1a64(FNV_OFFSET, a), "/"),
-                                     b));
+    return make_cookie(kind, fnv1a64(fnv1a64(fnv1a64(FNV_OFFSET, a), "/"), b));
 }
 
 const char *

@@ -93,13 +93,12 @@ ds_put(struct pl_ds *ds, const char *format, ...)
         va_list args;
         va_start(args, format);
         size_t room = ds->cap - ds->len;
-        int n = vsnprintf(ds->s ? ds->s + ds->len : NULL, room, format,
-                          args);
+        int n = vsnprintf(ds->s ? ds->s + ds->len : NULL, room, format, args);
         va_end(args);
         if (n < 0) {
             abort();
         }
-        if ((size_t) n < room) {
+        if ((size_t)n < room) {
             ds->len += n;
             return;
         }
@@ -122,24 +121,24 @@ ds_steal(struct pl_ds *ds)
 /* A MAC behind a port of some host. */
 struct endpoint {
     uint64_t cookie;
-    size_t host;             /* Index into model->hosts. */
+    size_t host; /* Index into model->hosts. */
     const char *mac;
-    char **addrs;            /* IPv4 addresses without prefix (owned). */
+    char **addrs; /* IPv4 addresses without prefix (owned). */
     size_t n_addrs;
-    bool port_security;      /* Only its MAC (and addresses) may leave. */
-    bool ip_security;        /* Port security checks source addresses
-                              * (not on a router, which forwards). */
-    size_t network;          /* Its own (untagged) network. */
-    const size_t *trunks;    /* Networks carried tagged. */
+    bool port_security;   /* Only its MAC (and addresses) may leave. */
+    bool ip_security;     /* Port security checks source addresses
+                           * (not on a router, which forwards). */
+    size_t network;       /* Its own (untagged) network. */
+    const size_t *trunks; /* Networks carried tagged. */
     size_t n_trunks;
-    long ofport;             /* On this host: its port, or 0. */
+    long ofport; /* On this host: its port, or 0. */
 };
 
 struct pl_flow {
     int table;
     int priority;
     uint64_t cookie;
-    char *match;   /* Without a trailing comma; "" for none. */
+    char *match; /* Without a trailing comma; "" for none. */
     char *actions;
 };
 
@@ -208,16 +207,19 @@ ep_vlan(const struct gen *g, const struct endpoint *e, size_t net)
 
 /* Adds a flow; takes ownership of 'match' and 'actions'. */
 static void
-add_flow(struct gen *g, int table, int priority, uint64_t cookie,
-         char *match, char *actions)
+add_flow(struct gen *g, int table, int priority, uint64_t cookie, char *match,
+         char *actions)
 {
     if (g->n_flows == g->cap_flows) {
         g->cap_flows = 2 * g->cap_flows + 64;
         g->flows = xrealloc(g->flows, g->cap_flows * sizeof *g->flows);
     }
-    g->flows[g->n_flows++] = (struct pl_flow) {
-        .table = table, .priority = priority, .cookie = cookie,
-        .match = match, .actions = actions,
+    g->flows[g->n_flows++] = (struct pl_flow){
+        .table = table,
+        .priority = priority,
+        .cookie = cookie,
+        .match = match,
+        .actions = actions,
     };
 }
 
@@ -264,8 +266,8 @@ collect_endpoints(struct gen *g, const struct pipeline_ports *ports)
         for (size_t j = 0; j < guest->n_interfaces; j++) {
             const struct fabric_interface *f = &guest->interfaces[j];
             struct endpoint *e = new_endpoint(g);
-            e->cookie = pipeline_cookie_pair(PIPELINE_COOKIE_IFACE, guest->name,
-                                f->name);
+            e->cookie = pipeline_cookie_pair(PIPELINE_COOKIE_IFACE,
+                                             guest->name, f->name);
             e->host = guest->host;
             e->mac = f->mac;
             e->addrs = xcalloc(f->n_addresses, sizeof *e->addrs);
@@ -280,8 +282,8 @@ collect_endpoints(struct gen *g, const struct pipeline_ports *ports)
                 e->n_trunks = f->n_trunks;
             }
             if (e->host == g->self && ports->iface) {
-                e->ofport = lookup(ports->iface(guest->name, f->name,
-                                                ports->aux));
+                e->ofport =
+                    lookup(ports->iface(guest->name, f->name, ports->aux));
             }
         }
     }
@@ -294,7 +296,8 @@ collect_endpoints(struct gen *g, const struct pipeline_ports *ports)
             const struct fabric_router_port *p = &r->ports[j];
             const char *net = m->networks[p->network].name;
             struct endpoint *e = new_endpoint(g);
-            e->cookie = pipeline_cookie_pair(PIPELINE_COOKIE_ROUTER, r->name, net);
+            e->cookie =
+                pipeline_cookie_pair(PIPELINE_COOKIE_ROUTER, r->name, net);
             e->host = r->host;
             e->mac = p->mac;
             e->addrs = xcalloc(1, sizeof *e->addrs);
@@ -303,8 +306,8 @@ collect_endpoints(struct gen *g, const struct pipeline_ports *ports)
             e->ip_security = false;
             e->network = p->network;
             if (e->host == g->self && ports->router_port) {
-                e->ofport = lookup(ports->router_port(r->name, net,
-                                                      ports->aux));
+                e->ofport =
+                    lookup(ports->router_port(r->name, net, ports->aux));
             }
         }
     }
@@ -346,16 +349,16 @@ index_model(struct gen *g, const struct pipeline_ports *ports)
     g->gateways = xcalloc(n_nets, sizeof *g->gateways);
     for (size_t net = 0; net < n_nets; net++) {
         if (has_gateway(g, net) && ports->gateway) {
-            g->gateways[net] = lookup(ports->gateway(m->networks[net].name,
-                                                     ports->aux));
+            g->gateways[net] =
+                lookup(ports->gateway(m->networks[net].name, ports->aux));
         }
     }
 
     g->tunnels = xcalloc(m->n_hosts, sizeof *g->tunnels);
     for (size_t h = 0; h < m->n_hosts; h++) {
         if (h != g->self && ports->tunnel) {
-            g->tunnels[h] = lookup(ports->tunnel(m->hosts[h].name,
-                                                 ports->aux));
+            g->tunnels[h] =
+                lookup(ports->tunnel(m->hosts[h].name, ports->aux));
         }
     }
 }
@@ -370,10 +373,11 @@ static void
 classify_allow(struct gen *g, const struct endpoint *e, size_t net,
                const char *in, const char *pre)
 {
-    char *next = xasprintf("%sset_field:%d->%s,set_field:%#x->%s,"
-                           "goto_table:%d", pre, vni(g, net),
-                           PIPELINE_REG_NET, PIPELINE_FLAG_LOCAL,
-                           PIPELINE_REG_FLAGS, PIPELINE_TABLE_ARP);
+    char *next =
+        xasprintf("%sset_field:%d->%s,set_field:%#x->%s,"
+                  "goto_table:%d",
+                  pre, vni(g, net), PIPELINE_REG_NET, PIPELINE_FLAG_LOCAL,
+                  PIPELINE_REG_FLAGS, PIPELINE_TABLE_ARP);
     int t = PIPELINE_TABLE_CLASSIFY;
     if (!e->port_security) {
         add_flow(g, t, PRIO_ALLOW, e->cookie, xasprintf("%s", in),
@@ -398,8 +402,7 @@ classify_allow(struct gen *g, const struct endpoint *e, size_t net,
         }
     } else {
         add_flow(g, t, PRIO_ALLOW, e->cookie,
-                 xasprintf("%s,arp,dl_src=%s,arp_sha=%s", in, e->mac,
-                           e->mac),
+                 xasprintf("%s,arp,dl_src=%s,arp_sha=%s", in, e->mac, e->mac),
                  xasprintf("%s", next));
         add_flow(g, t, PRIO_ALLOW, e->cookie,
                  xasprintf("%s,ip,dl_src=%s", in, e->mac),
@@ -444,19 +447,21 @@ classify_tunnels(struct gen *g)
         if (!port) {
             continue;
         }
-        uint64_t cookie = pipeline_cookie(PIPELINE_COOKIE_TUNNEL,
-                                          m->hosts[h].name);
+        uint64_t cookie =
+            pipeline_cookie(PIPELINE_COOKIE_TUNNEL, m->hosts[h].name);
         for (size_t net = 0; net < m->n_networks; net++) {
             if (!is_local(g, net)) {
                 continue;
             }
             add_flow(g, t, PRIO_TUNNEL, cookie,
                      xasprintf("in_port=%ld,tun_id=%d,"
-                               "vlan_tci=0x0000/0x1000", port, vni(g, net)),
+                               "vlan_tci=0x0000/0x1000",
+                               port, vni(g, net)),
                      xasprintf("set_field:%d->%s,set_field:%#x->%s,"
-                               "goto_table:%d", vni(g, net),
-                               PIPELINE_REG_NET, PIPELINE_FLAG_TUNNEL,
-                               PIPELINE_REG_FLAGS, PIPELINE_TABLE_L2));
+                               "goto_table:%d",
+                               vni(g, net), PIPELINE_REG_NET,
+                               PIPELINE_FLAG_TUNNEL, PIPELINE_REG_FLAGS,
+                               PIPELINE_TABLE_L2));
         }
         add_flow(g, t, PRIO_TUNNEL_DROP, cookie,
                  xasprintf("in_port=%ld", port), xasprintf("drop"));
@@ -481,20 +486,22 @@ classify_gateways(struct gen *g)
         char mac[18];
         gateway_mac(name, mac);
         char *next = xasprintf("set_field:%d->%s,set_field:%#x->%s,"
-                               "goto_table:%d", vni(g, net),
-                               PIPELINE_REG_NET,
+                               "goto_table:%d",
+                               vni(g, net), PIPELINE_REG_NET,
                                PIPELINE_FLAG_LOCAL | PIPELINE_FLAG_GATEWAY,
                                PIPELINE_REG_FLAGS, PIPELINE_TABLE_ARP);
         add_flow(g, t, PRIO_ALLOW, cookie,
                  xasprintf("in_port=%ld,vlan_tci=0x0000/0x1000,arp,"
-                           "dl_src=%s,arp_sha=%s", port, mac, mac),
+                           "dl_src=%s,arp_sha=%s",
+                           port, mac, mac),
                  xasprintf("%s", next));
         add_flow(g, t, PRIO_ALLOW, cookie,
                  xasprintf("in_port=%ld,vlan_tci=0x0000/0x1000,ip,"
-                           "dl_src=%s", port, mac),
+                           "dl_src=%s",
+                           port, mac),
                  xasprintf("%s", next));
-        add_flow(g, t, PRIO_PORT_DROP, cookie,
-                 xasprintf("in_port=%ld", port), xasprintf("drop"));
+        add_flow(g, t, PRIO_PORT_DROP, cookie, xasprintf("in_port=%ld", port),
+                 xasprintf("drop"));
         free(next);
     }
 }
@@ -574,7 +581,7 @@ arp_responder(struct gen *g)
             char *ip = strip_prefix(p->ip);
             add_flow(g, t, PRIO_ARP,
                      pipeline_cookie_pair(PIPELINE_COOKIE_ROUTER, r->name,
-                             m->networks[p->network].name),
+                                          m->networks[p->network].name),
                      xasprintf("%s=%d,arp,arp_op=1,arp_tpa=%s",
                                PIPELINE_REG_NET, vni(g, p->network), ip),
                      arp_reply(p->mac, ip));
@@ -595,23 +602,23 @@ router_flows(struct gen *g, const struct fabric_router *r)
         if (!is_local(g, in->network)) {
             continue;
         }
-        uint64_t in_cookie = pipeline_cookie_pair(PIPELINE_COOKIE_ROUTER, r->name,
-                                     m->networks[in->network].name);
+        uint64_t in_cookie = pipeline_cookie_pair(
+            PIPELINE_COOKIE_ROUTER, r->name, m->networks[in->network].name);
         int in_vni = vni(g, in->network);
         for (size_t k = 0; k < r->n_ports; k++) {
             const struct fabric_router_port *to = &r->ports[k];
             char *ip = strip_prefix(to->ip);
             add_flow(g, t, PRIO_PING, in_cookie,
                      xasprintf("%s=%d,dl_dst=%s,icmp,icmp_type=8,"
-                               "icmp_code=0,nw_dst=%s", PIPELINE_REG_NET,
-                               in_vni, in->mac, ip),
+                               "icmp_code=0,nw_dst=%s",
+                               PIPELINE_REG_NET, in_vni, in->mac, ip),
                      xasprintf("move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],"
                                "set_field:%s->eth_src,"
                                "move:NXM_OF_IP_SRC[]->NXM_OF_IP_DST[],"
                                "set_field:%s->ip_src,set_field:0->icmp_type,"
                                "mod_nw_ttl:64,set_field:0->in_port,"
-                               "goto_table:%d", in->mac, ip,
-                               PIPELINE_TABLE_L2));
+                               "goto_table:%d",
+                               in->mac, ip, PIPELINE_TABLE_L2));
             free(ip);
             if (k == j) {
                 continue;
@@ -619,19 +626,19 @@ router_flows(struct gen *g, const struct fabric_router *r)
             const char *subnet = m->networks[to->network].subnet;
             add_flow(g, t, PRIO_ROUTE + prefix_len(subnet),
                      pipeline_cookie_pair(PIPELINE_COOKIE_ROUTER, r->name,
-                             m->networks[to->network].name),
+                                          m->networks[to->network].name),
                      xasprintf("%s=%d,dl_dst=%s,ip,nw_dst=%s",
                                PIPELINE_REG_NET, in_vni, in->mac, subnet),
                      xasprintf("dec_ttl,set_field:%s->eth_src,"
                                "set_field:%d->%s,set_field:0->in_port,"
-                               "goto_table:%d", to->mac,
-                               vni(g, to->network), PIPELINE_REG_NET,
+                               "goto_table:%d",
+                               to->mac, vni(g, to->network), PIPELINE_REG_NET,
                                PIPELINE_TABLE_NEXTHOP));
         }
-        add_flow(g, t, PRIO_ROUTER_DROP, in_cookie,
-                 xasprintf("%s=%d,dl_dst=%s", PIPELINE_REG_NET, in_vni,
-                           in->mac),
-                 xasprintf("drop"));
+        add_flow(
+            g, t, PRIO_ROUTER_DROP, in_cookie,
+            xasprintf("%s=%d,dl_dst=%s", PIPELINE_REG_NET, in_vni, in->mac),
+            xasprintf("drop"));
     }
 }
 
@@ -649,8 +656,8 @@ nexthop_flows(struct gen *g)
             add_flow(g, PIPELINE_TABLE_NEXTHOP, PRIO_NEXTHOP, e->cookie,
                      xasprintf("%s=%d,ip,nw_dst=%s", PIPELINE_REG_NET,
                                vni(g, e->network), e->addrs[k]),
-                     xasprintf("set_field:%s->eth_dst,goto_table:%d",
-                               e->mac, PIPELINE_TABLE_L2));
+                     xasprintf("set_field:%s->eth_dst,goto_table:%d", e->mac,
+                               PIPELINE_TABLE_L2));
         }
     }
 }
@@ -664,8 +671,8 @@ static void
 put_output(struct pl_ds *ds, long port, int vlan, bool restore)
 {
     if (vlan) {
-        ds_put(ds, "%smod_vlan_vid:%d,output:%ld%s", ds->len ? "," : "",
-               vlan, port, restore ? ",strip_vlan" : "");
+        ds_put(ds, "%smod_vlan_vid:%d,output:%ld%s", ds->len ? "," : "", vlan,
+               port, restore ? ",strip_vlan" : "");
     } else {
         ds_put(ds, "%soutput:%ld", ds->len ? "," : "", port);
     }
@@ -687,10 +694,10 @@ unicast_flows(struct gen *g)
             if (e->host == g->self && e->ofport) {
                 struct pl_ds out = {0};
                 put_output(&out, e->ofport, vlan, false);
-                add_flow(g, t, PRIO_UNICAST, e->cookie,
-                         xasprintf("%s=%d,dl_dst=%s", PIPELINE_REG_NET, v,
-                                   e->mac),
-                         ds_steal(&out));
+                add_flow(
+                    g, t, PRIO_UNICAST, e->cookie,
+                    xasprintf("%s=%d,dl_dst=%s", PIPELINE_REG_NET, v, e->mac),
+                    ds_steal(&out));
             } else if (e->host != g->self && g->tunnels[e->host]) {
                 /* Only what came from a local port enters a tunnel. */
                 add_flow(g, t, PRIO_UNICAST, e->cookie,
@@ -718,11 +725,11 @@ gateway_unicast_flows(struct gen *g)
         const char *name = m->networks[net].name;
         char mac[18];
         gateway_mac(name, mac);
-        add_flow(g, PIPELINE_TABLE_L2, PRIO_UNICAST,
-                 pipeline_cookie(PIPELINE_COOKIE_GATEWAY, name),
-                 xasprintf("%s=%d,dl_dst=%s", PIPELINE_REG_NET, vni(g, net),
-                           mac),
-                 xasprintf("output:%ld", g->gateways[net]));
+        add_flow(
+            g, PIPELINE_TABLE_L2, PRIO_UNICAST,
+            pipeline_cookie(PIPELINE_COOKIE_GATEWAY, name),
+            xasprintf("%s=%d,dl_dst=%s", PIPELINE_REG_NET, vni(g, net), mac),
+            xasprintf("output:%ld", g->gateways[net]));
     }
 }
 
@@ -792,13 +799,13 @@ default_flows(struct gen *g)
     };
     for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++) {
         int t = defaults[i].table;
-        add_flow(g, t, 0,
-                 pipeline_cookie(PIPELINE_COOKIE_DEFAULT,
-                                 pipeline_table_name(t)),
-                 xasprintf("%s", ""),
-                 defaults[i].next < 0
-                     ? xasprintf("drop")
-                     : xasprintf("goto_table:%d", defaults[i].next));
+        add_flow(
+            g, t, 0,
+            pipeline_cookie(PIPELINE_COOKIE_DEFAULT, pipeline_table_name(t)),
+            xasprintf("%s", ""),
+            defaults[i].next < 0
+                ? xasprintf("drop")
+                : xasprintf("goto_table:%d", defaults[i].next));
     }
 }
 
@@ -824,13 +831,14 @@ write_flows(struct gen *g)
     const struct pl_flow *prev = NULL;
     for (size_t i = 0; i < g->n_flows; i++) {
         const struct pl_flow *f = &g->flows[i];
-        if (prev && prev->table == f->table
-            && prev->priority == f->priority
-            && !strcmp(prev->match, f->match)) {
+        if (prev && prev->table == f->table && prev->priority == f->priority &&
+            !strcmp(prev->match, f->match)) {
             continue;
         }
-        ds_put(&ds, "table=%d,priority=%d,cookie=0x%016" PRIx64 ",%s%s"
-               "actions=%s\n", f->table, f->priority, f->cookie, f->match,
+        ds_put(&ds,
+               "table=%d,priority=%d,cookie=0x%016" PRIx64 ",%s%s"
+               "actions=%s\n",
+               f->table, f->priority, f->cookie, f->match,
                *f->match ? "," : "", f->actions);
         prev = f;
     }

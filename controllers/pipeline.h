@@ -55,8 +55,8 @@ struct fabric_model;
  * network's); PIPELINE_REG_FLAGS holds where the frame came from. */
 #define PIPELINE_REG_NET "reg6"
 #define PIPELINE_REG_FLAGS "reg7"
-#define PIPELINE_FLAG_LOCAL 0x1  /* From a local guest or router port. */
-#define PIPELINE_FLAG_TUNNEL 0x2 /* From a tunnel to another host. */
+#define PIPELINE_FLAG_LOCAL 0x1   /* From a local guest or router port. */
+#define PIPELINE_FLAG_TUNNEL 0x2  /* From a tunnel to another host. */
 #define PIPELINE_FLAG_GATEWAY 0x4 /* From a gateway port (with LOCAL). */
 
 /* What made a flow: the high byte of its cookie. */
@@ -78,8 +78,7 @@ struct pipeline_ports {
     long (*iface)(const char *guest, const char *iface, void *aux);
     /* The port of router 'router''s interface in network 'network', for
      * routers of kind vm placed on this host. */
-    long (*router_port)(const char *router, const char *network,
-                        void *aux);
+    long (*router_port)(const char *router, const char *network, void *aux);
     /* The GENEVE port towards host 'remote' (key=flow). */
     long (*tunnel)(const char *remote, void *aux);
     void *aux;

@@ -96,11 +96,11 @@ bool
 underlay_route_equal(const struct underlay_route *a,
                      const struct underlay_route *b)
 {
-    return str_equal(a->dst, b->dst) && str_equal(a->gateway, b->gateway)
-           && str_equal(a->protocol, b->protocol)
-           && str_equal(a->scope, b->scope)
-           && str_equal(a->prefsrc, b->prefsrc) && a->metric == b->metric
-           && a->onlink == b->onlink;
+    return str_equal(a->dst, b->dst) && str_equal(a->gateway, b->gateway) &&
+           str_equal(a->protocol, b->protocol) &&
+           str_equal(a->scope, b->scope) &&
+           str_equal(a->prefsrc, b->prefsrc) && a->metric == b->metric &&
+           a->onlink == b->onlink;
 }
 
 static bool
@@ -158,13 +158,13 @@ parse_addr(const json_t *o, struct underlay_addr *a)
     const char *local = json_str(o, "local");
     json_t *len = json_object_get(o, "prefixlen");
     const char *brd = json_str(o, "broadcast");
-    if (!valid_ipv4(local) || !json_is_integer(len)
-        || json_integer_value(len) < 0 || json_integer_value(len) > 32
-        || (brd && !valid_ipv4(brd))) {
+    if (!valid_ipv4(local) || !json_is_integer(len) ||
+        json_integer_value(len) < 0 || json_integer_value(len) > 32 ||
+        (brd && !valid_ipv4(brd))) {
         return false;
     }
     a->local = strdup(local);
-    a->prefixlen = (int) json_integer_value(len);
+    a->prefixlen = (int)json_integer_value(len);
     a->broadcast = nullable_strdup(brd);
     return true;
 }
@@ -172,8 +172,8 @@ parse_addr(const json_t *o, struct underlay_addr *a)
 static json_t *
 addr_to_json(const struct underlay_addr *a)
 {
-    json_t *o = json_pack("{s:s, s:i}", "local", a->local, "prefixlen",
-                          a->prefixlen);
+    json_t *o =
+        json_pack("{s:s, s:i}", "local", a->local, "prefixlen", a->prefixlen);
     if (a->broadcast) {
         json_object_set_new(o, "broadcast", json_string(a->broadcast));
     }
@@ -186,7 +186,8 @@ has_flag(const json_t *flags, const char *flag)
 {
     size_t i;
     json_t *f;
-    json_array_foreach (flags, i, f) {
+    json_array_foreach(flags, i, f)
+    {
         if (str_equal(json_string_value(f), flag)) {
             return true;
         }
@@ -227,25 +228,26 @@ parse_route(const json_t *o, struct underlay_route *r)
     const char *prefsrc = json_str(o, "prefsrc");
     const char *scope = json_str(o, "scope");
     json_t *metric = json_object_get(o, "metric");
-    if (!dst || !word_ok(dst) || (type && strcmp(type, "unicast"))
-        || str_equal(protocol, "kernel") || json_object_get(o, "nexthops")
-        || json_object_get(o, "tos") || json_object_get(o, "table")
-        || (gateway && !valid_ipv4(gateway))
-        || (prefsrc && !valid_ipv4(prefsrc)) || !word_ok(protocol)
-        || !word_ok(scope)
-        || (metric && (!json_is_integer(metric)
-                       || json_integer_value(metric) < 0))) {
+    if (!dst || !word_ok(dst) || (type && strcmp(type, "unicast")) ||
+        str_equal(protocol, "kernel") || json_object_get(o, "nexthops") ||
+        json_object_get(o, "tos") || json_object_get(o, "table") ||
+        (gateway && !valid_ipv4(gateway)) ||
+        (prefsrc && !valid_ipv4(prefsrc)) || !word_ok(protocol) ||
+        !word_ok(scope) ||
+        (metric &&
+         (!json_is_integer(metric) || json_integer_value(metric) < 0))) {
         return false;
     }
-    *r = (struct underlay_route) {
+    *r = (struct underlay_route){
         .dst = strdup(dst),
         .gateway = nullable_strdup(gateway),
         /* "boot" is what `ip route` gives a route made without "proto",
          * and what it shows as no protocol at all. */
-        .protocol = str_equal(protocol, "boot") ? NULL
-                                                : nullable_strdup(protocol),
+        .protocol =
+            str_equal(protocol, "boot") ? NULL : nullable_strdup(protocol),
         .scope = str_equal(scope, "global") || str_equal(scope, "universe")
-                     ? NULL : nullable_strdup(scope),
+                     ? NULL
+                     : nullable_strdup(scope),
         .prefsrc = nullable_strdup(prefsrc),
         .metric = metric ? json_integer_value(metric) : 0,
         .onlink = has_flag(json_object_get(o, "flags"), "onlink"),
@@ -272,8 +274,8 @@ route_to_json(const struct underlay_route *r)
     if (r->prefsrc) {
         json_object_set_new(o, "prefsrc", json_string(r->prefsrc));
     }
-    json_object_set_new(o, "flags", r->onlink ? json_pack("[s]", "onlink")
-                                              : json_array());
+    json_object_set_new(o, "flags",
+                        r->onlink ? json_pack("[s]", "onlink") : json_array());
     return o;
 }
 
@@ -287,23 +289,26 @@ underlay_link_parse(struct underlay_link *link, const json_t *array,
         return ovsdb_error_set(
             errorp, ovsdb_error_new(-EPROTO, NULL,
                                     "`ip -j address show dev %s` did not "
-                                    "print a JSON array.", name));
+                                    "print a JSON array.",
+                                    name));
     }
     size_t i;
     json_t *o;
-    json_array_foreach (array, i, o) {
+    json_array_foreach(array, i, o)
+    {
         if (!str_equal(json_str(o, "ifname"), name)) {
             continue;
         }
         link->exists = true;
         link->up = has_flag(json_object_get(o, "flags"), "UP");
-        link->mtu = (int) json_integer_value(json_object_get(o, "mtu"));
+        link->mtu = (int)json_integer_value(json_object_get(o, "mtu"));
         size_t j;
         json_t *a;
-        json_array_foreach (json_object_get(o, "addr_info"), j, a) {
+        json_array_foreach(json_object_get(o, "addr_info"), j, a)
+        {
             struct underlay_addr addr;
-            if (str_equal(json_str(a, "family"), "inet")
-                && parse_addr(a, &addr)) {
+            if (str_equal(json_str(a, "family"), "inet") &&
+                parse_addr(a, &addr)) {
                 if (!has_addr(link->addrs, link->n_addrs, &addr)) {
                     append_addr(&link->addrs, &link->n_addrs, &addr);
                 }
@@ -320,7 +325,8 @@ underlay_link_parse_routes(struct underlay_link *link, const json_t *array,
 {
     size_t i;
     json_t *o;
-    json_array_foreach (array, i, o) {
+    json_array_foreach(array, i, o)
+    {
         struct underlay_route r;
         if (str_equal(json_str(o, "dev"), name) && parse_route(o, &r)) {
             if (!has_route(link->routes, link->n_routes, &r)) {
@@ -367,8 +373,8 @@ underlay_record_parse(struct underlay_record *rec, const json_t *json,
     const char *bridge = json_str(json, "bridge");
     json_t *addrs = json_object_get(json, "addresses");
     json_t *routes = json_object_get(json, "routes");
-    if (!underlay_valid_ifname(dev) || !underlay_valid_ifname(bridge)
-        || !json_is_array(addrs) || !json_is_array(routes)) {
+    if (!underlay_valid_ifname(dev) || !underlay_valid_ifname(bridge) ||
+        !json_is_array(addrs) || !json_is_array(routes)) {
         return ovsdb_error_set(
             errorp,
             ovsdb_error_new(-EPROTO, NULL,
@@ -379,7 +385,8 @@ underlay_record_parse(struct underlay_record *rec, const json_t *json,
     rec->bridge = strdup(bridge);
     size_t i;
     json_t *o;
-    json_array_foreach (addrs, i, o) {
+    json_array_foreach(addrs, i, o)
+    {
         struct underlay_addr a;
         if (!parse_addr(o, &a)) {
             return ovsdb_error_set(
@@ -392,7 +399,8 @@ underlay_record_parse(struct underlay_record *rec, const json_t *json,
         }
         addr_clear(&a);
     }
-    json_array_foreach (routes, i, o) {
+    json_array_foreach(routes, i, o)
+    {
         struct underlay_route r;
         if (!parse_route(o, &r)) {
             return ovsdb_error_set(
@@ -436,13 +444,13 @@ underlay_record_destroy(struct underlay_record *rec)
 static bool
 record_equal(const struct underlay_record *a, const struct underlay_record *b)
 {
-    if (!str_equal(a->dev, b->dev) || !str_equal(a->bridge, b->bridge)
-        || a->n_addrs != b->n_addrs || a->n_routes != b->n_routes) {
+    if (!str_equal(a->dev, b->dev) || !str_equal(a->bridge, b->bridge) ||
+        a->n_addrs != b->n_addrs || a->n_routes != b->n_routes) {
         return false;
     }
     for (size_t i = 0; i < a->n_addrs; i++) {
-        if (!underlay_addr_equal(&a->addrs[i], &b->addrs[i])
-            || !str_equal(a->addrs[i].broadcast, b->addrs[i].broadcast)) {
+        if (!underlay_addr_equal(&a->addrs[i], &b->addrs[i]) ||
+            !str_equal(a->addrs[i].broadcast, b->addrs[i].broadcast)) {
             return false;
         }
     }
@@ -528,13 +536,13 @@ plan_move(const struct underlay_config *cfg, const char *ip,
           const struct underlay_record *rec, struct underlay_plan *plan,
           struct ovsdb_error **errorp)
 {
-    if (ip && !ip_on(ip, dev->addrs, dev->n_addrs)
-        && !ip_on(ip, br->addrs, br->n_addrs)
-        && !(rec && ip_on(ip, rec->addrs, rec->n_addrs))) {
-        return ovsdb_error_set(
-            errorp, ovsdb_error_new(-EADDRNOTAVAIL, NULL,
-                                    "underlay IP %s is not on %s", ip,
-                                    cfg->dev));
+    if (ip && !ip_on(ip, dev->addrs, dev->n_addrs) &&
+        !ip_on(ip, br->addrs, br->n_addrs) &&
+        !(rec && ip_on(ip, rec->addrs, rec->n_addrs))) {
+        return ovsdb_error_set(errorp,
+                               ovsdb_error_new(-EADDRNOTAVAIL, NULL,
+                                               "underlay IP %s is not on %s",
+                                               ip, cfg->dev));
     }
     plan->bridge = true;
     if (!br->exists) {
@@ -648,12 +656,10 @@ plan_restore(const struct underlay_config *cfg,
 
 int
 underlay_plan_compute(const struct underlay_config *cfg, bool wanted,
-                      const char *underlay_ip,
-                      const struct underlay_link *dev,
+                      const char *underlay_ip, const struct underlay_link *dev,
                       const struct underlay_link *br,
                       const struct underlay_record *rec,
-                      struct underlay_plan *plan,
-                      struct ovsdb_error **errorp)
+                      struct underlay_plan *plan, struct ovsdb_error **errorp)
 {
     memset(plan, 0, sizeof *plan);
     if (!wanted) {
@@ -663,7 +669,8 @@ underlay_plan_compute(const struct underlay_config *cfg, bool wanted,
         return ovsdb_error_set(
             errorp, ovsdb_error_new(-ENODEV, NULL,
                                     "The underlay device %s does not "
-                                    "exist.", cfg->dev));
+                                    "exist.",
+                                    cfg->dev));
     }
     int error = plan_move(cfg, underlay_ip, dev, br, rec, plan, errorp);
     if (error) {

@@ -27,11 +27,11 @@ struct underlay_addr {
 
 /* A route of the main table through one interface. */
 struct underlay_route {
-    char *dst;       /* "default", "10.0.0.0/8", "10.1.2.3". */
-    char *gateway;   /* Or NULL. */
-    char *protocol;  /* "static", "dhcp", ..., or NULL for "boot". */
-    char *scope;     /* "link", "host", or NULL for "global". */
-    char *prefsrc;   /* Or NULL. */
+    char *dst;        /* "default", "10.0.0.0/8", "10.1.2.3". */
+    char *gateway;    /* Or NULL. */
+    char *protocol;   /* "static", "dhcp", ..., or NULL for "boot". */
+    char *scope;      /* "link", "host", or NULL for "global". */
+    char *prefsrc;    /* Or NULL. */
     long long metric; /* 0 when not given. */
     bool onlink;
 };

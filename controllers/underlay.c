@@ -32,8 +32,8 @@ underlay_set_reader(underlay_reader_func *reader, void *aux)
 struct ovsb_bridge *
 underlay_bridge(const struct underlay_config *cfg)
 {
-    struct ovsb_bridge *bridge = ovsb_bridge_create(
-        cfg->bridge, cfg->datapath_type, "standalone");
+    struct ovsb_bridge *bridge =
+        ovsb_bridge_create(cfg->bridge, cfg->datapath_type, "standalone");
     ovsb_bridge_add_port(bridge, cfg->dev, "", 0);
     return bridge;
 }
@@ -79,8 +79,7 @@ run_read(struct cmd *cmd, json_t **arrayp, struct ovsdb_error **errorp)
             array = NULL;
             rc = -EPROTO;
             error = ovsdb_error_new(rc, NULL,
-                                    "`%s` did not print a JSON array.",
-                                    line);
+                                    "`%s` did not print a JSON array.", line);
         }
     }
     free(output);
@@ -150,7 +149,8 @@ record_load(const char *path, struct underlay_record **recp,
         return ovsdb_error_set(
             errorp, ovsdb_error_new(-EPROTO, NULL,
                                     "Cannot read the underlay state file "
-                                    "%s: %s.", path, jerr.text));
+                                    "%s: %s.",
+                                    path, jerr.text));
     }
     struct underlay_record *rec = calloc(1, sizeof *rec);
     struct ovsdb_error *error = NULL;
@@ -159,9 +159,8 @@ record_load(const char *path, struct underlay_record **recp,
     if (rc) {
         underlay_record_destroy(rec);
         free(rec);
-        ovsdb_error_set(errorp,
-                        ovsdb_error_new(rc, NULL, "%s (%s)", error->msg,
-                                        path));
+        ovsdb_error_set(
+            errorp, ovsdb_error_new(rc, NULL, "%s (%s)", error->msg, path));
         ovsdb_error_free(error);
         return rc;
     }
@@ -191,8 +190,8 @@ record_save(const char *path, const struct underlay_record *rec,
         ovsdb_error_set(errorp,
                         ovsdb_error_new(rc, NULL,
                                         "Cannot write the underlay state "
-                                        "file %s: %s.", path,
-                                        strerror(-rc)));
+                                        "file %s: %s.",
+                                        path, strerror(-rc)));
         unlink(tmp);
     }
     json_decref(json);
@@ -208,7 +207,8 @@ record_remove(const char *path, struct ovsdb_error **errorp)
         return ovsdb_error_set(
             errorp, ovsdb_error_new(rc, NULL,
                                     "Cannot remove the underlay state file "
-                                    "%s: %s.", path, strerror(-rc)));
+                                    "%s: %s.",
+                                    path, strerror(-rc)));
     }
     return 0;
 }
@@ -216,8 +216,8 @@ record_remove(const char *path, struct ovsdb_error **errorp)
 /* One reconcile for 'cfg', whose device and bridge are those of 'rec'
  * (NULL when there is no state file). */
 static int
-reconcile_one(const struct underlay_config *cfg, bool wanted,
-              const char *ip, const struct underlay_record *rec,
+reconcile_one(const struct underlay_config *cfg, bool wanted, const char *ip,
+              const struct underlay_record *rec,
               struct underlay_result *result, struct ovsdb_error **errorp)
 {
     if (!wanted && !rec) {
@@ -250,12 +250,12 @@ reconcile_one(const struct underlay_config *cfg, bool wanted,
                 errorp,
                 wanted ? ovsdb_error_new(rc, NULL,
                                          "Cannot move the underlay from %s "
-                                         "to %s: %s", cfg->dev, cfg->bridge,
-                                         error->msg)
+                                         "to %s: %s",
+                                         cfg->dev, cfg->bridge, error->msg)
                        : ovsdb_error_new(rc, NULL,
                                          "Cannot put the underlay back from "
-                                         "%s on %s: %s", cfg->bridge,
-                                         cfg->dev, error->msg));
+                                         "%s on %s: %s",
+                                         cfg->bridge, cfg->dev, error->msg));
             ovsdb_error_free(error);
         } else {
             result->changes++;
@@ -280,9 +280,9 @@ underlay_reconcile(const struct underlay_config *cfg, bool wanted,
                    struct ovsdb_error **errorp)
 {
     memset(result, 0, sizeof *result);
-    if (!underlay_valid_ifname(cfg->dev)
-        || !underlay_valid_ifname(cfg->bridge)
-        || !strcmp(cfg->dev, cfg->bridge) || !cfg->state_path) {
+    if (!underlay_valid_ifname(cfg->dev) ||
+        !underlay_valid_ifname(cfg->bridge) ||
+        !strcmp(cfg->dev, cfg->bridge) || !cfg->state_path) {
         return ovsdb_error_set(
             errorp, ovsdb_error_new(-EINVAL, NULL,
                                     "The underlay device \"%s\" and bridge "
@@ -296,8 +296,8 @@ underlay_reconcile(const struct underlay_config *cfg, bool wanted,
     if (rc) {
         return rc;
     }
-    if (rec && (strcmp(rec->dev, cfg->dev)
-                || strcmp(rec->bridge, cfg->bridge))) {
+    if (rec &&
+        (strcmp(rec->dev, cfg->dev) || strcmp(rec->bridge, cfg->bridge))) {
         /* Moved to another bridge, or from another device, by an agent
          * with other options: put that back first. */
         struct underlay_config old = *cfg;

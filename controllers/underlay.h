@@ -103,8 +103,7 @@ struct ovsb_bridge *underlay_bridge(const struct underlay_config *config);
  * when the device does not exist, or the error of a failed command or of
  * the state file.  On failure the OVS bridge is to be left as it is. */
 int underlay_reconcile(const struct underlay_config *config, bool wanted,
-                       const char *underlay_ip,
-                       struct underlay_result *result,
+                       const char *underlay_ip, struct underlay_result *result,
                        struct ovsdb_error **errorp);
 
 /* For tests: while 'reader' is non-NULL, the reads described in the rules
@@ -115,8 +114,7 @@ int underlay_reconcile(const struct underlay_config *config, bool wanted,
  * does not exist, or another negative errno for a command that fails.
  * Commands that change the system still go through cmd_run() (so combine
  * with cmd_set_dry_run()). */
-typedef int underlay_reader_func(const char *line, char **outputp,
-                                 void *aux);
+typedef int underlay_reader_func(const char *line, char **outputp, void *aux);
 void underlay_set_reader(underlay_reader_func *reader, void *aux);
 
 #endif /* underlay.h */

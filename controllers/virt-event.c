@@ -16,18 +16,18 @@
 
 struct watch {
     struct watch *next;
-    int id;               /* Handle or timer number given to libvirt. */
-    struct event *event;  /* NULL while disabled, and once removed. */
-    void *opaque;         /* libvirt's. */
-    virFreeCallback ff;   /* Frees 'opaque'; may be NULL. */
+    int id;              /* Handle or timer number given to libvirt. */
+    struct event *event; /* NULL while disabled, and once removed. */
+    void *opaque;        /* libvirt's. */
+    virFreeCallback ff;  /* Frees 'opaque'; may be NULL. */
 
     /* Handles. */
     int fd;
-    int events;           /* VIR_EVENT_HANDLE_*. */
+    int events; /* VIR_EVENT_HANDLE_*. */
     virEventHandleCallback handle_cb;
 
     /* Timeouts. */
-    int timeout;          /* Milliseconds, or -1. */
+    int timeout; /* Milliseconds, or -1. */
     virEventTimeoutCallback timeout_cb;
 };
 
@@ -116,18 +116,17 @@ poll_events(int fd, int events)
 {
     struct pollfd pfd = {
         .fd = fd,
-        .events = ((events & VIR_EVENT_HANDLE_READABLE ? POLLIN : 0)
-                   | (events & VIR_EVENT_HANDLE_WRITABLE ? POLLOUT : 0)),
+        .events = ((events & VIR_EVENT_HANDLE_READABLE ? POLLIN : 0) |
+                   (events & VIR_EVENT_HANDLE_WRITABLE ? POLLOUT : 0)),
         .revents = 0,
     };
     if (poll(&pfd, 1, 0) < 0) {
         return -1;
     }
-    return ((pfd.revents & POLLIN ? VIR_EVENT_HANDLE_READABLE : 0)
-            | (pfd.revents & POLLOUT ? VIR_EVENT_HANDLE_WRITABLE : 0)
-            | (pfd.revents & (POLLERR | POLLNVAL) ? VIR_EVENT_HANDLE_ERROR
-                                                  : 0)
-            | (pfd.revents & POLLHUP ? VIR_EVENT_HANDLE_HANGUP : 0));
+    return ((pfd.revents & POLLIN ? VIR_EVENT_HANDLE_READABLE : 0) |
+            (pfd.revents & POLLOUT ? VIR_EVENT_HANDLE_WRITABLE : 0) |
+            (pfd.revents & (POLLERR | POLLNVAL) ? VIR_EVENT_HANDLE_ERROR : 0) |
+            (pfd.revents & POLLHUP ? VIR_EVENT_HANDLE_HANGUP : 0));
 }
 
 static void
@@ -136,8 +135,8 @@ on_fd(evutil_socket_t fd, short what, void *w_)
     struct watch *w = w_;
     int events = poll_events(fd, w->events);
     if (events < 0) {
-        events = ((what & EV_READ ? VIR_EVENT_HANDLE_READABLE : 0)
-                  | (what & EV_WRITE ? VIR_EVENT_HANDLE_WRITABLE : 0));
+        events = ((what & EV_READ ? VIR_EVENT_HANDLE_READABLE : 0) |
+                  (what & EV_WRITE ? VIR_EVENT_HANDLE_WRITABLE : 0));
     }
     if (events) {
         /* 'w' may be updated or removed by the callback; it stays
@@ -155,8 +154,8 @@ arm_handle(struct watch *w)
         event_free(w->event);
         w->event = NULL;
     }
-    short what = ((w->events & VIR_EVENT_HANDLE_READABLE ? EV_READ : 0)
-                  | (w->events & VIR_EVENT_HANDLE_WRITABLE ? EV_WRITE : 0));
+    short what = ((w->events & VIR_EVENT_HANDLE_READABLE ? EV_READ : 0) |
+                  (w->events & VIR_EVENT_HANDLE_WRITABLE ? EV_WRITE : 0));
     if (!what) {
         return 0;
     }
@@ -278,8 +277,8 @@ virt_event_register(struct event_base *base)
         return -ENOMEM;
     }
     the_base = base;
-    virEventRegisterImpl(add_handle, update_handle, remove_handle,
-                         add_timeout, update_timeout, remove_timeout);
+    virEventRegisterImpl(add_handle, update_handle, remove_handle, add_timeout,
+                         update_timeout, remove_timeout);
     return 0;
 }
 

@@ -91,9 +91,9 @@ fail(struct ovsdb_error **errorp, const char *what, ...)
         prefix = NULL;
     }
     va_end(args);
-    struct ovsdb_error *error = ovsdb_error_new(
-        code, NULL, "%s: %s", prefix ? prefix : what,
-        virGetLastErrorMessage());
+    struct ovsdb_error *error =
+        ovsdb_error_new(code, NULL, "%s: %s", prefix ? prefix : what,
+                        virGetLastErrorMessage());
     free(prefix);
     return ovsdb_error_set(errorp, error);
 }
@@ -124,8 +124,8 @@ virt_open(const char *uri, struct ovsdb_error **errorp)
     if (!v || !(v->uri = strdup(uri))) {
         free(v);
         virConnectClose(conn);
-        ovsdb_error_set(errorp, ovsdb_error_new(-ENOMEM, NULL,
-                                                "Out of memory."));
+        ovsdb_error_set(errorp,
+                        ovsdb_error_new(-ENOMEM, NULL, "Out of memory."));
         return NULL;
     }
     v->conn = conn;
@@ -200,8 +200,8 @@ read_owned(virDomainPtr dom, const char *host, struct virt_domain *d,
     }
 
     int state, reason;
-    if (virDomainGetState(dom, &state, &reason, 0) < 0
-        || virDomainGetUUIDString(dom, d->uuid) < 0) {
+    if (virDomainGetState(dom, &state, &reason, 0) < 0 ||
+        virDomainGetUUIDString(dom, d->uuid) < 0) {
         domain_meta_clear(&meta);
         if (virGetLastErrorCode() == VIR_ERR_NO_DOMAIN) {
             return 0;
@@ -211,8 +211,8 @@ read_owned(virDomainPtr dom, const char *host, struct virt_domain *d,
     d->name = strdup(name);
     if (!d->name) {
         domain_meta_clear(&meta);
-        return ovsdb_error_set(errorp, ovsdb_error_new(-ENOMEM, NULL,
-                                                       "Out of memory."));
+        return ovsdb_error_set(
+            errorp, ovsdb_error_new(-ENOMEM, NULL, "Out of memory."));
     }
     d->meta = meta;
     d->state = state;
@@ -231,14 +231,13 @@ virt_list_owned(struct virt *v, const char *host, const char *name_prefix,
         return fail(errorp, "Cannot list the domains of %s", v->uri);
     }
 
-    struct virt_domain *domains = calloc(n_doms ? n_doms : 1,
-                                         sizeof *domains);
+    struct virt_domain *domains = calloc(n_doms ? n_doms : 1, sizeof *domains);
     size_t n = 0;
     int error = domains ? 0 : -ENOMEM;
     for (int i = 0; i < n_doms; i++) {
         const char *name = virDomainGetName(doms[i]);
-        if (!error && name
-            && !strncmp(name, name_prefix, strlen(name_prefix))) {
+        if (!error && name &&
+            !strncmp(name, name_prefix, strlen(name_prefix))) {
             int owned = read_owned(doms[i], host, &domains[n], errorp);
             if (owned < 0) {
                 error = owned;
@@ -252,8 +251,8 @@ virt_list_owned(struct virt *v, const char *host, const char *name_prefix,
 
     if (error) {
         if (!domains) {
-            ovsdb_error_set(errorp, ovsdb_error_new(-ENOMEM, NULL,
-                                                    "Out of memory."));
+            ovsdb_error_set(errorp,
+                            ovsdb_error_new(-ENOMEM, NULL, "Out of memory."));
         }
         virt_domains_free(domains, n);
         return error;
@@ -301,8 +300,8 @@ virt_start(struct virt *v, const char *name, struct ovsdb_error **errorp)
     int error = 0;
     if (virDomainIsActive(dom) != 1 && virDomainCreate(dom) < 0) {
         /* Started meanwhile by someone else: fine. */
-        if (virGetLastErrorCode() != VIR_ERR_OPERATION_INVALID
-            || virDomainIsActive(dom) != 1) {
+        if (virGetLastErrorCode() != VIR_ERR_OPERATION_INVALID ||
+            virDomainIsActive(dom) != 1) {
             error = fail(errorp, "Cannot start domain %s", name);
         }
     }
@@ -321,9 +320,8 @@ virt_stop(struct virt *v, const char *name, struct ovsdb_error **errorp)
     if (virDomainIsActive(dom) != 0 && virDomainDestroy(dom) < 0) {
         /* Stopped meanwhile: fine. */
         int code = virGetLastErrorCode();
-        if (code != VIR_ERR_NO_DOMAIN
-            && (code != VIR_ERR_OPERATION_INVALID
-                || virDomainIsActive(dom) != 0)) {
+        if (code != VIR_ERR_NO_DOMAIN && (code != VIR_ERR_OPERATION_INVALID ||
+                                          virDomainIsActive(dom) != 0)) {
             error = fail(errorp, "Cannot stop domain %s", name);
         }
     }
@@ -353,9 +351,9 @@ virt_undefine(struct virt *v, const char *name, struct ovsdb_error **errorp)
         if (code == VIR_ERR_NO_DOMAIN) {
             break; /* Undefined meanwhile. */
         }
-        bool unsupported = (code == VIR_ERR_INVALID_ARG
-                            || code == VIR_ERR_NO_SUPPORT
-                            || code == VIR_ERR_OPERATION_UNSUPPORTED);
+        bool unsupported =
+            (code == VIR_ERR_INVALID_ARG || code == VIR_ERR_NO_SUPPORT ||
+             code == VIR_ERR_OPERATION_UNSUPPORTED);
         if (!unsupported || i + 1 == n_sets) {
             error = fail(errorp, "Cannot undefine domain %s", name);
             break;
@@ -434,8 +432,9 @@ virt_state_name(int state)
         [VIR_DOMAIN_CRASHED] = "crashed",
         [VIR_DOMAIN_PMSUSPENDED] = "pmsuspended",
     };
-    return (state >= 0 && (size_t) state < sizeof names / sizeof *names
-            ? names[state] : "unknown");
+    return (state >= 0 && (size_t)state < sizeof names / sizeof *names
+                ? names[state]
+                : "unknown");
 }
 
 const char *
@@ -490,9 +489,10 @@ virt_reason_name(int state, int reason)
         [VIR_DOMAIN_CRASHED_UNKNOWN] = "unknown",
         [VIR_DOMAIN_CRASHED_PANICKED] = "panicked",
     };
-#define REASON(ARRAY)                                                      \
-    (reason >= 0 && (size_t) reason < sizeof ARRAY / sizeof *ARRAY         \
-     ? ARRAY[reason] : "unknown")
+#define REASON(ARRAY)                                                         \
+    (reason >= 0 && (size_t)reason < sizeof ARRAY / sizeof *ARRAY             \
+         ? ARRAY[reason]                                                      \
+         : "unknown")
 
     switch (state) {
     case VIR_DOMAIN_RUNNING:
@@ -562,7 +562,7 @@ virt_detect_domain_type_at(const char *kvm_dev, const char *cpuinfo)
     int version = ioctl(fd, KVM_GET_API_VERSION, 0);
     close(fd);
     return version == KVM_API_VERSION && cpu_has_virt(cpuinfo) ? "kvm"
-                                                                : "qemu";
+                                                               : "qemu";
 }
 
 const char *

@@ -56,25 +56,22 @@ bool virt_alive(const struct virt *v);
  * starts with 'name_prefix' and whose fabric metadata names 'host',
  * sorted by name (a new array; free with virt_domains_free()).  A domain
  * that disappears while it is being read is left out. */
-int virt_list_owned(struct virt *v, const char *host,
-                    const char *name_prefix, struct virt_domain **domainsp,
-                    size_t *np, struct ovsdb_error **errorp);
+int virt_list_owned(struct virt *v, const char *host, const char *name_prefix,
+                    struct virt_domain **domainsp, size_t *np,
+                    struct ovsdb_error **errorp);
 
 void virt_domains_free(struct virt_domain *domains, size_t n);
 
 /* Defines (or redefines, same name and UUID) the domain of 'xml'. */
-int virt_define(struct virt *v, const char *xml,
-                struct ovsdb_error **errorp);
+int virt_define(struct virt *v, const char *xml, struct ovsdb_error **errorp);
 
 /* Starts the defined domain 'name' (virDomainCreate()); success when it
  * is running already.  -ENOENT when there is no such domain. */
-int virt_start(struct virt *v, const char *name,
-               struct ovsdb_error **errorp);
+int virt_start(struct virt *v, const char *name, struct ovsdb_error **errorp);
 
 /* Stops domain 'name' at once, as pulling the plug (virDomainDestroy());
  * success when it is not running or does not exist. */
-int virt_stop(struct virt *v, const char *name,
-              struct ovsdb_error **errorp);
+int virt_stop(struct virt *v, const char *name, struct ovsdb_error **errorp);
 
 /* Undefines domain 'name' with its NVRAM and managed save image, where
  * the driver has them; success when it does not exist.  A running domain
@@ -92,8 +89,7 @@ int virt_state(struct virt *v, const char *name, int *statep, int *reasonp,
  * (virt-event.h).  Replaces an earlier watch of 'v'.  Returns 0 or a
  * negative errno. */
 int virt_watch(struct virt *v,
-               void (*cb)(const char *name, int event, int detail,
-                          void *aux),
+               void (*cb)(const char *name, int event, int detail, void *aux),
                void *aux);
 
 /* Names of a virDomainState and of the reason of a state, as words:

@@ -28,12 +28,14 @@ vm_disk_set_reader(vm_disk_reader_func *reader, void *aux)
 /* Stores an error "Cannot VERB the disk of VM ...: INNER" and frees
  * 'inner'.  Returns the error's code. */
 static int
-fail(const struct vm_spec *spec, const char *verb,
-     struct ovsdb_error **errorp, struct ovsdb_error *inner)
+fail(const struct vm_spec *spec, const char *verb, struct ovsdb_error **errorp,
+     struct ovsdb_error *inner)
 {
     struct ovsdb_error *error = ovsdb_error_new(
         inner->code, NULL, "Cannot %s the disk of VM %s: %s", verb,
-        spec->domain ? spec->domain : spec->guest ? spec->guest : "?",
+        spec->domain  ? spec->domain
+        : spec->guest ? spec->guest
+                      : "?",
         inner->msg);
     ovsdb_error_free(inner);
     return ovsdb_error_set(errorp, error);
@@ -45,9 +47,9 @@ static bool
 is_base_image(const char *overlay, const char *image)
 {
     struct stat a, b;
-    return !strcmp(overlay, image)
-           || (!stat(overlay, &a) && !stat(image, &b) && a.st_dev == b.st_dev
-               && a.st_ino == b.st_ino);
+    return !strcmp(overlay, image) ||
+           (!stat(overlay, &a) && !stat(image, &b) && a.st_dev == b.st_dev &&
+            a.st_ino == b.st_ino);
 }
 
 /* Checks that the base image 'image' is a readable file. */
@@ -61,11 +63,11 @@ check_base(const char *image)
                    ? ovsdb_error_new(-err, NULL,
                                      "Base image %s does not exist.", image)
                    : ovsdb_error_new(-err, NULL,
-                                     "Cannot read base image %s: %s.",
-                                     image, strerror(err));
+                                     "Cannot read base image %s: %s.", image,
+                                     strerror(err));
     } else if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
-        return ovsdb_error_new(-EINVAL, NULL,
-                               "Base image %s is not a file.", image);
+        return ovsdb_error_new(-EINVAL, NULL, "Base image %s is not a file.",
+                               image);
     } else if (access(image, R_OK) < 0) {
         int err = errno;
         return ovsdb_error_new(-err, NULL, "Cannot read base image %s: %s.",
@@ -99,9 +101,9 @@ read_format(const char *image, char **formatp)
     }
     cmd_free(cmd);
     if (error) {
-        struct ovsdb_error *outer = ovsdb_error_new(
-            error->code, NULL, "Cannot read base image %s: %s", image,
-            error->msg);
+        struct ovsdb_error *outer =
+            ovsdb_error_new(error->code, NULL, "Cannot read base image %s: %s",
+                            image, error->msg);
         ovsdb_error_free(error);
         return outer;
     }
@@ -114,7 +116,8 @@ read_format(const char *image, char **formatp)
     } else {
         error = ovsdb_error_new(-EPROTO, NULL,
                                 "`qemu-img info` gave no format for base "
-                                "image %s.", image);
+                                "image %s.",
+                                image);
     }
     json_decref(info);
     free(output);
@@ -148,8 +151,8 @@ create_overlay(const char *base, const char *format, const char *overlay)
     }
     char *tmp = vm_files_tmp_name(overlay);
     struct cmd *cmd = cmd_new("qemu-img");
-    cmd_addl(cmd, "create", "-q", "-f", "qcow2", "-F", format, "-b", base,
-             tmp, NULL);
+    cmd_addl(cmd, "create", "-q", "-f", "qcow2", "-F", format, "-b", base, tmp,
+             NULL);
     vm_files_run_to(cmd, tmp, overlay, &error);
     cmd_free(cmd);
     free(tmp);
@@ -165,7 +168,8 @@ vm_disk_prepare(const struct vm_spec *spec, struct ovsdb_error **errorp)
         return fail(spec, "prepare", errorp,
                     ovsdb_error_new(-EINVAL, NULL,
                                     "It has base image %s but no overlay "
-                                    "path.", spec->image));
+                                    "path.",
+                                    spec->image));
     } else if (is_base_image(spec->overlay, spec->image)) {
         return fail(spec, "prepare", errorp,
                     ovsdb_error_new(-EINVAL, NULL,

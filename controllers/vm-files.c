@@ -14,12 +14,11 @@
 
 /* Stores an error "Cannot WHAT PATH: strerror(err)." and returns -err. */
 static int
-fail(struct ovsdb_error **errorp, int err, const char *what,
-     const char *path)
+fail(struct ovsdb_error **errorp, int err, const char *what, const char *path)
 {
-    return ovsdb_error_set(errorp, ovsdb_error_new(-err, NULL,
-                                                   "Cannot %s %s: %s.", what,
-                                                   path, strerror(err)));
+    return ovsdb_error_set(errorp,
+                           ovsdb_error_new(-err, NULL, "Cannot %s %s: %s.",
+                                           what, path, strerror(err)));
 }
 
 int

@@ -29,10 +29,10 @@ vm_spec_free(struct vm_spec *s)
         return;
     }
     char **strings[] = {
-        &s->domain, &s->uuid, &s->lab, &s->guest, &s->host, &s->hostname,
-        &s->domain_type, &s->image, &s->overlay, &s->kernel, &s->initrd,
-        &s->cmdline, &s->seed, &s->console, &s->console_log, &s->bridge,
-        &s->user_data,
+        &s->domain,   &s->uuid,        &s->lab,   &s->guest,   &s->host,
+        &s->hostname, &s->domain_type, &s->image, &s->overlay, &s->kernel,
+        &s->initrd,   &s->cmdline,     &s->seed,  &s->console, &s->console_log,
+        &s->bridge,   &s->user_data,
     };
     for (size_t i = 0; i < sizeof strings / sizeof *strings; i++) {
         free(*strings[i]);

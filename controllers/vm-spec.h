@@ -35,7 +35,7 @@ struct vm_nic {
     int vlan;         /* Access VLAN tag; 0 for none (a trunk). */
     char **addresses; /* "172.16.0.1/24", ... */
     size_t n_addresses;
-    char *gateway;    /* Default gateway, or NULL. */
+    char *gateway; /* Default gateway, or NULL. */
     struct vm_route *routes;
     size_t n_routes;
 };
@@ -51,9 +51,9 @@ struct vm_spec {
     char *domain_type; /* "kvm" or "qemu". */
     int vcpus;
     int memory_mb;
-    char *image;       /* Base disk image (qcow2 or raw), or NULL. */
-    char *overlay;     /* Per-VM copy-on-write overlay of 'image'. */
-    char *kernel;      /* Direct kernel boot, or NULL. */
+    char *image;   /* Base disk image (qcow2 or raw), or NULL. */
+    char *overlay; /* Per-VM copy-on-write overlay of 'image'. */
+    char *kernel;  /* Direct kernel boot, or NULL. */
     char *initrd;
     char *cmdline;
     char *seed;        /* cloud-init NoCloud seed ISO (volume "cidata"). */

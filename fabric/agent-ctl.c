@@ -60,11 +60,11 @@ conn_read(struct bufferevent *bev, void *ctl_)
     } else if (!strncmp(line, "console ", 8)) {
         const char *path = agent_vm_console(ctl->agent, line + 8);
         reply = (path ? json_pack("{s:b, s:s}", "ok", 1, "console", path)
-                 : json_pack("{s:b, s:s+}", "ok", 0, "error",
-                             "no VM on this host named ", line + 8));
+                      : json_pack("{s:b, s:s+}", "ok", 0, "error",
+                                  "no VM on this host named ", line + 8));
     } else {
-        reply = json_pack("{s:b, s:s+}", "ok", 0, "error", "unknown command: ",
-                          line);
+        reply = json_pack("{s:b, s:s+}", "ok", 0, "error",
+                          "unknown command: ", line);
     }
     free(line);
     char *text = json_dumps(reply, JSON_COMPACT | JSON_SORT_KEYS);
@@ -98,7 +98,7 @@ agent_ctl_create(struct event_base *base, const char *path,
     mode_t old = umask(0077);
     struct evconnlistener *l = evconnlistener_new_bind(
         base, accept_cb, NULL, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
-        16, (struct sockaddr *) &sun, sizeof sun);
+        16, (struct sockaddr *)&sun, sizeof sun);
     umask(old);
     if (!l) {
         return -errno;
@@ -135,13 +135,13 @@ agent_ctl_call(const char *path, const char *command, char **replyp)
     if (fd < 0) {
         return -errno;
     }
-    if (connect(fd, (struct sockaddr *) &sun, sizeof sun) < 0) {
+    if (connect(fd, (struct sockaddr *)&sun, sizeof sun) < 0) {
         int error = -errno;
         close(fd);
         return error;
     }
     size_t len = strlen(command);
-    if (write(fd, command, len) != (ssize_t) len || write(fd, "\n", 1) != 1) {
+    if (write(fd, command, len) != (ssize_t)len || write(fd, "\n", 1) != 1) {
         int error = -errno;
         close(fd);
         return error;

@@ -18,7 +18,7 @@ fnv1a(const char *s)
 {
     uint32_t h = 2166136261u;
     for (; *s; s++) {
-        h = (h ^ (unsigned char) *s) * 16777619u;
+        h = (h ^ (unsigned char)*s) * 16777619u;
     }
     return h;
 }
@@ -50,13 +50,13 @@ agent_iface_uuid(const struct replica *fabric, const char *guest,
         const char *found = NULL;
         size_t i;
         json_t *ref;
-        json_array_foreach (refs, i, ref) {
+        json_array_foreach(refs, i, ref)
+        {
             const char *uuid = ovsdb_atom_uuid(ref);
-            const struct replica_row *row
-                = uuid ? replica_get(fabric, "Guest_Interface", uuid) : NULL;
-            const char *n = row ? json_string_value(replica_row_get(row,
-                                                                    "name"))
-                                : NULL;
+            const struct replica_row *row =
+                uuid ? replica_get(fabric, "Guest_Interface", uuid) : NULL;
+            const char *n =
+                row ? json_string_value(replica_row_get(row, "name")) : NULL;
             if (n && !strcmp(n, iface)) {
                 found = row->uuid;
                 break;
@@ -70,8 +70,7 @@ agent_iface_uuid(const struct replica *fabric, const char *guest,
 
 /* The row of table 'table' named 'name', or NULL. */
 static const struct replica_row *
-row_by_name(const struct replica *fabric, const char *table,
-            const char *name)
+row_by_name(const struct replica *fabric, const char *table, const char *name)
 {
     size_t iter = 0;
     const struct replica_row *row;
@@ -97,12 +96,13 @@ agent_router_port_uuid(const struct replica *fabric, const char *router,
     const char *found = NULL;
     size_t i;
     json_t *ref;
-    json_array_foreach (refs, i, ref) {
+    json_array_foreach(refs, i, ref)
+    {
         const char *uuid = ovsdb_atom_uuid(ref);
-        const struct replica_row *row
-            = uuid ? replica_get(fabric, "Router_Port", uuid) : NULL;
-        const char *n = row ? ovsdb_atom_uuid(replica_row_get(row, "network"))
-                            : NULL;
+        const struct replica_row *row =
+            uuid ? replica_get(fabric, "Router_Port", uuid) : NULL;
+        const char *n =
+            row ? ovsdb_atom_uuid(replica_row_get(row, "network")) : NULL;
         if (n && !strcmp(n, net->uuid)) {
             found = row->uuid;
             break;
@@ -217,20 +217,18 @@ add_netns_guest(struct agent_desired *d, const struct fabric_model *m,
         }
         char peer[16];
         agent_iface_port_name(uuid, peer);
-        struct netns_iface *ni = netns_guest_add_iface(ng, f->name, peer,
-                                                       f->mac, f->mtu,
-                                                       f->gateway);
+        struct netns_iface *ni = netns_guest_add_iface(
+            ng, f->name, peer, f->mac, f->mtu, f->gateway);
         for (size_t k = 0; k < f->n_addresses; k++) {
             netns_iface_add_address(ni, f->addresses[k]);
         }
         for (size_t k = 0; k < f->n_routes; k++) {
-            netns_iface_add_route(ni, f->routes[k].prefix,
-                                  f->routes[k].via);
+            netns_iface_add_route(ni, f->routes[k].prefix, f->routes[k].via);
         }
         int tag = f->vlan_mode == FABRIC_VLAN_ACCESS
-                      ? m->networks[f->network].vlan : 0;
-        struct ovsb_port *p = ovsb_bridge_add_port(d->bridge, peer, "",
-                                                   tag);
+                      ? m->networks[f->network].vlan
+                      : 0;
+        struct ovsb_port *p = ovsb_bridge_add_port(d->bridge, peer, "", tag);
         p->mtu_request = f->mtu;
         fabric_smap_add(&p->external_ids, "iface-id", uuid);
         fabric_smap_add(&p->external_ids, "attached-mac", f->mac);
@@ -293,8 +291,8 @@ static void
 add_vm(struct agent_desired *d, struct vm_spec *v, enum fabric_restart r)
 {
     d->vms = realloc(d->vms, (d->n_vms + 1) * sizeof *d->vms);
-    d->vm_restart = realloc(d->vm_restart,
-                            (d->n_vms + 1) * sizeof *d->vm_restart);
+    d->vm_restart =
+        realloc(d->vm_restart, (d->n_vms + 1) * sizeof *d->vm_restart);
     d->vms[d->n_vms] = v;
     d->vm_restart[d->n_vms] = r;
     d->n_vms++;
@@ -318,9 +316,10 @@ add_vm_guest(struct agent_desired *d, const struct fabric_model *m,
             continue;
         }
         int tag = f->vlan_mode == FABRIC_VLAN_ACCESS
-                      ? m->networks[f->network].vlan : 0;
-        struct vm_nic *n = add_vm_nic(d, v, f->name, uuid, f->mac, f->mtu,
-                                      tag);
+                      ? m->networks[f->network].vlan
+                      : 0;
+        struct vm_nic *n =
+            add_vm_nic(d, v, f->name, uuid, f->mac, f->mtu, tag);
         n->addresses = calloc(f->n_addresses + 1, sizeof *n->addresses);
         for (size_t k = 0; k < f->n_addresses; k++) {
             n->addresses[n->n_addresses++] = strdup(f->addresses[k]);
@@ -352,15 +351,14 @@ add_vm_router(struct agent_desired *d, const struct fabric_model *m,
     for (size_t j = 0; j < r->n_ports; j++) {
         const struct fabric_router_port *p = &r->ports[j];
         const struct fabric_network *net = &m->networks[p->network];
-        const char *uuid = agent_router_port_uuid(fabric, r->name,
-                                                  net->name);
+        const char *uuid = agent_router_port_uuid(fabric, r->name, net->name);
         if (!uuid) {
             continue;
         }
         char name[32];
         snprintf(name, sizeof name, "eth%zu", j);
-        struct vm_nic *n = add_vm_nic(d, v, name, uuid, p->mac, net->mtu,
-                                      net->vlan);
+        struct vm_nic *n =
+            add_vm_nic(d, v, name, uuid, p->mac, net->mtu, net->vlan);
         n->addresses = calloc(1, sizeof *n->addresses);
         n->addresses[n->n_addresses++] = strdup(p->ip);
     }
@@ -407,27 +405,27 @@ guest_address(const struct fabric_guest *g, size_t net)
 /* Adds the gateway port of network 'net' (mode nat or routed) and, for a
  * nat network, its rules with the forwards to guests of host 'self'. */
 static void
-add_gateway(struct agent_desired *d, const struct fabric_model *m,
-            size_t net, size_t self)
+add_gateway(struct agent_desired *d, const struct fabric_model *m, size_t net,
+            size_t self)
 {
     const struct fabric_network *n = &m->networks[net];
     char port[16], mac[18];
     gateway_port_name(n->name, port);
     gateway_mac(n->name, mac);
-    struct ovsb_port *p = ovsb_bridge_add_port(d->bridge, port, "internal",
-                                               n->vlan);
+    struct ovsb_port *p =
+        ovsb_bridge_add_port(d->bridge, port, "internal", n->vlan);
     p->mtu_request = n->mtu;
     fabric_smap_add(&p->external_ids, "fabric-network", n->name);
 
-    d->gateways = realloc(d->gateways,
-                          (d->n_gateways + 1) * sizeof *d->gateways);
+    d->gateways =
+        realloc(d->gateways, (d->n_gateways + 1) * sizeof *d->gateways);
     struct gateway_port *gw = &d->gateways[d->n_gateways++];
     gw->network = strdup(n->name);
     gw->port = strdup(port);
     gw->mac = strdup(mac);
-    gw->address = xasprintf("%s/%s", n->host_ip,
-                            strchr(n->subnet, '/') ? strchr(n->subnet, '/') + 1
-                                                   : "32");
+    gw->address =
+        xasprintf("%s/%s", n->host_ip,
+                  strchr(n->subnet, '/') ? strchr(n->subnet, '/') + 1 : "32");
     if (n->mode != FABRIC_NET_NAT) {
         return;
     }
@@ -443,9 +441,11 @@ add_gateway(struct agent_desired *d, const struct fabric_model *m,
         const struct fabric_guest *g = &m->guests[f->guest];
         char *ip = g->host == self ? guest_address(g, net) : NULL;
         if (ip) {
-            nat->forwards[nat->n_forwards++] = (struct nat_forward) {
-                .proto = f->proto, .host_port = f->host_port,
-                .guest_ip = ip, .port = f->port,
+            nat->forwards[nat->n_forwards++] = (struct nat_forward){
+                .proto = f->proto,
+                .host_port = f->host_port,
+                .guest_ip = ip,
+                .port = f->port,
             };
         }
     }
@@ -454,12 +454,10 @@ add_gateway(struct agent_desired *d, const struct fabric_model *m,
 int
 agent_desired_compute(const struct fabric_model *m,
                       const struct replica *fabric,
-                      const struct agent_settings *s,
-                      struct agent_desired *d)
+                      const struct agent_settings *s, struct agent_desired *d)
 {
     memset(d, 0, sizeof *d);
-    d->bridge = ovsb_bridge_create(s->bridge, s->datapath_type,
-                                   "standalone");
+    d->bridge = ovsb_bridge_create(s->bridge, s->datapath_type, "standalone");
 
     long self = fabric_model_find_host(m, s->host);
     if (self < 0) {
@@ -467,29 +465,29 @@ agent_desired_compute(const struct fabric_model *m,
     }
     for (size_t i = 0; i < m->n_guests; i++) {
         const struct fabric_guest *g = &m->guests[i];
-        if (g->host == (size_t) self && g->kind == FABRIC_GUEST_NETNS) {
+        if (g->host == (size_t)self && g->kind == FABRIC_GUEST_NETNS) {
             add_netns_guest(d, m, g, fabric, s);
-        } else if (g->host == (size_t) self && s->vm_dir) {
+        } else if (g->host == (size_t)self && s->vm_dir) {
             add_vm_guest(d, m, g, fabric, s);
         }
     }
     for (size_t i = 0; i < m->n_routers; i++) {
         const struct fabric_router *r = &m->routers[i];
-        if (r->kind == FABRIC_ROUTER_VM && r->has_host
-            && r->host == (size_t) self && s->vm_dir) {
+        if (r->kind == FABRIC_ROUTER_VM && r->has_host &&
+            r->host == (size_t)self && s->vm_dir) {
             add_vm_router(d, m, r, fabric, s);
         }
     }
     for (size_t h = 0; h < m->n_hosts; h++) {
         const struct fabric_host *host = &m->hosts[h];
-        if (h == (size_t) self || !host->underlay_ip
-            || !hosts_share_network(m, self, h)) {
+        if (h == (size_t)self || !host->underlay_ip ||
+            !hosts_share_network(m, self, h)) {
             continue;
         }
         char name[16];
         agent_tunnel_port_name(host->name, name);
-        struct ovsb_port *p = ovsb_bridge_add_port(d->bridge, name, "geneve",
-                                                   0);
+        struct ovsb_port *p =
+            ovsb_bridge_add_port(d->bridge, name, "geneve", 0);
         p->bfd = true;
         /* Split horizon: a frame that came from one host is never sent
          * on to another, or a full mesh of tunnels would loop. */
@@ -500,15 +498,15 @@ agent_desired_compute(const struct fabric_model *m,
         if (local) {
             fabric_smap_add(&p->options, "local_ip", local);
         }
-        d->tunnel_hosts = strv_append(d->tunnel_hosts, d->n_tunnels,
-                                      host->name);
+        d->tunnel_hosts =
+            strv_append(d->tunnel_hosts, d->n_tunnels, host->name);
         d->tunnel_ports = strv_append(d->tunnel_ports, d->n_tunnels, name);
         d->n_tunnels++;
     }
     for (size_t net = 0; net < m->n_networks; net++) {
         const struct fabric_network *n = &m->networks[net];
-        if (n->mode != FABRIC_NET_ISOLATED && n->host_ip
-            && host_has_endpoint(m, self, net)) {
+        if (n->mode != FABRIC_NET_ISOLATED && n->host_ip &&
+            host_has_endpoint(m, self, net)) {
             add_gateway(d, m, net, self);
         }
     }

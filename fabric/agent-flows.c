@@ -17,9 +17,9 @@
 struct agent_flows {
     char *bridge;
     char *target;
-    char *path;       /* RUNDIR/flows.txt */
-    char *installed;  /* Text of the last install, or NULL. */
-    int n_installed;  /* Its number of flows. */
+    char *path;      /* RUNDIR/flows.txt */
+    char *installed; /* Text of the last install, or NULL. */
+    int n_installed; /* Its number of flows. */
     long long verified_ms;
 };
 
@@ -88,12 +88,11 @@ now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 struct agent_flows *
-agent_flows_create(const char *bridge, const char *target,
-                   const char *rundir)
+agent_flows_create(const char *bridge, const char *target, const char *rundir)
 {
     struct agent_flows *f = calloc(1, sizeof *f);
     f->bridge = strdup(bridge);
@@ -158,8 +157,11 @@ agent_flows_sync(struct agent_flows *f, const struct fabric_model *model,
     struct ports_aux aux = {.fabric = fabric};
     ovsb_status(ovs, f->bridge, &aux.status, &aux.n);
     struct pipeline_ports ports = {
-        .iface = iface_port, .router_port = router_port,
-        .tunnel = tunnel_port, .aux = &aux, .gateway = gateway_port,
+        .iface = iface_port,
+        .router_port = router_port,
+        .tunnel = tunnel_port,
+        .aux = &aux,
+        .gateway = gateway_port,
     };
     char *text = pipeline_flows(model, host, &ports);
     ovsb_status_free(aux.status, aux.n);
@@ -182,10 +184,9 @@ agent_flows_sync(struct agent_flows *f, const struct fabric_model *model,
     if (!file || fputs(text, file) < 0 || fclose(file)) {
         int error = -errno;
         free(text);
-        return ovsdb_error_set(errorp, ovsdb_error_new(
-                                           error, NULL,
-                                           "Cannot write %s: %s.", f->path,
-                                           strerror(-error)));
+        return ovsdb_error_set(
+            errorp, ovsdb_error_new(error, NULL, "Cannot write %s: %s.",
+                                    f->path, strerror(-error)));
     }
     struct cmd *c = cmd_new("ovs-ofctl");
     cmd_addl(c, "-O", "OpenFlow15", "--bundle", "replace-flows", f->target,

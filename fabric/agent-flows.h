@@ -27,8 +27,7 @@ struct replica;
 #define AGENT_FLOWS_CHECK_MS 2000
 
 /* 'target' is how ovs-ofctl reaches the bridge ("unix:DIR/br-int.mgmt"). */
-struct agent_flows *agent_flows_create(const char *bridge,
-                                       const char *target,
+struct agent_flows *agent_flows_create(const char *bridge, const char *target,
                                        const char *rundir);
 void agent_flows_destroy(struct agent_flows *flows);
 

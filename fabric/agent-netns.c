@@ -32,24 +32,24 @@ enum stage {
 struct agent_netns {
     char *rundir, *prefix;
     int retry_ms;
-    char **owned;          /* Sorted. */
+    char **owned; /* Sorted. */
     size_t n_owned;
-    struct made *made;     /* Sorted by 'netns'. */
+    struct made *made; /* Sorted by 'netns'. */
     size_t n_made;
-    char *fp;              /* Of the guests of the last or current pass. */
+    char *fp; /* Of the guests of the last or current pass. */
     bool full_requested;
-    int failures;          /* Of the last pass. */
-    char error[512];       /* Its last error, or "". */
-    long long finished_ms; /* When it ended. */
+    int failures;            /* Of the last pass. */
+    char error[512];         /* Its last error, or "". */
+    long long finished_ms;   /* When it ended. */
     long long full_ended_ms; /* When the last full pass ended, or 0. */
 
     /* The pass under way. */
     bool active;
-    bool full;             /* With a repair stage. */
-    unsigned long pass;    /* Its number. */
+    bool full;          /* With a repair stage. */
+    unsigned long pass; /* Its number. */
     enum stage stage;
-    size_t cursor;         /* Next guest or owned namespace to look at. */
-    char **wanted;         /* The guests' namespaces, sorted. */
+    size_t cursor; /* Next guest or owned namespace to look at. */
+    char **wanted; /* The guests' namespaces, sorted. */
     size_t n_wanted;
     int pass_failures;
     char pass_error[512];
@@ -63,7 +63,7 @@ mono_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Sorted arrays of names. */
@@ -78,8 +78,8 @@ sorted_find(const void *base, size_t n, size_t size, const char *name,
     size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        const char *const *elem = (const void *) ((const char *) base
-                                                  + mid * size);
+        const char *const *elem =
+            (const void *)((const char *)base + mid * size);
         int cmp = strcmp(*elem, name);
         if (!cmp) {
             *foundp = true;
@@ -154,8 +154,8 @@ static void
 owned_save(const struct agent_netns *an)
 {
     char *path, *tmp;
-    if (asprintf(&path, "%s/namespaces", an->rundir) < 0
-        || asprintf(&tmp, "%s/namespaces.tmp", an->rundir) < 0) {
+    if (asprintf(&path, "%s/namespaces", an->rundir) < 0 ||
+        asprintf(&tmp, "%s/namespaces.tmp", an->rundir) < 0) {
         abort();
     }
     FILE *f = fopen(tmp, "w");
@@ -181,8 +181,8 @@ static struct made *
 made_find(const struct agent_netns *an, const char *netns, size_t *indexp)
 {
     bool found;
-    *indexp = sorted_find(an->made, an->n_made, sizeof *an->made, netns,
-                          &found);
+    *indexp =
+        sorted_find(an->made, an->n_made, sizeof *an->made, netns, &found);
     return found ? &an->made[*indexp] : NULL;
 }
 
@@ -206,7 +206,7 @@ made_set(struct agent_netns *an, const char *netns, char *fp)
         an->made = realloc(an->made, (an->n_made + 1) * sizeof *an->made);
         memmove(&an->made[i + 1], &an->made[i],
                 (an->n_made - i) * sizeof *an->made);
-        an->made[i] = (struct made) {strdup(netns), fp, an->pass};
+        an->made[i] = (struct made){strdup(netns), fp, an->pass};
         an->n_made++;
     }
 }
@@ -301,9 +301,8 @@ agent_netns_force(struct agent_netns *an)
 void
 agent_netns_repair(struct agent_netns *an, int period_ms)
 {
-    if (!(an->active && an->full)
-        && (!an->full_ended_ms
-            || mono_ms() - an->full_ended_ms >= period_ms)) {
+    if (!(an->active && an->full) &&
+        (!an->full_ended_ms || mono_ms() - an->full_ended_ms >= period_ms)) {
         an->full_requested = true;
     }
 }
@@ -345,8 +344,8 @@ drop_snapshot(struct agent_netns *an)
 /* Starts the pass (again) from its first guest, for 'guests' whose
  * fingerprint is 'fp' (stolen). */
 static void
-pass_begin(struct agent_netns *an, struct netns_guest *const *guests,
-           size_t n, char *fp)
+pass_begin(struct agent_netns *an, struct netns_guest *const *guests, size_t n,
+           char *fp)
 {
     free(an->fp);
     an->fp = fp;
@@ -412,8 +411,7 @@ ensure_one(struct agent_netns *an, const struct netns_guest *guest,
     size_t i;
     const struct made *m = made_find(an, guest->netns, &i);
     bool same = m && !strcmp(m->fp, fp);
-    if (an->stage == STAGE_CHANGES ? same
-        : !same || m->pass == an->pass) {
+    if (an->stage == STAGE_CHANGES ? same : !same || m->pass == an->pass) {
         free(fp);
         return false;
     }
@@ -468,10 +466,9 @@ agent_netns_run(struct agent_netns *an, struct netns_guest *const *guests,
     *failuresp = 0;
     char *fp = guests_fingerprint(guests, n);
     if (!an->active) {
-        bool retry = (an->failures
-                      && mono_ms() - an->finished_ms >= an->retry_ms);
-        if (an->fp && !strcmp(fp, an->fp) && !an->full_requested
-            && !retry) {
+        bool retry =
+            (an->failures && mono_ms() - an->finished_ms >= an->retry_ms);
+        if (an->fp && !strcmp(fp, an->fp) && !an->full_requested && !retry) {
             free(fp);
             *failuresp = an->failures;
             return true;
@@ -498,11 +495,10 @@ agent_netns_run(struct agent_netns *an, struct netns_guest *const *guests,
         if (an->stage != STAGE_REMOVALS && an->cursor < n) {
             worked |= ensure_one(an, guests[an->cursor], names[an->cursor]);
             an->cursor++;
-        } else if (an->stage == STAGE_REMOVALS
-                   && an->cursor < an->n_owned) {
+        } else if (an->stage == STAGE_REMOVALS && an->cursor < an->n_owned) {
             worked |= remove_one(an, &owned_changed);
-        } else if (an->stage == STAGE_CHANGES
-                   || (an->stage == STAGE_REMOVALS && an->full)) {
+        } else if (an->stage == STAGE_CHANGES ||
+                   (an->stage == STAGE_REMOVALS && an->full)) {
             an->stage++;
             an->cursor = 0;
         } else {

@@ -43,8 +43,8 @@ struct netns_guest;
 /* Returns a new module for namespaces named 'prefix'..., owned as
  * recorded in 'rundir'/namespaces, retrying failed guests after
  * 'retry_ms'. */
-struct agent_netns *agent_netns_create(const char *rundir,
-                                       const char *prefix, int retry_ms);
+struct agent_netns *agent_netns_create(const char *rundir, const char *prefix,
+                                       int retry_ms);
 void agent_netns_destroy(struct agent_netns *); /* Accepts NULL. */
 
 /* Asks for a full pass: every guest inspected (drift repaired). */
@@ -81,7 +81,6 @@ bool agent_netns_is_made(const struct agent_netns *, const char *netns);
 struct agent_netns_stats {
     long long passes, ensures, removals, slices, snapshot_reads;
 };
-void agent_netns_stats(const struct agent_netns *,
-                       struct agent_netns_stats *);
+void agent_netns_stats(const struct agent_netns *, struct agent_netns_stats *);
 
 #endif /* agent-netns.h */

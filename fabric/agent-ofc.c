@@ -33,7 +33,7 @@ struct agent_ofc {
     struct bufferevent *bev;
     struct event *retry;
     bool connected;
-    bool failing;            /* The last attempt failed (logged once). */
+    bool failing; /* The last attempt failed (logged once). */
     uint32_t xid;
     struct router_port *ports;
     size_t n_ports;
@@ -88,16 +88,15 @@ handle_packet_in(struct agent_ofc *o, const uint8_t *msg, size_t len)
 {
     struct ofp_packet_in_view pin;
     o->packet_ins++;
-    if (ofp_packet_in_parse(msg, len, &pin) || pin.data_len < 14
-        || !pin.in_port || pin.reason != OFPR13_INVALID_TTL) {
+    if (ofp_packet_in_parse(msg, len, &pin) || pin.data_len < 14 ||
+        !pin.in_port || pin.reason != OFPR13_INVALID_TTL) {
         o->ignored++;
         return;
     }
     const struct router_port *p = find_port(o, pin.data);
     uint8_t out[ICMP_ERROR_MAX_LEN];
-    size_t n = p ? icmp_time_exceeded(pin.data, pin.data_len, p->mac, p->ip,
-                                      out)
-                 : 0;
+    size_t n =
+        p ? icmp_time_exceeded(pin.data, pin.data_len, p->mac, p->ip, out) : 0;
     if (!n) {
         o->ignored++;
         return;
@@ -115,13 +114,13 @@ read_cb(struct bufferevent *bev, void *o_)
     struct evbuffer *in = bufferevent_get_input(bev);
     for (;;) {
         uint8_t head[OFP_HEADER_LEN];
-        if (evbuffer_copyout(in, head, sizeof head) < (ev_ssize_t) sizeof head) {
+        if (evbuffer_copyout(in, head, sizeof head) <
+            (ev_ssize_t)sizeof head) {
             return;
         }
         struct ofp_header_view h;
         if (ofp_header_parse(head, sizeof head, &h)) {
-            log_warn("%s: malformed OpenFlow message; reconnecting",
-                     o->path);
+            log_warn("%s: malformed OpenFlow message; reconnecting", o->path);
             schedule_retry(o);
             return;
         }
@@ -161,8 +160,7 @@ event_cb(struct bufferevent *bev, short what, void *o_)
     }
     if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
         if (o->connected) {
-            log_info("%s: OpenFlow connection closed; reconnecting",
-                     o->path);
+            log_info("%s: OpenFlow connection closed; reconnecting", o->path);
         } else if (!o->failing) {
             log_debug("%s: cannot connect yet (the bridge is not there?)",
                       o->path);
@@ -186,7 +184,7 @@ ofc_connect(struct agent_ofc *o)
     o->bev = bufferevent_socket_new(o->base, -1, BEV_OPT_CLOSE_ON_FREE);
     bufferevent_setcb(o->bev, read_cb, NULL, event_cb, o);
     bufferevent_enable(o->bev, EV_READ | EV_WRITE);
-    if (bufferevent_socket_connect(o->bev, (struct sockaddr *) &sun,
+    if (bufferevent_socket_connect(o->bev, (struct sockaddr *)&sun,
                                    sizeof sun) < 0) {
         o->failing = true;
         schedule_retry(o);
@@ -222,12 +220,12 @@ static bool
 parse_mac(const char *s, uint8_t mac[6])
 {
     unsigned int b[6];
-    if (!s || sscanf(s, "%x:%x:%x:%x:%x:%x", &b[0], &b[1], &b[2], &b[3],
-                     &b[4], &b[5]) != 6) {
+    if (!s || sscanf(s, "%x:%x:%x:%x:%x:%x", &b[0], &b[1], &b[2], &b[3], &b[4],
+                     &b[5]) != 6) {
         return false;
     }
     for (int i = 0; i < 6; i++) {
-        mac[i] = (uint8_t) b[i];
+        mac[i] = (uint8_t)b[i];
     }
     return true;
 }
@@ -249,8 +247,8 @@ agent_ofc_set_model(struct agent_ofc *o, const struct fabric_model *m)
             ip[strcspn(ip, "/")] = '\0';
             struct in_addr a;
             struct router_port p;
-            if (!parse_mac(r->ports[j].mac, p.mac)
-                || inet_pton(AF_INET, ip, &a) != 1) {
+            if (!parse_mac(r->ports[j].mac, p.mac) ||
+                inet_pton(AF_INET, ip, &a) != 1) {
                 continue;
             }
             p.ip = ntohl(a.s_addr);
@@ -263,10 +261,9 @@ agent_ofc_set_model(struct agent_ofc *o, const struct fabric_model *m)
 json_t *
 agent_ofc_status_json(const struct agent_ofc *o)
 {
-    return json_pack("{s:s, s:b, s:I, s:I, s:I, s:I}", "target", o->path,
-                     "connected", o->connected, "router_ports",
-                     (json_int_t) o->n_ports, "packet_ins",
-                     (json_int_t) o->packet_ins, "answered",
-                     (json_int_t) o->answered, "ignored",
-                     (json_int_t) o->ignored);
+    return json_pack(
+        "{s:s, s:b, s:I, s:I, s:I, s:I}", "target", o->path, "connected",
+        o->connected, "router_ports", (json_int_t)o->n_ports, "packet_ins",
+        (json_int_t)o->packet_ins, "answered", (json_int_t)o->answered,
+        "ignored", (json_int_t)o->ignored);
 }

@@ -25,7 +25,7 @@
 
 /* What the last reconcile saw of one VM. */
 struct vm_seen {
-    char *name;    /* Guest or router. */
+    char *name; /* Guest or router. */
     char *domain;
     char *console;
     const char *state, *reason;
@@ -102,10 +102,10 @@ connect_virt(struct agent_vms *v, struct ovsdb_error **errorp)
     }
     int error = virt_event_register(v->base);
     if (error) {
-        return ovsdb_error_set(errorp, ovsdb_error_new(
-                                           error, NULL,
-                                           "cannot run libvirt's events on "
-                                           "the event loop"));
+        return ovsdb_error_set(
+            errorp, ovsdb_error_new(error, NULL,
+                                    "cannot run libvirt's events on "
+                                    "the event loop"));
     }
     v->virt = virt_open(v->uri, errorp);
     if (!v->virt) {
@@ -161,11 +161,11 @@ remove_vm_dir(const struct agent_vms *v, const char *domain,
 {
     char *path = xasprintf("%s/%s", v->vm_dir, domain);
     int error = 0;
-    if (nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS) && errno != ENOENT) {
-        error = ovsdb_error_set(errorp, ovsdb_error_new(
-                                            -errno, NULL,
-                                            "cannot remove %s: %s", path,
-                                            strerror(errno)));
+    if (nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS) &&
+        errno != ENOENT) {
+        error = ovsdb_error_set(
+            errorp, ovsdb_error_new(-errno, NULL, "cannot remove %s: %s", path,
+                                    strerror(errno)));
     }
     free(path);
     return error;
@@ -216,16 +216,16 @@ should_start(const struct virt_domain *d, enum fabric_restart restart)
     if (d->state != VIR_DOMAIN_SHUTOFF && d->state != VIR_DOMAIN_CRASHED) {
         return false;
     }
-    if (d->state == VIR_DOMAIN_SHUTOFF
-        && d->reason == VIR_DOMAIN_SHUTOFF_UNKNOWN) {
+    if (d->state == VIR_DOMAIN_SHUTOFF &&
+        d->reason == VIR_DOMAIN_SHUTOFF_UNKNOWN) {
         return true; /* Defined, never started. */
     }
-    bool failed = (d->state == VIR_DOMAIN_CRASHED
-                   || d->reason == VIR_DOMAIN_SHUTOFF_CRASHED
-                   || d->reason == VIR_DOMAIN_SHUTOFF_FAILED
-                   || d->reason == VIR_DOMAIN_SHUTOFF_DAEMON);
-    return (restart == FABRIC_RESTART_ALWAYS
-            || (restart == FABRIC_RESTART_ON_FAILURE && failed));
+    bool failed = (d->state == VIR_DOMAIN_CRASHED ||
+                   d->reason == VIR_DOMAIN_SHUTOFF_CRASHED ||
+                   d->reason == VIR_DOMAIN_SHUTOFF_FAILED ||
+                   d->reason == VIR_DOMAIN_SHUTOFF_DAEMON);
+    return (restart == FABRIC_RESTART_ALWAYS ||
+            (restart == FABRIC_RESTART_ON_FAILURE && failed));
 }
 
 /* Makes libvirt hold VM 'spec'.  'd' is its domain as listed, or NULL. */
@@ -255,8 +255,8 @@ ensure_vm(struct agent_vms *v, const struct vm_spec *spec,
 
     char hash[17];
     domain_xml_spec_hash(spec, hash);
-    bool same = d && d->meta.spec && !strcmp(d->meta.spec, hash)
-                && !strcmp(d->uuid, spec->uuid) && !seed_changed;
+    bool same = d && d->meta.spec && !strcmp(d->meta.spec, hash) &&
+                !strcmp(d->uuid, spec->uuid) && !seed_changed;
     if (same) {
         if (should_start(d, restart)) {
             log_info("starting VM %s (%s, %s)", spec->domain,
@@ -308,8 +308,8 @@ record_states(struct agent_vms *v, struct vm_spec *const *specs, size_t n,
     seen_clear(v);
     v->seen = calloc(n + 1, sizeof *v->seen);
     for (size_t i = 0; i < n; i++) {
-        const struct virt_domain *d = find_domain(doms, n_doms,
-                                                  specs[i]->domain);
+        const struct virt_domain *d =
+            find_domain(doms, n_doms, specs[i]->domain);
         struct vm_seen *s = &v->seen[v->n_seen++];
         s->name = strdup(specs[i]->guest);
         s->domain = strdup(specs[i]->domain);
@@ -334,7 +334,7 @@ agent_vms_reconcile(struct agent_vms *v, struct vm_spec *const *specs,
     if (connect_virt(v, &e) < 0) {
         free_names(dirs, n_dirs);
         ovsdb_error_set(errorp, e);
-        return n ? (int) n : 1;
+        return n ? (int)n : 1;
     }
     struct virt_domain *doms = NULL;
     size_t n_doms = 0;
@@ -345,7 +345,7 @@ agent_vms_reconcile(struct agent_vms *v, struct vm_spec *const *specs,
         v->virt = NULL;
         free_names(dirs, n_dirs);
         ovsdb_error_set(errorp, e);
-        return n ? (int) n : 1;
+        return n ? (int)n : 1;
     }
 
     int failures = 0;
@@ -359,9 +359,9 @@ agent_vms_reconcile(struct agent_vms *v, struct vm_spec *const *specs,
         }
     }
     for (size_t i = 0; i < n_dirs; i++) {
-        if (!wanted(specs, n, dirs[i])
-            && !find_domain(doms, n_doms, dirs[i])
-            && remove_vm_dir(v, dirs[i], &e) < 0) {
+        if (!wanted(specs, n, dirs[i]) &&
+            !find_domain(doms, n_doms, dirs[i]) &&
+            remove_vm_dir(v, dirs[i], &e) < 0) {
             keep_error(&first, e);
             e = NULL;
             failures++;
@@ -370,8 +370,8 @@ agent_vms_reconcile(struct agent_vms *v, struct vm_spec *const *specs,
     free_names(dirs, n_dirs);
 
     for (size_t i = 0; i < n; i++) {
-        const struct virt_domain *d = find_domain(doms, n_doms,
-                                                  specs[i]->domain);
+        const struct virt_domain *d =
+            find_domain(doms, n_doms, specs[i]->domain);
         if (ensure_vm(v, specs[i], restart[i], d, &e) < 0) {
             keep_error(&first, e);
             e = NULL;
@@ -383,8 +383,7 @@ agent_vms_reconcile(struct agent_vms *v, struct vm_spec *const *specs,
         virt_domains_free(doms, n_doms);
         doms = NULL;
         n_doms = 0;
-        if (virt_list_owned(v->virt, v->host, v->prefix, &doms, &n_doms,
-                            &e)) {
+        if (virt_list_owned(v->virt, v->host, v->prefix, &doms, &n_doms, &e)) {
             keep_error(&first, e);
             e = NULL;
             failures++;
@@ -435,11 +434,10 @@ agent_vms_status_json(const struct agent_vms *v)
     json_t *list = json_array();
     for (size_t i = 0; i < v->n_seen; i++) {
         const struct vm_seen *s = &v->seen[i];
-        json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:s}",
-                                              "name", s->name, "domain",
-                                              s->domain, "state", s->state,
-                                              "reason", s->reason, "console",
-                                              s->console));
+        json_array_append_new(
+            list, json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", s->name,
+                            "domain", s->domain, "state", s->state, "reason",
+                            s->reason, "console", s->console));
     }
     return list;
 }

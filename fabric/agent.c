@@ -57,8 +57,8 @@
 #define AGENT_VERSION "0.1"
 #define AGENT_RETRY_MS 1000
 #define AGENT_REPAIR_MS 30000
-#define AGENT_PENDING_MS 200 /* Until ovs-vswitchd made an interface. */
-#define AGENT_SLICE_MS 50    /* Of guest work per turn of the loop. */
+#define AGENT_PENDING_MS 200      /* Until ovs-vswitchd made an interface. */
+#define AGENT_SLICE_MS 50         /* Of guest work per turn of the loop. */
 #define AGENT_REPAIR_PAUSE_MS 200 /* Between two slices of a repair. */
 
 struct agent {
@@ -72,10 +72,10 @@ struct agent {
     struct agent_vms *vms;       /* VM guests and routers. */
     char *domain_type;           /* "kvm" or "qemu". */
     char *vm_dir;
-    char *vm_fingerprint;        /* Of the VMs last reconciled. */
-    bool vm_full;                /* Reconcile the VMs next run. */
+    char *vm_fingerprint; /* Of the VMs last reconciled. */
+    bool vm_full;         /* Reconcile the VMs next run. */
     int vm_failures;
-    long long vm_failed_ms;      /* When they last failed. */
+    long long vm_failed_ms; /* When they last failed. */
 
     struct event *run_event; /* Deferred reconcile. */
     struct event *heartbeat; /* Periodic status. */
@@ -96,9 +96,9 @@ struct agent {
     struct event *flows_check;    /* Periodic run to verify the flows. */
 
     /* Gateways of nat and routed networks, and the nat table. */
-    char *gw_state_path;   /* RUNDIR/ip_forward */
-    char *gw_fingerprint;  /* Of the gateways last reconciled. */
-    bool gw_full;          /* Reconcile them next run. */
+    char *gw_state_path;  /* RUNDIR/ip_forward */
+    char *gw_fingerprint; /* Of the gateways last reconciled. */
+    bool gw_full;         /* Reconcile them next run. */
     int gw_failures;
     struct nat_table_state nat;
 
@@ -118,7 +118,7 @@ wall_ms(void)
 {
     struct timeval tv;
     gettimeofday(&tv, NULL);
-    return (long long) tv.tv_sec * 1000 + tv.tv_usec / 1000;
+    return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
 static void
@@ -143,11 +143,11 @@ static void
 client_log(void *name, enum jsonrpc_log_level level, const char *msg)
 {
     if (level >= JSONRPC_LOG_WARN) {
-        log_warn("%s: %s", (const char *) name, msg);
+        log_warn("%s: %s", (const char *)name, msg);
     } else if (level == JSONRPC_LOG_INFO) {
-        log_info("%s: %s", (const char *) name, msg);
+        log_info("%s: %s", (const char *)name, msg);
     } else {
-        log_debug("%s: %s", (const char *) name, msg);
+        log_debug("%s: %s", (const char *)name, msg);
     }
 }
 
@@ -184,14 +184,13 @@ tunnel_status(const struct agent *a)
     for (size_t i = 0; i < a->last.n_tunnels; i++) {
         const char *state = "unknown";
         for (size_t j = 0; j < n; j++) {
-            if (!strcmp(st[j].name, a->last.tunnel_ports[i])
-                && st[j].bfd_state && st[j].bfd_state[0]) {
+            if (!strcmp(st[j].name, a->last.tunnel_ports[i]) &&
+                st[j].bfd_state && st[j].bfd_state[0]) {
                 state = st[j].bfd_state;
             }
         }
-        json_array_append_new(pairs, json_pack("[s s]",
-                                               a->last.tunnel_hosts[i],
-                                               state));
+        json_array_append_new(
+            pairs, json_pack("[s s]", a->last.tunnel_hosts[i], state));
     }
     ovsb_status_free(st, n);
     return ovsdb_map(pairs);
@@ -221,13 +220,11 @@ write_status(struct agent *a, long long generation)
     }
     snprintf(a->written_error, sizeof a->written_error, "%s", a->error);
     struct ovsdb_txn *txn = ovsdb_txn_create(DBMODEL_DB);
-    json_t *cols = json_pack("{s:I, s:I, s:s, s:s, s:o, s:s}",
-                             "applied_generation",
-                             (json_int_t) a->written_generation, "heartbeat",
-                             (json_int_t) wall_ms(), "version",
-                             AGENT_VERSION, "datapath_type",
-                             a->datapath_type, "tunnel_status",
-                             tunnel_status(a), "error", a->error);
+    json_t *cols = json_pack(
+        "{s:I, s:I, s:s, s:s, s:o, s:s}", "applied_generation",
+        (json_int_t)a->written_generation, "heartbeat", (json_int_t)wall_ms(),
+        "version", AGENT_VERSION, "datapath_type", a->datapath_type,
+        "tunnel_status", tunnel_status(a), "error", a->error);
     ovsdb_txn_update(txn, "Host", ovsdb_where_uuid(row->uuid), cols);
 
     /* States of this host's guests (namespaces and VMs) and router
@@ -245,7 +242,8 @@ write_status(struct agent *a, long long generation)
                     state = a->error[0] ? "error"
                             : agent_netns_is_made(a->netns,
                                                   a->last.guests[i]->netns)
-                                ? "running" : "pending";
+                                ? "running"
+                                : "pending";
                     reason = a->error;
                 }
             }
@@ -256,10 +254,10 @@ write_status(struct agent *a, long long generation)
                 continue;
             }
             const char *old = json_string_value(replica_row_get(g, "state"));
-            const char *old_reason = json_string_value(
-                replica_row_get(g, "state_reason"));
-            if (!old || strcmp(old, state) || !old_reason
-                || strcmp(old_reason, reason)) {
+            const char *old_reason =
+                json_string_value(replica_row_get(g, "state_reason"));
+            if (!old || strcmp(old, state) || !old_reason ||
+                strcmp(old_reason, reason)) {
                 ovsdb_txn_update(txn, tables[t], ovsdb_where_uuid(g->uuid),
                                  json_pack("{s:s, s:s}", "state", state,
                                            "state_reason", reason));
@@ -299,8 +297,8 @@ ul_txn_done(void *a_, const json_t *result, const struct ovsdb_error *error)
     struct agent *a = a_;
     a->ul_txn_busy = false;
     if (error) {
-        set_error(a, "Open_vSwitch transaction on %s failed: %s",
-                  a->ul_bridge, error->msg);
+        set_error(a, "Open_vSwitch transaction on %s failed: %s", a->ul_bridge,
+                  error->msg);
         event_add(a->retry, &(struct timeval){AGENT_RETRY_MS / 1000, 0});
     } else {
         agent_mark_dirty(a);
@@ -328,8 +326,8 @@ underlay_fingerprint(const struct agent *a, bool wanted, const char *ip)
         }
     }
     char *fp;
-    if (asprintf(&fp, "%d %s %s %lld", wanted, ip ? ip : "", uuid,
-                 ifindex) < 0) {
+    if (asprintf(&fp, "%d %s %s %lld", wanted, ip ? ip : "", uuid, ifindex) <
+        0) {
         abort();
     }
     return fp;
@@ -344,20 +342,20 @@ underlay_fingerprint(const struct agent *a, bool wanted, const char *ip)
  * number of changes made or under way (a pending move counts as one);
  * counts failures in '*failures'. */
 static int
-reconcile_underlay(struct agent *a, bool wanted, const char *ip,
-                   int *failures)
+reconcile_underlay(struct agent *a, bool wanted, const char *ip, int *failures)
 {
     struct underlay_config cfg = {
-        .dev = a->ul_dev, .bridge = a->ul_bridge,
-        .datapath_type = a->datapath_type, .state_path = a->ul_state_path,
+        .dev = a->ul_dev,
+        .bridge = a->ul_bridge,
+        .datapath_type = a->datapath_type,
+        .state_path = a->ul_state_path,
     };
     struct ovsdb_error *error = NULL;
     char *fp = underlay_fingerprint(a, wanted, ip);
     int changes = 0;
     bool bridge_wanted;
-    if (a->ul_full || !a->ul_fingerprint || strcmp(fp, a->ul_fingerprint)
-        || !strcmp(a->ul_status, "error")
-        || !strcmp(a->ul_status, "pending")) {
+    if (a->ul_full || !a->ul_fingerprint || strcmp(fp, a->ul_fingerprint) ||
+        !strcmp(a->ul_status, "error") || !strcmp(a->ul_status, "pending")) {
         a->ul_full = false;
         free(a->ul_fingerprint);
         a->ul_fingerprint = fp;
@@ -379,8 +377,9 @@ reconcile_underlay(struct agent *a, bool wanted, const char *ip,
             /* The OVS bridge stays as it is. */
             return result.changes;
         }
-        a->ul_status = !wanted ? "removed"
-                       : result.pending ? "pending" : "moved";
+        a->ul_status = !wanted          ? "removed"
+                       : result.pending ? "pending"
+                                        : "moved";
         changes = result.changes + (result.pending ? 1 : 0);
         bridge_wanted = result.bridge;
     } else {
@@ -390,8 +389,7 @@ reconcile_underlay(struct agent *a, bool wanted, const char *ip,
     if (a->ul_txn_busy) {
         return changes;
     }
-    struct ovsb_bridge *bridge = bridge_wanted ? underlay_bridge(&cfg)
-                                               : NULL;
+    struct ovsb_bridge *bridge = bridge_wanted ? underlay_bridge(&cfg) : NULL;
     struct ovsdb_txn *txn = ovsdb_txn_create(OVSB_DB);
     int n = ovsb_build_txn(ovsdb_client_replica(a->ovs), bridge,
                            UNDERLAY_OWNER, txn, &error);
@@ -423,8 +421,7 @@ reconcile_underlay(struct agent *a, bool wanted, const char *ip,
  * (it then takes at most a fifth of a core).  Adds the failures of the
  * pass to '*failures'. */
 static bool
-reconcile_netns(struct agent *a, const struct agent_desired *d,
-                int *failures)
+reconcile_netns(struct agent *a, const struct agent_desired *d, int *failures)
 {
     int n = 0;
     bool done = agent_netns_run(a->netns, d->guests, d->guest_names,
@@ -436,8 +433,9 @@ reconcile_netns(struct agent *a, const struct agent_desired *d,
     if (agent_netns_busy(a->netns)) {
         /* A timer, not event_active(): libevent runs active events
          * before it polls again, so the connections would wait. */
-        event_add(a->netns_slice, &(struct timeval){
-                      0, done ? AGENT_REPAIR_PAUSE_MS * 1000 : 0});
+        event_add(
+            a->netns_slice,
+            &(struct timeval){0, done ? AGENT_REPAIR_PAUSE_MS * 1000 : 0});
     }
     a->netns_done = done;
     return done;
@@ -449,8 +447,8 @@ static void
 netns_slice_cb(evutil_socket_t fd, short what, void *a_)
 {
     struct agent *a = a_;
-    if (!ovsdb_client_is_synced(a->fabric)
-        || !ovsdb_client_is_synced(a->ovs)) {
+    if (!ovsdb_client_is_synced(a->fabric) ||
+        !ovsdb_client_is_synced(a->ovs)) {
         /* The run after the resync goes on. */
         return;
     }
@@ -475,8 +473,8 @@ vms_fingerprint(const struct agent_desired *d)
         domain_xml_spec_hash(v, hash);
         char *net = cloudinit_network_config(v);
         char *user = cloudinit_user_data(v);
-        fprintf(f, "%s %s %d\n%s%s\n", v->domain, hash, d->vm_restart[i],
-                net, user);
+        fprintf(f, "%s %s %d\n%s%s\n", v->domain, hash, d->vm_restart[i], net,
+                user);
         free(net);
         free(user);
     }
@@ -524,7 +522,8 @@ reconcile_vms(struct agent *a, const struct agent_desired *d)
         free(fp);
         return 0;
     }
-    if (same && a->vm_failures && wall_ms() - a->vm_failed_ms < AGENT_RETRY_MS) {
+    if (same && a->vm_failures &&
+        wall_ms() - a->vm_failed_ms < AGENT_RETRY_MS) {
         /* A failed start brings libvirt events at once: retry on the
          * retry timer, not in a loop. */
         free(fp);
@@ -532,8 +531,8 @@ reconcile_vms(struct agent *a, const struct agent_desired *d)
     }
     struct ovsb_iface_status *st = NULL;
     size_t n_st = 0;
-    bool bridge_up = ovsb_status(ovsdb_client_replica(a->ovs), a->bridge,
-                                 &st, &n_st) == 0;
+    bool bridge_up =
+        ovsb_status(ovsdb_client_replica(a->ovs), a->bridge, &st, &n_st) == 0;
     ovsb_status_free(st, n_st);
     if (d->n_vms && (!bridge_up || vm_port_taken(a, d))) {
         /* libvirt plugs the VMs' ports into the bridge: once it is there
@@ -544,8 +543,8 @@ reconcile_vms(struct agent *a, const struct agent_desired *d)
     }
     a->vm_full = false;
     struct ovsdb_error *error = NULL;
-    a->vm_failures = agent_vms_reconcile(a->vms, d->vms, d->vm_restart,
-                                         d->n_vms, &error);
+    a->vm_failures =
+        agent_vms_reconcile(a->vms, d->vms, d->vm_restart, d->n_vms, &error);
     if (error) {
         set_error(a, "%s", error->msg);
         ovsdb_error_free(error);
@@ -588,8 +587,8 @@ reconcile_gateways(struct agent *a, const struct agent_desired *d,
 {
     char *script = d->n_nats ? nat_table_text(d->nats, d->n_nats) : NULL;
     char *fp = gateways_fingerprint(d, script);
-    if (!a->gw_full && !a->gw_failures && a->gw_fingerprint
-        && !strcmp(fp, a->gw_fingerprint)) {
+    if (!a->gw_full && !a->gw_failures && a->gw_fingerprint &&
+        !strcmp(fp, a->gw_fingerprint)) {
         free(fp);
         free(script);
         return 0;
@@ -639,9 +638,9 @@ ports_bound(const struct agent *a, const struct ovsb_bridge *bridge)
          * plugs it; the pipeline gets its flows once it is there. */
         named += bridge->ports[i].name != NULL;
         for (size_t j = 0; j < n; j++) {
-            if (bridge->ports[i].name
-                && !strcmp(st[j].name, bridge->ports[i].name)
-                && st[j].ofport > 0) {
+            if (bridge->ports[i].name &&
+                !strcmp(st[j].name, bridge->ports[i].name) &&
+                st[j].ofport > 0) {
                 bound++;
                 break;
             }
@@ -655,8 +654,8 @@ static void
 agent_run(evutil_socket_t fd, short what, void *a_)
 {
     struct agent *a = a_;
-    if (!ovsdb_client_is_synced(a->fabric)
-        || !ovsdb_client_is_synced(a->ovs)) {
+    if (!ovsdb_client_is_synced(a->fabric) ||
+        !ovsdb_client_is_synced(a->ovs)) {
         /* Leave the data plane as it is until both are in step. */
         return;
     }
@@ -679,9 +678,12 @@ agent_run(evutil_socket_t fd, short what, void *a_)
                             ? strdup(model->hosts[self].underlay_ip)
                             : NULL;
     struct agent_settings settings = {
-        .host = a->host, .bridge = a->bridge,
-        .datapath_type = a->datapath_type, .netns_prefix = a->netns_prefix,
-        .vm_dir = a->vm_dir, .domain_type = a->domain_type,
+        .host = a->host,
+        .bridge = a->bridge,
+        .datapath_type = a->datapath_type,
+        .netns_prefix = a->netns_prefix,
+        .vm_dir = a->vm_dir,
+        .domain_type = a->domain_type,
     };
     struct agent_desired desired;
     agent_desired_compute(model, fabric, &settings, &desired);
@@ -704,9 +706,8 @@ agent_run(evutil_socket_t fd, short what, void *a_)
     int changes = 0;
     if (a->ul_dev) {
         /* Wanted while the host holds something of the lab. */
-        bool wanted = underlay_ip
-                      && (desired.bridge->n_ports || desired.n_guests
-                          || desired.n_tunnels);
+        bool wanted = underlay_ip && (desired.bridge->n_ports ||
+                                      desired.n_guests || desired.n_tunnels);
         changes += reconcile_underlay(a, wanted, underlay_ip, &failures);
     }
     free(underlay_ip);
@@ -717,8 +718,8 @@ agent_run(evutil_socket_t fd, short what, void *a_)
     if (!a->ovs_txn_busy && netns_done) {
         struct ovsdb_txn *txn = ovsdb_txn_create("Open_vSwitch");
         /* A host with nothing of the lab on it keeps no bridge. */
-        const struct ovsb_bridge *bridge = desired.bridge->n_ports
-                                               ? desired.bridge : NULL;
+        const struct ovsb_bridge *bridge =
+            desired.bridge->n_ports ? desired.bridge : NULL;
         int n = ovsb_build_txn(ovsdb_client_replica(a->ovs), bridge,
                                AGENT_OWNER, txn, &error);
         if (n < 0) {
@@ -741,8 +742,8 @@ agent_run(evutil_socket_t fd, short what, void *a_)
 
     /* The pipeline, once the bridge and its ports are in place. */
     bool flows_done = !a->flows || !desired.bridge->n_ports;
-    if (!flows_done && !changes && !a->ovs_txn_busy && !failures
-        && netns_done) {
+    if (!flows_done && !changes && !a->ovs_txn_busy && !failures &&
+        netns_done) {
         if (!ports_bound(a, desired.bridge)) {
             /* ovs-vswitchd has not numbered every port yet: its update
              * of the Open_vSwitch DB brings the next run. */
@@ -762,8 +763,8 @@ agent_run(evutil_socket_t fd, short what, void *a_)
     /* Gateways, once their ports are there; with none wanted, at once
      * (forwarding back, the nat table gone). */
     bool gateways_done = false;
-    if (!desired.n_gateways
-        || (!changes && !a->ovs_txn_busy && ports_bound(a, desired.bridge))) {
+    if (!desired.n_gateways ||
+        (!changes && !a->ovs_txn_busy && ports_bound(a, desired.bridge))) {
         int gw_changes = 0;
         failures += reconcile_gateways(a, &desired, &gw_changes);
         gateways_done = true;
@@ -775,15 +776,15 @@ agent_run(evutil_socket_t fd, short what, void *a_)
         event_add(a->retry, &(struct timeval){AGENT_RETRY_MS / 1000, 0});
     } else if (a->ul_dev && !strcmp(a->ul_status, "pending")) {
         event_add(a->retry, &(struct timeval){0, AGENT_PENDING_MS * 1000});
-    } else if (!changes && !a->ovs_txn_busy && !a->ul_txn_busy
-               && flows_done && gateways_done && netns_done) {
+    } else if (!changes && !a->ovs_txn_busy && !a->ul_txn_busy && flows_done &&
+               gateways_done && netns_done) {
         if (a->applied_generation != generation) {
             log_info("applied generation %lld", generation);
         }
         a->applied_generation = generation;
     }
-    if (a->written_generation != a->applied_generation
-        || strcmp(a->written_error, a->error)) {
+    if (a->written_generation != a->applied_generation ||
+        strcmp(a->written_error, a->error)) {
         write_status(a, a->applied_generation);
     }
 }
@@ -849,9 +850,13 @@ make_client(struct agent *a, const char *remotes, const char *db,
             const char *log_name)
 {
     struct ovsdb_client_options o = {
-        .remotes = remotes, .db = db, .min_backoff_ms = 100,
-        .max_backoff_ms = 2000, .probe_interval_ms = 5000,
-        .log = client_log, .log_aux = (void *) log_name,
+        .remotes = remotes,
+        .db = db,
+        .min_backoff_ms = 100,
+        .max_backoff_ms = 2000,
+        .probe_interval_ms = 5000,
+        .log = client_log,
+        .log_aux = (void *)log_name,
     };
     if (tls) {
         o.tls = *tls;
@@ -897,13 +902,12 @@ agent_create(struct event_base *base, const struct agent_options *o,
     }
     a->vm_dir = strdup(o->vm_dir ? o->vm_dir : "/var/lib/fabric/vms");
     a->domain_type = strdup(!o->domain_type || !strcmp(o->domain_type, "auto")
-                            ? virt_detect_domain_type() : o->domain_type);
-    a->vms = agent_vms_create(base, o->libvirt ? o->libvirt
-                                               : "qemu:///system",
-                              a->host, a->netns_prefix, a->vm_dir,
-                              vms_changed, a);
-    a->netns = agent_netns_create(a->rundir, a->netns_prefix,
-                                  AGENT_RETRY_MS);
+                                ? virt_detect_domain_type()
+                                : o->domain_type);
+    a->vms =
+        agent_vms_create(base, o->libvirt ? o->libvirt : "qemu:///system",
+                         a->host, a->netns_prefix, a->vm_dir, vms_changed, a);
+    a->netns = agent_netns_create(a->rundir, a->netns_prefix, AGENT_RETRY_MS);
     a->fabric = make_client(a, o->db, DBMODEL_DB, &o->tls, dbmodel_tables,
                             "fabric DB");
     if (!o->pipeline || !strcmp(o->pipeline, "flows")) {
@@ -941,8 +945,9 @@ agent_create(struct event_base *base, const struct agent_options *o,
                                     AGENT_FLOWS_CHECK_MS % 1000 * 1000});
     }
     log_info("host %s: bridge %s (%s datapath), namespaces %s*, VMs %s* "
-             "(%s) in %s", a->host, a->bridge, a->datapath_type,
-             a->netns_prefix, a->netns_prefix, a->domain_type, a->vm_dir);
+             "(%s) in %s",
+             a->host, a->bridge, a->datapath_type, a->netns_prefix,
+             a->netns_prefix, a->domain_type, a->vm_dir);
     if (a->ul_dev) {
         log_info("underlay: %s on bridge %s, state in %s", a->ul_dev,
                  a->ul_bridge, a->ul_state_path);
@@ -1000,10 +1005,9 @@ agent_status_json(const struct agent *a)
 {
     json_t *guests = json_array();
     for (size_t i = 0; i < a->last.n_guests; i++) {
-        json_array_append_new(guests,
-                              json_pack("{s:s, s:s}", "name",
-                                        a->last.guest_names[i], "netns",
-                                        a->last.guests[i]->netns));
+        json_array_append_new(
+            guests, json_pack("{s:s, s:s}", "name", a->last.guest_names[i],
+                              "netns", a->last.guests[i]->netns));
     }
     json_t *ports = json_array();
     for (size_t i = 0; a->last.bridge && i < a->last.bridge->n_ports; i++) {
@@ -1018,9 +1022,9 @@ agent_status_json(const struct agent *a)
     json_t *status = json_pack(
         "{s:s, s:s, s:s, s:b, s:b, s:I, s:I, s:s, s:o, s:o, s:o}", "host",
         a->host, "bridge", a->bridge, "datapath", a->datapath_type,
-        "fabric_db_synced", ovsdb_client_is_synced(a->fabric),
-        "ovsdb_synced", ovsdb_client_is_synced(a->ovs), "applied_generation",
-        (json_int_t) a->applied_generation, "runs", (json_int_t) a->runs,
+        "fabric_db_synced", ovsdb_client_is_synced(a->fabric), "ovsdb_synced",
+        ovsdb_client_is_synced(a->ovs), "applied_generation",
+        (json_int_t)a->applied_generation, "runs", (json_int_t)a->runs,
         "error", a->error, "guests", guests, "ports", ports, "tunnels",
         tunnels);
     json_object_set_new(status, "vms", agent_vms_status_json(a->vms));
@@ -1042,7 +1046,7 @@ agent_status_json(const struct agent *a)
                             json_pack("{s:s, s:s, s:s, s:I}", "device",
                                       a->ul_dev, "bridge", a->ul_bridge,
                                       "state", a->ul_status, "commands",
-                                      (json_int_t) a->ul_commands));
+                                      (json_int_t)a->ul_commands));
     }
     return status;
 }

@@ -66,28 +66,28 @@ struct json_t;
 #define AGENT_HEARTBEAT_MS 1000
 
 struct agent_options {
-    const char *db;            /* Fabric DB remote(s). */
-    const char *ovsdb;         /* Local Open_vSwitch DB remote. */
-    const char *host;          /* This host's name in the lab. */
-    const char *bridge;        /* Integration bridge (default br-int). */
-    const char *datapath;      /* "auto", "system" or "netdev". */
-    const char *netns_prefix;  /* Prefix of guest namespaces. */
-    const char *rundir;        /* Control socket and state. */
+    const char *db;                 /* Fabric DB remote(s). */
+    const char *ovsdb;              /* Local Open_vSwitch DB remote. */
+    const char *host;               /* This host's name in the lab. */
+    const char *bridge;             /* Integration bridge (default br-int). */
+    const char *datapath;           /* "auto", "system" or "netdev". */
+    const char *netns_prefix;       /* Prefix of guest namespaces. */
+    const char *rundir;             /* Control socket and state. */
     const char *underlay_interface; /* Underlay NIC the agent bridges, or
                                      * NULL when the underlay IP is already
                                      * in place. */
     const char *underlay_bridge;    /* That bridge (default
                                      * "br-underlay"). */
-    const char *pipeline;      /* "flows" (default): fabric's OpenFlow
-                                * pipeline; "normal": NORMAL switching
-                                * with VLAN tags. */
-    const char *ovs_rundir;    /* Where ovs-vswitchd keeps BRIDGE.mgmt
-                                * (default $OVS_RUNDIR, else
-                                * /var/run/openvswitch). */
-    const char *libvirt;       /* libvirt URI (default qemu:///system). */
-    const char *vm_dir;        /* VMs' files (default
-                                * /var/lib/fabric/vms). */
-    const char *domain_type;   /* "auto" (default), "kvm" or "qemu". */
+    const char *pipeline;           /* "flows" (default): fabric's OpenFlow
+                                     * pipeline; "normal": NORMAL switching
+                                     * with VLAN tags. */
+    const char *ovs_rundir;         /* Where ovs-vswitchd keeps BRIDGE.mgmt
+                                     * (default $OVS_RUNDIR, else
+                                     * /var/run/openvswitch). */
+    const char *libvirt;            /* libvirt URI (default qemu:///system). */
+    const char *vm_dir;             /* VMs' files (default
+                                     * /var/lib/fabric/vms). */
+    const char *domain_type;        /* "auto" (default), "kvm" or "qemu". */
     struct ovsdb_tls_config tls;
 };
 

@@ -220,7 +220,7 @@ cmd_run(struct cmd *cmd, char **outputp, struct ovsdb_error **errorp)
         /* Then its input, each line indented by two spaces. */
         for (size_t i = 0; cmd->show_input && i < cmd->input_len;) {
             size_t n = strcspn(cmd->input + i, "\n");
-            fprintf(dry_run_log, "  %.*s\n", (int) n, cmd->input + i);
+            fprintf(dry_run_log, "  %.*s\n", (int)n, cmd->input + i);
             i += n + 1;
         }
         if (outputp) {
@@ -230,10 +230,11 @@ cmd_run(struct cmd *cmd, char **outputp, struct ovsdb_error **errorp)
     }
 
     int out[2], err[2], in[2];
-    if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC)
-        || pipe2(in, O_CLOEXEC)) {
-        return ovsdb_error_set(errorp, ovsdb_error_new(-errno, NULL,
-                               "Cannot create pipes: %s", strerror(errno)));
+    if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) ||
+        pipe2(in, O_CLOEXEC)) {
+        return ovsdb_error_set(
+            errorp, ovsdb_error_new(-errno, NULL, "Cannot create pipes: %s",
+                                    strerror(errno)));
     }
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
@@ -252,9 +253,9 @@ cmd_run(struct cmd *cmd, char **outputp, struct ovsdb_error **errorp)
         close(in[1]);
         close(out[0]);
         close(err[0]);
-        return ovsdb_error_set(errorp, ovsdb_error_new(-rc, NULL,
-                               "Cannot run %s: %s", cmd->argv[0],
-                               strerror(rc)));
+        return ovsdb_error_set(errorp,
+                               ovsdb_error_new(-rc, NULL, "Cannot run %s: %s",
+                                               cmd->argv[0], strerror(rc)));
     }
 
     /* Feed stdin, then collect stdout and stderr until both close. */
@@ -262,8 +263,7 @@ cmd_run(struct cmd *cmd, char **outputp, struct ovsdb_error **errorp)
         void (*old)(int) = signal(SIGPIPE, SIG_IGN);
         size_t off = 0;
         while (off < cmd->input_len) {
-            ssize_t n = write(in[1], cmd->input + off,
-                              cmd->input_len - off);
+            ssize_t n = write(in[1], cmd->input + off, cmd->input_len - off);
             if (n < 0 && errno == EINTR) {
                 continue;
             } else if (n <= 0) {
@@ -313,9 +313,9 @@ cmd_run(struct cmd *cmd, char **outputp, struct ovsdb_error **errorp)
             snprintf(how, sizeof how, "signal %d", WTERMSIG(status));
         }
         error = ovsdb_error_set(
-            errorp, ovsdb_error_new(-ECHILD, NULL, "`%s` failed (%s)%s%.*s",
-                                    line, how, first ? ": " : "",
-                                    (int) first, ebuf ? ebuf : ""));
+            errorp,
+            ovsdb_error_new(-ECHILD, NULL, "`%s` failed (%s)%s%.*s", line, how,
+                            first ? ": " : "", (int)first, ebuf ? ebuf : ""));
         free(line);
     }
     free(ebuf);

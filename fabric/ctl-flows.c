@@ -38,8 +38,8 @@ keep(const char *object, const char *network, const char *guest,
     char a[128] = "", b[128] = "", c[128] = "";
     sscanf(object, "%127s %127s %127s", a, b, c);
     if (network) {
-        return (!strcmp(a, "network") && !strcmp(b, network))
-               || (!strcmp(a, "router") && !strcmp(c, network));
+        return (!strcmp(a, "network") && !strcmp(b, network)) ||
+               (!strcmp(a, "router") && !strcmp(c, network));
     }
     if (guest) {
         return !strcmp(a, "guest") && !strcmp(b, guest);
@@ -68,18 +68,30 @@ cmd_flows(struct ctl *ctl, int argc, char *argv[])
     size_t n_host_rundirs = 0;
     const char *bridge = "br-int", *network = NULL, *guest = NULL;
     const char *router = NULL;
-    const char *rundir = getenv("OVS_RUNDIR") ? getenv("OVS_RUNDIR")
-                                              : "/var/run/openvswitch";
+    const char *rundir =
+        getenv("OVS_RUNDIR") ? getenv("OVS_RUNDIR") : "/var/run/openvswitch";
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
         switch (c) {
-        case 'b': bridge = optarg; break;
-        case 'R': rundir = optarg; break;
-        case 'n': network = optarg; break;
-        case 'g': guest = optarg; break;
-        case 'r': router = optarg; break;
-        case 'H': host = optarg; break;
+        case 'b':
+            bridge = optarg;
+            break;
+        case 'R':
+            rundir = optarg;
+            break;
+        case 'n':
+            network = optarg;
+            break;
+        case 'g':
+            guest = optarg;
+            break;
+        case 'r':
+            router = optarg;
+            break;
+        case 'H':
+            host = optarg;
+            break;
         case 'D':
             if (n_host_rundirs < 16 && strchr(optarg, '=')) {
                 host_rundirs[n_host_rundirs++] = optarg;
@@ -102,7 +114,8 @@ cmd_flows(struct ctl *ctl, int argc, char *argv[])
     if (host && !host_rundir) {
         ctl_error("host %s: give --host-rundir=%s=DIR (its Open vSwitch run "
                   "directory, reachable from this machine) to read its "
-                  "flows", host, host);
+                  "flows",
+                  host, host);
         return 1;
     }
     if (host_rundir) {
@@ -174,7 +187,8 @@ cmd_flows(struct ctl *ctl, int argc, char *argv[])
 }
 
 const struct ctl_command ctl_flows_commands[] = {
-    {"flows", "[--network=N | --guest=G | --router=R] [--bridge=B] "
+    {"flows",
+     "[--network=N | --guest=G | --router=R] [--bridge=B] "
      "[--host=H --host-rundir=H=DIR]",
      "the flows on a host's bridge, with the object each belongs to",
      cmd_flows},

@@ -68,7 +68,8 @@ cmd_guest_exec(struct ctl *ctl, int argc, char *argv[])
     if (kind && !strcmp(kind, "vm")) {
         ctl_error("guest %s is a VM: exec enters namespace guests only; "
                   "use 'fabricctl guest console %s [-- COMMAND]' on its "
-                  "host, or SSH", name, name);
+                  "host, or SSH",
+                  name, name);
         return 1;
     }
     char netns[256];

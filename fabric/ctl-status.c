@@ -23,7 +23,7 @@ wall_ms(void)
 {
     struct timeval tv;
     gettimeofday(&tv, NULL);
-    return (long long) tv.tv_sec * 1000 + tv.tv_usec / 1000;
+    return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
 static const char *
@@ -53,8 +53,8 @@ host_name(const struct replica *replica, const json_t *ref)
 {
     json_t *elems = ovsdb_set_elements(ref);
     const char *uuid = ovsdb_atom_uuid(json_array_get(elems, 0));
-    const struct replica_row *host = uuid ? replica_get(replica, "Host", uuid)
-                                          : NULL;
+    const struct replica_row *host =
+        uuid ? replica_get(replica, "Host", uuid) : NULL;
     json_decref(elems);
     return host ? row_string(host, "name") : NULL;
 }
@@ -97,7 +97,7 @@ print_hosts(const struct replica *replica, long long generation)
     for (size_t r = 0; r < n; r++) {
         const struct replica_row *row = rows[r];
         long long beat = row_int(row, "heartbeat");
-        const char *state = !beat ? "unknown"
+        const char *state = !beat                                 ? "unknown"
                             : now - beat < STATUS_HOST_TIMEOUT_MS ? "up"
                                                                   : "down";
         char applied[32];
@@ -116,7 +116,8 @@ print_hosts(const struct replica *replica, long long generation)
         print_open_object("tunnels");
         size_t i;
         json_t *pair;
-        json_array_foreach (pairs, i, pair) {
+        json_array_foreach(pairs, i, pair)
+        {
             const char *k = json_string_value(json_array_get(pair, 0));
             const char *v = json_string_value(json_array_get(pair, 1));
             print_string(k, NULL, v);
@@ -150,8 +151,8 @@ print_state(const struct replica_row *row)
         return;
     }
     char text[64];
-    snprintf(text, sizeof text, "%s%s%s%s", state && state[0] ? state
-                                                              : "pending",
+    snprintf(text, sizeof text, "%s%s%s%s",
+             state && state[0] ? state : "pending",
              vm && reason && reason[0] ? " (" : "",
              vm && reason && reason[0] ? reason : "",
              vm && reason && reason[0] ? ")" : "");
@@ -194,10 +195,11 @@ print_router_vms(const struct replica *replica)
         json_t *ports = ovsdb_set_elements(replica_row_get(row, "ports"));
         size_t i;
         json_t *ref;
-        json_array_foreach (ports, i, ref) {
+        json_array_foreach(ports, i, ref)
+        {
             const char *uuid = ovsdb_atom_uuid(ref);
-            const struct replica_row *port
-                = uuid ? replica_get(replica, "Router_Port", uuid) : NULL;
+            const struct replica_row *port =
+                uuid ? replica_get(replica, "Router_Port", uuid) : NULL;
             if (port) {
                 print_string(NULL, "%s ", row_string(port, "ip"));
             }
@@ -230,23 +232,24 @@ print_guests(const struct replica *replica)
                      host_name(replica, replica_row_get(row, "host")));
         print_state(row);
         print_open_list("addresses");
-        json_t *ifaces = ovsdb_set_elements(replica_row_get(row,
-                                                            "interfaces"));
+        json_t *ifaces =
+            ovsdb_set_elements(replica_row_get(row, "interfaces"));
         size_t i;
         json_t *ref;
-        json_array_foreach (ifaces, i, ref) {
+        json_array_foreach(ifaces, i, ref)
+        {
             const char *uuid = ovsdb_atom_uuid(ref);
-            const struct replica_row *iface
-                = uuid ? replica_get(replica, "Guest_Interface", uuid)
-                       : NULL;
+            const struct replica_row *iface =
+                uuid ? replica_get(replica, "Guest_Interface", uuid) : NULL;
             if (!iface) {
                 continue;
             }
-            json_t *addrs = ovsdb_set_elements(replica_row_get(iface,
-                                                               "addresses"));
+            json_t *addrs =
+                ovsdb_set_elements(replica_row_get(iface, "addresses"));
             size_t j;
             json_t *a;
-            json_array_foreach (addrs, j, a) {
+            json_array_foreach(addrs, j, a)
+            {
                 print_string(NULL, "%s ", json_string_value(a));
             }
             json_decref(addrs);
@@ -283,7 +286,6 @@ cmd_status(struct ctl *ctl, int argc, char *argv[])
 }
 
 const struct ctl_command ctl_status_commands[] = {
-    {"status", "", "hosts and guests as their agents report them",
-     cmd_status},
+    {"status", "", "hosts and guests as their agents report them", cmd_status},
     {NULL, NULL, NULL, NULL},
 };

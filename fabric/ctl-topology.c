@@ -123,8 +123,8 @@ host_applied(const struct replica *replica, const char *name)
             if (!json_integer_value(replica_row_get(row, "heartbeat"))) {
                 return -1;
             }
-            return json_integer_value(replica_row_get(row,
-                                                      "applied_generation"));
+            return json_integer_value(
+                replica_row_get(row, "applied_generation"));
         }
     }
     return -1;
@@ -135,8 +135,8 @@ hosts_converged(void *hw_)
 {
     struct host_wait *hw = hw_;
     for (size_t i = 0; i < hw->hosts_of->n_hosts; i++) {
-        if (host_applied(hw->replica, hw->hosts_of->hosts[i].name)
-            < hw->generation) {
+        if (host_applied(hw->replica, hw->hosts_of->hosts[i].name) <
+            hw->generation) {
             return false;
         }
     }
@@ -160,8 +160,7 @@ wait_hosts(struct ctl *ctl, const struct fabric_model *model,
             size_t len = strlen(names);
             snprintf(names + len, sizeof names - len, "%s%s (%s)",
                      len ? ", " : "", model->hosts[i].name,
-                     applied < 0 ? "no agent has reported"
-                                 : "still applying");
+                     applied < 0 ? "no agent has reported" : "still applying");
         }
     }
     ctl_error("after %d s these hosts had not applied generation %lld: %s",
@@ -189,7 +188,7 @@ txn_done(void *o_, const json_t *result, const struct ovsdb_error *error)
 static bool
 txn_finished(void *o)
 {
-    return ((struct txn_outcome *) o)->done;
+    return ((struct txn_outcome *)o)->done;
 }
 
 /* Writes 'desired' (NULL: destroy) in one transaction.  Returns 0 and the
@@ -221,13 +220,15 @@ write_lab(struct ctl *ctl, const struct fabric_model *desired,
     struct txn_outcome o = {0};
     if (ovsdb_client_transact(ctl->client, txn, txn_done, &o) < 0) {
         ctl_error("lost the connection to the fabric DB at %s before "
-                  "writing; nothing was changed", ctl->db);
+                  "writing; nothing was changed",
+                  ctl->db);
         return 1;
     }
     if (!ctl_run_until(ctl, txn_finished, &o, ctl->timeout_ms * 4)) {
         ctl_error("the fabric DB at %s did not answer the transaction; "
                   "run 'fabricctl topology plan' to see whether it "
-                  "was applied", ctl->db);
+                  "was applied",
+                  ctl->db);
         return 1;
     }
     if (o.code == -ETIMEDOUT) {
@@ -296,8 +297,7 @@ cmd_apply(struct ctl *ctl, int argc, char *argv[])
     int status = 1;
     struct fabric_model *current = NULL;
     struct fabric_plan *plan = NULL;
-    if (ctl_connect(ctl)
-        || !(current = read_current(ctl))) {
+    if (ctl_connect(ctl) || !(current = read_current(ctl))) {
         goto out;
     }
     plan = plan_compute(current, desired);
@@ -477,8 +477,7 @@ cmd_export(struct ctl *ctl, int argc, char *argv[])
 
 const struct ctl_command ctl_topology_commands[] = {
     {"topology plan", "FILE",
-     "show what apply would change (exit 0: nothing, 2: something)",
-     cmd_plan},
+     "show what apply would change (exit 0: nothing, 2: something)", cmd_plan},
     {"topology apply", "FILE [--dry-run] [--wait[=SECONDS]]",
      "validate FILE and make it the lab's desired state", cmd_apply},
     {"topology destroy", "[--wait[=SECONDS]]",

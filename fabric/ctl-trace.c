@@ -80,8 +80,7 @@ mac_of(const struct fabric_model *m, size_t net, const char *ip)
     for (size_t i = 0; i < m->n_guests; i++) {
         for (size_t j = 0; j < m->guests[i].n_interfaces; j++) {
             const struct fabric_interface *f = &m->guests[i].interfaces[j];
-            for (size_t k = 0; f->network == net && k < f->n_addresses;
-                 k++) {
+            for (size_t k = 0; f->network == net && k < f->n_addresses; k++) {
                 if (parse_cidr(f->addresses[k], &a, &plen) && a == want) {
                     return f->mac;
                 }
@@ -91,8 +90,8 @@ mac_of(const struct fabric_model *m, size_t net, const char *ip)
     for (size_t i = 0; i < m->n_routers; i++) {
         for (size_t j = 0; j < m->routers[i].n_ports; j++) {
             const struct fabric_router_port *p = &m->routers[i].ports[j];
-            if (p->network == net && parse_cidr(p->ip, &a, &plen)
-                && a == want) {
+            if (p->network == net && parse_cidr(p->ip, &a, &plen) &&
+                a == want) {
                 return p->mac;
             }
         }
@@ -102,17 +101,17 @@ mac_of(const struct fabric_model *m, size_t net, const char *ip)
 
 /* One host's part of a trace. */
 struct hop {
-    char *out;          /* ofproto/trace's output. */
-    char **tables;      /* Per matched flow: "table N NAME OBJECT". */
+    char *out;     /* ofproto/trace's output. */
+    char **tables; /* Per matched flow: "table N NAME OBJECT". */
     int *table_ids;
     char **objects;
     size_t n;
-    char *last;         /* The object of the last flow (points into
-                         * 'objects'), or NULL. */
-    char verdict[256];  /* Datapath actions. */
+    char *last;        /* The object of the last flow (points into
+                        * 'objects'), or NULL. */
+    char verdict[256]; /* Datapath actions. */
     bool dropped;
-    char *final_flow;   /* "Final flow: ..." without the label, or NULL. */
-    long tun_id;        /* The last set_field:N->tun_id, or -1. */
+    char *final_flow; /* "Final flow: ..." without the label, or NULL. */
+    long tun_id;      /* The last set_field:N->tun_id, or -1. */
 };
 
 static void
@@ -144,9 +143,8 @@ host_target(const char *(*host_ctl)[2], size_t n, const char *host,
 /* Runs ofproto/trace of 'flow' on 'bridge' of ovs-vswitchd 'target' and
  * reads it into '*h'. */
 static int
-run_trace(const struct fabric_model *m, const char *target,
-          const char *bridge, const char *flow, struct hop *h,
-          struct ovsdb_error **errorp)
+run_trace(const struct fabric_model *m, const char *target, const char *bridge,
+          const char *flow, struct hop *h, struct ovsdb_error **errorp)
 {
     memset(h, 0, sizeof *h);
     h->tun_id = -1;
@@ -161,8 +159,8 @@ run_trace(const struct fabric_model *m, const char *target,
     const char *dp = strstr(h->out, "Datapath actions: ");
     if (dp) {
         dp += strlen("Datapath actions: ");
-        snprintf(h->verdict, sizeof h->verdict, "%.*s",
-                 (int) strcspn(dp, "\n"), dp);
+        snprintf(h->verdict, sizeof h->verdict, "%.*s", (int)strcspn(dp, "\n"),
+                 dp);
     }
     h->dropped = !strcmp(h->verdict, "drop");
     const char *ff = strstr(h->out, "Final flow: ");
@@ -186,8 +184,8 @@ run_trace(const struct fabric_model *m, const char *target,
             continue;
         }
         h->objects = realloc(h->objects, (h->n + 1) * sizeof *h->objects);
-        h->table_ids = realloc(h->table_ids,
-                               (h->n + 1) * sizeof *h->table_ids);
+        h->table_ids =
+            realloc(h->table_ids, (h->n + 1) * sizeof *h->table_ids);
         h->table_ids[h->n] = table;
         h->objects[h->n] = pipeline_cookie_describe(
             m, strtoull(cookie + strlen("cookie "), NULL, 16));
@@ -226,14 +224,13 @@ endpoint_host(const struct fabric_model *m, const char *object)
     if (!strcmp(kind, "guest")) {
         for (size_t i = 0; i < m->n_guests; i++) {
             if (!strcmp(m->guests[i].name, name)) {
-                return (long) m->guests[i].host;
+                return (long)m->guests[i].host;
             }
         }
     } else if (!strcmp(kind, "router")) {
         for (size_t i = 0; i < m->n_routers; i++) {
-            if (!strcmp(m->routers[i].name, name)
-                && m->routers[i].has_host) {
-                return (long) m->routers[i].host;
+            if (!strcmp(m->routers[i].name, name) && m->routers[i].has_host) {
+                return (long)m->routers[i].host;
             }
         }
     }
@@ -250,7 +247,7 @@ remote_flow(const struct hop *h, const char *from_host)
         return NULL;
     }
     static const char *const keep[] = {
-        "dl_src", "dl_dst", "nw_src", "nw_dst", "nw_ttl", "nw_tos",
+        "dl_src",    "dl_dst",    "nw_src", "nw_dst", "nw_ttl", "nw_tos",
         "icmp_type", "icmp_code", "tp_src", "tp_dst", NULL,
     };
     char port[16];
@@ -301,11 +298,23 @@ cmd_trace(struct ctl *ctl, int argc, char *argv[])
     opterr = 0;
     while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
         switch (c) {
-        case 'i': proto = "icmp"; break;
-        case 't': proto = "tcp"; port = atoi(optarg); break;
-        case 'u': proto = "udp"; port = atoi(optarg); break;
-        case 'b': bridge = optarg; break;
-        case 'c': target = optarg; break;
+        case 'i':
+            proto = "icmp";
+            break;
+        case 't':
+            proto = "tcp";
+            port = atoi(optarg);
+            break;
+        case 'u':
+            proto = "udp";
+            port = atoi(optarg);
+            break;
+        case 'b':
+            bridge = optarg;
+            break;
+        case 'c':
+            target = optarg;
+            break;
         case 'H': {
             char *eq = strchr(optarg, '=');
             if (!eq || n_host_ctl >= 16) {
@@ -318,7 +327,9 @@ cmd_trace(struct ctl *ctl, int argc, char *argv[])
             n_host_ctl++;
             break;
         }
-        default: optind = argc + 1; break;
+        default:
+            optind = argc + 1;
+            break;
         }
     }
     if (argc - optind != 2) {
@@ -363,7 +374,7 @@ cmd_trace(struct ctl *ctl, int argc, char *argv[])
     }
     f = f ? f : &g->interfaces[0];
     bool local = in_subnet(m->networks[f->network].subnet, dest);
-    const char *dl_dst = local ? mac_of(m, f->network, dest)
+    const char *dl_dst = local        ? mac_of(m, f->network, dest)
                          : f->gateway ? mac_of(m, f->network, f->gateway)
                                       : NULL;
     const char *uuid = agent_iface_uuid(ctl_replica(ctl), g->name, f->name);
@@ -382,8 +393,9 @@ cmd_trace(struct ctl *ctl, int argc, char *argv[])
     char *flow;
     if (asprintf(&flow,
                  "in_port=%s,%s,dl_src=%s,dl_dst=%s,nw_src=%s,nw_dst=%s,"
-                 "nw_ttl=64%s", in_port, proto, f->mac,
-                 dl_dst ? dl_dst : "00:00:00:00:00:00", src, dest, l4) < 0) {
+                 "nw_ttl=64%s",
+                 in_port, proto, f->mac, dl_dst ? dl_dst : "00:00:00:00:00:00",
+                 src, dest, l4) < 0) {
         abort();
     }
     const char *host = m->hosts[g->host].name;
@@ -402,7 +414,8 @@ cmd_trace(struct ctl *ctl, int argc, char *argv[])
     print_string("packet", ": %s\n", flow);
     if (!dl_dst) {
         print_text("(no MAC for %s in the lab: the packet goes to "
-                   "00:00:00:00:00:00)\n", dest);
+                   "00:00:00:00:00:00)\n",
+                   dest);
     }
     print_hop_path(&first);
 
@@ -410,16 +423,18 @@ cmd_trace(struct ctl *ctl, int argc, char *argv[])
     long remote = first.dropped ? -1 : endpoint_host(m, first.last);
     struct hop second;
     bool followed = false;
-    if (remote >= 0 && (size_t) remote != g->host) {
+    if (remote >= 0 && (size_t)remote != g->host) {
         const char *rhost = m->hosts[remote].name;
         const char *rt = host_target(host_ctl, n_host_ctl, rhost, NULL);
         char *rflow = rt ? remote_flow(&first, host) : NULL;
         if (!rt) {
             print_text("  -> through the tunnel to host %s (trace it there "
-                       "with --host-ctl=%s=TARGET)\n", rhost, rhost);
+                       "with --host-ctl=%s=TARGET)\n",
+                       rhost, rhost);
         } else if (!rflow) {
             print_text("  -> through the tunnel to host %s (the trace did "
-                       "not show the packet as it left)\n", rhost);
+                       "not show the packet as it left)\n",
+                       rhost);
         } else if (run_trace(m, rt, bridge, rflow, &second, &error)) {
             ctl_error("ofproto/trace on %s failed: %s", rhost, error->msg);
             ovsdb_error_free(error);
@@ -457,6 +472,7 @@ out:
 const struct ctl_command ctl_trace_commands[] = {
     {"trace", "GUEST DEST_IP [--icmp | --tcp=PORT | --udp=PORT]",
      "trace the packet GUEST would send to DEST_IP through this machine's "
-     "pipeline", cmd_trace},
+     "pipeline",
+     cmd_trace},
     {NULL, NULL, NULL, NULL},
 };

@@ -130,7 +130,8 @@ put_row(struct builder *b, const char *table, const struct replica_row *row,
     json_t *diff = checked(json_object());
     const char *column;
     json_t *value;
-    json_object_foreach (want, column, value) {
+    json_object_foreach(want, column, value)
+    {
         if (!ovsdb_datum_equal(replica_row_get(row, column), value)) {
             json_object_set(diff, column, value);
         }
@@ -220,17 +221,15 @@ router_ports_equal(struct builder *b, const struct replica_row *row,
         equal = false;
         for (size_t j = 0; !equal && j < n; j++) {
             const char *uuid = ovsdb_atom_uuid(dbmodel_datum_at(refs, j));
-            const struct replica_row *prow
-                = (uuid && !used[j]
-                   ? replica_get(b->view->replica, "Router_Port", uuid)
-                   : NULL);
-            if (prow
-                && ovsdb_datum_equal(replica_row_get(prow, "network"),
-                                     network)
-                && !strcmp(dbmodel_row_string(prow, "ip"),
-                           p->ip ? p->ip : "")
-                && !strcmp(dbmodel_row_string(prow, "mac"),
-                           p->mac ? p->mac : "")) {
+            const struct replica_row *prow =
+                (uuid && !used[j]
+                     ? replica_get(b->view->replica, "Router_Port", uuid)
+                     : NULL);
+            if (prow &&
+                ovsdb_datum_equal(replica_row_get(prow, "network"), network) &&
+                !strcmp(dbmodel_row_string(prow, "ip"), p->ip ? p->ip : "") &&
+                !strcmp(dbmodel_row_string(prow, "mac"),
+                        p->mac ? p->mac : "")) {
                 used[j] = equal = true;
             }
         }
@@ -246,8 +245,9 @@ sync_router(struct builder *b, size_t i, const struct replica_row *row)
     json_t *want = checked(json_object());
     put(want, "name", jstr(b, r->name));
     put(want, "kind", jstr(b, fabric_router_kind_name(r->kind)));
-    put(want, "host", (r->has_host ? json_incref(b->host_refs[r->host])
-                       : ovsdb_set(checked(json_array()))));
+    put(want, "host",
+        (r->has_host ? json_incref(b->host_refs[r->host])
+                     : ovsdb_set(checked(json_array()))));
     put_vm(b, want, &r->vm);
     put(want, "external_ids", jsmap(b, &r->external_ids));
 
@@ -324,9 +324,9 @@ current_interfaces_init(struct current_interfaces *ci, struct builder *b,
     ci->n = 0;
     for (size_t i = 0; i < n; i++) {
         const char *uuid = ovsdb_atom_uuid(dbmodel_datum_at(refs, i));
-        const struct replica_row *irow
-            = (uuid ? replica_get(b->view->replica, "Guest_Interface", uuid)
-               : NULL);
+        const struct replica_row *irow =
+            (uuid ? replica_get(b->view->replica, "Guest_Interface", uuid)
+                  : NULL);
         if (irow) {
             ci->rows[ci->n++] = irow;
         }
@@ -338,9 +338,8 @@ static const struct replica_row *
 current_interfaces_take(struct current_interfaces *ci, const char *name)
 {
     for (size_t i = 0; i < ci->n; i++) {
-        if (!ci->used[i]
-            && !strcmp(dbmodel_row_string(ci->rows[i], "name"),
-                       name ? name : "")) {
+        if (!ci->used[i] && !strcmp(dbmodel_row_string(ci->rows[i], "name"),
+                                    name ? name : "")) {
             ci->used[i] = true;
             return ci->rows[i];
         }
@@ -375,8 +374,8 @@ sync_guest(struct builder *b, size_t i, const struct replica_row *row)
     json_t *refs = checked(json_array());
     for (size_t j = 0; j < g->n_interfaces; j++) {
         const struct fabric_interface *iface = &g->interfaces[j];
-        const struct replica_row *irow
-            = current_interfaces_take(&ci, iface->name);
+        const struct replica_row *irow =
+            current_interfaces_take(&ci, iface->name);
         if (irow) {
             interfaces_changed |= put_row(b, "Guest_Interface", irow,
                                           interface_row(b, iface), NULL);
@@ -492,17 +491,17 @@ sync_kind(struct builder *b, const struct kind *kind)
     size_t changed = 0;
     for (size_t i = 0; i < n; i++) {
         const char *name = kind->name(b->desired, i);
-        wanted.v[i] = (struct dbmodel_keyed) {name ? name : "", i, NULL};
-        const struct dbmodel_keyed *k = dbmodel_keyed_find(rows,
-                                                           wanted.v[i].key);
+        wanted.v[i] = (struct dbmodel_keyed){name ? name : "", i, NULL};
+        const struct dbmodel_keyed *k =
+            dbmodel_keyed_find(rows, wanted.v[i].key);
         changed += kind->sync(b, i, k ? k->row : NULL);
     }
     dbmodel_keyed_sort(&wanted);
     for (size_t i = 0; i < rows->n; i++) {
         const struct replica_row *row = rows->v[i].row;
-        bool keep = ((kind->root == DBMODEL_HOST
-                      && dbmodel_row_int(row, "heartbeat") != 0)
-                     || dbmodel_keyed_find(&wanted, rows->v[i].key));
+        bool keep = ((kind->root == DBMODEL_HOST &&
+                      dbmodel_row_int(row, "heartbeat") != 0) ||
+                     dbmodel_keyed_find(&wanted, rows->v[i].key));
         if (!keep) {
             delete_object(b, kind->root, row);
             changed++;
@@ -558,13 +557,13 @@ make_refs(struct builder *b, enum dbmodel_root root, size_t n,
     char **names = xcalloc(n, sizeof *names);
     for (size_t i = 0; i < n; i++) {
         const char *s = name(b->desired, i);
-        const struct dbmodel_keyed *k
-            = dbmodel_keyed_find(&b->view->by_name[root], s ? s : "");
+        const struct dbmodel_keyed *k =
+            dbmodel_keyed_find(&b->view->by_name[root], s ? s : "");
         if (k) {
             refs[i] = ovsdb_uuid(k->row->uuid);
         } else {
-            names[i] = builder_name(b, (root == DBMODEL_HOST
-                                        ? "host" : "net"));
+            names[i] =
+                builder_name(b, (root == DBMODEL_HOST ? "host" : "net"));
             refs[i] = ovsdb_named_uuid(names[i]);
         }
     }
@@ -585,8 +584,8 @@ free_refs(json_t **refs, char **names, size_t n)
 
 int
 dbmodel_build_apply(const struct replica *current,
-                    const struct fabric_model *desired,
-                    struct ovsdb_txn *txn, long long *new_generationp)
+                    const struct fabric_model *desired, struct ovsdb_txn *txn,
+                    long long *new_generationp)
 {
     if (desired && !model_refs_valid(desired)) {
         return -EINVAL;
@@ -594,16 +593,16 @@ dbmodel_build_apply(const struct replica *current,
 
     struct dbmodel_view view;
     dbmodel_view_init(&view, current);
-    long long generation = (view.fabric
-                            ? dbmodel_row_int(view.fabric, "generation") : 0);
+    long long generation =
+        (view.fabric ? dbmodel_row_int(view.fabric, "generation") : 0);
 
     /* Wait until the Fabric table holds exactly what was read: one row
      * with 'generation', or no row at all.  "rows" is compared with the
      * result of selecting 'columns' of every row (empty "where"). */
     json_t *rows = checked(json_array());
     if (view.fabric) {
-        json_array_append_new(rows, json_pack("{s:I}", "generation",
-                                              (json_int_t) generation));
+        json_array_append_new(
+            rows, json_pack("{s:I}", "generation", (json_int_t)generation));
     }
     ovsdb_txn_wait(txn, "Fabric", checked(json_array()),
                    json_pack("[s]", "generation"), "==", rows, 0);
@@ -627,8 +626,8 @@ dbmodel_build_apply(const struct replica *current,
 
     /* The lab: its name, and the generation that every change bumps. */
     const char *name = desired && desired->name ? desired->name : "";
-    const char *old_name = (view.fabric
-                            ? dbmodel_row_string(view.fabric, "name") : "");
+    const char *old_name =
+        (view.fabric ? dbmodel_row_string(view.fabric, "name") : "");
     if (strcmp(name, old_name)) {
         changed++;
     }

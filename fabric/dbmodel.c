@@ -18,12 +18,15 @@
 #include "replica.h"
 
 const char *const dbmodel_tables[] = {
-    "Fabric", "Host", "Network", "Router", "Router_Port", "Guest",
-    "Guest_Interface", NULL,
+    "Fabric",      "Host",  "Network",         "Router",
+    "Router_Port", "Guest", "Guest_Interface", NULL,
 };
 
 const char *const dbmodel_root_tables[DBMODEL_N_ROOTS] = {
-    "Host", "Network", "Router", "Guest",
+    "Host",
+    "Network",
+    "Router",
+    "Guest",
 };
 
 /* Memory. */
@@ -149,9 +152,9 @@ read_vm(const struct replica_row *row, struct fabric_vm *vm)
     vm->cmdline = row_opt_string(row, "cmdline");
     vm->user_data = row_opt_string(row, "user_data");
     const char *restart = dbmodel_row_string(row, "restart");
-    vm->restart = (!strcmp(restart, "always") ? FABRIC_RESTART_ALWAYS
+    vm->restart = (!strcmp(restart, "always")  ? FABRIC_RESTART_ALWAYS
                    : !strcmp(restart, "never") ? FABRIC_RESTART_NEVER
-                   : FABRIC_RESTART_ON_FAILURE);
+                                               : FABRIC_RESTART_ON_FAILURE);
 }
 
 /* The UUID in reference column 'column' (borrowed), or NULL when empty. */
@@ -160,7 +163,8 @@ row_ref(const struct replica_row *row, const char *column)
 {
     const json_t *datum = replica_row_get(row, column);
     return (dbmodel_datum_n(datum) == 1
-            ? ovsdb_atom_uuid(dbmodel_datum_at(datum, 0)) : NULL);
+                ? ovsdb_atom_uuid(dbmodel_datum_at(datum, 0))
+                : NULL);
 }
 
 struct string_pair {
@@ -190,7 +194,7 @@ row_smap(const struct replica_row *row, const char *column,
         const char *k = json_string_value(json_array_get(pair, 0));
         const char *v = json_string_value(json_array_get(pair, 1));
         if (k && v) {
-            pairs[n_pairs++] = (struct string_pair) {k, v};
+            pairs[n_pairs++] = (struct string_pair){k, v};
         }
     }
     qsort(pairs, n_pairs, sizeof *pairs, string_pair_compare);
@@ -203,7 +207,7 @@ row_smap(const struct replica_row *row, const char *column,
 static int
 string_compare(const void *a, const void *b)
 {
-    return strcmp(*(char *const *) a, *(char *const *) b);
+    return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /* Reads string set 'column' into a new sorted array stored in '*arrayp'
@@ -243,8 +247,10 @@ dbmodel_view_init(struct dbmodel_view *view, const struct replica *replica)
         const struct replica_row *row;
         iter = 0;
         while ((row = replica_next(replica, dbmodel_root_tables[t], &iter))) {
-            array->v[array->n++] = (struct dbmodel_keyed) {
-                dbmodel_row_string(row, "name"), 0, row,
+            array->v[array->n++] = (struct dbmodel_keyed){
+                dbmodel_row_string(row, "name"),
+                0,
+                row,
             };
         }
         dbmodel_keyed_sort(array);
@@ -271,8 +277,10 @@ keyed_by_uuid(const struct dbmodel_keyed_array *by_name,
     array->v = xcalloc(by_name->n, sizeof *array->v);
     array->n = by_name->n;
     for (size_t i = 0; i < by_name->n; i++) {
-        array->v[i] = (struct dbmodel_keyed) {
-            by_name->v[i].row->uuid, i, by_name->v[i].row,
+        array->v[i] = (struct dbmodel_keyed){
+            by_name->v[i].row->uuid,
+            i,
+            by_name->v[i].row,
         };
     }
     dbmodel_keyed_sort(array);
@@ -299,8 +307,8 @@ static int
 reader_ref(const struct dbmodel_keyed_array *array, const char *uuid,
            size_t *indexp)
 {
-    const struct dbmodel_keyed *k = (uuid ? dbmodel_keyed_find(array, uuid)
-                                     : NULL);
+    const struct dbmodel_keyed *k =
+        (uuid ? dbmodel_keyed_find(array, uuid) : NULL);
     if (!k) {
         return -EPROTO;
     }
@@ -326,8 +334,8 @@ read_network(const struct replica_row *row, struct fabric_network *n)
     n->subnet = xstrdup(dbmodel_row_string(row, "subnet"));
     const char *mode = dbmodel_row_string(row, "mode");
     n->mode = (!strcmp(mode, "routed") ? FABRIC_NET_ROUTED
-               : !strcmp(mode, "nat") ? FABRIC_NET_NAT
-               : FABRIC_NET_ISOLATED);
+               : !strcmp(mode, "nat")  ? FABRIC_NET_NAT
+                                       : FABRIC_NET_ISOLATED);
     n->vlan = dbmodel_row_int(row, "vlan");
     n->vni = dbmodel_row_int(row, "vni");
     n->mtu = dbmodel_row_int(row, "mtu");
@@ -362,13 +370,13 @@ read_forwards(const struct replica_row *row, struct fabric_model *m,
         char proto[8], guest[64];
         int host_port, port;
         long g = -1;
-        if (text
-            && sscanf(text, "%7[a-z]:%d:%63[^:]:%d", proto, &host_port,
-                      guest, &port) == 4
-            && (!strcmp(proto, "tcp") || !strcmp(proto, "udp"))) {
+        if (text &&
+            sscanf(text, "%7[a-z]:%d:%63[^:]:%d", proto, &host_port, guest,
+                   &port) == 4 &&
+            (!strcmp(proto, "tcp") || !strcmp(proto, "udp"))) {
             for (size_t k = 0; k < m->n_guests && g < 0; k++) {
                 if (!strcmp(m->guests[k].name, guest)) {
-                    g = (long) k;
+                    g = (long)k;
                 }
             }
         }
@@ -377,13 +385,14 @@ read_forwards(const struct replica_row *row, struct fabric_model *m,
                 errorp, ovsdb_error_new(-EPROTO, NULL,
                                         "Network \"%s\" has a port forward "
                                         "\"%s\" to no guest of the fabric "
-                                        "DB.", n->name, text ? text : ""));
+                                        "DB.",
+                                        n->name, text ? text : ""));
         }
-        n->forwards[n->n_forwards++] = (struct fabric_forward) {
-            .proto = !strcmp(proto, "udp") ? FABRIC_PROTO_UDP
-                                            : FABRIC_PROTO_TCP,
+        n->forwards[n->n_forwards++] = (struct fabric_forward){
+            .proto =
+                !strcmp(proto, "udp") ? FABRIC_PROTO_UDP : FABRIC_PROTO_TCP,
             .host_port = host_port,
-            .guest = (size_t) g,
+            .guest = (size_t)g,
             .port = port,
         };
     }
@@ -399,9 +408,9 @@ port_compare(const void *a_, const void *b_)
 {
     const struct fabric_router_port *a = a_;
     const struct fabric_router_port *b = b_;
-    return (a->network < b->network ? -1
+    return (a->network < b->network   ? -1
             : a->network > b->network ? 1
-            : strcmp(a->ip, b->ip));
+                                      : strcmp(a->ip, b->ip));
 }
 
 static int
@@ -409,8 +418,9 @@ read_router(const struct reader *rd, const struct replica_row *row,
             struct fabric_router *r, struct ovsdb_error **errorp)
 {
     r->name = xstrdup(dbmodel_row_string(row, "name"));
-    r->kind = (!strcmp(dbmodel_row_string(row, "kind"), "vm")
-               ? FABRIC_ROUTER_VM : FABRIC_ROUTER_FLOWS);
+    r->kind =
+        (!strcmp(dbmodel_row_string(row, "kind"), "vm") ? FABRIC_ROUTER_VM
+                                                        : FABRIC_ROUTER_FLOWS);
     read_vm(row, &r->vm);
     row_smap(row, "external_ids", &r->external_ids);
     const char *host = row_ref(row, "host");
@@ -430,11 +440,11 @@ read_router(const struct reader *rd, const struct replica_row *row,
     r->ports = xcalloc(n, sizeof *r->ports);
     for (size_t i = 0; i < n; i++) {
         const char *uuid = ovsdb_atom_uuid(dbmodel_datum_at(ports, i));
-        const struct replica_row *prow
-            = uuid ? replica_get(rd->replica, "Router_Port", uuid) : NULL;
+        const struct replica_row *prow =
+            uuid ? replica_get(rd->replica, "Router_Port", uuid) : NULL;
         struct fabric_router_port *p = &r->ports[r->n_ports];
-        if (!prow || reader_ref(&rd->networks, row_ref(prow, "network"),
-                                &p->network)) {
+        if (!prow ||
+            reader_ref(&rd->networks, row_ref(prow, "network"), &p->network)) {
             return ovsdb_error_set(
                 errorp, ovsdb_error_new(-EPROTO, NULL,
                                         "A port of router \"%s\" or its "
@@ -452,8 +462,8 @@ read_router(const struct reader *rd, const struct replica_row *row,
 static int
 size_compare(const void *a_, const void *b_)
 {
-    size_t a = *(const size_t *) a_;
-    size_t b = *(const size_t *) b_;
+    size_t a = *(const size_t *)a_;
+    size_t b = *(const size_t *)b_;
     return a < b ? -1 : a > b;
 }
 
@@ -472,13 +482,12 @@ read_interface(const struct reader *rd, const char *guest,
 {
     iface->name = xstrdup(dbmodel_row_string(row, "name"));
     iface->mac = xstrdup(dbmodel_row_string(row, "mac"));
-    row_string_set(row, "addresses", &iface->addresses,
-                   &iface->n_addresses);
+    row_string_set(row, "addresses", &iface->addresses, &iface->n_addresses);
     iface->gateway = row_opt_string(row, "gateway");
     iface->vlan_mode = (!strcmp(dbmodel_row_string(row, "vlan_mode"), "trunk")
-                        ? FABRIC_VLAN_TRUNK : FABRIC_VLAN_ACCESS);
-    iface->port_security = json_is_true(replica_row_get(row,
-                                                        "port_security"));
+                            ? FABRIC_VLAN_TRUNK
+                            : FABRIC_VLAN_ACCESS);
+    iface->port_security = json_is_true(replica_row_get(row, "port_security"));
     iface->mtu = dbmodel_row_int(row, "mtu");
 
     const json_t *routes = replica_row_get(row, "routes");
@@ -497,8 +506,7 @@ read_interface(const struct reader *rd, const char *guest,
     qsort(iface->routes, iface->n_routes, sizeof *iface->routes,
           route_compare);
 
-    if (reader_ref(&rd->networks, row_ref(row, "network"),
-                   &iface->network)) {
+    if (reader_ref(&rd->networks, row_ref(row, "network"), &iface->network)) {
         goto bad_network;
     }
     const json_t *trunks = replica_row_get(row, "trunks");
@@ -506,14 +514,12 @@ read_interface(const struct reader *rd, const char *guest,
     iface->trunks = xcalloc(n, sizeof *iface->trunks);
     for (size_t i = 0; i < n; i++) {
         const char *uuid = ovsdb_atom_uuid(dbmodel_datum_at(trunks, i));
-        if (reader_ref(&rd->networks, uuid,
-                       &iface->trunks[iface->n_trunks])) {
+        if (reader_ref(&rd->networks, uuid, &iface->trunks[iface->n_trunks])) {
             goto bad_network;
         }
         iface->n_trunks++;
     }
-    qsort(iface->trunks, iface->n_trunks, sizeof *iface->trunks,
-          size_compare);
+    qsort(iface->trunks, iface->n_trunks, sizeof *iface->trunks, size_compare);
     return 0;
 
 bad_network:
@@ -537,8 +543,9 @@ read_guest(const struct reader *rd, const struct replica_row *row,
            struct fabric_guest *g, struct ovsdb_error **errorp)
 {
     g->name = xstrdup(dbmodel_row_string(row, "name"));
-    g->kind = (!strcmp(dbmodel_row_string(row, "kind"), "vm") ? FABRIC_GUEST_VM
-               : FABRIC_GUEST_NETNS);
+    g->kind =
+        (!strcmp(dbmodel_row_string(row, "kind"), "vm") ? FABRIC_GUEST_VM
+                                                        : FABRIC_GUEST_NETNS);
     read_vm(row, &g->vm);
     row_smap(row, "external_ids", &g->external_ids);
     const char *host = row_ref(row, "host");
@@ -546,7 +553,8 @@ read_guest(const struct reader *rd, const struct replica_row *row,
         return ovsdb_error_set(
             errorp, ovsdb_error_new(-EPROTO, NULL,
                                     "Guest \"%s\" refers to a host that is "
-                                    "not in the fabric DB.", g->name));
+                                    "not in the fabric DB.",
+                                    g->name));
     }
 
     const json_t *ifaces = replica_row_get(row, "interfaces");
@@ -554,17 +562,17 @@ read_guest(const struct reader *rd, const struct replica_row *row,
     g->interfaces = xcalloc(n, sizeof *g->interfaces);
     for (size_t i = 0; i < n; i++) {
         const char *uuid = ovsdb_atom_uuid(dbmodel_datum_at(ifaces, i));
-        const struct replica_row *irow
-            = uuid ? replica_get(rd->replica, "Guest_Interface", uuid) : NULL;
+        const struct replica_row *irow =
+            uuid ? replica_get(rd->replica, "Guest_Interface", uuid) : NULL;
         if (!irow) {
             return ovsdb_error_set(
                 errorp, ovsdb_error_new(-EPROTO, NULL,
                                         "An interface of guest \"%s\" is "
-                                        "not in the fabric DB.", g->name));
+                                        "not in the fabric DB.",
+                                        g->name));
         }
         int error = read_interface(rd, g->name, irow,
-                                   &g->interfaces[g->n_interfaces++],
-                                   errorp);
+                                   &g->interfaces[g->n_interfaces++], errorp);
         if (error) {
             return error;
         }
@@ -585,8 +593,8 @@ dbmodel_read(const struct replica *replica, struct fabric_model **modelp,
     keyed_by_uuid(&view.by_name[DBMODEL_NETWORK], &rd.networks);
 
     struct fabric_model *m = xcalloc(1, sizeof *m);
-    m->name = xstrdup(view.fabric ? dbmodel_row_string(view.fabric, "name")
-                                  : "");
+    m->name =
+        xstrdup(view.fabric ? dbmodel_row_string(view.fabric, "name") : "");
 
     const struct dbmodel_keyed_array *rows = &view.by_name[DBMODEL_HOST];
     m->hosts = xcalloc(rows->n, sizeof *m->hosts);
@@ -597,8 +605,7 @@ dbmodel_read(const struct replica *replica, struct fabric_model **modelp,
     rows = &view.by_name[DBMODEL_NETWORK];
     m->networks = xcalloc(rows->n, sizeof *m->networks);
     for (; m->n_networks < rows->n; m->n_networks++) {
-        read_network(rows->v[m->n_networks].row,
-                     &m->networks[m->n_networks]);
+        read_network(rows->v[m->n_networks].row, &m->networks[m->n_networks]);
     }
 
     int error = 0;

@@ -13,11 +13,8 @@
 #include "ctl.h"
 
 static const struct ctl_command *const tables[] = {
-    ctl_topology_commands,
-    ctl_status_commands,
-    ctl_guest_commands,
-    ctl_flows_commands,
-    ctl_trace_commands,
+    ctl_topology_commands, ctl_status_commands, ctl_guest_commands,
+    ctl_flows_commands,    ctl_trace_commands,
 };
 
 static void
@@ -36,7 +33,8 @@ usage(FILE *out)
             "$FABRIC_RUNDIR or /run/fabric)\n"
             "  --private-key=FILE --certificate=FILE --ca-cert=FILE\n"
             "                       TLS for ssl: remotes\n\n"
-            "Commands:\n", CTL_DEFAULT_DB);
+            "Commands:\n",
+            CTL_DEFAULT_DB);
     for (size_t i = 0; i < sizeof tables / sizeof *tables; i++) {
         for (const struct ctl_command *c = tables[i]; c->name; c++) {
             fprintf(out, "  %s %s\n      %s\n", c->name, c->usage, c->help);
@@ -88,30 +86,50 @@ main(int argc, char *argv[])
         {NULL, 0, NULL, 0},
     };
     struct ctl ctl = {.timeout_ms = 5000};
-    ctl.netns_prefix = getenv("FABRIC_NETNS_PREFIX")
-                           ? getenv("FABRIC_NETNS_PREFIX") : "fab-";
-    ctl.rundir = getenv("FABRIC_RUNDIR") ? getenv("FABRIC_RUNDIR")
-                                         : "/run/fabric";
+    ctl.netns_prefix =
+        getenv("FABRIC_NETNS_PREFIX") ? getenv("FABRIC_NETNS_PREFIX") : "fab-";
+    ctl.rundir =
+        getenv("FABRIC_RUNDIR") ? getenv("FABRIC_RUNDIR") : "/run/fabric";
     ctl.db = getenv("FABRIC_DB") ? getenv("FABRIC_DB") : CTL_DEFAULT_DB;
     int c;
     /* '+': stop at the first command word; commands parse the rest. */
     while ((c = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
         switch (c) {
-        case 'd': ctl.db = optarg; break;
-        case 'j': ctl.json = true; break;
-        case 't': ctl.timeout_ms = atoi(optarg); break;
-        case 'p': ctl.tls.private_key = optarg; break;
-        case 'c': ctl.tls.certificate = optarg; break;
-        case 'C': ctl.tls.ca_cert = optarg; break;
-        case 'n': ctl.netns_prefix = optarg; break;
-        case 'r': ctl.rundir = optarg; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 1;
+        case 'd':
+            ctl.db = optarg;
+            break;
+        case 'j':
+            ctl.json = true;
+            break;
+        case 't':
+            ctl.timeout_ms = atoi(optarg);
+            break;
+        case 'p':
+            ctl.tls.private_key = optarg;
+            break;
+        case 'c':
+            ctl.tls.certificate = optarg;
+            break;
+        case 'C':
+            ctl.tls.ca_cert = optarg;
+            break;
+        case 'n':
+            ctl.netns_prefix = optarg;
+            break;
+        case 'r':
+            ctl.rundir = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 1;
         }
     }
     int words;
-    const struct ctl_command *cmd = find_command(argc - optind,
-                                                 argv + optind, &words);
+    const struct ctl_command *cmd =
+        find_command(argc - optind, argv + optind, &words);
     if (!cmd) {
         if (optind < argc) {
             ctl_error("unknown command '%s'; see fabricctl --help",

@@ -69,7 +69,7 @@ on_signal(evutil_socket_t sig, short what, void *base)
     if (sig == SIGHUP) {
         log_reopen();
     } else {
-        log_info("exiting on signal %d", (int) sig);
+        log_info("exiting on signal %d", (int)sig);
         event_base_loopbreak(base);
     }
 }
@@ -81,7 +81,7 @@ write_pidfile(const char *path)
     if (!f) {
         return -errno;
     }
-    fprintf(f, "%ld\n", (long) getpid());
+    fprintf(f, "%ld\n", (long)getpid());
     return fclose(f) ? -errno : 0;
 }
 
@@ -113,42 +113,87 @@ main(int argc, char *argv[])
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    struct agent_options o = {.db = getenv("FABRIC_DB"),
-                              .datapath = "auto"};
+    struct agent_options o = {.db = getenv("FABRIC_DB"), .datapath = "auto"};
     const char *pidfile = NULL, *logfile = NULL;
     bool detach = false;
     char *default_ovsdb = NULL;
     int c;
     while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
         switch (c) {
-        case 'd': o.db = optarg; break;
-        case 'o': o.ovsdb = optarg; break;
-        case 'H': o.host = optarg; break;
-        case 'r': o.rundir = optarg; break;
-        case 'b': o.bridge = optarg; break;
-        case 'D': o.datapath = optarg; break;
-        case 'n': o.netns_prefix = optarg; break;
-        case 'u': o.underlay_interface = optarg; break;
-        case 'U': o.underlay_bridge = optarg; break;
-        case 'x': detach = true; break;
-        case 'p': pidfile = optarg; break;
-        case 'l': logfile = optarg; break;
-        case 'v': log_set_debug(true); break;
-        case 'K': o.tls.private_key = optarg; break;
-        case 'c': o.tls.certificate = optarg; break;
-        case 'C': o.tls.ca_cert = optarg; break;
-        case 'P': o.pipeline = optarg; break;
-        case 'R': o.ovs_rundir = optarg; break;
-        case 'L': o.libvirt = optarg; break;
-        case 'M': o.vm_dir = optarg; break;
-        case 'T': o.domain_type = optarg; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 1;
+        case 'd':
+            o.db = optarg;
+            break;
+        case 'o':
+            o.ovsdb = optarg;
+            break;
+        case 'H':
+            o.host = optarg;
+            break;
+        case 'r':
+            o.rundir = optarg;
+            break;
+        case 'b':
+            o.bridge = optarg;
+            break;
+        case 'D':
+            o.datapath = optarg;
+            break;
+        case 'n':
+            o.netns_prefix = optarg;
+            break;
+        case 'u':
+            o.underlay_interface = optarg;
+            break;
+        case 'U':
+            o.underlay_bridge = optarg;
+            break;
+        case 'x':
+            detach = true;
+            break;
+        case 'p':
+            pidfile = optarg;
+            break;
+        case 'l':
+            logfile = optarg;
+            break;
+        case 'v':
+            log_set_debug(true);
+            break;
+        case 'K':
+            o.tls.private_key = optarg;
+            break;
+        case 'c':
+            o.tls.certificate = optarg;
+            break;
+        case 'C':
+            o.tls.ca_cert = optarg;
+            break;
+        case 'P':
+            o.pipeline = optarg;
+            break;
+        case 'R':
+            o.ovs_rundir = optarg;
+            break;
+        case 'L':
+            o.libvirt = optarg;
+            break;
+        case 'M':
+            o.vm_dir = optarg;
+            break;
+        case 'T':
+            o.domain_type = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 1;
         }
     }
     if (!o.rundir) {
-        o.rundir = getenv("FABRIC_RUNDIR") ? getenv("FABRIC_RUNDIR")
-                                           : "/run/fabric";
+        o.rundir =
+            getenv("FABRIC_RUNDIR") ? getenv("FABRIC_RUNDIR") : "/run/fabric";
     }
     if (!o.ovsdb) {
         const char *ovs_rundir = getenv("OVS_RUNDIR");
@@ -168,22 +213,28 @@ main(int argc, char *argv[])
                         "--underlay-interface\n");
         return 1;
     }
-    if (o.domain_type && strcmp(o.domain_type, "auto")
-        && strcmp(o.domain_type, "kvm") && strcmp(o.domain_type, "qemu")) {
-        fprintf(stderr, "fabricd: --domain-type must be auto, kvm or qemu, "
-                        "not '%s'\n", o.domain_type);
+    if (o.domain_type && strcmp(o.domain_type, "auto") &&
+        strcmp(o.domain_type, "kvm") && strcmp(o.domain_type, "qemu")) {
+        fprintf(stderr,
+                "fabricd: --domain-type must be auto, kvm or qemu, "
+                "not '%s'\n",
+                o.domain_type);
         return 1;
     }
-    if (o.pipeline && strcmp(o.pipeline, "flows")
-        && strcmp(o.pipeline, "normal")) {
-        fprintf(stderr, "fabricd: --pipeline must be flows or normal, not "
-                        "'%s'\n", o.pipeline);
+    if (o.pipeline && strcmp(o.pipeline, "flows") &&
+        strcmp(o.pipeline, "normal")) {
+        fprintf(stderr,
+                "fabricd: --pipeline must be flows or normal, not "
+                "'%s'\n",
+                o.pipeline);
         return 1;
     }
-    if (strcmp(o.datapath, "auto") && strcmp(o.datapath, "system")
-        && strcmp(o.datapath, "netdev")) {
-        fprintf(stderr, "fabricd: --datapath must be auto, system or "
-                        "netdev, not '%s'\n", o.datapath);
+    if (strcmp(o.datapath, "auto") && strcmp(o.datapath, "system") &&
+        strcmp(o.datapath, "netdev")) {
+        fprintf(stderr,
+                "fabricd: --datapath must be auto, system or "
+                "netdev, not '%s'\n",
+                o.datapath);
         return 1;
     }
     if (mkdir(o.rundir, 0755) < 0 && errno != EEXIST) {
@@ -232,7 +283,8 @@ main(int argc, char *argv[])
         event_add(sigs[i], NULL);
     }
     log_info("fabricd started: fabric DB %s, Open_vSwitch DB %s, "
-             "control socket %s", o.db, o.ovsdb, ctl_path);
+             "control socket %s",
+             o.db, o.ovsdb, ctl_path);
 
     event_base_dispatch(base);
 

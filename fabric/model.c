@@ -9,9 +9,12 @@ const char *
 fabric_net_mode_name(enum fabric_net_mode mode)
 {
     switch (mode) {
-    case FABRIC_NET_ISOLATED: return "isolated";
-    case FABRIC_NET_ROUTED: return "routed";
-    case FABRIC_NET_NAT: return "nat";
+    case FABRIC_NET_ISOLATED:
+        return "isolated";
+    case FABRIC_NET_ROUTED:
+        return "routed";
+    case FABRIC_NET_NAT:
+        return "nat";
     }
     return "?";
 }
@@ -37,8 +40,9 @@ fabric_vlan_mode_name(enum fabric_vlan_mode mode)
 const char *
 fabric_restart_name(enum fabric_restart restart)
 {
-    return (restart == FABRIC_RESTART_ALWAYS ? "always"
-            : restart == FABRIC_RESTART_NEVER ? "never" : "on-failure");
+    return (restart == FABRIC_RESTART_ALWAYS  ? "always"
+            : restart == FABRIC_RESTART_NEVER ? "never"
+                                              : "on-failure");
 }
 
 const char *
@@ -52,10 +56,10 @@ fabric_forward_format(const struct fabric_model *model,
                       const struct fabric_forward *f)
 {
     char *s;
-    if (asprintf(&s, "%s:%d:%s:%d", fabric_proto_name(f->proto),
-                 f->host_port,
+    if (asprintf(&s, "%s:%d:%s:%d", fabric_proto_name(f->proto), f->host_port,
                  f->guest < model->n_guests ? model->guests[f->guest].name
-                                            : "", f->port) < 0) {
+                                            : "",
+                 f->port) < 0) {
         abort();
     }
     return s;
@@ -76,8 +80,7 @@ void
 fabric_smap_add(struct fabric_smap *smap, const char *key, const char *value)
 {
     smap->keys = realloc(smap->keys, (smap->n + 1) * sizeof *smap->keys);
-    smap->values = realloc(smap->values,
-                           (smap->n + 1) * sizeof *smap->values);
+    smap->values = realloc(smap->values, (smap->n + 1) * sizeof *smap->values);
     smap->keys[smap->n] = strdup(key);
     smap->values[smap->n] = strdup(value);
     smap->n++;

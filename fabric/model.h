@@ -29,8 +29,11 @@
 #define FABRIC_ENCAP_OVERHEAD 58
 #define FABRIC_DEFAULT_UNDERLAY_MTU 1500
 
-enum fabric_net_mode { FABRIC_NET_ISOLATED, FABRIC_NET_ROUTED,
-                       FABRIC_NET_NAT };
+enum fabric_net_mode {
+    FABRIC_NET_ISOLATED,
+    FABRIC_NET_ROUTED,
+    FABRIC_NET_NAT
+};
 enum fabric_router_kind { FABRIC_ROUTER_FLOWS, FABRIC_ROUTER_VM };
 enum fabric_guest_kind { FABRIC_GUEST_NETNS, FABRIC_GUEST_VM };
 enum fabric_vlan_mode { FABRIC_VLAN_ACCESS, FABRIC_VLAN_TRUNK };
@@ -38,8 +41,11 @@ enum fabric_proto { FABRIC_PROTO_TCP, FABRIC_PROTO_UDP };
 /* When fabricd starts a VM again that is not running: 'on-failure' after
  * QEMU crashed or failed to start, 'always' also after a shutdown inside
  * the guest or a destroy from outside, 'never' not at all. */
-enum fabric_restart { FABRIC_RESTART_ON_FAILURE, FABRIC_RESTART_ALWAYS,
-                      FABRIC_RESTART_NEVER };
+enum fabric_restart {
+    FABRIC_RESTART_ON_FAILURE,
+    FABRIC_RESTART_ALWAYS,
+    FABRIC_RESTART_NEVER
+};
 
 const char *fabric_net_mode_name(enum fabric_net_mode);
 const char *fabric_router_kind_name(enum fabric_router_kind);
@@ -57,15 +63,15 @@ struct fabric_smap {
 
 struct fabric_host {
     char *name;
-    char *underlay_ip;  /* IPv4 address, or NULL for a one-host lab. */
-    char *encap;        /* "geneve". */
-    int underlay_mtu;   /* Default 1500. */
+    char *underlay_ip; /* IPv4 address, or NULL for a one-host lab. */
+    char *encap;       /* "geneve". */
+    int underlay_mtu;  /* Default 1500. */
     struct fabric_smap external_ids;
-    bool registered;    /* Status, not desired state: set only by
-                         * dbmodel_read() when an agent reports on this
-                         * host (nonzero heartbeat); topology files never
-                         * set it.  Apply and destroy never delete a
-                         * registered host (plan.h, dbmodel.h). */
+    bool registered; /* Status, not desired state: set only by
+                      * dbmodel_read() when an agent reports on this
+                      * host (nonzero heartbeat); topology files never
+                      * set it.  Apply and destroy never delete a
+                      * registered host (plan.h, dbmodel.h). */
 };
 
 struct fabric_route {
@@ -78,14 +84,14 @@ struct fabric_route {
  * in the network (its interface's first address there). */
 struct fabric_forward {
     enum fabric_proto proto;
-    int host_port;  /* 1..65535; unique per protocol in the lab. */
-    size_t guest;   /* Index into model->guests. */
-    int port;       /* 1..65535. */
+    int host_port; /* 1..65535; unique per protocol in the lab. */
+    size_t guest;  /* Index into model->guests. */
+    int port;      /* 1..65535. */
 };
 
 struct fabric_network {
     char *name;
-    char *subnet;  /* "172.16.0.0/24". */
+    char *subnet; /* "172.16.0.0/24". */
     enum fabric_net_mode mode;
     int vlan;      /* 1..4094, unique in the lab. */
     int vni;       /* 1..16777215, unique in the lab. */
@@ -104,11 +110,11 @@ struct fabric_network {
 /* A virtual machine's settings, for guests and routers of kind vm (all
  * zero for the other kinds). */
 struct fabric_vm {
-    int vcpus;           /* Default 1. */
-    int memory_mb;       /* Default 512. */
-    char *image;         /* Base disk image, or NULL. */
+    int vcpus;                       /* Default 1. */
+    int memory_mb;                   /* Default 512. */
+    char *image;                     /* Base disk image, or NULL. */
     char *kernel, *initrd, *cmdline; /* Direct kernel boot, or NULL. */
-    char *user_data;     /* cloud-init user-data, or NULL. */
+    char *user_data;                 /* cloud-init user-data, or NULL. */
     enum fabric_restart restart;
 };
 
@@ -121,7 +127,7 @@ struct fabric_router_port {
 struct fabric_router {
     char *name;
     enum fabric_router_kind kind;
-    size_t host;    /* Index into model->hosts (meaningful for kind vm). */
+    size_t host; /* Index into model->hosts (meaningful for kind vm). */
     bool has_host;
     struct fabric_router_port *ports;
     size_t n_ports;
@@ -130,24 +136,24 @@ struct fabric_router {
 };
 
 struct fabric_interface {
-    char *name;          /* "eth0", "eth1", ... by position by default. */
-    size_t network;      /* Index into model->networks (access mode). */
+    char *name;     /* "eth0", "eth1", ... by position by default. */
+    size_t network; /* Index into model->networks (access mode). */
     char *mac;
-    char **addresses;    /* "172.16.0.1/24", ... */
+    char **addresses; /* "172.16.0.1/24", ... */
     size_t n_addresses;
-    char *gateway;       /* Default gateway address, or NULL. */
+    char *gateway; /* Default gateway address, or NULL. */
     struct fabric_route *routes;
     size_t n_routes;
     enum fabric_vlan_mode vlan_mode;
-    size_t *trunks;      /* Network indexes carried by a trunk. */
+    size_t *trunks; /* Network indexes carried by a trunk. */
     size_t n_trunks;
-    bool port_security;  /* Default true. */
-    int mtu;             /* Default: the network's MTU. */
+    bool port_security; /* Default true. */
+    int mtu;            /* Default: the network's MTU. */
 };
 
 struct fabric_guest {
     char *name;
-    size_t host;         /* Index into model->hosts. */
+    size_t host; /* Index into model->hosts. */
     enum fabric_guest_kind kind;
     struct fabric_vm vm;
     struct fabric_interface *interfaces;
@@ -177,8 +183,7 @@ void fabric_vm_clear(struct fabric_vm *vm);
 
 /* Index of the object named 'name', or -1. */
 long fabric_model_find_host(const struct fabric_model *, const char *name);
-long fabric_model_find_network(const struct fabric_model *,
-                               const char *name);
+long fabric_model_find_network(const struct fabric_model *, const char *name);
 
 void fabric_smap_add(struct fabric_smap *smap, const char *key,
                      const char *value);

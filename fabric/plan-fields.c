@@ -81,7 +81,7 @@ static void
 buf_quoted(struct buf *b, const char *s, bool ascii)
 {
     buf_puts(b, "\"");
-    for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         char esc[8];
         if (*p == '"' || *p == '\\') {
             snprintf(esc, sizeof esc, "\\%c", *p);
@@ -146,7 +146,7 @@ v_bool(bool value)
 static int
 string_compare(const void *a, const void *b)
 {
-    return strcmp(*(const char *const *) a, *(const char *const *) b);
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 /* Returns set 'elems' (of 'n') as sorted, joined text, or NULL if empty. */
@@ -209,7 +209,7 @@ v_smap(const struct fabric_smap *smap)
 {
     struct pair *pairs = xrealloc(NULL, smap->n * sizeof *pairs);
     for (size_t i = 0; i < smap->n; i++) {
-        pairs[i] = (struct pair) {nz(smap->keys[i]), nz(smap->values[i])};
+        pairs[i] = (struct pair){nz(smap->keys[i]), nz(smap->values[i])};
     }
     char *s = v_pairs(pairs, smap->n);
     free(pairs);
@@ -229,7 +229,6 @@ host_name(const struct fabric_model *m, size_t i)
 }
 
 /* Field lists: an object's fields as text, in a fixed order. */
-
 
 /* Adds field 'key' with 'value' (stolen, may be NULL). */
 static void
@@ -283,8 +282,8 @@ network_fields(const struct fabric_model *m, size_t i, struct plan_flist *fl)
     for (size_t k = 0; k < n->n_forwards; k++) {
         forwards[k] = fabric_forward_format(m, &n->forwards[k]);
     }
-    flist_add(fl, "forwards", v_set((const char *const *) forwards,
-                                    n->n_forwards));
+    flist_add(fl, "forwards",
+              v_set((const char *const *)forwards, n->n_forwards));
     for (size_t k = 0; k < n->n_forwards; k++) {
         free(forwards[k]);
     }
@@ -311,8 +310,7 @@ router_fields(const struct fabric_model *m, size_t i, struct plan_flist *fl)
 {
     const struct fabric_router *r = &m->routers[i];
     flist_add(fl, "kind", xstrdup(fabric_router_kind_name(r->kind)));
-    flist_add(fl, "host", r->has_host ? xstrdup(host_name(m, r->host))
-                                      : NULL);
+    flist_add(fl, "host", r->has_host ? xstrdup(host_name(m, r->host)) : NULL);
     vm_fields(fl, &r->vm);
     flist_add(fl, "external_ids", v_smap(&r->external_ids));
 }
@@ -376,15 +374,14 @@ interface_fields(const struct fabric_model *m, size_t obj, size_t i,
     const struct fabric_interface *iface = &m->guests[obj].interfaces[i];
     flist_add(fl, "network", xstrdup(network_name(m, iface->network)));
     flist_add(fl, "mac", xstrdup(nz(iface->mac)));
-    flist_add(fl, "addresses",
-              v_set((const char *const *) iface->addresses,
-                    iface->n_addresses));
+    flist_add(
+        fl, "addresses",
+        v_set((const char *const *)iface->addresses, iface->n_addresses));
     flist_add(fl, "gateway", v_opt(iface->gateway));
-    struct pair *routes = xrealloc(NULL,
-                                   iface->n_routes * sizeof *routes);
+    struct pair *routes = xrealloc(NULL, iface->n_routes * sizeof *routes);
     for (size_t j = 0; j < iface->n_routes; j++) {
-        routes[j] = (struct pair) {nz(iface->routes[j].prefix),
-                                   nz(iface->routes[j].via)};
+        routes[j] = (struct pair){nz(iface->routes[j].prefix),
+                                  nz(iface->routes[j].via)};
     }
     flist_add(fl, "routes", v_pairs(routes, iface->n_routes));
     free(routes);
@@ -413,18 +410,16 @@ interface_summary(const struct fabric_model *m, size_t obj, size_t i)
     return buf_steal(&b);
 }
 
-
 static const struct plan_child_kind router_ports = {
     "ports", port_count, port_key, port_fields, port_summary,
 };
 
 static const struct plan_child_kind guest_interfaces = {
-    "interfaces", interface_count, interface_key, interface_fields,
-    interface_summary,
+    "interfaces",     interface_count,   interface_key,
+    interface_fields, interface_summary,
 };
 
 /* Sorted keys: the objects or children of one side, by name. */
-
 
 int
 plan_key_compare(const void *a_, const void *b_)
@@ -454,12 +449,12 @@ plan_name_cmp(const char *a, const char *b, bool natural)
 
 struct plan_key *
 plan_child_keys(const struct plan_child_kind *ck, const struct fabric_model *m,
-           size_t obj, size_t *np)
+                size_t obj, size_t *np)
 {
     size_t n = ck->count(m, obj);
     struct plan_key *keys = xrealloc(NULL, n * sizeof *keys);
     for (size_t i = 0; i < n; i++) {
-        keys[i] = (struct plan_key) {ck->key(m, obj, i), i};
+        keys[i] = (struct plan_key){ck->key(m, obj, i), i};
     }
     qsort(keys, n, sizeof *keys, key_compare_natural);
     *np = n;

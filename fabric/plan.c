@@ -53,8 +53,8 @@ add_change(struct builder *b, char op, const char *kind, const char *name)
     struct fabric_plan *plan = b->plan;
     if (plan->n >= b->cap) {
         b->cap = b->cap ? 2 * b->cap : 16;
-        plan->changes = xrealloc(plan->changes,
-                                 b->cap * sizeof *plan->changes);
+        plan->changes =
+            xrealloc(plan->changes, b->cap * sizeof *plan->changes);
     }
     struct plan_change *c = &plan->changes[plan->n++];
     memset(c, 0, sizeof *c);
@@ -70,10 +70,10 @@ static void
 add_field(struct plan_change *c, char *field, char *old, char *new)
 {
     c->fields = xrealloc(c->fields, (c->n_fields + 1) * sizeof *c->fields);
-    c->old_values = xrealloc(c->old_values,
-                             (c->n_fields + 1) * sizeof *c->old_values);
-    c->new_values = xrealloc(c->new_values,
-                             (c->n_fields + 1) * sizeof *c->new_values);
+    c->old_values =
+        xrealloc(c->old_values, (c->n_fields + 1) * sizeof *c->old_values);
+    c->new_values =
+        xrealloc(c->new_values, (c->n_fields + 1) * sizeof *c->new_values);
     c->fields[c->n_fields] = field;
     c->old_values[c->n_fields] = old;
     c->new_values[c->n_fields] = new;
@@ -107,15 +107,13 @@ add_differing_fields(struct plan_change *c, struct plan_flist *fa,
 {
     for (size_t i = 0; i < fa->n && i < fb->n; i++) {
         if (!values_equal(fa->values[i], fb->values[i])) {
-            add_field(c, xstrdup(fa->keys[i]), fa->values[i],
-                      fb->values[i]);
+            add_field(c, xstrdup(fa->keys[i]), fa->values[i], fb->values[i]);
             fa->values[i] = fb->values[i] = NULL;
         }
     }
     plan_flist_clear(fa);
     plan_flist_clear(fb);
 }
-
 
 /* Adds every field of object 'i' of 'm', children included, to 'c'. */
 static void
@@ -153,8 +151,9 @@ diff_children(struct plan_change *c, const struct plan_child_kind *ck,
     struct plan_key *kb = plan_child_keys(ck, b, ib, &nb);
     size_t i = 0, j = 0;
     while (i < na || j < nb) {
-        int cmp = (i >= na ? 1 : j >= nb ? -1
-                   : plan_name_cmp(ka[i].name, kb[j].name, true));
+        int cmp = (i >= na   ? 1
+                   : j >= nb ? -1
+                             : plan_name_cmp(ka[i].name, kb[j].name, true));
         const char *name = cmp <= 0 ? ka[i].name : kb[j].name;
         if (cmp) {
             /* A child appears or goes. */
@@ -184,7 +183,7 @@ object_keys(const struct plan_kind *kind, const struct fabric_model *m,
     size_t n = m ? kind->count(m) : 0;
     struct plan_key *keys = xrealloc(NULL, n * sizeof *keys);
     for (size_t i = 0; i < n; i++) {
-        keys[i] = (struct plan_key) {nz(kind->object_name(m, i)), i};
+        keys[i] = (struct plan_key){nz(kind->object_name(m, i)), i};
     }
     qsort(keys, n, sizeof *keys, plan_key_compare);
     *np = n;
@@ -201,27 +200,28 @@ plan_kind(struct builder *b, const struct plan_kind *kind,
     bool hosts = !strcmp(kind->name, "host");
     size_t i = 0, j = 0;
     while (i < nc || j < nd) {
-        int cmp = (i >= nc ? 1 : j >= nd ? -1
-                   : plan_name_cmp(kc[i].name, kd[j].name, false));
+        int cmp = (i >= nc   ? 1
+                   : j >= nd ? -1
+                             : plan_name_cmp(kc[i].name, kd[j].name, false));
         if (cmp < 0) {
             size_t ic = kc[i++].index;
             if (hosts && cur->hosts[ic].registered) {
                 continue;
             }
-            struct plan_change *c = add_change(b, '-', kind->name,
-                                               kc[i - 1].name);
+            struct plan_change *c =
+                add_change(b, '-', kind->name, kc[i - 1].name);
             add_object_fields(c, kind, cur, ic, true);
         } else if (cmp > 0) {
             size_t id = kd[j++].index;
-            struct plan_change *c = add_change(b, '+', kind->name,
-                                               kd[j - 1].name);
+            struct plan_change *c =
+                add_change(b, '+', kind->name, kd[j - 1].name);
             c->summary = kind->summary(des, id);
             add_object_fields(c, kind, des, id, false);
         } else {
             size_t ic = kc[i++].index;
             size_t id = kd[j++].index;
-            struct plan_change *c = add_change(b, '~', kind->name,
-                                               kd[j - 1].name);
+            struct plan_change *c =
+                add_change(b, '~', kind->name, kd[j - 1].name);
             struct plan_flist fc = {0}, fd = {0};
             kind->fields(cur, ic, &fc);
             kind->fields(des, id, &fd);
@@ -295,7 +295,7 @@ plan_destroy(struct fabric_plan *plan)
 
 /* Output. */
 
-#define PLAN_TEXT_MAX 60  /* Longer values are shortened in text. */
+#define PLAN_TEXT_MAX 60 /* Longer values are shortened in text. */
 
 /* Writes 'value' for a person: "(none)" when absent, quoted when it is
  * empty or holds spaces or special characters, shortened when long. */
@@ -308,8 +308,8 @@ print_value(FILE *out, const char *value)
     }
     size_t len = strlen(value);
     bool plain = len && len <= PLAN_TEXT_MAX;
-    for (const unsigned char *p = (const unsigned char *) value;
-         plain && *p; p++) {
+    for (const unsigned char *p = (const unsigned char *)value; plain && *p;
+         p++) {
         plain = *p > ' ' && *p != '"' && *p != '\\' && *p != 0x7f;
     }
     if (plain) {
@@ -390,11 +390,11 @@ plan_to_json(const struct fabric_plan *plan)
         }
         json_t *fields = json_array();
         for (size_t j = 0; j < c->n_fields; j++) {
-            json_array_append_new(
-                fields, json_pack("{s:o, s:o, s:o}",
-                                  "field", json_text(c->fields[j]),
-                                  "old", json_text(c->old_values[j]),
-                                  "new", json_text(c->new_values[j])));
+            json_array_append_new(fields,
+                                  json_pack("{s:o, s:o, s:o}", "field",
+                                            json_text(c->fields[j]), "old",
+                                            json_text(c->old_values[j]), "new",
+                                            json_text(c->new_values[j])));
         }
         json_object_set_new(change, "fields", fields);
         json_array_append_new(changes, change);

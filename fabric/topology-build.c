@@ -53,7 +53,7 @@ sort_by_name(size_t n, const char *(*name_of)(const void *, size_t),
     size_t *order = topo_xrealloc(NULL, n, sizeof *order);
 
     for (size_t i = 0; i < n; i++) {
-        named[i] = (struct named) {name_of(array, i), i};
+        named[i] = (struct named){name_of(array, i), i};
     }
     qsort(named, n, sizeof *named, compare_named);
     for (size_t i = 0; i < n; i++) {
@@ -69,25 +69,25 @@ sort_by_name(size_t n, const char *(*name_of)(const void *, size_t),
 static const char *
 host_name(const void *a, size_t i)
 {
-    return ((const struct ld_host *) a)[i].name;
+    return ((const struct ld_host *)a)[i].name;
 }
 
 static const char *
 network_name(const void *a, size_t i)
 {
-    return ((const struct ld_network *) a)[i].name;
+    return ((const struct ld_network *)a)[i].name;
 }
 
 static const char *
 router_name(const void *a, size_t i)
 {
-    return ((const struct ld_router *) a)[i].name;
+    return ((const struct ld_router *)a)[i].name;
 }
 
 static const char *
 guest_name(const void *a, size_t i)
 {
-    return ((const struct ld_guest *) a)[i].name;
+    return ((const struct ld_guest *)a)[i].name;
 }
 
 struct builder {
@@ -96,9 +96,9 @@ struct builder {
     size_t *host_order, *host_rank;
     size_t *net_order, *net_rank;
     size_t *router_order, *guest_order, *guest_rank;
-    int *vlans, *vnis;       /* Per network, in the order of 't'. */
-    uint64_t **port_macs;    /* Per router, per port. */
-    uint64_t **iface_macs;   /* Per guest, per interface. */
+    int *vlans, *vnis;     /* Per network, in the order of 't'. */
+    uint64_t **port_macs;  /* Per router, per port. */
+    uint64_t **iface_macs; /* Per guest, per interface. */
 };
 
 static bool
@@ -118,7 +118,7 @@ derive_vlans(struct builder *b)
         if (b->vlans[i]) {
             continue;
         }
-        int start = (int) (topo_hash32(t->networks[i].name, NULL) % range);
+        int start = (int)(topo_hash32(t->networks[i].name, NULL) % range);
         for (int probe = 0; probe < range; probe++) {
             int vlan = TOPO_VLAN_AUTO_MIN + (start + probe) % range;
             if (!taken[vlan]) {
@@ -128,9 +128,8 @@ derive_vlans(struct builder *b)
             }
         }
         if (!b->vlans[i]) {
-            topo_msg_no_free(b->ctx, t->networks[i].pos,
-                             t->networks[i].what, "VLAN", TOPO_VLAN_AUTO_MIN,
-                             TOPO_VLAN_MAX);
+            topo_msg_no_free(b->ctx, t->networks[i].pos, t->networks[i].what,
+                             "VLAN", TOPO_VLAN_AUTO_MIN, TOPO_VLAN_MAX);
             ok = false;
         }
     }
@@ -146,7 +145,7 @@ derive_vnis(struct builder *b)
     for (size_t i = 0; i < t->n_networks; i++) {
         b->vnis[i] = t->networks[i].vni;
         if (b->vnis[i]) {
-            topo_index_add_u64(&taken, (uint64_t) b->vnis[i], i);
+            topo_index_add_u64(&taken, (uint64_t)b->vnis[i], i);
         }
     }
     for (size_t k = 0; k < t->n_networks; k++) {
@@ -156,10 +155,10 @@ derive_vnis(struct builder *b)
         }
         /* There are far fewer networks than VNIs, so this ends. */
         int vni = TOPO_VNI_BASE + b->vlans[i];
-        while (topo_index_find_u64(&taken, (uint64_t) vni, NULL)) {
+        while (topo_index_find_u64(&taken, (uint64_t)vni, NULL)) {
             vni = vni == TOPO_VNI_MAX ? 1 : vni + 1;
         }
-        topo_index_add_u64(&taken, (uint64_t) vni, i);
+        topo_index_add_u64(&taken, (uint64_t)vni, i);
         b->vnis[i] = vni;
     }
     topo_index_destroy(&taken);
@@ -186,7 +185,7 @@ port_order(const struct builder *b, const struct ld_router *r)
     size_t *order = topo_xrealloc(NULL, r->n_ports, sizeof *order);
 
     for (size_t j = 0; j < r->n_ports; j++) {
-        ranked[j] = (struct ranked) {b->net_rank[r->ports[j].net], j};
+        ranked[j] = (struct ranked){b->net_rank[r->ports[j].net], j};
     }
     qsort(ranked, r->n_ports, sizeof *ranked, compare_ranked);
     for (size_t m = 0; m < r->n_ports; m++) {
@@ -227,11 +226,9 @@ derive_macs(struct builder *b)
     b->iface_macs = topo_xrealloc(NULL, t->n_guests, sizeof *b->iface_macs);
     for (size_t i = 0; i < t->n_guests; i++) {
         const struct ld_guest *g = &t->guests[i];
-        b->iface_macs[i] = topo_xrealloc(NULL, g->n_ifaces,
-                                         sizeof(uint64_t));
+        b->iface_macs[i] = topo_xrealloc(NULL, g->n_ifaces, sizeof(uint64_t));
         for (size_t j = 0; j < g->n_ifaces; j++) {
-            b->iface_macs[i][j] = g->ifaces[j].has_mac ? g->ifaces[j].mac
-                                                       : 0;
+            b->iface_macs[i][j] = g->ifaces[j].has_mac ? g->ifaces[j].mac : 0;
             if (g->ifaces[j].has_mac) {
                 topo_index_add_u64(&taken, g->ifaces[j].mac, 0);
             }
@@ -246,8 +243,8 @@ derive_macs(struct builder *b)
         for (size_t m = 0; m < r->n_ports; m++) {
             size_t j = order[m];
             if (!b->port_macs[i][j]) {
-                b->port_macs[i][j] = derive_mac(&taken, r->name,
-                                                r->ports[j].network);
+                b->port_macs[i][j] =
+                    derive_mac(&taken, r->name, r->ports[j].network);
             }
         }
         free(order);
@@ -257,8 +254,8 @@ derive_macs(struct builder *b)
         const struct ld_guest *g = &t->guests[i];
         for (size_t j = 0; j < g->n_ifaces; j++) {
             if (!b->iface_macs[i][j]) {
-                b->iface_macs[i][j] = derive_mac(&taken, g->name,
-                                                 g->ifaces[j].name);
+                b->iface_macs[i][j] =
+                    derive_mac(&taken, g->name, g->ifaces[j].name);
             }
         }
     }
@@ -272,7 +269,6 @@ copy_smap(struct fabric_smap *dst, const struct fabric_smap *src)
         fabric_smap_add(dst, src->keys[i], src->values[i]);
     }
 }
-
 
 /* The model's VM settings from 'vm' as written, defaults filled in; all
  * zero when the object is not a VM. */
@@ -300,7 +296,8 @@ router_address(const struct ld_topology *t, long net)
 {
     const struct ld_network *n = &t->networks[net];
     return (n->router < 0 ? NULL
-            : topo_format_ipv4(t->routers[n->router].ports[n->port].ip.ip));
+                          : topo_format_ipv4(
+                                t->routers[n->router].ports[n->port].ip.ip));
 }
 
 /* The hosts' address, without prefix, in network 'net' of 't' (modes nat
@@ -309,9 +306,10 @@ static char *
 host_address(const struct ld_topology *t, long net)
 {
     const struct ld_network *n = &t->networks[net];
-    return (n->mode == FABRIC_NET_ISOLATED ? NULL
-            : topo_format_ipv4(n->host_ip.text ? n->host_ip.ip
-                               : n->subnet.ip + 1));
+    return (n->mode == FABRIC_NET_ISOLATED
+                ? NULL
+                : topo_format_ipv4(n->host_ip.text ? n->host_ip.ip
+                                                   : n->subnet.ip + 1));
 }
 
 /* The default gateway an interface in network 'net' gets, as a new
@@ -340,7 +338,7 @@ build_forwards(const struct builder *b, const struct ld_network *n,
     mn->forwards = topo_xrealloc(NULL, n->n_forwards, sizeof *mn->forwards);
     for (size_t j = 0; n->mode == FABRIC_NET_NAT && j < n->n_forwards; j++) {
         const struct ld_forward *f = &n->forwards[j];
-        mn->forwards[mn->n_forwards++] = (struct fabric_forward) {
+        mn->forwards[mn->n_forwards++] = (struct fabric_forward){
             .proto = f->proto,
             .host_port = f->host_port,
             .guest = b->guest_rank[f->guest_idx],
@@ -364,8 +362,8 @@ build_hosts(const struct builder *b, struct fabric_model *m)
         const struct ld_host *h = &t->hosts[b->host_order[k]];
         struct fabric_host *mh = &m->hosts[k];
         mh->name = topo_xstrdup(h->name);
-        mh->underlay_ip = (h->underlay.text
-                           ? topo_format_ipv4(h->underlay.ip) : NULL);
+        mh->underlay_ip =
+            (h->underlay.text ? topo_format_ipv4(h->underlay.ip) : NULL);
         mh->encap = topo_xstrdup("geneve");
         mh->underlay_mtu = h->underlay_mtu;
         copy_smap(&mh->external_ids, &h->external_ids);
@@ -390,9 +388,9 @@ build_networks(const struct builder *b, struct fabric_model *m)
         mn->vlan = b->vlans[i];
         mn->vni = b->vnis[i];
         mn->mtu = n->mtu ? n->mtu : t->mtu_limit;
-        mn->gateway = router_address(t, (long) i);
+        mn->gateway = router_address(t, (long)i);
         mn->dhcp = n->dhcp;
-        mn->host_ip = host_address(t, (long) i);
+        mn->host_ip = host_address(t, (long)i);
         build_forwards(b, n, mn);
         copy_smap(&mn->external_ids, &n->external_ids);
     }
@@ -420,7 +418,7 @@ build_routers(const struct builder *b, struct fabric_model *m)
             size_t j = order[m_];
             const struct ld_port *p = &r->ports[j];
             int plen = t->networks[p->net].subnet.plen;
-            mr->ports[m_] = (struct fabric_router_port) {
+            mr->ports[m_] = (struct fabric_router_port){
                 .network = b->net_rank[p->net],
                 .ip = topo_format_prefix(p->ip.ip, plen),
                 .mac = topo_format_mac(b->port_macs[i][j]),
@@ -445,17 +443,16 @@ build_iface(const struct builder *b, const struct ld_iface *iface,
     mi->name = topo_xstrdup(iface->name);
     mi->network = b->net_rank[iface->net];
     mi->mac = topo_format_mac(mac);
-    mi->addresses = topo_xrealloc(NULL, iface->n_addrs,
-                                  sizeof *mi->addresses);
+    mi->addresses = topo_xrealloc(NULL, iface->n_addrs, sizeof *mi->addresses);
     for (size_t i = 0; i < iface->n_addrs; i++) {
-        mi->addresses[i] = topo_format_prefix(iface->addrs[i].ip,
-                                              n->subnet.plen);
+        mi->addresses[i] =
+            topo_format_prefix(iface->addrs[i].ip, n->subnet.plen);
     }
     mi->n_addresses = iface->n_addrs;
-    mi->gateway = (iface->gw == LD_GW_ADDR
-                   ? topo_format_ipv4(iface->gateway.ip)
-                   : default_gw ? default_gateway(t, iface->net)
-                   : NULL);
+    mi->gateway =
+        (iface->gw == LD_GW_ADDR ? topo_format_ipv4(iface->gateway.ip)
+         : default_gw            ? default_gateway(t, iface->net)
+                                 : NULL);
     mi->routes = topo_xrealloc(NULL, iface->n_routes, sizeof *mi->routes);
     for (size_t i = 0; i < iface->n_routes; i++) {
         const struct ld_route *r = &iface->routes[i];
@@ -501,17 +498,17 @@ build_guests(const struct builder *b, struct fabric_model *m)
                 break;
             }
             const struct ld_network *n = &t->networks[g->ifaces[j].net];
-            if (default_gw < 0
-                && (n->router >= 0 || n->mode != FABRIC_NET_ISOLATED)) {
-                default_gw = (long) j;
+            if (default_gw < 0 &&
+                (n->router >= 0 || n->mode != FABRIC_NET_ISOLATED)) {
+                default_gw = (long)j;
             }
         }
 
-        mg->interfaces = topo_xrealloc(NULL, g->n_ifaces,
-                                       sizeof *mg->interfaces);
+        mg->interfaces =
+            topo_xrealloc(NULL, g->n_ifaces, sizeof *mg->interfaces);
         for (size_t j = 0; j < g->n_ifaces; j++) {
             build_iface(b, &g->ifaces[j], b->iface_macs[i][j],
-                        (long) j == default_gw, &mg->interfaces[j]);
+                        (long)j == default_gw, &mg->interfaces[j]);
         }
         mg->n_interfaces = g->n_ifaces;
         copy_smap(&mg->external_ids, &g->external_ids);
@@ -526,16 +523,14 @@ topo_build(struct topo_ctx *ctx, const struct ld_topology *t)
     struct fabric_model *m = NULL;
 
     b.host_rank = topo_xrealloc(NULL, t->n_hosts, sizeof *b.host_rank);
-    b.host_order = sort_by_name(t->n_hosts, host_name, t->hosts,
-                                b.host_rank);
+    b.host_order = sort_by_name(t->n_hosts, host_name, t->hosts, b.host_rank);
     b.net_rank = topo_xrealloc(NULL, t->n_networks, sizeof *b.net_rank);
-    b.net_order = sort_by_name(t->n_networks, network_name, t->networks,
-                               b.net_rank);
-    b.router_order = sort_by_name(t->n_routers, router_name, t->routers,
-                                  NULL);
+    b.net_order =
+        sort_by_name(t->n_networks, network_name, t->networks, b.net_rank);
+    b.router_order = sort_by_name(t->n_routers, router_name, t->routers, NULL);
     b.guest_rank = topo_xrealloc(NULL, t->n_guests, sizeof *b.guest_rank);
-    b.guest_order = sort_by_name(t->n_guests, guest_name, t->guests,
-                                 b.guest_rank);
+    b.guest_order =
+        sort_by_name(t->n_guests, guest_name, t->guests, b.guest_rank);
     b.vlans = topo_xrealloc(NULL, t->n_networks, sizeof *b.vlans);
     b.vnis = topo_xrealloc(NULL, t->n_networks, sizeof *b.vnis);
 

@@ -17,9 +17,9 @@
 /* A value some object claims for itself: an address, a MAC, a VLAN... */
 struct claim {
     uint64_t key;
-    const char *what;        /* The object claiming it. */
+    const char *what; /* The object claiming it. */
     struct topo_pos pos;
-    char *text;              /* The value as shown in messages (owned). */
+    char *text; /* The value as shown in messages (owned). */
     size_t seq;
 };
 
@@ -33,7 +33,7 @@ claims_add(struct claims *c, uint64_t key, const char *what,
            struct topo_pos pos, char *text)
 {
     c->items = topo_grow(c->items, c->n, sizeof *c->items);
-    c->items[c->n] = (struct claim) {key, what, pos, text, c->n};
+    c->items[c->n] = (struct claim){key, what, pos, text, c->n};
     c->n++;
 }
 
@@ -86,21 +86,21 @@ struct names {
     struct topo_index broken; /* Invalid name -> index. */
     const char **sorted;      /* Valid names, sorted, for messages. */
     size_t n_sorted;
-    bool all_broken;          /* The whole list is broken. */
+    bool all_broken; /* The whole list is broken. */
 };
 
 static int
 compare_strings(const void *a, const void *b)
 {
-    return strcmp(*(const char *const *) a, *(const char *const *) b);
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 /* Adds the object 'index' named 'name' (NULL if it has none) to 'names'
  * and reports it if the name is taken. */
 static void
-names_add(struct topo_ctx *ctx, struct names *names, const char *name,
-          bool ok, struct topo_pos pos, size_t index,
-          const struct topo_pos *positions, const char *owner)
+names_add(struct topo_ctx *ctx, struct names *names, const char *name, bool ok,
+          struct topo_pos pos, size_t index, const struct topo_pos *positions,
+          const char *owner)
 {
     size_t first;
 
@@ -113,8 +113,8 @@ names_add(struct topo_ctx *ctx, struct names *names, const char *name,
                                 positions[first]);
     } else {
         topo_index_add_str(&names->valid, name, index);
-        names->sorted = topo_grow(names->sorted, names->n_sorted,
-                                  sizeof *names->sorted);
+        names->sorted =
+            topo_grow(names->sorted, names->n_sorted, sizeof *names->sorted);
         names->sorted[names->n_sorted++] = name;
     }
 }
@@ -146,12 +146,12 @@ names_resolve(struct topo_ctx *ctx, const struct names *names,
     size_t index;
 
     if (topo_index_find_str(&names->valid, name, &index)) {
-        return (long) index;
+        return (long)index;
     }
-    if (!names->all_broken
-        && !topo_index_find_str(&names->broken, name, NULL)) {
-        topo_msg_unknown_ref(ctx, pos, what, names->kind, name,
-                             names->sorted, names->n_sorted);
+    if (!names->all_broken &&
+        !topo_index_find_str(&names->broken, name, NULL)) {
+        topo_msg_unknown_ref(ctx, pos, what, names->kind, name, names->sorted,
+                             names->n_sorted);
     }
     return -1;
 }
@@ -197,8 +197,8 @@ check_names(struct checker *c)
     pos = topo_xrealloc(NULL, t->n_routers, sizeof *pos);
     for (size_t i = 0; i < t->n_routers; i++) {
         pos[i] = t->routers[i].name_pos;
-        names_add(c->ctx, &routers, t->routers[i].name,
-                  t->routers[i].name_ok, pos[i], i, pos, NULL);
+        names_add(c->ctx, &routers, t->routers[i].name, t->routers[i].name_ok,
+                  pos[i], i, pos, NULL);
     }
     free(pos);
     names_destroy(&routers);
@@ -207,12 +207,10 @@ check_names(struct checker *c)
     for (size_t i = 0; i < t->n_guests; i++) {
         const struct ld_guest *g = &t->guests[i];
         pos[i] = g->name_pos;
-        names_add(c->ctx, guests, g->name, g->name_ok, pos[i], i, pos,
-                  NULL);
+        names_add(c->ctx, guests, g->name, g->name_ok, pos[i], i, pos, NULL);
 
         struct names ifaces = {.kind = "interface"};
-        struct topo_pos *ipos = topo_xrealloc(NULL, g->n_ifaces,
-                                              sizeof *ipos);
+        struct topo_pos *ipos = topo_xrealloc(NULL, g->n_ifaces, sizeof *ipos);
         for (size_t j = 0; j < g->n_ifaces; j++) {
             ipos[j] = g->ifaces[j].name_pos;
             names_add(c->ctx, &ifaces, g->ifaces[j].name, true, ipos[j], j,
@@ -291,10 +289,11 @@ check_networks(struct checker *c)
         const struct ld_network *b = &t->networks[j];
         for (size_t i = 0; b->subnet.ok && i < j; i++) {
             const struct ld_network *a = &t->networks[i];
-            uint32_t mask = topo_mask(a->subnet.plen < b->subnet.plen
-                                      ? a->subnet.plen : b->subnet.plen);
-            if (a->subnet.ok
-                && (a->subnet.ip & mask) == (b->subnet.ip & mask)) {
+            uint32_t mask =
+                topo_mask(a->subnet.plen < b->subnet.plen ? a->subnet.plen
+                                                          : b->subnet.plen);
+            if (a->subnet.ok &&
+                (a->subnet.ip & mask) == (b->subnet.ip & mask)) {
                 topo_msg_overlap(c->ctx, b->subnet.pos, b->what,
                                  b->subnet.text, a->subnet.text, a->what,
                                  a->subnet.pos);
@@ -320,8 +319,8 @@ check_address(struct checker *c, const char *what, const char *field,
         topo_msg_prefix_mismatch(c->ctx, a->pos, what, a->text, n->name,
                                  n->subnet.text);
     } else if (a->ip == n->subnet.ip) {
-        topo_msg_network_address(c->ctx, a->pos, what, field, a->text,
-                                 n->name, n->subnet.text);
+        topo_msg_network_address(c->ctx, a->pos, what, field, a->text, n->name,
+                                 n->subnet.text);
     } else if (a->ip == (n->subnet.ip | ~mask)) {
         topo_msg_broadcast_address(c->ctx, a->pos, what, field, a->text,
                                    n->name, n->subnet.text);
@@ -336,7 +335,7 @@ static void
 claim_address(struct checker *c, long net, const struct ld_addr *a,
               const char *what)
 {
-    claims_add(&c->ips, ((uint64_t) net << 32) | a->ip, what, a->pos,
+    claims_add(&c->ips, ((uint64_t)net << 32) | a->ip, what, a->pos,
                topo_format_ipv4(a->ip));
 }
 
@@ -353,14 +352,17 @@ check_host_ip(struct checker *c, long net)
         topo_msg_needs_mode(c->ctx, n->host_ip.pos, n->what, "host_ip",
                             "nat or routed", mode);
     } else if (n->host_ip.text) {
-        if (n->subnet.ok && n->host_ip.ok
-            && check_address(c, n->what, "host_ip", &n->host_ip, n)) {
+        if (n->subnet.ok && n->host_ip.ok &&
+            check_address(c, n->what, "host_ip", &n->host_ip, n)) {
             claim_address(c, net, &n->host_ip, n->host_ip_what);
         }
     } else if (n->mode != FABRIC_NET_ISOLATED && n->subnet.ok) {
         struct ld_addr first = {
-            .text = "", .pos = n->subnet.pos, .ip = n->subnet.ip + 1,
-            .plen = -1, .ok = true,
+            .text = "",
+            .pos = n->subnet.pos,
+            .ip = n->subnet.ip + 1,
+            .plen = -1,
+            .ok = true,
         };
         claim_address(c, net, &first, n->host_ip_what);
     }
@@ -384,7 +386,7 @@ check_forwards(struct checker *c)
              j++) {
             struct ld_forward *f = &n->forwards[j];
             if (f->host_port) {
-                claims_add(&ports, ((uint64_t) f->proto << 16) | f->host_port,
+                claims_add(&ports, ((uint64_t)f->proto << 16) | f->host_port,
                            f->what, f->host_port_pos,
                            topo_xasprintf("%d/%s", f->host_port,
                                           fabric_proto_name(f->proto)));
@@ -402,8 +404,8 @@ check_forwards(struct checker *c)
             for (size_t k = 0; k < g->n_ifaces && !found; k++) {
                 const struct ld_iface *iface = &g->ifaces[k];
                 unsure |= iface->net < 0;
-                found = iface->net == (long) i && iface->n_addrs
-                        && iface->addrs[0].ok;
+                found = iface->net == (long)i && iface->n_addrs &&
+                        iface->addrs[0].ok;
             }
             if (!found && !unsure) {
                 topo_msg_forward_no_address(c->ctx, f->guest_pos, f->what,
@@ -439,8 +441,8 @@ check_routers(struct checker *c)
     for (size_t i = 0; i < t->n_routers; i++) {
         struct ld_router *r = &t->routers[i];
         if (r->kind == FABRIC_ROUTER_VM) {
-            r->host_idx = resolve_host(c, r->host, r->host_given,
-                                       r->host_pos, r->pos, r->what);
+            r->host_idx = resolve_host(c, r->host, r->host_given, r->host_pos,
+                                       r->pos, r->what);
         }
         for (size_t j = 0; j < r->n_ports; j++) {
             struct ld_port *p = &r->ports[j];
@@ -451,18 +453,18 @@ check_routers(struct checker *c)
             if (p->net >= 0) {
                 struct ld_network *n = &t->networks[p->net];
                 if (n->router < 0) {
-                    n->router = (long) i;
-                    n->port = (long) j;
+                    n->router = (long)i;
+                    n->port = (long)j;
                 } else {
                     const struct ld_router *owner = &t->routers[n->router];
-                    topo_msg_second_router_port(
-                        c->ctx, p->network_pos, p->what, n->name,
-                        owner->what, owner->ports[n->port].pos);
+                    topo_msg_second_router_port(c->ctx, p->network_pos,
+                                                p->what, n->name, owner->what,
+                                                owner->ports[n->port].pos);
                 }
             }
             struct ld_network *n = usable_network(c, p->net);
-            if (n && p->ip.ok
-                && check_address(c, p->what, "address", &p->ip, n)) {
+            if (n && p->ip.ok &&
+                check_address(c, p->what, "address", &p->ip, n)) {
                 claim_address(c, p->net, &p->ip, p->what);
             }
             if (p->has_mac) {
@@ -494,12 +496,11 @@ check_iface(struct checker *c, struct ld_iface *iface)
     }
 
     const struct ld_addr *gw = &iface->gateway;
-    if (n && iface->gw == LD_GW_ADDR && gw->ok
-        && check_address(c, iface->what, "gateway", gw, n)) {
+    if (n && iface->gw == LD_GW_ADDR && gw->ok &&
+        check_address(c, iface->what, "gateway", gw, n)) {
         for (size_t i = 0; i < iface->n_addrs; i++) {
             if (iface->addrs[i].ok && iface->addrs[i].ip == gw->ip) {
-                topo_msg_gateway_self(c->ctx, gw->pos, iface->what,
-                                      gw->text);
+                topo_msg_gateway_self(c->ctx, gw->pos, iface->what, gw->text);
                 break;
             }
         }
@@ -529,8 +530,8 @@ check_iface(struct checker *c, struct ld_iface *iface)
         const struct ld_network *net = &t->networks[iface->net];
         int net_mtu = net->mtu ? net->mtu : t->mtu_limit;
         if (iface->mtu > net_mtu) {
-            topo_msg_iface_mtu(c->ctx, iface->mtu_pos, iface->what,
-                               iface->mtu, net_mtu, net->name);
+            topo_msg_iface_mtu(c->ctx, iface->mtu_pos, iface->what, iface->mtu,
+                               net_mtu, net->name);
         }
     }
 }
@@ -554,7 +555,7 @@ check_routes(struct checker *c, const struct ld_guest *g)
             const struct ld_route *r = &iface->routes[j];
             if (r->to.ok) {
                 /* A key unique to the prefix: address and length. */
-                claims_add(&tos, ((uint64_t) r->to.plen << 32) | r->to.ip,
+                claims_add(&tos, ((uint64_t)r->to.plen << 32) | r->to.ip,
                            iface->what, r->to.pos, NULL);
             }
             if (!r->via.ok || !r->to.ok || !all_usable) {
@@ -562,15 +563,14 @@ check_routes(struct checker *c, const struct ld_guest *g)
             }
             bool inside = false;
             for (size_t k = 0; k < g->n_ifaces && !inside; k++) {
-                const struct ld_network *n = usable_network(
-                    c, g->ifaces[k].net);
-                inside = (r->via.ip & topo_mask(n->subnet.plen))
-                         == n->subnet.ip;
+                const struct ld_network *n =
+                    usable_network(c, g->ifaces[k].net);
+                inside =
+                    (r->via.ip & topo_mask(n->subnet.plen)) == n->subnet.ip;
             }
             if (!inside) {
                 topo_msg_route_via(c->ctx, r->via.pos, iface->what,
-                                   r->via.text,
-                                   r->to.text, g->what);
+                                   r->via.text, r->to.text, g->what);
             }
         }
     }
@@ -583,8 +583,8 @@ check_routes(struct checker *c, const struct ld_guest *g)
     for (size_t i = 0; i < tos.n; i++) {
         size_t first;
         if (topo_index_find_u64(&seen, tos.items[i].key, &first)) {
-            char *to = topo_format_prefix((uint32_t) tos.items[i].key,
-                                          (int) (tos.items[i].key >> 32));
+            char *to = topo_format_prefix((uint32_t)tos.items[i].key,
+                                          (int)(tos.items[i].key >> 32));
             topo_msg_route_duplicate(c->ctx, tos.items[i].pos,
                                      tos.items[i].what, to,
                                      tos.items[first].pos);
@@ -618,8 +618,8 @@ check_guests(struct checker *c)
             } else {
                 topo_msg_second_gateway(c->ctx, iface->gateway.pos,
                                         iface->what,
-                                        gw_iface->name ? gw_iface->name
-                                        : "?", gw_iface->gateway.pos);
+                                        gw_iface->name ? gw_iface->name : "?",
+                                        gw_iface->gateway.pos);
             }
         }
         check_routes(c, g);
@@ -635,7 +635,7 @@ topo_check(struct topo_ctx *ctx, struct ld_topology *topo)
     check_hosts(&c);
     check_networks(&c);
     for (size_t i = 0; i < topo->n_networks; i++) {
-        check_host_ip(&c, (long) i);
+        check_host_ip(&c, (long)i);
     }
     check_routers(&c);
     check_guests(&c);

@@ -20,7 +20,7 @@ clip(const char *s, char *buf)
 {
     size_t chars = 0, o = 0;
 
-    for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         if ((*p & 0xc0) != 0x80) {
             /* Start of a character. */
             if (chars == CLIP_CHARS) {
@@ -30,7 +30,7 @@ clip(const char *s, char *buf)
             }
             chars++;
         }
-        buf[o++] = *p < 0x20 || *p == 0x7f ? '?' : (char) *p;
+        buf[o++] = *p < 0x20 || *p == 0x7f ? '?' : (char)*p;
     }
     buf[o] = '\0';
     return buf;
@@ -78,15 +78,14 @@ join(const char *const *words)
 }
 
 void
-topo_msg_syntax(struct topo_ctx *ctx, struct topo_pos pos,
-                const char *problem, const char *context,
-                struct topo_pos context_pos)
+topo_msg_syntax(struct topo_ctx *ctx, struct topo_pos pos, const char *problem,
+                const char *context, struct topo_pos context_pos)
 {
     if (context) {
         topo_ctx_add(ctx, pos,
                      "not valid YAML or JSON: %s (%s at line %d, "
-                     "column %d).", problem, context, context_pos.line,
-                     context_pos.column);
+                     "column %d).",
+                     problem, context, context_pos.line, context_pos.column);
     } else {
         topo_ctx_add(ctx, pos, "not valid YAML or JSON: %s.", problem);
     }
@@ -126,7 +125,8 @@ topo_msg_nul(struct topo_ctx *ctx, struct topo_pos pos)
 void
 topo_msg_second_document(struct topo_ctx *ctx, struct topo_pos pos)
 {
-    topo_ctx_add(ctx, pos, "a topology file holds one document, but a "
+    topo_ctx_add(ctx, pos,
+                 "a topology file holds one document, but a "
                  "second one starts here.");
 }
 
@@ -134,7 +134,8 @@ void
 topo_msg_empty(struct topo_ctx *ctx)
 {
     struct topo_pos pos = {1, 1};
-    topo_ctx_add(ctx, pos, "the file is empty; a topology needs at least "
+    topo_ctx_add(ctx, pos,
+                 "the file is empty; a topology needs at least "
                  "'name' and 'networks'.");
 }
 
@@ -144,7 +145,8 @@ topo_msg_top_type(struct topo_ctx *ctx, const struct topo_node *node)
     char d[CLIP_SIZE + 32];
     topo_ctx_add(ctx, node->pos,
                  "a topology must be a mapping of fields (name, hosts, "
-                 "networks, routers, guests), not %s.", describe(node, d));
+                 "networks, routers, guests), not %s.",
+                 describe(node, d));
 }
 
 void
@@ -176,7 +178,8 @@ topo_msg_duplicate_key(struct topo_ctx *ctx, const char *what,
     char c[CLIP_SIZE];
     topo_ctx_add(ctx, key->pos,
                  "%s: key '%s' appears twice; the first is at line %d, "
-                 "column %d.", what, clip(key->scalar, c), first->pos.line,
+                 "column %d.",
+                 what, clip(key->scalar, c), first->pos.line,
                  first->pos.column);
 }
 
@@ -186,13 +189,13 @@ topo_msg_type(struct topo_ctx *ctx, const char *what, const char *field,
 {
     char d[CLIP_SIZE + 32];
     char c[CLIP_SIZE];
-    topo_ctx_add(ctx, value->pos, "%s: field '%s' must be %s, not %s.",
-                 what, clip(field, c), expected, describe(value, d));
+    topo_ctx_add(ctx, value->pos, "%s: field '%s' must be %s, not %s.", what,
+                 clip(field, c), expected, describe(value, d));
 }
 
 void
-topo_msg_item_type(struct topo_ctx *ctx, const char *what,
-                   const char *field, size_t index, const char *expected,
+topo_msg_item_type(struct topo_ctx *ctx, const char *what, const char *field,
+                   size_t index, const char *expected,
                    const struct topo_node *item)
 {
     char d[CLIP_SIZE + 32];
@@ -201,25 +204,25 @@ topo_msg_item_type(struct topo_ctx *ctx, const char *what,
 }
 
 void
-topo_msg_missing(struct topo_ctx *ctx, struct topo_pos pos,
-                 const char *what, const char *field)
+topo_msg_missing(struct topo_ctx *ctx, struct topo_pos pos, const char *what,
+                 const char *field)
 {
     topo_ctx_add(ctx, pos, "%s: missing required field '%s'.", what, field);
 }
 
 void
 topo_msg_missing_multihost(struct topo_ctx *ctx, struct topo_pos pos,
-                           const char *what, const char *field,
-                           size_t n_hosts)
+                           const char *what, const char *field, size_t n_hosts)
 {
     topo_ctx_add(ctx, pos,
                  "%s: missing field '%s', required because the lab has "
-                 "%zu hosts.", what, field, n_hosts);
+                 "%zu hosts.",
+                 what, field, n_hosts);
 }
 
 void
-topo_msg_bad_name(struct topo_ctx *ctx, struct topo_pos pos,
-                  const char *what, const char *name, size_t max_len)
+topo_msg_bad_name(struct topo_ctx *ctx, struct topo_pos pos, const char *what,
+                  const char *name, size_t max_len)
 {
     char c[CLIP_SIZE];
     topo_ctx_add(ctx, pos,
@@ -230,14 +233,14 @@ topo_msg_bad_name(struct topo_ctx *ctx, struct topo_pos pos,
 
 void
 topo_msg_duplicate_name(struct topo_ctx *ctx, struct topo_pos pos,
-                        const char *owner, const char *kind,
-                        const char *name, struct topo_pos first)
+                        const char *owner, const char *kind, const char *name,
+                        struct topo_pos first)
 {
     topo_ctx_add(ctx, pos,
                  "%s%sduplicate %s name '%s'; the first %s with this name "
-                 "is at line %d, column %d.", owner ? owner : "",
-                 owner ? ": " : "", kind, name, kind, first.line,
-                 first.column);
+                 "is at line %d, column %d.",
+                 owner ? owner : "", owner ? ": " : "", kind, name, kind,
+                 first.line, first.column);
 }
 
 void
@@ -262,13 +265,13 @@ topo_msg_enum(struct topo_ctx *ctx, struct topo_pos pos, const char *what,
 }
 
 void
-topo_msg_bad_ipv4(struct topo_ctx *ctx, struct topo_pos pos,
-                  const char *what, const char *field, const char *value)
+topo_msg_bad_ipv4(struct topo_ctx *ctx, struct topo_pos pos, const char *what,
+                  const char *field, const char *value)
 {
     char c[CLIP_SIZE];
     topo_ctx_add(ctx, pos,
-                 "%s: %s '%s' is not an IPv4 address such as 10.0.0.1.",
-                 what, field, clip(value, c));
+                 "%s: %s '%s' is not an IPv4 address such as 10.0.0.1.", what,
+                 field, clip(value, c));
 }
 
 void
@@ -278,7 +281,8 @@ topo_msg_bad_ifaddr(struct topo_ctx *ctx, struct topo_pos pos,
     char c[CLIP_SIZE];
     topo_ctx_add(ctx, pos,
                  "%s: address '%s' is not an IPv4 address such as "
-                 "172.16.0.1 or 172.16.0.1/24.", what, clip(value, c));
+                 "172.16.0.1 or 172.16.0.1/24.",
+                 what, clip(value, c));
 }
 
 void
@@ -292,9 +296,8 @@ topo_msg_bad_prefix(struct topo_ctx *ctx, struct topo_pos pos,
 }
 
 void
-topo_msg_host_bits(struct topo_ctx *ctx, struct topo_pos pos,
-                   const char *what, const char *field, const char *value,
-                   uint32_t ip, int plen)
+topo_msg_host_bits(struct topo_ctx *ctx, struct topo_pos pos, const char *what,
+                   const char *field, const char *value, uint32_t ip, int plen)
 {
     char *prefix = topo_format_prefix(ip & topo_mask(plen), plen);
     topo_ctx_add(ctx, pos, "%s: %s %s has host bits set; the prefix is %s.",
@@ -308,8 +311,8 @@ topo_msg_subnet_length(struct topo_ctx *ctx, struct topo_pos pos,
 {
     topo_ctx_add(ctx, pos,
                  "%s: subnet %s has prefix length %d; a network's prefix "
-                 "length must be between %d and %d.", what, value, plen,
-                 TOPO_MIN_PLEN, TOPO_MAX_PLEN);
+                 "length must be between %d and %d.",
+                 what, value, plen, TOPO_MIN_PLEN, TOPO_MAX_PLEN);
 }
 
 void
@@ -319,8 +322,9 @@ topo_msg_overlap(struct topo_ctx *ctx, struct topo_pos pos, const char *what,
 {
     topo_ctx_add(ctx, pos,
                  "%s: subnet %s overlaps subnet %s of %s (line %d, "
-                 "column %d).", what, subnet, other_subnet, other,
-                 other_pos.line, other_pos.column);
+                 "column %d).",
+                 what, subnet, other_subnet, other, other_pos.line,
+                 other_pos.column);
 }
 
 void
@@ -339,8 +343,8 @@ topo_msg_network_address(struct topo_ctx *ctx, struct topo_pos pos,
                          const char *subnet)
 {
     topo_ctx_add(ctx, pos,
-                 "%s: %s %s is the network address of network %s (%s).",
-                 what, field, value, network, subnet);
+                 "%s: %s %s is the network address of network %s (%s).", what,
+                 field, value, network, subnet);
 }
 
 void
@@ -361,7 +365,8 @@ topo_msg_prefix_mismatch(struct topo_ctx *ctx, struct topo_pos pos,
 {
     topo_ctx_add(ctx, pos,
                  "%s: address %s has another prefix length than network %s "
-                 "(%s).", what, value, network, subnet);
+                 "(%s).",
+                 what, value, network, subnet);
 }
 
 void
@@ -370,9 +375,8 @@ topo_msg_taken(struct topo_ctx *ctx, struct topo_pos pos, const char *what,
                struct topo_pos owner_pos)
 {
     topo_ctx_add(ctx, pos,
-                 "%s: %s %s is already used by %s (line %d, column %d).",
-                 what, label, value, owner, owner_pos.line,
-                 owner_pos.column);
+                 "%s: %s %s is already used by %s (line %d, column %d).", what,
+                 label, value, owner, owner_pos.line, owner_pos.column);
 }
 
 void
@@ -382,7 +386,8 @@ topo_msg_bad_mac(struct topo_ctx *ctx, struct topo_pos pos, const char *what,
     char c[CLIP_SIZE];
     topo_ctx_add(ctx, pos,
                  "%s: mac '%s' is not a MAC address such as "
-                 "02:00:00:00:00:01.", what, clip(value, c));
+                 "02:00:00:00:00:01.",
+                 what, clip(value, c));
 }
 
 void
@@ -391,15 +396,17 @@ topo_msg_multicast_mac(struct topo_ctx *ctx, struct topo_pos pos,
 {
     topo_ctx_add(ctx, pos,
                  "%s: MAC %s is a multicast address; a port MAC must have "
-                 "the lowest bit of its first byte clear.", what, mac);
+                 "the lowest bit of its first byte clear.",
+                 what, mac);
 }
 
 void
-topo_msg_zero_mac(struct topo_ctx *ctx, struct topo_pos pos,
-                  const char *what)
+topo_msg_zero_mac(struct topo_ctx *ctx, struct topo_pos pos, const char *what)
 {
-    topo_ctx_add(ctx, pos, "%s: MAC 00:00:00:00:00:00 is not usable for a "
-                 "port.", what);
+    topo_ctx_add(ctx, pos,
+                 "%s: MAC 00:00:00:00:00:00 is not usable for a "
+                 "port.",
+                 what);
 }
 
 void
@@ -411,8 +418,10 @@ topo_msg_unknown_ref(struct topo_ctx *ctx, struct topo_pos pos,
     char c[CLIP_SIZE];
 
     if (!n_names) {
-        topo_ctx_add(ctx, pos, "%s: unknown %s '%s'; the topology defines "
-                     "no %s.", what, kind, clip(name, c), kind);
+        topo_ctx_add(ctx, pos,
+                     "%s: unknown %s '%s'; the topology defines "
+                     "no %s.",
+                     what, kind, clip(name, c), kind);
         return;
     }
 
@@ -426,8 +435,8 @@ topo_msg_unknown_ref(struct topo_ctx *ctx, struct topo_pos pos,
     }
     listed[n] = NULL;
     char *list = join(listed);
-    topo_ctx_add(ctx, pos, "%s: unknown %s '%s'; the %ss are %s.", what,
-                 kind, clip(name, c), kind, list);
+    topo_ctx_add(ctx, pos, "%s: unknown %s '%s'; the %ss are %s.", what, kind,
+                 clip(name, c), kind, list);
     free(list);
 }
 
@@ -438,8 +447,8 @@ topo_msg_second_router_port(struct topo_ctx *ctx, struct topo_pos pos,
 {
     topo_ctx_add(ctx, pos,
                  "%s: network %s already has a router port, on %s "
-                 "(line %d, column %d).", what, network, router,
-                 router_pos.line, router_pos.column);
+                 "(line %d, column %d).",
+                 what, network, router, router_pos.line, router_pos.column);
 }
 
 void
@@ -458,18 +467,18 @@ topo_msg_second_gateway(struct topo_ctx *ctx, struct topo_pos pos,
 {
     topo_ctx_add(ctx, pos,
                  "%s: only one interface of a guest may have a gateway, and "
-                 "interface %s already has one (line %d, column %d).", what,
-                 other, other_pos.line, other_pos.column);
+                 "interface %s already has one (line %d, column %d).",
+                 what, other, other_pos.line, other_pos.column);
 }
 
 void
-topo_msg_route_via(struct topo_ctx *ctx, struct topo_pos pos,
-                   const char *what, const char *via, const char *to,
-                   const char *guest)
+topo_msg_route_via(struct topo_ctx *ctx, struct topo_pos pos, const char *what,
+                   const char *via, const char *to, const char *guest)
 {
     topo_ctx_add(ctx, pos,
                  "%s: next hop %s of the route to %s is outside every "
-                 "network of %s.", what, via, to, guest);
+                 "network of %s.",
+                 what, via, to, guest);
 }
 
 void
@@ -479,7 +488,8 @@ topo_msg_route_duplicate(struct topo_ctx *ctx, struct topo_pos pos,
 {
     topo_ctx_add(ctx, pos,
                  "%s: the route to %s is already given at line %d, "
-                 "column %d.", what, to, first.line, first.column);
+                 "column %d.",
+                 what, to, first.line, first.column);
 }
 
 void
@@ -488,7 +498,8 @@ topo_msg_trunks_on_access(struct topo_ctx *ctx, struct topo_pos pos,
 {
     topo_ctx_add(ctx, pos,
                  "%s: field 'trunks' needs vlan_mode trunk; this interface "
-                 "is an access port.", what);
+                 "is an access port.",
+                 what);
 }
 
 void
@@ -504,8 +515,8 @@ void
 topo_msg_trunk_twice(struct topo_ctx *ctx, struct topo_pos pos,
                      const char *what, const char *network)
 {
-    topo_ctx_add(ctx, pos, "%s: network %s is listed twice in 'trunks'.",
-                 what, network);
+    topo_ctx_add(ctx, pos, "%s: network %s is listed twice in 'trunks'.", what,
+                 network);
 }
 
 void
@@ -514,31 +525,31 @@ topo_msg_trunk_native(struct topo_ctx *ctx, struct topo_pos pos,
 {
     topo_ctx_add(ctx, pos,
                  "%s: network %s is the interface's own network; 'trunks' "
-                 "lists the other networks it carries.", what, network);
+                 "lists the other networks it carries.",
+                 what, network);
 }
 
 void
-topo_msg_mtu_limit(struct topo_ctx *ctx, struct topo_pos pos,
-                   const char *what, int mtu, int limit, int underlay_mtu)
+topo_msg_mtu_limit(struct topo_ctx *ctx, struct topo_pos pos, const char *what,
+                   int mtu, int limit, int underlay_mtu)
 {
     topo_ctx_add(ctx, pos,
                  "%s: mtu %d exceeds %d, the smallest underlay MTU (%d) "
-                 "minus %d bytes of encapsulation overhead.", what, mtu,
-                 limit, underlay_mtu, FABRIC_ENCAP_OVERHEAD);
+                 "minus %d bytes of encapsulation overhead.",
+                 what, mtu, limit, underlay_mtu, FABRIC_ENCAP_OVERHEAD);
 }
 
 void
-topo_msg_iface_mtu(struct topo_ctx *ctx, struct topo_pos pos,
-                   const char *what, int mtu, int network_mtu,
-                   const char *network)
+topo_msg_iface_mtu(struct topo_ctx *ctx, struct topo_pos pos, const char *what,
+                   int mtu, int network_mtu, const char *network)
 {
     topo_ctx_add(ctx, pos, "%s: mtu %d exceeds the MTU %d of network %s.",
                  what, mtu, network_mtu, network);
 }
 
 void
-topo_msg_vm_only(struct topo_ctx *ctx, struct topo_pos pos,
-                 const char *what, const char *field, const char *kinds)
+topo_msg_vm_only(struct topo_ctx *ctx, struct topo_pos pos, const char *what,
+                 const char *field, const char *kinds)
 {
     topo_ctx_add(ctx, pos, "%s: field '%s' applies only to %s of kind vm.",
                  what, field, kinds);
@@ -556,17 +567,15 @@ void
 topo_msg_ip_and_ips(struct topo_ctx *ctx, struct topo_pos pos,
                     const char *what)
 {
-    topo_ctx_add(ctx, pos, "%s: give either 'ip' or 'ips', not both.",
-                 what);
+    topo_ctx_add(ctx, pos, "%s: give either 'ip' or 'ips', not both.", what);
 }
 
 void
-topo_msg_no_free(struct topo_ctx *ctx, struct topo_pos pos,
-                 const char *what, const char *label, long long min,
-                 long long max)
+topo_msg_no_free(struct topo_ctx *ctx, struct topo_pos pos, const char *what,
+                 const char *label, long long min, long long max)
 {
-    topo_ctx_add(ctx, pos, "%s: no free %s is left in %lld-%lld.", what,
-                 label, min, max);
+    topo_ctx_add(ctx, pos, "%s: no free %s is left in %lld-%lld.", what, label,
+                 min, max);
 }
 
 void
@@ -576,7 +585,8 @@ topo_msg_needs_mode(struct topo_ctx *ctx, struct topo_pos pos,
 {
     topo_ctx_add(ctx, pos,
                  "%s: field '%s' applies only to networks of mode %s, and "
-                 "this one is %s.", what, field, modes, mode);
+                 "this one is %s.",
+                 what, field, modes, mode);
 }
 
 void
@@ -586,5 +596,6 @@ topo_msg_forward_no_address(struct topo_ctx *ctx, struct topo_pos pos,
 {
     topo_ctx_add(ctx, pos,
                  "%s: guest %s has no address in network %s to forward "
-                 "to.", what, guest, network);
+                 "to.",
+                 what, guest, network);
 }

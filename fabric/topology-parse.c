@@ -19,24 +19,26 @@ static const char *const host_fields[] = {
     "name", "underlay", "encap", "underlay_mtu", "external_ids", NULL,
 };
 static const char *const network_fields[] = {
-    "name", "subnet", "mode", "vlan", "vni", "mtu", "dhcp", "host_ip",
-    "forwards", "external_ids", NULL,
+    "name", "subnet",  "mode",     "vlan",         "vni", "mtu",
+    "dhcp", "host_ip", "forwards", "external_ids", NULL,
 };
 static const char *const forward_fields[] = {
     "host_port", "guest", "port", "proto", NULL,
 };
 static const char *const router_fields[] = {
-    "name", "kind", "host", "vcpus", "memory", "image", "kernel", "initrd",
-    "cmdline", "user_data", "restart", "interfaces", "external_ids", NULL,
+    "name",    "kind",       "host",         "vcpus",   "memory",
+    "image",   "kernel",     "initrd",       "cmdline", "user_data",
+    "restart", "interfaces", "external_ids", NULL,
 };
 static const char *const port_fields[] = {"network", "ip", "mac", NULL};
 static const char *const guest_fields[] = {
-    "name", "host", "kind", "vcpus", "memory", "image", "kernel", "initrd",
-    "cmdline", "user_data", "restart", "interfaces", "external_ids", NULL,
+    "name",    "host",       "kind",         "vcpus",   "memory",
+    "image",   "kernel",     "initrd",       "cmdline", "user_data",
+    "restart", "interfaces", "external_ids", NULL,
 };
 static const char *const iface_fields[] = {
-    "name", "network", "ip", "ips", "mac", "gateway", "routes",
-    "vlan_mode", "trunks", "port_security", "mtu", NULL,
+    "name",   "network",   "ip",     "ips",           "mac", "gateway",
+    "routes", "vlan_mode", "trunks", "port_security", "mtu", NULL,
 };
 static const char *const route_fields[] = {"to", "via", NULL};
 
@@ -78,8 +80,8 @@ parse_host(struct topo_obj *parent, const struct topo_node *map, size_t index,
     memset(h, 0, sizeof *h);
     h->pos = map->pos;
     h->underlay_mtu = FABRIC_DEFAULT_UNDERLAY_MTU;
-    h->what = topo_obj_name(&o, "host", index, &h->name, &h->name_ok,
-                            &h->name_pos);
+    h->what =
+        topo_obj_name(&o, "host", index, &h->name, &h->name_ok, &h->name_pos);
     topo_obj_check_keys(&o, host_fields);
 
     h->underlay_given = topo_obj_find(&o, "underlay") != NULL;
@@ -117,8 +119,7 @@ parse_forward(struct topo_obj *parent, const struct topo_node *map,
     topo_obj_check_keys(&o, forward_fields);
     topo_obj_require(&o, "host_port");
     topo_obj_require(&o, "guest");
-    topo_obj_int(&o, "host_port", 1, 65535, &f->host_port,
-                 &f->host_port_pos);
+    topo_obj_int(&o, "host_port", 1, 65535, &f->host_port, &f->host_port_pos);
     topo_obj_string(&o, "guest", &f->guest, &f->guest_pos);
     topo_obj_int(&o, "port", 1, 65535, &f->port, NULL);
     topo_obj_enum(&o, "proto", proto_names, &proto);
@@ -134,8 +135,8 @@ parse_network(struct topo_obj *parent, const struct topo_node *map,
     struct ld_network *n;
     int mode = FABRIC_NET_ISOLATED;
 
-    topo->networks = topo_grow(topo->networks, topo->n_networks,
-                               sizeof *topo->networks);
+    topo->networks =
+        topo_grow(topo->networks, topo->n_networks, sizeof *topo->networks);
     n = &topo->networks[topo->n_networks++];
     memset(n, 0, sizeof *n);
     n->pos = map->pos;
@@ -148,15 +149,14 @@ parse_network(struct topo_obj *parent, const struct topo_node *map,
     topo_obj_require(&o, "subnet");
     struct ld_addr *s = &n->subnet;
     if (topo_obj_string(&o, "subnet", &s->text, &s->pos)) {
-        if (!topo_parse_ipv4_prefix(s->text, &s->ip, &s->plen)
-            || s->plen < 0) {
+        if (!topo_parse_ipv4_prefix(s->text, &s->ip, &s->plen) ||
+            s->plen < 0) {
             topo_msg_bad_prefix(o.ctx, s->pos, o.what, "subnet", s->text);
         } else if (s->ip & ~topo_mask(s->plen)) {
-            topo_msg_host_bits(o.ctx, s->pos, o.what, "subnet", s->text,
-                               s->ip, s->plen);
+            topo_msg_host_bits(o.ctx, s->pos, o.what, "subnet", s->text, s->ip,
+                               s->plen);
         } else if (s->plen < TOPO_MIN_PLEN || s->plen > TOPO_MAX_PLEN) {
-            topo_msg_subnet_length(o.ctx, s->pos, o.what, s->text,
-                                   s->plen);
+            topo_msg_subnet_length(o.ctx, s->pos, o.what, s->text, s->plen);
         } else {
             s->ok = true;
         }
@@ -198,8 +198,8 @@ parse_port(struct topo_obj *parent, const struct topo_node *map, size_t index,
 
     topo_obj_string(&o, "network", &p->network, &p->network_pos);
     p->what = (p->network && topo_valid_name(p->network, TOPO_NAME_MAX)
-               ? topo_xasprintf("%s interface %s", r->what, p->network)
-               : topo_xasprintf("%s interface #%zu", r->what, index + 1));
+                   ? topo_xasprintf("%s interface %s", r->what, p->network)
+                   : topo_xasprintf("%s interface #%zu", r->what, index + 1));
     o.what = p->what;
     topo_obj_check_keys(&o, port_fields);
     topo_obj_require(&o, "network");
@@ -220,8 +220,8 @@ static void
 parse_vm(struct topo_obj *o, bool is_vm, const char *kinds, struct ld_vm *vm)
 {
     static const char *const vm_fields[] = {
-        "vcpus", "memory", "image", "kernel", "initrd", "cmdline",
-        "user_data", "restart", NULL,
+        "vcpus",   "memory",    "image",   "kernel", "initrd",
+        "cmdline", "user_data", "restart", NULL,
     };
     if (!is_vm) {
         for (size_t i = 0; vm_fields[i]; i++) {
@@ -246,8 +246,8 @@ parse_vm(struct topo_obj *o, bool is_vm, const char *kinds, struct ld_vm *vm)
     for (size_t i = 0; i < 2 && !topo_obj_find(o, "kernel"); i++) {
         const char *field = kernel_fields[i];
         if (topo_obj_find(o, field)) {
-            topo_msg_needs_kernel(o->ctx, topo_obj_key_pos(o, field),
-                                  o->what, field);
+            topo_msg_needs_kernel(o->ctx, topo_obj_key_pos(o, field), o->what,
+                                  field);
         }
     }
 }
@@ -261,8 +261,8 @@ parse_router(struct topo_obj *parent, const struct topo_node *map,
     struct ld_router *r;
     int kind = FABRIC_ROUTER_FLOWS;
 
-    topo->routers = topo_grow(topo->routers, topo->n_routers,
-                              sizeof *topo->routers);
+    topo->routers =
+        topo_grow(topo->routers, topo->n_routers, sizeof *topo->routers);
     r = &topo->routers[topo->n_routers++];
     memset(r, 0, sizeof *r);
     r->pos = map->pos;
@@ -274,8 +274,8 @@ parse_router(struct topo_obj *parent, const struct topo_node *map,
     topo_obj_enum(&o, "kind", router_kind_names, &kind);
     r->kind = kind;
     r->host_given = topo_obj_find(&o, "host") != NULL;
-    if (topo_obj_string(&o, "host", &r->host, &r->host_pos)
-        && r->kind != FABRIC_ROUTER_VM) {
+    if (topo_obj_string(&o, "host", &r->host, &r->host_pos) &&
+        r->kind != FABRIC_ROUTER_VM) {
         topo_msg_vm_only(o.ctx, topo_obj_key_pos(&o, "host"), o.what, "host",
                          "routers");
         r->host = NULL;
@@ -294,8 +294,8 @@ parse_route(struct topo_obj *parent, const struct topo_node *map, size_t index,
     struct ld_route *route;
     const char *s;
 
-    iface->routes = topo_grow(iface->routes, iface->n_routes,
-                              sizeof *iface->routes);
+    iface->routes =
+        topo_grow(iface->routes, iface->n_routes, sizeof *iface->routes);
     route = &iface->routes[iface->n_routes++];
     memset(route, 0, sizeof *route);
     route->pos = map->pos;
@@ -318,9 +318,8 @@ parse_route(struct topo_obj *parent, const struct topo_node *map, size_t index,
                 to->plen = 32;
             }
             if (to->ip & ~topo_mask(to->plen)) {
-                topo_msg_host_bits(o.ctx, to->pos, o.what,
-                                   "route destination", s, to->ip,
-                                   to->plen);
+                topo_msg_host_bits(o.ctx, to->pos, o.what, "route destination",
+                                   s, to->ip, to->plen);
             } else {
                 to->ok = true;
             }
@@ -363,14 +362,13 @@ parse_iface(struct topo_obj *parent, const struct topo_node *map, size_t index,
         iface->name = topo_xasprintf("eth%zu", index);
         iface->name_pos = map->pos;
     }
-    iface->what = (iface->name
-                   ? topo_xasprintf("%s interface %s", g->what, iface->name)
-                   : topo_xasprintf("%s interface #%zu", g->what,
-                                    index + 1));
+    iface->what =
+        (iface->name
+             ? topo_xasprintf("%s interface %s", g->what, iface->name)
+             : topo_xasprintf("%s interface #%zu", g->what, index + 1));
     o.what = iface->what;
     if (iface->has_name && !iface->name) {
-        topo_msg_bad_name(o.ctx, iface->name_pos, o.what, s,
-                          TOPO_IFNAME_MAX);
+        topo_msg_bad_name(o.ctx, iface->name_pos, o.what, s, TOPO_IFNAME_MAX);
     }
     topo_obj_check_keys(&o, iface_fields);
 
@@ -389,8 +387,7 @@ parse_iface(struct topo_obj *parent, const struct topo_node *map, size_t index,
         parse_ifaddr(&o, ip, &iface->addrs[0]);
         iface->n_addrs = 1;
     } else if (ips) {
-        iface->addrs = topo_xrealloc(NULL, ips->n_kids,
-                                     sizeof *iface->addrs);
+        iface->addrs = topo_xrealloc(NULL, ips->n_kids, sizeof *iface->addrs);
         memset(iface->addrs, 0, ips->n_kids * sizeof *iface->addrs);
         for (size_t i = 0; i < ips->n_kids; i++) {
             parse_ifaddr(&o, ips->kids[i], &iface->addrs[i]);
@@ -409,8 +406,7 @@ parse_iface(struct topo_obj *parent, const struct topo_node *map, size_t index,
             iface->gw = LD_GW_ADDR;
             gw->ok = topo_parse_ipv4(gw->text, &gw->ip);
             if (!gw->ok) {
-                topo_msg_bad_ipv4(o.ctx, gw->pos, o.what, "gateway",
-                                  gw->text);
+                topo_msg_bad_ipv4(o.ctx, gw->pos, o.what, "gateway", gw->text);
             }
         }
     }
@@ -424,17 +420,17 @@ parse_iface(struct topo_obj *parent, const struct topo_node *map, size_t index,
     if (topo_obj_find(&o, "trunks") && iface->vlan_mode != FABRIC_VLAN_TRUNK) {
         topo_msg_trunks_on_access(o.ctx, topo_obj_key_pos(&o, "trunks"),
                                   o.what);
-    } else if (iface->vlan_mode == FABRIC_VLAN_TRUNK
-               && !topo_obj_find(&o, "trunks")) {
+    } else if (iface->vlan_mode == FABRIC_VLAN_TRUNK &&
+               !topo_obj_find(&o, "trunks")) {
         topo_msg_trunks_empty(o.ctx, map->pos, o.what);
-    } else if (iface->vlan_mode == FABRIC_VLAN_TRUNK && trunks
-               && !trunks->n_kids) {
+    } else if (iface->vlan_mode == FABRIC_VLAN_TRUNK && trunks &&
+               !trunks->n_kids) {
         topo_msg_trunks_empty(o.ctx, trunks->pos, o.what);
     } else if (trunks) {
-        iface->trunks = topo_xrealloc(NULL, trunks->n_kids,
-                                      sizeof *iface->trunks);
+        iface->trunks =
+            topo_xrealloc(NULL, trunks->n_kids, sizeof *iface->trunks);
         for (size_t i = 0; i < trunks->n_kids; i++) {
-            iface->trunks[i] = (struct ld_trunk) {
+            iface->trunks[i] = (struct ld_trunk){
                 .network = trunks->kids[i]->scalar,
                 .pos = trunks->kids[i]->pos,
                 .net = -1,
@@ -456,14 +452,14 @@ parse_guest(struct topo_obj *parent, const struct topo_node *map, size_t index,
     struct ld_guest *g;
     int kind = FABRIC_GUEST_NETNS;
 
-    topo->guests = topo_grow(topo->guests, topo->n_guests,
-                             sizeof *topo->guests);
+    topo->guests =
+        topo_grow(topo->guests, topo->n_guests, sizeof *topo->guests);
     g = &topo->guests[topo->n_guests++];
     memset(g, 0, sizeof *g);
     g->pos = map->pos;
     g->host_idx = -1;
-    g->what = topo_obj_name(&o, "guest", index, &g->name, &g->name_ok,
-                            &g->name_pos);
+    g->what =
+        topo_obj_name(&o, "guest", index, &g->name, &g->name_ok, &g->name_pos);
     topo_obj_check_keys(&o, guest_fields);
 
     g->host_given = topo_obj_find(&o, "host") != NULL;
@@ -487,8 +483,8 @@ topo_parse(struct topo_ctx *ctx, const struct topo_node *root,
     topo_obj_check_keys(&o, top_fields);
 
     topo_obj_require(&o, "name");
-    if (topo_obj_string(&o, "name", &topo->name, NULL)
-        && !topo_valid_name(topo->name, TOPO_NAME_MAX)) {
+    if (topo_obj_string(&o, "name", &topo->name, NULL) &&
+        !topo_valid_name(topo->name, TOPO_NAME_MAX)) {
         topo_msg_bad_name(ctx, topo_obj_find(&o, "name")->pos, o.what,
                           topo->name, TOPO_NAME_MAX);
     }

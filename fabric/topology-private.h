@@ -36,22 +36,22 @@ struct topo_pos {
 };
 
 /* Limits of the file format (documented in docs/topology.md). */
-#define TOPO_NAME_MAX 63        /* Names of hosts, networks, ... */
-#define TOPO_IFNAME_MAX 15      /* Names of guest interfaces. */
-#define TOPO_MIN_PLEN 8         /* Shortest prefix of a network subnet. */
-#define TOPO_MAX_PLEN 30        /* Longest prefix of a network subnet. */
+#define TOPO_NAME_MAX 63   /* Names of hosts, networks, ... */
+#define TOPO_IFNAME_MAX 15 /* Names of guest interfaces. */
+#define TOPO_MIN_PLEN 8    /* Shortest prefix of a network subnet. */
+#define TOPO_MAX_PLEN 30   /* Longest prefix of a network subnet. */
 #define TOPO_MIN_MTU 68
 #define TOPO_MIN_UNDERLAY_MTU 576
 #define TOPO_MAX_UNDERLAY_MTU 9216
 #define TOPO_VLAN_MAX 4094
-#define TOPO_VLAN_AUTO_MIN 100  /* Derived VLANs lie in 100..4094. */
+#define TOPO_VLAN_AUTO_MIN 100 /* Derived VLANs lie in 100..4094. */
 #define TOPO_VNI_MAX 16777215
-#define TOPO_VNI_BASE 10000     /* Derived VNI = 10000 + VLAN. */
+#define TOPO_VNI_BASE 10000 /* Derived VNI = 10000 + VLAN. */
 #define TOPO_MAX_VCPUS 1024
 #define TOPO_MAX_MEMORY_MB 4194304
 #define TOPO_DEFAULT_VCPUS 1
 #define TOPO_DEFAULT_MEMORY_MB 512
-#define TOPO_MAX_DEPTH 64       /* Nesting of lists and mappings. */
+#define TOPO_MAX_DEPTH 64           /* Nesting of lists and mappings. */
 #define TOPO_MAX_ALIAS_NODES 250000 /* Nodes copied for YAML aliases. */
 #define TOPO_DEFAULT_HOST "local"
 #define TOPO_MAC_PREFIX 0x02fa00000000ULL
@@ -73,8 +73,8 @@ struct topo_node {
 /* Diagnostics being collected. */
 struct topo_diag {
     struct topo_pos pos;
-    size_t seq;              /* Order of reporting, to sort stably. */
-    char *text;              /* "FILE:LINE:COLUMN: message". */
+    size_t seq; /* Order of reporting, to sort stably. */
+    char *text; /* "FILE:LINE:COLUMN: message". */
 };
 
 struct topo_ctx {
@@ -107,9 +107,9 @@ bool topo_parse_ipv4(const char *, uint32_t *ip);
 bool topo_parse_ipv4_prefix(const char *, uint32_t *ip, int *plen);
 bool topo_parse_mac(const char *, uint64_t *mac);
 uint32_t topo_mask(int plen);
-char *topo_format_ipv4(uint32_t ip);              /* New string. */
-char *topo_format_prefix(uint32_t ip, int plen);  /* New string. */
-char *topo_format_mac(uint64_t mac);              /* New string. */
+char *topo_format_ipv4(uint32_t ip);                /* New string. */
+char *topo_format_prefix(uint32_t ip, int plen);    /* New string. */
+char *topo_format_mac(uint64_t mac);                /* New string. */
 uint32_t topo_hash32(const char *a, const char *b); /* FNV-1a of "a/b". */
 bool topo_valid_name(const char *, size_t max_len);
 void *topo_xrealloc(void *, size_t n, size_t size);
@@ -125,7 +125,7 @@ char *topo_xasprintf(const char *fmt, ...)
  * for name lookups and duplicate detection.  String keys are borrowed. */
 struct topo_index_slot {
     uint64_t hash;
-    const char *key;         /* NULL for a 64-bit key. */
+    const char *key; /* NULL for a 64-bit key. */
     size_t value;
     bool used;
 };
@@ -133,7 +133,7 @@ struct topo_index_slot {
 struct topo_index {
     struct topo_index_slot *slots;
     size_t n;
-    size_t allocated;        /* A power of 2, or 0. */
+    size_t allocated; /* A power of 2, or 0. */
 };
 
 void topo_index_destroy(struct topo_index *);
@@ -148,72 +148,72 @@ void topo_index_add_u64(struct topo_index *, uint64_t key, size_t value);
 
 /* An address as written, with or without a prefix length. */
 struct ld_addr {
-    const char *text;        /* NULL if absent. */
+    const char *text; /* NULL if absent. */
     struct topo_pos pos;
     uint32_t ip;
-    int plen;                /* -1 if written without "/N". */
-    bool ok;                 /* Syntax is valid. */
+    int plen; /* -1 if written without "/N". */
+    bool ok;  /* Syntax is valid. */
 };
 
 struct ld_host {
-    char *what;              /* "host hv1" (owned). */
+    char *what; /* "host hv1" (owned). */
     struct topo_pos pos;
-    const char *name;        /* As written; NULL if missing. */
-    bool name_ok;            /* 'name' is a valid name. */
+    const char *name; /* As written; NULL if missing. */
+    bool name_ok;     /* 'name' is a valid name. */
     struct topo_pos name_pos;
     struct ld_addr underlay;
-    bool underlay_given;     /* Present, even if not valid. */
+    bool underlay_given; /* Present, even if not valid. */
     int underlay_mtu;
     struct fabric_smap external_ids; /* Owned. */
 };
 
 struct ld_network {
-    char *what;              /* Owned. */
+    char *what; /* Owned. */
     struct topo_pos pos;
-    const char *name;        /* As written; NULL if missing. */
-    bool name_ok;            /* 'name' is a valid name. */
+    const char *name; /* As written; NULL if missing. */
+    bool name_ok;     /* 'name' is a valid name. */
     struct topo_pos name_pos;
-    struct ld_addr subnet;   /* 'ok' only for a usable subnet. */
+    struct ld_addr subnet; /* 'ok' only for a usable subnet. */
     enum fabric_net_mode mode;
-    int vlan;                /* 0 to derive. */
+    int vlan; /* 0 to derive. */
     struct topo_pos vlan_pos;
-    int vni;                 /* 0 to derive. */
+    int vni; /* 0 to derive. */
     struct topo_pos vni_pos;
-    int mtu;                 /* 0 to derive. */
+    int mtu; /* 0 to derive. */
     struct topo_pos mtu_pos;
     bool dhcp;
-    struct ld_addr host_ip;  /* The hosts' address (modes nat, routed). */
-    char *host_ip_what;      /* "network NAME host_ip" (owned). */
+    struct ld_addr host_ip;      /* The hosts' address (modes nat, routed). */
+    char *host_ip_what;          /* "network NAME host_ip" (owned). */
     struct ld_forward *forwards; /* Owned. */
     size_t n_forwards;
-    bool forwards_given;     /* Present, even if not valid. */
+    bool forwards_given; /* Present, even if not valid. */
     struct topo_pos forwards_pos;
     struct fabric_smap external_ids; /* Owned. */
 
     /* Set by topology-check.c. */
-    long router;             /* Router with a port here, or -1. */
-    long port;               /* That port, an index in its 'ports'. */
+    long router; /* Router with a port here, or -1. */
+    long port;   /* That port, an index in its 'ports'. */
 };
 
 /* A port forward of a nat network. */
 struct ld_forward {
-    char *what;              /* "network NAME forward #N" (owned). */
+    char *what; /* "network NAME forward #N" (owned). */
     struct topo_pos pos;
     enum fabric_proto proto;
-    int host_port;           /* 0 if missing or invalid. */
+    int host_port; /* 0 if missing or invalid. */
     struct topo_pos host_port_pos;
-    int port;                /* 0 to take the host port. */
+    int port; /* 0 to take the host port. */
     const char *guest;
     struct topo_pos guest_pos;
-    long guest_idx;          /* Resolved guest, or -1. */
+    long guest_idx; /* Resolved guest, or -1. */
 };
 
 struct ld_port {
-    char *what;              /* Owned. */
+    char *what; /* Owned. */
     struct topo_pos pos;
     const char *network;
     struct topo_pos network_pos;
-    long net;                /* Resolved network, or -1. */
+    long net; /* Resolved network, or -1. */
     struct ld_addr ip;
     bool has_mac;
     uint64_t mac;
@@ -222,24 +222,24 @@ struct ld_port {
 
 /* A VM's settings as written (guests and routers of kind vm). */
 struct ld_vm {
-    int vcpus;               /* 0 to derive. */
-    int memory_mb;           /* 0 to derive. */
+    int vcpus;     /* 0 to derive. */
+    int memory_mb; /* 0 to derive. */
     const char *image, *kernel, *initrd, *cmdline, *user_data;
-    int restart;             /* enum fabric_restart. */
+    int restart; /* enum fabric_restart. */
 };
 
 struct ld_router {
-    char *what;              /* Owned. */
+    char *what; /* Owned. */
     struct topo_pos pos;
-    const char *name;        /* As written; NULL if missing. */
-    bool name_ok;            /* 'name' is a valid name. */
+    const char *name; /* As written; NULL if missing. */
+    bool name_ok;     /* 'name' is a valid name. */
     struct topo_pos name_pos;
     enum fabric_router_kind kind;
     const char *host;
-    bool host_given;         /* Present, even if not valid. */
+    bool host_given; /* Present, even if not valid. */
     struct topo_pos host_pos;
-    long host_idx;           /* Resolved host, or -1. */
-    struct ld_port *ports;   /* Owned. */
+    long host_idx;         /* Resolved host, or -1. */
+    struct ld_port *ports; /* Owned. */
     size_t n_ports;
     struct ld_vm vm;
     struct fabric_smap external_ids; /* Owned. */
@@ -249,7 +249,7 @@ enum ld_gateway { LD_GW_DEFAULT, LD_GW_NONE, LD_GW_ADDR };
 
 struct ld_route {
     struct topo_pos pos;
-    struct ld_addr to;       /* "default" parses as 0.0.0.0/0. */
+    struct ld_addr to; /* "default" parses as 0.0.0.0/0. */
     struct ld_addr via;
 };
 
@@ -260,15 +260,15 @@ struct ld_trunk {
 };
 
 struct ld_iface {
-    char *what;              /* Owned. */
+    char *what; /* Owned. */
     struct topo_pos pos;
-    char *name;              /* Owned; NULL if invalid. */
+    char *name; /* Owned; NULL if invalid. */
     struct topo_pos name_pos;
-    bool has_name;           /* Given explicitly. */
+    bool has_name; /* Given explicitly. */
     const char *network;
     struct topo_pos network_pos;
     long net;
-    struct ld_addr *addrs;   /* Owned. */
+    struct ld_addr *addrs; /* Owned. */
     size_t n_addrs;
     bool has_mac;
     uint64_t mac;
@@ -281,18 +281,18 @@ struct ld_iface {
     struct ld_trunk *trunks; /* Owned. */
     size_t n_trunks;
     bool port_security;
-    int mtu;                 /* 0 to derive. */
+    int mtu; /* 0 to derive. */
     struct topo_pos mtu_pos;
 };
 
 struct ld_guest {
-    char *what;              /* Owned. */
+    char *what; /* Owned. */
     struct topo_pos pos;
-    const char *name;        /* As written; NULL if missing. */
-    bool name_ok;            /* 'name' is a valid name. */
+    const char *name; /* As written; NULL if missing. */
+    bool name_ok;     /* 'name' is a valid name. */
     struct topo_pos name_pos;
     const char *host;
-    bool host_given;         /* Present, even if not valid. */
+    bool host_given; /* Present, even if not valid. */
     struct topo_pos host_pos;
     long host_idx;
     enum fabric_guest_kind kind;
@@ -306,9 +306,9 @@ struct ld_topology {
     const char *name;
     struct topo_pos pos;
     int min_underlay_mtu;
-    bool default_host;       /* No 'hosts': one host, "local". */
-    bool hosts_broken;       /* 'hosts' is not a list. */
-    bool networks_broken;    /* 'networks' is not a list. */
+    bool default_host;    /* No 'hosts': one host, "local". */
+    bool hosts_broken;    /* 'hosts' is not a list. */
+    bool networks_broken; /* 'networks' is not a list. */
     struct ld_host *hosts;
     size_t n_hosts;
     struct ld_network *networks;
@@ -317,7 +317,7 @@ struct ld_topology {
     size_t n_routers;
     struct ld_guest *guests;
     size_t n_guests;
-    int mtu_limit;           /* Smallest underlay MTU minus overhead. */
+    int mtu_limit; /* Smallest underlay MTU minus overhead. */
 };
 
 /* Typed access to the fields of one mapping (topology-fields.c).  Each
@@ -325,9 +325,9 @@ struct ld_topology {
  * return true if they stored a value. */
 struct topo_obj {
     struct topo_ctx *ctx;
-    const struct topo_node *map;     /* A TOPO_MAP. */
-    const char *what;                /* Names the object in messages. */
-    const struct ld_topology *topo;  /* For the MTU limit. */
+    const struct topo_node *map;    /* A TOPO_MAP. */
+    const char *what;               /* Names the object in messages. */
+    const struct ld_topology *topo; /* For the MTU limit. */
 };
 
 void topo_obj_check_keys(struct topo_obj *, const char *const *valid);
@@ -336,8 +336,8 @@ const struct topo_node *topo_obj_find(const struct topo_obj *,
                                       const char *field);
 struct topo_pos topo_obj_key_pos(const struct topo_obj *, const char *field);
 void topo_obj_require(struct topo_obj *, const char *field);
-bool topo_obj_string(struct topo_obj *, const char *field,
-                     const char **valuep, struct topo_pos *posp);
+bool topo_obj_string(struct topo_obj *, const char *field, const char **valuep,
+                     struct topo_pos *posp);
 bool topo_obj_int(struct topo_obj *, const char *field, int min, int max,
                   int *valuep, struct topo_pos *posp);
 bool topo_obj_mtu(struct topo_obj *, const char *field, int *valuep,
@@ -346,8 +346,7 @@ bool topo_obj_bool(struct topo_obj *, const char *field, bool *valuep);
 bool topo_obj_enum(struct topo_obj *, const char *field,
                    const char *const *names, int *valuep);
 const struct topo_node *topo_obj_list(struct topo_obj *, const char *field);
-void topo_obj_smap(struct topo_obj *, const char *field,
-                   struct fabric_smap *);
+void topo_obj_smap(struct topo_obj *, const char *field, struct fabric_smap *);
 char *topo_obj_name(struct topo_obj *, const char *kind, size_t index,
                     const char **namep, bool *okp, struct topo_pos *posp);
 void topo_obj_mac(struct topo_obj *, const char *field, bool *hasp,
@@ -363,8 +362,7 @@ void topo_obj_for_each_map(struct topo_obj *, const char *field,
 void topo_parse(struct topo_ctx *, const struct topo_node *root,
                 struct ld_topology *);
 void topo_check(struct topo_ctx *, struct ld_topology *);
-struct fabric_model *topo_build(struct topo_ctx *,
-                                const struct ld_topology *);
+struct fabric_model *topo_build(struct topo_ctx *, const struct ld_topology *);
 void topo_ld_destroy(struct ld_topology *);
 
 /* Messages (topology-msg.c): one function per kind of problem, each
@@ -392,9 +390,9 @@ void topo_msg_duplicate_key(struct topo_ctx *, const char *what,
                             const struct topo_node *first);
 void topo_msg_type(struct topo_ctx *, const char *what, const char *field,
                    const char *expected, const struct topo_node *value);
-void topo_msg_item_type(struct topo_ctx *, const char *what,
-                        const char *field, size_t index,
-                        const char *expected, const struct topo_node *item);
+void topo_msg_item_type(struct topo_ctx *, const char *what, const char *field,
+                        size_t index, const char *expected,
+                        const struct topo_node *item);
 void topo_msg_missing(struct topo_ctx *, struct topo_pos, const char *what,
                       const char *field);
 void topo_msg_missing_multihost(struct topo_ctx *, struct topo_pos,
@@ -413,14 +411,13 @@ void topo_msg_enum(struct topo_ctx *, struct topo_pos, const char *what,
                    const char *const *valid);
 void topo_msg_bad_ipv4(struct topo_ctx *, struct topo_pos, const char *what,
                        const char *field, const char *value);
-void topo_msg_bad_ifaddr(struct topo_ctx *, struct topo_pos,
-                         const char *what, const char *value);
-void topo_msg_bad_prefix(struct topo_ctx *, struct topo_pos,
-                         const char *what, const char *field,
+void topo_msg_bad_ifaddr(struct topo_ctx *, struct topo_pos, const char *what,
                          const char *value);
+void topo_msg_bad_prefix(struct topo_ctx *, struct topo_pos, const char *what,
+                         const char *field, const char *value);
 void topo_msg_host_bits(struct topo_ctx *, struct topo_pos, const char *what,
-                        const char *field, const char *value,
-                        uint32_t ip, int plen);
+                        const char *field, const char *value, uint32_t ip,
+                        int plen);
 void topo_msg_subnet_length(struct topo_ctx *, struct topo_pos,
                             const char *what, const char *value, int plen);
 void topo_msg_overlap(struct topo_ctx *, struct topo_pos, const char *what,
@@ -448,10 +445,9 @@ void topo_msg_bad_mac(struct topo_ctx *, struct topo_pos, const char *what,
 void topo_msg_multicast_mac(struct topo_ctx *, struct topo_pos,
                             const char *what, const char *mac);
 void topo_msg_zero_mac(struct topo_ctx *, struct topo_pos, const char *what);
-void topo_msg_unknown_ref(struct topo_ctx *, struct topo_pos,
-                          const char *what, const char *kind,
-                          const char *name, const char *const *names,
-                          size_t n_names);
+void topo_msg_unknown_ref(struct topo_ctx *, struct topo_pos, const char *what,
+                          const char *kind, const char *name,
+                          const char *const *names, size_t n_names);
 void topo_msg_second_router_port(struct topo_ctx *, struct topo_pos,
                                  const char *what, const char *network,
                                  const char *router,
@@ -470,8 +466,8 @@ void topo_msg_trunks_on_access(struct topo_ctx *, struct topo_pos,
                                const char *what);
 void topo_msg_trunks_empty(struct topo_ctx *, struct topo_pos,
                            const char *what);
-void topo_msg_trunk_twice(struct topo_ctx *, struct topo_pos,
-                          const char *what, const char *network);
+void topo_msg_trunk_twice(struct topo_ctx *, struct topo_pos, const char *what,
+                          const char *network);
 void topo_msg_trunk_native(struct topo_ctx *, struct topo_pos,
                            const char *what, const char *network);
 void topo_msg_mtu_limit(struct topo_ctx *, struct topo_pos, const char *what,
@@ -482,13 +478,12 @@ void topo_msg_vm_only(struct topo_ctx *, struct topo_pos, const char *what,
                       const char *field, const char *kinds);
 void topo_msg_needs_kernel(struct topo_ctx *, struct topo_pos,
                            const char *what, const char *field);
-void topo_msg_ip_and_ips(struct topo_ctx *, struct topo_pos,
-                         const char *what);
+void topo_msg_ip_and_ips(struct topo_ctx *, struct topo_pos, const char *what);
 void topo_msg_no_free(struct topo_ctx *, struct topo_pos, const char *what,
                       const char *label, long long min, long long max);
-void topo_msg_needs_mode(struct topo_ctx *, struct topo_pos,
-                         const char *what, const char *field,
-                         const char *modes, const char *mode);
+void topo_msg_needs_mode(struct topo_ctx *, struct topo_pos, const char *what,
+                         const char *field, const char *modes,
+                         const char *mode);
 void topo_msg_forward_no_address(struct topo_ctx *, struct topo_pos,
                                  const char *what, const char *guest,
                                  const char *network);

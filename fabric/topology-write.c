@@ -19,8 +19,8 @@
 
 struct writer {
     FILE *out;
-    regex_t special;         /* Plain scalars that are not strings. */
-    bool dash;               /* The next key starts a list item. */
+    regex_t special; /* Plain scalars that are not strings. */
+    bool dash;       /* The next key starts a list item. */
 };
 
 /* Plain scalars that YAML 1.1 or 1.2 readers resolve to something other
@@ -37,12 +37,12 @@ static const char special_re[] =
 static bool
 plain_char(unsigned char c, bool first)
 {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-        || (c >= '0' && c <= '9') || c == '_' || c == '/') {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+        (c >= '0' && c <= '9') || c == '_' || c == '/') {
         return true;
     }
-    return !first && (c == '.' || c == '-' || c == ':' || c == '@'
-                      || c == '+' || c == '=');
+    return !first && (c == '.' || c == '-' || c == ':' || c == '@' ||
+                      c == '+' || c == '=');
 }
 
 /* True if 's' can be written as a plain scalar and read back as the same
@@ -92,9 +92,9 @@ utf8_decode(const unsigned char *s, uint32_t *cp)
         }
         c = (c << 6) | (s[i] & 0x3f);
     }
-    if ((len == 2 && c < 0x80) || (len == 3 && c < 0x800)
-        || (len == 4 && (c < 0x10000 || c > 0x10ffff))
-        || (c >= 0xd800 && c <= 0xdfff)) {
+    if ((len == 2 && c < 0x80) || (len == 3 && c < 0x800) ||
+        (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
+        (c >= 0xd800 && c <= 0xdfff)) {
         return 0;
     }
     *cp = c;
@@ -106,10 +106,10 @@ utf8_decode(const unsigned char *s, uint32_t *cp)
 static bool
 printable(uint32_t c)
 {
-    return ((c >= 0x20 && c <= 0x7e)
-            || (c >= 0xa0 && c <= 0xd7ff && c != 0x2028 && c != 0x2029)
-            || (c >= 0xe000 && c <= 0xfffd && c != 0xfeff)
-            || (c >= 0x10000 && c <= 0x10ffff));
+    return ((c >= 0x20 && c <= 0x7e) ||
+            (c >= 0xa0 && c <= 0xd7ff && c != 0x2028 && c != 0x2029) ||
+            (c >= 0xe000 && c <= 0xfffd && c != 0xfeff) ||
+            (c >= 0x10000 && c <= 0x10ffff));
 }
 
 /* True if 's' spans lines that a literal block scalar holds exactly:
@@ -119,7 +119,7 @@ printable(uint32_t c)
 static bool
 can_be_literal(const char *s)
 {
-    const unsigned char *p = (const unsigned char *) s;
+    const unsigned char *p = (const unsigned char *)s;
     bool line_start = true, only_spaces = false, any_text = false;
 
     if (!strchr(s, '\n') || s[0] == ' ' || s[0] == '\n') {
@@ -154,7 +154,7 @@ can_be_literal(const char *s)
 static void
 write_quoted(struct writer *w, const char *s)
 {
-    const unsigned char *p = (const unsigned char *) s;
+    const unsigned char *p = (const unsigned char *)s;
 
     fputc('"', w->out);
     while (*p) {
@@ -165,16 +165,15 @@ write_quoted(struct writer *w, const char *s)
             continue;
         }
         if (c == '"' || c == '\\') {
-            fprintf(w->out, "\\%c", (char) c);
+            fprintf(w->out, "\\%c", (char)c);
         } else if (c == '\n') {
             fputs("\\n", w->out);
         } else if (c == '\t') {
             fputs("\\t", w->out);
         } else if (c < 0x80 && !printable(c)) {
-            fprintf(w->out, "\\x%02x", (unsigned) c);
+            fprintf(w->out, "\\x%02x", (unsigned)c);
         } else if (!printable(c)) {
-            fprintf(w->out, c > 0xffff ? "\\U%08x" : "\\u%04x",
-                    (unsigned) c);
+            fprintf(w->out, c > 0xffff ? "\\U%08x" : "\\u%04x", (unsigned)c);
         } else {
             fwrite(p, 1, len, w->out);
         }
@@ -235,13 +234,12 @@ write_string(struct writer *w, int indent, const char *key, const char *s)
     while (trailing < len && s[len - 1 - trailing] == '\n') {
         trailing++;
     }
-    fputs(trailing == 0 ? " |-\n" : trailing == 1 ? " |\n" : " |+\n",
-          w->out);
+    fputs(trailing == 0 ? " |-\n" : trailing == 1 ? " |\n" : " |+\n", w->out);
     /* The lines of 's' without its final new-line, if it has one. */
     const char *p = s, *end = s + len - (trailing ? 1 : 0);
     for (;;) {
-        const char *nl = memchr(p, '\n', (size_t) (end - p));
-        int n = (int) ((nl ? nl : end) - p);
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        int n = (int)((nl ? nl : end) - p);
         if (n) {
             fprintf(w->out, "%*s%.*s\n", indent + 2, "", n, p);
         } else {
@@ -255,8 +253,7 @@ write_string(struct writer *w, int indent, const char *key, const char *s)
 }
 
 static void
-write_opt_string(struct writer *w, int indent, const char *key,
-                 const char *s)
+write_opt_string(struct writer *w, int indent, const char *key, const char *s)
 {
     if (s) {
         write_string(w, indent, key, s);
@@ -297,8 +294,8 @@ static int
 compare_smap_keys(const void *a, const void *b, void *smap_)
 {
     const struct fabric_smap *smap = smap_;
-    return strcmp(smap->keys[*(const size_t *) a],
-                  smap->keys[*(const size_t *) b]);
+    return strcmp(smap->keys[*(const size_t *)a],
+                  smap->keys[*(const size_t *)b]);
 }
 
 /* Writes 'smap' in order of keys, as the loader sorts them. */
@@ -316,8 +313,7 @@ write_smap(struct writer *w, int indent, const char *key,
     for (size_t i = 0; i < smap->n; i++) {
         order[i] = i;
     }
-    qsort_r(order, smap->n, sizeof *order, compare_smap_keys,
-            (void *) smap);
+    qsort_r(order, smap->n, sizeof *order, compare_smap_keys, (void *)smap);
     write_open(w, indent, key);
     for (size_t i = 0; i < smap->n; i++) {
         write_string(w, indent + 2, smap->keys[order[i]],
@@ -369,8 +365,9 @@ write_networks(struct writer *w, const struct fabric_model *m)
             const struct fabric_forward *f = &n->forwards[j];
             w->dash = true;
             write_int(w, 8, "host_port", f->host_port);
-            write_string(w, 8, "guest", f->guest < m->n_guests
-                                        ? m->guests[f->guest].name : "");
+            write_string(w, 8, "guest",
+                         f->guest < m->n_guests ? m->guests[f->guest].name
+                                                : "");
             write_int(w, 8, "port", f->port);
             write_string(w, 8, "proto", fabric_proto_name(f->proto));
         }
@@ -498,9 +495,9 @@ write_guest(struct writer *w, const struct fabric_model *m,
     }
     for (size_t j = 0; j < g->n_interfaces; j++) {
         const struct fabric_interface *iface = &g->interfaces[j];
-        bool routed = (iface->network < m->n_networks
-                       && (m->networks[iface->network].gateway
-                           || m->networks[iface->network].host_ip));
+        bool routed = (iface->network < m->n_networks &&
+                       (m->networks[iface->network].gateway ||
+                        m->networks[iface->network].host_ip));
         write_iface(w, m, iface, !any_gateway && routed);
     }
     write_smap(w, 4, "external_ids", &g->external_ids);

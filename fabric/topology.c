@@ -27,8 +27,8 @@ topology_errors_clear(struct topology_errors *errors)
 static void
 errors_append(struct topology_errors *errors, char *line)
 {
-    errors->lines = topo_xrealloc(errors->lines, errors->n + 1,
-                                  sizeof *errors->lines);
+    errors->lines =
+        topo_xrealloc(errors->lines, errors->n + 1, sizeof *errors->lines);
     errors->lines[errors->n++] = line;
 }
 
@@ -63,14 +63,14 @@ topo_ctx_add(struct topo_ctx *ctx, struct topo_pos pos, const char *fmt, ...)
 
     if (ctx->n_diags == ctx->allocated) {
         ctx->allocated = ctx->allocated ? ctx->allocated * 2 : 8;
-        ctx->diags = topo_xrealloc(ctx->diags, ctx->allocated,
-                                   sizeof *ctx->diags);
+        ctx->diags =
+            topo_xrealloc(ctx->diags, ctx->allocated, sizeof *ctx->diags);
     }
     struct topo_diag *diag = &ctx->diags[ctx->n_diags];
     diag->pos = pos;
     diag->seq = ctx->n_diags++;
-    diag->text = topo_xasprintf("%s:%d:%d: %s", ctx->file, pos.line,
-                                pos.column, msg);
+    diag->text =
+        topo_xasprintf("%s:%d:%d: %s", ctx->file, pos.line, pos.column, msg);
     free(msg);
 }
 
@@ -94,8 +94,7 @@ static void
 move_diags(struct topo_ctx *ctx, struct topology_errors *errors)
 {
     if (ctx->n_diags) {
-        qsort(ctx->diags, ctx->n_diags, sizeof *ctx->diags,
-              compare_diags);
+        qsort(ctx->diags, ctx->n_diags, sizeof *ctx->diags, compare_diags);
     }
     for (size_t i = 0; i < ctx->n_diags; i++) {
         if (errors) {

@@ -47,7 +47,7 @@ static int
 time_left(long long deadline)
 {
     long long left = deadline - now_ms();
-    return left < 0 ? 0 : left > 1000000000 ? 1000000000 : (int) left;
+    return left < 0 ? 0 : left > 1000000000 ? 1000000000 : (int)left;
 }
 
 /* A byte buffer. */
@@ -120,10 +120,11 @@ timeout_error(int timeout_ms, const char *quoted, const char *text,
               const char *where, const struct buf *seen)
 {
     char *tail = printable_tail(seen->data ? seen->data : "", seen->len);
-    struct ovsdb_error *error = ovsdb_error_new(
-        -ETIMEDOUT, NULL, "Timed out after %d ms waiting for %c%s%c on %s "
-        "(it last printed: \"%s\").", timeout_ms, quoted[0], text,
-        quoted[1], where, tail);
+    struct ovsdb_error *error =
+        ovsdb_error_new(-ETIMEDOUT, NULL,
+                        "Timed out after %d ms waiting for %c%s%c on %s "
+                        "(it last printed: \"%s\").",
+                        timeout_ms, quoted[0], text, quoted[1], where, tail);
     free(tail);
     return error;
 }
@@ -137,24 +138,29 @@ console_connect(const char *path, struct ovsdb_error **errorp)
 {
     struct sockaddr_un sun = {.sun_family = AF_UNIX};
     if (strlen(path) >= sizeof sun.sun_path) {
-        return ovsdb_error_set(errorp, ovsdb_error_new(
-            -ENAMETOOLONG, NULL, "The console socket path %s is longer "
-            "than a unix socket allows.", path));
+        return ovsdb_error_set(
+            errorp, ovsdb_error_new(-ENAMETOOLONG, NULL,
+                                    "The console socket path %s is longer "
+                                    "than a unix socket allows.",
+                                    path));
     }
     strcpy(sun.sun_path, path);
 
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         int rc = -errno;
-        return ovsdb_error_set(errorp, ovsdb_error_new(
-            rc, NULL, "Cannot create a unix socket: %s.", strerror(-rc)));
+        return ovsdb_error_set(
+            errorp,
+            ovsdb_error_new(rc, NULL, "Cannot create a unix socket: %s.",
+                            strerror(-rc)));
     }
-    if (connect(fd, (struct sockaddr *) &sun, sizeof sun) < 0) {
+    if (connect(fd, (struct sockaddr *)&sun, sizeof sun) < 0) {
         int rc = -errno;
         close(fd);
-        return ovsdb_error_set(errorp, ovsdb_error_new(
-            rc, NULL, "Cannot connect to the console %s: %s.", path,
-            strerror(-rc)));
+        return ovsdb_error_set(
+            errorp,
+            ovsdb_error_new(rc, NULL, "Cannot connect to the console %s: %s.",
+                            path, strerror(-rc)));
     }
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
     return fd;
@@ -164,8 +170,8 @@ console_connect(const char *path, struct ovsdb_error **errorp)
  * again after a signal.  Returns the number of ready descriptors (0 on
  * timeout), or a negative errno with '*errorp' set. */
 static int
-console_poll(struct pollfd *pfds, nfds_t n, int timeout_ms,
-             const char *path, struct ovsdb_error **errorp)
+console_poll(struct pollfd *pfds, nfds_t n, int timeout_ms, const char *path,
+             struct ovsdb_error **errorp)
 {
     for (;;) {
         int ready = poll(pfds, n, timeout_ms);
@@ -173,8 +179,10 @@ console_poll(struct pollfd *pfds, nfds_t n, int timeout_ms,
             return ready;
         } else if (errno != EINTR) {
             int rc = -errno;
-            *errorp = ovsdb_error_new(rc, NULL, "poll() on the console %s "
-                                      "failed: %s.", path, strerror(-rc));
+            *errorp = ovsdb_error_new(rc, NULL,
+                                      "poll() on the console %s "
+                                      "failed: %s.",
+                                      path, strerror(-rc));
             return rc;
         }
     }
@@ -189,9 +197,9 @@ make_token(char token[17])
     uint64_t r;
     if (getrandom(&r, sizeof r, GRND_NONBLOCK) != sizeof r) {
         static unsigned int counter;
-        r = ((uint64_t) getpid() << 32) ^ (uint64_t) now_ms() ^ ++counter;
+        r = ((uint64_t)getpid() << 32) ^ (uint64_t)now_ms() ^ ++counter;
     }
-    snprintf(token, 17, "%016llx", (unsigned long long) r);
+    snprintf(token, 17, "%016llx", (unsigned long long)r);
 }
 
 /* The line to type for 'command', or NULL if it is too long. */
@@ -221,13 +229,13 @@ command_line(const char *command, const char *token)
 }
 
 int
-vmcon_parse(const char *buf, size_t len, const char *token,
-            char **outputp, int *statusp)
+vmcon_parse(const char *buf, size_t len, const char *token, char **outputp,
+            int *statusp)
 {
     char begin[64], end[64];
     int begin_len = snprintf(begin, sizeof begin, "@@fab-%s-B@@", token);
     int end_len = snprintf(end, sizeof end, "@@fab-%s-E@@ ", token);
-    if (begin_len >= (int) sizeof begin || end_len >= (int) sizeof end) {
+    if (begin_len >= (int)sizeof begin || end_len >= (int)sizeof end) {
         return -EINVAL;
     }
 
@@ -291,9 +299,8 @@ typedef int console_feed_func(void *aux, const char *data, size_t len,
  * errno with '*errorp' set. */
 static int
 console_exchange(const char *path, const char *line, int timeout_ms,
-                 const char *quoted, const char *what,
-                 console_feed_func *feed, void *aux,
-                 struct ovsdb_error **errorp)
+                 const char *quoted, const char *what, console_feed_func *feed,
+                 void *aux, struct ovsdb_error **errorp)
 {
     long long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
     struct ovsdb_error *error = NULL;
@@ -323,9 +330,10 @@ console_exchange(const char *path, const char *line, int timeout_ms,
                 sent += w;
             } else if (w < 0 && errno != EAGAIN && errno != EINTR) {
                 rc = -errno;
-                error = ovsdb_error_new(rc, NULL, "Cannot write to the "
-                                        "console %s: %s.", path,
-                                        strerror(-rc));
+                error = ovsdb_error_new(rc, NULL,
+                                        "Cannot write to the "
+                                        "console %s: %s.",
+                                        path, strerror(-rc));
                 break;
             }
         }
@@ -336,9 +344,10 @@ console_exchange(const char *path, const char *line, int timeout_ms,
                 continue;
             } else if (r <= 0) {
                 rc = r < 0 ? -errno : -ECONNRESET;
-                error = ovsdb_error_new(rc, NULL, "The console %s closed "
-                                        "while waiting for %c%s%c.", path,
-                                        quoted[0], what, quoted[1]);
+                error = ovsdb_error_new(rc, NULL,
+                                        "The console %s closed "
+                                        "while waiting for %c%s%c.",
+                                        path, quoted[0], what, quoted[1]);
                 break;
             }
             buf_append(&tail, chunk, r);
@@ -367,15 +376,15 @@ struct run_ctx {
 };
 
 static int
-run_feed(void *ctx_, const char *data, size_t len,
-         struct ovsdb_error **errorp)
+run_feed(void *ctx_, const char *data, size_t len, struct ovsdb_error **errorp)
 {
     struct run_ctx *ctx = ctx_;
     buf_append(&ctx->seen, data, len);
     if (ctx->seen.len > MAX_OUTPUT) {
-        *errorp = ovsdb_error_new(-EFBIG, NULL, "`%s` printed more than %d "
-                                  "bytes on the console %s.", ctx->command,
-                                  MAX_OUTPUT, ctx->path);
+        *errorp = ovsdb_error_new(-EFBIG, NULL,
+                                  "`%s` printed more than %d "
+                                  "bytes on the console %s.",
+                                  ctx->command, MAX_OUTPUT, ctx->path);
         return -EFBIG;
     }
     if (!memchr(data, '\n', len)) {
@@ -384,9 +393,10 @@ run_feed(void *ctx_, const char *data, size_t len,
     int parsed = vmcon_parse(ctx->seen.data, ctx->seen.len, ctx->token,
                              &ctx->output, &ctx->status);
     if (parsed < 0) {
-        *errorp = ovsdb_error_new(parsed, NULL, "The console %s printed no "
-                                  "exit status after `%s`.", ctx->path,
-                                  ctx->command);
+        *errorp = ovsdb_error_new(parsed, NULL,
+                                  "The console %s printed no "
+                                  "exit status after `%s`.",
+                                  ctx->path, ctx->command);
     }
     return parsed;
 }
@@ -395,20 +405,26 @@ int
 vmcon_run(const char *socket_path, const char *command, int timeout_ms,
           char **outputp, int *statusp, struct ovsdb_error **errorp)
 {
-    for (const unsigned char *p = (const unsigned char *) command; *p; p++) {
+    for (const unsigned char *p = (const unsigned char *)command; *p; p++) {
         if (*p < 0x20 || *p == 0x7f) {
-            return ovsdb_error_set(errorp, ovsdb_error_new(
-                -EINVAL, NULL, "A console command must be one line without "
-                "control characters: \"%s\".", command));
+            return ovsdb_error_set(
+                errorp,
+                ovsdb_error_new(-EINVAL, NULL,
+                                "A console command must be one line without "
+                                "control characters: \"%s\".",
+                                command));
         }
     }
     char token[17];
     make_token(token);
     char *line = command_line(command, token);
     if (!line) {
-        return ovsdb_error_set(errorp, ovsdb_error_new(
-            -E2BIG, NULL, "The console command \"%s\" is longer than %d "
-            "bytes once quoted.", command, VMCON_MAX_COMMAND));
+        return ovsdb_error_set(
+            errorp,
+            ovsdb_error_new(-E2BIG, NULL,
+                            "The console command \"%s\" is longer than %d "
+                            "bytes once quoted.",
+                            command, VMCON_MAX_COMMAND));
     }
 
     struct run_ctx ctx = {
@@ -478,7 +494,7 @@ long long
 vmcon_log_size(const char *log_path)
 {
     struct stat st;
-    return stat(log_path, &st) ? 0 : (long long) st.st_size;
+    return stat(log_path, &st) ? 0 : (long long)st.st_size;
 }
 
 /* Reads what 'log_path' holds past '*pos' into 'window'; a log shorter
@@ -510,9 +526,8 @@ log_poll(const char *log_path, long long *pos, const char *text,
 }
 
 int
-vmcon_wait_log_from(const char *log_path, long long offset,
-                    const char *text, int timeout_ms,
-                    struct ovsdb_error **errorp)
+vmcon_wait_log_from(const char *log_path, long long offset, const char *text,
+                    int timeout_ms, struct ovsdb_error **errorp)
 {
     long long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
     long long pos = offset > 0 ? offset : 0;
@@ -524,10 +539,11 @@ vmcon_wait_log_from(const char *log_path, long long offset,
         if (!left) {
             struct ovsdb_error *error;
             if (exists) {
-                error = timeout_error(timeout_ms, "\"\"", text, log_path,
-                                      &window);
+                error =
+                    timeout_error(timeout_ms, "\"\"", text, log_path, &window);
             } else {
-                error = ovsdb_error_new(-ETIMEDOUT, NULL, "Timed out after "
+                error = ovsdb_error_new(-ETIMEDOUT, NULL,
+                                        "Timed out after "
                                         "%d ms waiting for \"%s\": the "
                                         "console log %s does not exist.",
                                         timeout_ms, text, log_path);
@@ -557,7 +573,7 @@ write_all(int fd, const char *data, size_t len)
 {
     while (len > 0) {
         ssize_t w = fd == STDOUT_FILENO ? write(fd, data, len)
-                    : send(fd, data, len, MSG_NOSIGNAL);
+                                        : send(fd, data, len, MSG_NOSIGNAL);
         if (w < 0 && (errno == EINTR || errno == EAGAIN)) {
             struct pollfd pfd = {.fd = fd, .events = POLLOUT};
             poll(&pfd, 1, 1000);
@@ -600,8 +616,8 @@ vmcon_attach(const char *socket_path, struct ovsdb_error **errorp)
             {.fd = fd, .events = POLLIN},
             {.fd = input_done ? -1 : STDIN_FILENO, .events = POLLIN},
         };
-        int n = console_poll(pfds, 2, input_done ? LINGER_MS : -1,
-                             socket_path, &error);
+        int n = console_poll(pfds, 2, input_done ? LINGER_MS : -1, socket_path,
+                             &error);
         if (n < 0) {
             rc = n;
             break;
@@ -619,7 +635,8 @@ vmcon_attach(const char *socket_path, struct ovsdb_error **errorp)
             }
             rc = write_all(STDOUT_FILENO, chunk, r);
             if (rc) {
-                error = ovsdb_error_new(rc, NULL, "Cannot write the "
+                error = ovsdb_error_new(rc, NULL,
+                                        "Cannot write the "
                                         "console's output: %s.",
                                         strerror(-rc));
                 break;
@@ -634,12 +651,13 @@ vmcon_attach(const char *socket_path, struct ovsdb_error **errorp)
                 continue;
             }
             char *esc = memchr(chunk, ESCAPE_CHAR, r);
-            size_t len = esc ? (size_t) (esc - chunk) : (size_t) r;
+            size_t len = esc ? (size_t)(esc - chunk) : (size_t)r;
             rc = write_all(fd, chunk, len);
             if (rc) {
-                error = ovsdb_error_new(rc, NULL, "Cannot write to the "
-                                        "console %s: %s.", socket_path,
-                                        strerror(-rc));
+                error = ovsdb_error_new(rc, NULL,
+                                        "Cannot write to the "
+                                        "console %s: %s.",
+                                        socket_path, strerror(-rc));
                 break;
             }
             if (esc) {

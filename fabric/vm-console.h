@@ -50,8 +50,8 @@ int vmcon_run(const char *socket_path, const char *command, int timeout_ms,
 /* Connects to the console at 'socket_path' and returns 0 once 'text' has
  * been printed there, or -ETIMEDOUT after 'timeout_ms'.  Only what is
  * printed after connecting counts. */
-int vmcon_wait_line(const char *socket_path, const char *text,
-                    int timeout_ms, struct ovsdb_error **errorp);
+int vmcon_wait_line(const char *socket_path, const char *text, int timeout_ms,
+                    struct ovsdb_error **errorp);
 
 /* Returns 0 once the console log 'log_path' contains 'text', or
  * -ETIMEDOUT after 'timeout_ms'.  The log need not exist yet.  A log
@@ -79,7 +79,7 @@ int vmcon_attach(const char *socket_path, struct ovsdb_error **errorp);
  * of 'token'.  Returns 1 with a new string in '*outputp' and the exit
  * status in '*statusp' when both lines are there, 0 when more input is
  * needed, -EPROTO when the END line holds no exit status. */
-int vmcon_parse(const char *buf, size_t len, const char *token,
-                char **outputp, int *statusp);
+int vmcon_parse(const char *buf, size_t len, const char *token, char **outputp,
+                int *statusp);
 
 #endif /* vm-console.h */

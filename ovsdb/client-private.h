@@ -11,8 +11,13 @@
 
 struct event;
 
-enum conn_state { CONN_DOWN, CONN_SERVER, CONN_SCHEMA, CONN_MONITOR,
-                  CONN_SYNCED };
+enum conn_state {
+    CONN_DOWN,
+    CONN_SERVER,
+    CONN_SCHEMA,
+    CONN_MONITOR,
+    CONN_SYNCED
+};
 
 struct monitored_table {
     char *name;
@@ -75,16 +80,15 @@ struct ovsdb_client {
     struct replica *replica;
     unsigned long long batches;
 
-    struct pending_txn *all_txns;    /* Every unfinished transaction. */
-    struct pending_txn *retry_queue; /* Waiting for a newer replica. */
+    struct pending_txn *all_txns;       /* Every unfinished transaction. */
+    struct pending_txn *retry_queue;    /* Waiting for a newer replica. */
     struct lock_request *lock_requests; /* Lock requests in flight. */
-    struct event *retry_event;       /* Runs the retry queue. */
+    struct event *retry_event;          /* Runs the retry queue. */
 };
 
-
 /* client.c */
-void client_log(struct ovsdb_client *, enum jsonrpc_log_level,
-                const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void client_log(struct ovsdb_client *, enum jsonrpc_log_level, const char *fmt,
+                ...) __attribute__((format(printf, 3, 4)));
 
 /* client-txn.c */
 void client_txn_batch_applied(struct ovsdb_client *);

@@ -96,22 +96,24 @@ client_check_schema(struct ovsdb_client *client)
 {
     for (size_t i = 0; i < client->n_tables; i++) {
         const struct monitored_table *t = &client->tables[i];
-        const struct ovsdb_table *table
-            = ovsdb_schema_table(client->schema, t->name);
+        const struct ovsdb_table *table =
+            ovsdb_schema_table(client->schema, t->name);
         if (!table) {
             client_conn_fail(client,
                              "database %s has no table %s (schema "
-                             "mismatch)", client->db, t->name);
+                             "mismatch)",
+                             client->db, t->name);
             return -EPROTO;
         }
         size_t j;
         json_t *col;
-        json_array_foreach (t->columns, j, col) {
+        json_array_foreach(t->columns, j, col)
+        {
             if (!ovsdb_table_column(table, json_string_value(col))) {
                 client_conn_fail(client,
                                  "table %s of database %s has no column "
-                                 "%s (schema mismatch)", t->name,
-                                 client->db, json_string_value(col));
+                                 "%s (schema mismatch)",
+                                 t->name, client->db, json_string_value(col));
                 return -EPROTO;
             }
         }
@@ -145,8 +147,8 @@ monitor_reply(void *client_, json_t *result, const struct ovsdb_error *error)
     replica_resync_begin(client->replica);
     if (replica_apply_update2(client->replica, result, &err) < 0) {
         replica_resync_end(client->replica);
-        client_conn_fail(client, "bad initial contents of %s: %s",
-                         client->db, err->msg);
+        client_conn_fail(client, "bad initial contents of %s: %s", client->db,
+                         err->msg);
         ovsdb_error_free(err);
         return;
     }
@@ -175,9 +177,8 @@ send_monitor(struct ovsdb_client *client)
 static int
 schema_same(const struct ovsdb_schema *a, const struct ovsdb_schema *b)
 {
-    return !strcmp(a->name, b->name)
-           && !strcmp(a->version ? a->version : "",
-                      b->version ? b->version : "");
+    return !strcmp(a->name, b->name) &&
+           !strcmp(a->version ? a->version : "", b->version ? b->version : "");
 }
 
 static void
@@ -245,15 +246,14 @@ send_get_schema(struct ovsdb_client *client)
  * so the row starts from the defaults and each update is merged into it.
  * 'row' (borrowed) is the update; 'initial' starts afresh. */
 static void
-server_row_merge(struct ovsdb_client *client, const json_t *row,
-                 bool initial)
+server_row_merge(struct ovsdb_client *client, const json_t *row, bool initial)
 {
     if (initial || !client->server_row) {
         json_decref(client->server_row);
         client->server_row = json_pack("{s:s, s:b, s:b}", "model", "",
                                        "connected", 0, "leader", 0);
     }
-    json_object_update_existing(client->server_row, (json_t *) row);
+    json_object_update_existing(client->server_row, (json_t *)row);
 }
 
 /* Returns true when the server is good to use for 'client->db' according
@@ -291,10 +291,12 @@ server_row_from_update(const json_t *updates)
     const json_t *rows = json_object_get(updates, "Database");
     const char *uuid;
     json_t *change;
-    json_object_foreach ((json_t *) rows, uuid, change) {
+    json_object_foreach((json_t *)rows, uuid, change)
+    {
         const char *kind;
         json_t *row;
-        json_object_foreach (change, kind, row) {
+        json_object_foreach(change, kind, row)
+        {
             if (json_is_object(row) && strcmp(kind, "delete")) {
                 return row;
             }
@@ -348,10 +350,10 @@ static void
 send_server_monitor(struct ovsdb_client *client)
 {
     client->state = CONN_SERVER;
-    json_t *params = json_pack(
-        "[s s {s:[{s:[s s s s], s:[[s s s]]}]}]", "_Server", "fabric-server",
-        "Database", "columns", "name", "model", "connected", "leader",
-        "where", "name", "==", client->db);
+    json_t *params =
+        json_pack("[s s {s:[{s:[s s s s], s:[[s s s]]}]}]", "_Server",
+                  "fabric-server", "Database", "columns", "name", "model",
+                  "connected", "leader", "where", "name", "==", client->db);
     if (jsonrpc_session_request(client->session, "monitor_cond", params,
                                 server_reply, client) < 0) {
         client->state = CONN_DOWN;
@@ -416,16 +418,14 @@ handle_update2(struct ovsdb_client *client, json_t *params)
          * supersede whatever this update says. */
         return;
     }
-    if (client->state != CONN_SYNCED || !id
-        || strncmp(id, "fabric-", 7)) {
+    if (client->state != CONN_SYNCED || !id || strncmp(id, "fabric-", 7)) {
         client_conn_fail(client, "unexpected update2 for monitor %s",
                          id ? id : "(none)");
         return;
     }
     struct ovsdb_error *err = NULL;
     if (replica_apply_update2(client->replica, updates, &err) < 0) {
-        client_conn_fail(client, "bad update of %s: %s", client->db,
-                         err->msg);
+        client_conn_fail(client, "bad update of %s: %s", client->db, err->msg);
         ovsdb_error_free(err);
         return;
     }
@@ -462,13 +462,11 @@ int
 ovsdb_client_create(struct event_base *base,
                     const struct ovsdb_client_options *options,
                     const struct ovsdb_client_callbacks *callbacks,
-                    struct ovsdb_client **clientp,
-                    struct ovsdb_error **errorp)
+                    struct ovsdb_client **clientp, struct ovsdb_error **errorp)
 {
     if (!options->db || !options->db[0]) {
-        return ovsdb_error_set(errorp,
-                               ovsdb_error_new(-EINVAL, NULL,
-                                               "No database name given."));
+        return ovsdb_error_set(
+            errorp, ovsdb_error_new(-EINVAL, NULL, "No database name given."));
     }
     struct ovsdb_client *client = calloc(1, sizeof *client);
     client->db = strdup(options->db);
@@ -496,8 +494,8 @@ ovsdb_client_create(struct event_base *base,
         .message = session_message,
         .aux = client,
     };
-    int error = jsonrpc_session_create(base, &sopts, &scbs, &client->session,
-                                       errorp);
+    int error =
+        jsonrpc_session_create(base, &sopts, &scbs, &client->session, errorp);
     if (error) {
         free(client->db);
         free(client);
@@ -558,8 +556,8 @@ ovsdb_client_monitor(struct ovsdb_client *client, const char *table,
 {
     struct monitored_table *t = find_table(client, table);
     if (!t) {
-        client->tables = realloc(client->tables, (client->n_tables + 1)
-                                                     * sizeof *client->tables);
+        client->tables = realloc(client->tables, (client->n_tables + 1) *
+                                                     sizeof *client->tables);
         t = &client->tables[client->n_tables++];
         memset(t, 0, sizeof *t);
         t->name = strdup(table);
@@ -621,8 +619,7 @@ cond_change_reply(void *client_, json_t *result,
 {
     struct ovsdb_client *client = client_;
     if (error && error->code != -ECONNRESET) {
-        client_conn_fail(client, "monitor_cond_change failed: %s",
-                         error->msg);
+        client_conn_fail(client, "monitor_cond_change failed: %s", error->msg);
     }
 }
 
@@ -658,10 +655,10 @@ void
 ovsdb_client_on_change(struct ovsdb_client *client, const char *table,
                        replica_change_cb *cb, void *aux)
 {
-    client->hooks = realloc(client->hooks,
-                            (client->n_hooks + 1) * sizeof *client->hooks);
-    client->hooks[client->n_hooks++] = (struct change_hook){
-        .table = strdup(table), .cb = cb, .aux = aux};
+    client->hooks =
+        realloc(client->hooks, (client->n_hooks + 1) * sizeof *client->hooks);
+    client->hooks[client->n_hooks++] =
+        (struct change_hook){.table = strdup(table), .cb = cb, .aux = aux};
     if (client->replica) {
         replica_on_change(client->replica, table, cb, aux);
     }
@@ -709,4 +706,3 @@ ovsdb_client_reconnect(struct ovsdb_client *client)
     client->state = CONN_DOWN;
     jsonrpc_session_force_reconnect(client->session);
 }
-

@@ -103,8 +103,8 @@ int ovsdb_client_unmonitor(struct ovsdb_client *client, const char *table);
  * RFC 7047 conditions, all of which a row must meet; NULL for every row).
  * When connected, sends "monitor_cond_change": rows that leave the
  * condition are reported as deletes and rows that enter it as inserts. */
-int ovsdb_client_set_condition(struct ovsdb_client *client,
-                               const char *table, json_t *where);
+int ovsdb_client_set_condition(struct ovsdb_client *client, const char *table,
+                               json_t *where);
 
 /* Registers 'cb' for changes to 'table' in the replica. */
 void ovsdb_client_on_change(struct ovsdb_client *client, const char *table,
@@ -140,8 +140,7 @@ int ovsdb_client_transact(struct ovsdb_client *client, struct ovsdb_txn *txn,
 /* Builder for optimistic transactions: fills 'txn' from 'replica' and
  * returns 0, or returns a negative errno to give up (then the completion
  * callback gets that error). */
-typedef int ovsdb_client_txn_builder(void *aux,
-                                     const struct replica *replica,
+typedef int ovsdb_client_txn_builder(void *aux, const struct replica *replica,
                                      struct ovsdb_txn *txn);
 
 /* Builds a transaction with 'build' and sends it; when it fails with

@@ -592,11 +592,11 @@ modify_row(const struct rtable *t, const struct rrow *old, const json_t *diffs,
             return bad_value_error(t, old->uuid, name, why, errorp);
         }
         changed = changed || !ovsdb_datum_equal(before, after);
-        if (ovsdb_datum_equal(after, t->defaults[column - t->schema->columns])) {
+        if (ovsdb_datum_equal(after,
+                              t->defaults[column - t->schema->columns])) {
             json_object_del(columns, column->name);
             json_decref(after);
-        } else if (json_object_set_new_nocheck(columns, column->name,
-                                               after)) {
+        } else if (json_object_set_new_nocheck(columns, column->name, after)) {
             abort();
         }
     }
@@ -702,12 +702,11 @@ read_row_update(const struct replica *r, struct rtable *t, const char *uuid,
 static bool
 names_row_twice(const json_t *table_update, void *self, const char *key)
 {
-    for (void *it = json_object_iter((json_t *) table_update); it;
-         it = json_object_iter_next((json_t *) table_update, it)) {
+    for (void *it = json_object_iter((json_t *)table_update); it;
+         it = json_object_iter_next((json_t *)table_update, it)) {
         char other[UUID_LEN + 1];
-        if (it != self
-            && uuid_normalize(json_object_iter_key(it), other)
-            && !strcmp(other, key)) {
+        if (it != self && uuid_normalize(json_object_iter_key(it), other) &&
+            !strcmp(other, key)) {
             return true;
         }
     }
@@ -755,8 +754,7 @@ read_updates(const struct replica *r, const json_t *updates,
                                             "UUID.",
                                             table, uuid));
             }
-            if (strcmp(uuid, key)
-                && names_row_twice(table_update, rit, key)) {
+            if (strcmp(uuid, key) && names_row_twice(table_update, rit, key)) {
                 /* Two spellings of one UUID would make two changes to one
                  * row in one batch. */
                 return ovsdb_error_set(

@@ -74,15 +74,18 @@ setup(void **state)
         return -1;
     }
     sbx_ovsdb_init(&w->server, w->dir, "fabric");
-    if (sbx_ovsdb_create_db(&w->server, FABRIC_SCHEMA)
-        || sbx_ovsdb_start(&w->server, NULL)) {
+    if (sbx_ovsdb_create_db(&w->server, FABRIC_SCHEMA) ||
+        sbx_ovsdb_start(&w->server, NULL)) {
         return -1;
     }
     w->base = event_base_new();
     struct ovsdb_client_options options = {
-        .remotes = w->server.unix_remote, .db = DBMODEL_DB,
-        .min_backoff_ms = 50, .max_backoff_ms = 400,
-        .log = log_warnings, .log_aux = w,
+        .remotes = w->server.unix_remote,
+        .db = DBMODEL_DB,
+        .min_backoff_ms = 50,
+        .max_backoff_ms = 400,
+        .log = log_warnings,
+        .log_aux = w,
     };
     struct ovsdb_client_callbacks cbs = {.aux = w};
     struct ovsdb_error *error = NULL;
@@ -139,14 +142,14 @@ txn_done(void *o_, const json_t *result, const struct ovsdb_error *error)
         snprintf(o->tag, sizeof o->tag, "%s", error->tag ? error->tag : "");
         snprintf(o->msg, sizeof o->msg, "%s", error->msg);
     } else {
-        o->result = json_incref((json_t *) result);
+        o->result = json_incref((json_t *)result);
     }
 }
 
 static bool
 outcome_done(void *o)
 {
-    return ((struct outcome *) o)->done;
+    return ((struct outcome *)o)->done;
 }
 
 /* Sends 'txn' (stolen) and returns its outcome. */
@@ -179,8 +182,8 @@ static bool
 generation_reached(void *gw_)
 {
     struct gen_wait *gw = gw_;
-    return (ovsdb_client_is_synced(gw->w->client)
-            && dbmodel_generation(replica(gw->w)) == gw->generation);
+    return (ovsdb_client_is_synced(gw->w->client) &&
+            dbmodel_generation(replica(gw->w)) == gw->generation);
 }
 
 static void
@@ -248,8 +251,8 @@ apply(struct world *w, const struct fabric_model *desired)
 
     assert_int_equal(plan_size(w, desired), 0);
     txn = ovsdb_txn_create(DBMODEL_DB);
-    assert_int_equal(dbmodel_build_apply(replica(w), desired, txn,
-                                         &new_generation), 0);
+    assert_int_equal(
+        dbmodel_build_apply(replica(w), desired, txn, &new_generation), 0);
     ovsdb_txn_destroy(txn);
     return n;
 }
@@ -296,10 +299,12 @@ n_changed(const json_t *a, const json_t *b, const char *table)
     size_t n = 0;
     const char *uuid;
     const json_t *version;
-    json_object_foreach ((json_t *) ta, uuid, version) {
+    json_object_foreach((json_t *)ta, uuid, version)
+    {
         n += !json_equal(version, json_object_get(tb, uuid));
     }
-    json_object_foreach ((json_t *) tb, uuid, version) {
+    json_object_foreach((json_t *)tb, uuid, version)
+    {
         n += !json_object_get(ta, uuid);
     }
     return n;
@@ -334,12 +339,11 @@ write_agent_status(struct world *w, const char *host)
     struct ovsdb_txn *txn = ovsdb_txn_create(DBMODEL_DB);
     ovsdb_txn_update(txn, "Host", where_name(host),
                      json_pack("{s:I, s:I, s:s, s:s, s:o}", "heartbeat",
-                               (json_int_t) 1700000000000LL,
-                               "applied_generation", (json_int_t) 1,
-                               "version", "0.1", "datapath_type", "netdev",
+                               (json_int_t)1700000000000LL,
+                               "applied_generation", (json_int_t)1, "version",
+                               "0.1", "datapath_type", "netdev",
                                "tunnel_status",
-                               ovsdb_map(json_pack("[[s s]]", "hv2",
-                                                   "up"))));
+                               ovsdb_map(json_pack("[[s s]]", "hv2", "up"))));
     ovsdb_txn_update(txn, "Guest", json_array(),
                      json_pack("{s:s}", "state", "running"));
     ovsdb_txn_update(txn, "Guest_Interface", json_array(),
@@ -354,7 +358,7 @@ posix_cksum(const char *data, size_t n)
 {
     uint32_t crc = 0;
     size_t len = n;
-    for (size_t i = 0; ; i++) {
+    for (size_t i = 0;; i++) {
         unsigned char c;
         if (i < n) {
             c = data[i];
@@ -364,7 +368,7 @@ posix_cksum(const char *data, size_t n)
         } else {
             break;
         }
-        crc ^= (uint32_t) c << 24;
+        crc ^= (uint32_t)c << 24;
         for (int bit = 0; bit < 8; bit++) {
             crc = crc & 0x80000000u ? (crc << 1) ^ 0x04c11db7u : crc << 1;
         }
@@ -381,19 +385,21 @@ test_schema(void **state)
     assert_non_null(dir);
     char *db = sbx_path(dir, "fabric.db");
     char *out = NULL;
-    assert_int_equal(sbx_runl(&out, "ovsdb-tool", "create", db,
-                              FABRIC_SCHEMA, NULL), 0);
+    assert_int_equal(
+        sbx_runl(&out, "ovsdb-tool", "create", db, FABRIC_SCHEMA, NULL), 0);
     free(out);
     assert_int_equal(sbx_runl(&out, "ovsdb-tool", "db-name", db, NULL), 0);
     assert_string_equal(out, "Fabric\n");
     free(out);
-    assert_int_equal(sbx_runl(&out, "ovsdb-tool", "schema-version",
-                              FABRIC_SCHEMA, NULL), 0);
+    assert_int_equal(
+        sbx_runl(&out, "ovsdb-tool", "schema-version", FABRIC_SCHEMA, NULL),
+        0);
     assert_string_equal(out, "1.2.0\n");
     free(out);
     char *cksum = NULL;
-    assert_int_equal(sbx_runl(&cksum, "ovsdb-tool", "schema-cksum",
-                              FABRIC_SCHEMA, NULL), 0);
+    assert_int_equal(
+        sbx_runl(&cksum, "ovsdb-tool", "schema-cksum", FABRIC_SCHEMA, NULL),
+        0);
 
     FILE *f = fopen(FABRIC_SCHEMA, "r");
     assert_non_null(f);
@@ -409,13 +415,13 @@ test_schema(void **state)
     fclose(mem);
     fclose(f);
     char *expected;
-    assert_true(asprintf(&expected, "%u %zu\n", posix_cksum(text, len),
-                         len) > 0);
+    assert_true(asprintf(&expected, "%u %zu\n", posix_cksum(text, len), len) >
+                0);
     if (strcmp(cksum, expected)) {
         fail_msg("ovsdb/fabric.ovsschema has \"cksum\": \"%.*s\" but its "
                  "contents give \"%.*s\": update the cksum line",
-                 (int) strlen(cksum) - 1, cksum,
-                 (int) strlen(expected) - 1, expected);
+                 (int)strlen(cksum) - 1, cksum, (int)strlen(expected) - 1,
+                 expected);
     }
     free(expected);
     free(text);
@@ -433,8 +439,9 @@ test_apply_classic(void **state)
     struct world *w = *state;
     struct fabric_model *empty = read_model(w);
     assert_string_equal(empty->name, "");
-    assert_int_equal(empty->n_hosts + empty->n_networks + empty->n_routers
-                     + empty->n_guests, 0);
+    assert_int_equal(empty->n_hosts + empty->n_networks + empty->n_routers +
+                         empty->n_guests,
+                     0);
     fabric_model_destroy(empty);
     assert_int_equal(dbmodel_generation(replica(w)), 0);
 
@@ -507,16 +514,15 @@ test_modify_one_guest(void **state)
     const struct replica_row *hv1 = find_by_name(w, "Host", "hv1");
     assert_int_equal(json_integer_value(replica_row_get(hv1, "heartbeat")),
                      1700000000000LL);
-    assert_string_equal(json_string_value(replica_row_get(hv1,
-                                                          "datapath_type")),
-                        "netdev");
+    assert_string_equal(
+        json_string_value(replica_row_get(hv1, "datapath_type")), "netdev");
     const struct replica_row *g5 = find_by_name(w, "Guest", "g0005");
     assert_string_equal(json_string_value(replica_row_get(g5, "state")),
                         "running");
     json_t *refs = ovsdb_set_elements(replica_row_get(g5, "interfaces"));
-    const struct replica_row *i5 = replica_get(
-        replica(w), "Guest_Interface",
-        ovsdb_atom_uuid(json_array_get(refs, 0)));
+    const struct replica_row *i5 =
+        replica_get(replica(w), "Guest_Interface",
+                    ovsdb_atom_uuid(json_array_get(refs, 0)));
     json_decref(refs);
     assert_int_equal(json_integer_value(replica_row_get(i5, "ofport")), 7);
     struct fabric_model *m = read_model(w);
@@ -565,9 +571,8 @@ test_change_sequence(void **state)
     size_t g2 = tm_guest(lab, "host02", 0, FABRIC_GUEST_VM);
     tm_set(&lab->guests[g2].vm.image, "/var/lib/fabric/debian.qcow2");
     tm_set(&lab->guests[g2].vm.user_data, "#cloud-config\n");
-    struct fabric_interface *iface = tm_interface(lab, g2, "eth0", 1,
-                                                  "172.17.0.2/24",
-                                                  "172.17.0.254");
+    struct fabric_interface *iface =
+        tm_interface(lab, g2, "eth0", 1, "172.17.0.2/24", "172.17.0.254");
     tm_add_route(iface, "10.0.0.0/8", "172.17.0.254");
     tm_add_address(iface, "fd00:17::2/64");
     iface = tm_interface(lab, g2, "eth1", 0, NULL, NULL);
@@ -652,8 +657,7 @@ test_destroy(void **state)
     assert_non_null(hv1);
     assert_int_equal(json_integer_value(replica_row_get(hv1, "heartbeat")),
                      1700000000000LL);
-    assert_string_equal(json_string_value(replica_row_get(hv1,
-                                                          "underlay_ip")),
+    assert_string_equal(json_string_value(replica_row_get(hv1, "underlay_ip")),
                         "10.99.0.1");
     struct fabric_model *m = read_model(w);
     assert_string_equal(m->name, "");
@@ -775,10 +779,11 @@ test_topology_files(void **state)
 {
     struct world *w = *state;
     glob_t g;
-    assert_int_equal(glob(FABRIC_SOURCE_DIR "/topologies/*.yaml", 0, NULL,
-                          &g), 0);
-    assert_int_equal(glob(FABRIC_SOURCE_DIR "/topologies/*.json",
-                          GLOB_APPEND, NULL, &g), 0);
+    assert_int_equal(glob(FABRIC_SOURCE_DIR "/topologies/*.yaml", 0, NULL, &g),
+                     0);
+    assert_int_equal(
+        glob(FABRIC_SOURCE_DIR "/topologies/*.json", GLOB_APPEND, NULL, &g),
+        0);
     assert_true(g.gl_pathc >= 2);
     for (size_t i = 0; i < g.gl_pathc; i++) {
         struct fabric_model *lab = load_topology(g.gl_pathv[i]);
@@ -798,8 +803,8 @@ test_topology_files(void **state)
             for (size_t j = 0; j < errors.n; j++) {
                 fprintf(stderr, "%s\n", errors.lines[j]);
             }
-            fail_msg("the export of %s does not load:\n%s",
-                     g.gl_pathv[i], text);
+            fail_msg("the export of %s does not load:\n%s", g.gl_pathv[i],
+                     text);
         }
         assert_int_equal(plan_size(w, exported), 0);
         fabric_model_destroy(exported);
@@ -820,8 +825,7 @@ test_bad_reference(void **state)
     lab->guests[0].interfaces[0].network = 7;
     struct ovsdb_txn *txn = ovsdb_txn_create(DBMODEL_DB);
     long long gen = -1;
-    assert_int_equal(dbmodel_build_apply(replica(w), lab, txn, &gen),
-                     -EINVAL);
+    assert_int_equal(dbmodel_build_apply(replica(w), lab, txn, &gen), -EINVAL);
     assert_int_equal(ovsdb_txn_n_ops(txn), 0);
     assert_int_equal(gen, -1);
     ovsdb_txn_destroy(txn);
@@ -833,21 +837,16 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_schema),
-        cmocka_unit_test_setup_teardown(test_apply_classic, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_apply_classic, setup, teardown),
         cmocka_unit_test_setup_teardown(test_modify_one_guest, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_change_sequence, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_change_sequence, setup, teardown),
         cmocka_unit_test_setup_teardown(test_destroy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_apply, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_thousand_guests, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_topology_files, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_bad_reference, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_thousand_guests, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_topology_files, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_reference, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

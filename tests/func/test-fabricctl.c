@@ -31,8 +31,7 @@ setup(void **state)
     struct world *w = calloc(1, sizeof *w);
     w->dir = sbx_mkdtemp("fabricctl");
     sbx_ovsdb_init(&w->db, w->dir, "fabric");
-    if (sbx_ovsdb_create_db(&w->db, SCHEMA)
-        || sbx_ovsdb_start(&w->db, NULL)) {
+    if (sbx_ovsdb_create_db(&w->db, SCHEMA) || sbx_ovsdb_start(&w->db, NULL)) {
         return -1;
     }
     snprintf(w->db_opt, sizeof w->db_opt, "--db=%s", w->db.unix_remote);
@@ -81,34 +80,35 @@ test_apply_plan_reapply(void **state)
 {
     struct world *w = *state;
     char *out = NULL;
-    assert_int_equal(ctl(w, &out, "topology", "plan",
-                         TOPO("classic-lab.yaml"), NULL), 2);
+    assert_int_equal(
+        ctl(w, &out, "topology", "plan", TOPO("classic-lab.yaml"), NULL), 2);
     assert_non_null(strstr(out, "+ guest host01"));
     free(out);
     assert_int_equal(generation(w), 0);
 
-    assert_int_equal(ctl(w, &out, "topology", "apply",
-                         TOPO("classic-lab.yaml"), NULL), 0);
+    assert_int_equal(
+        ctl(w, &out, "topology", "apply", TOPO("classic-lab.yaml"), NULL), 0);
     assert_non_null(strstr(out, "Applied"));
     free(out);
     assert_int_equal(generation(w), 1);
 
     /* Re-applying changes nothing: plan exits 0 and no generation bump. */
-    assert_int_equal(ctl(w, &out, "topology", "plan",
-                         TOPO("classic-lab.yaml"), NULL), 0);
+    assert_int_equal(
+        ctl(w, &out, "topology", "plan", TOPO("classic-lab.yaml"), NULL), 0);
     assert_non_null(strstr(out, "No changes"));
     free(out);
-    assert_int_equal(ctl(w, NULL, "topology", "apply",
-                         TOPO("classic-lab.yaml"), NULL), 0);
+    assert_int_equal(
+        ctl(w, NULL, "topology", "apply", TOPO("classic-lab.yaml"), NULL), 0);
     assert_int_equal(generation(w), 1);
 
     /* The same lab in JSON is the same lab. */
-    assert_int_equal(ctl(w, NULL, "topology", "plan",
-                         TOPO("classic-lab.json"), NULL), 0);
+    assert_int_equal(
+        ctl(w, NULL, "topology", "plan", TOPO("classic-lab.json"), NULL), 0);
 
     /* --dry-run writes nothing. */
     assert_int_equal(ctl(w, &out, "topology", "apply", "--dry-run",
-                         TOPO("two-hosts.yaml"), NULL), 0);
+                         TOPO("two-hosts.yaml"), NULL),
+                     0);
     free(out);
     assert_int_equal(generation(w), 1);
 
@@ -124,19 +124,18 @@ static void
 test_export_round_trip_and_multi_host(void **state)
 {
     struct world *w = *state;
-    assert_int_equal(ctl(w, NULL, "topology", "apply",
-                         TOPO("two-hosts.yaml"), NULL), 0);
+    assert_int_equal(
+        ctl(w, NULL, "topology", "apply", TOPO("two-hosts.yaml"), NULL), 0);
     char *path = sbx_path(w->dir, "exported.yaml");
-    assert_int_equal(ctl(w, NULL, "topology", "export", "-o", path, NULL),
-                     0);
+    assert_int_equal(ctl(w, NULL, "topology", "export", "-o", path, NULL), 0);
     /* The export applies to no change. */
     char *out = NULL;
     assert_int_equal(ctl(w, &out, "topology", "plan", path, NULL), 0);
     free(out);
 
     /* Moving a guest to the other host is one change. */
-    assert_int_equal(ctl(w, &out, "topology", "plan",
-                         TOPO("classic-lab.yaml"), NULL), 2);
+    assert_int_equal(
+        ctl(w, &out, "topology", "plan", TOPO("classic-lab.yaml"), NULL), 2);
     assert_non_null(strstr(out, "- host hv1"));
     free(out);
     free(path);
@@ -155,8 +154,8 @@ static void
 test_destroy(void **state)
 {
     struct world *w = *state;
-    assert_int_equal(ctl(w, NULL, "topology", "apply",
-                         TOPO("classic-lab.yaml"), NULL), 0);
+    assert_int_equal(
+        ctl(w, NULL, "topology", "apply", TOPO("classic-lab.yaml"), NULL), 0);
     char *out = NULL;
     assert_int_equal(ctl(w, &out, "topology", "destroy", NULL), 0);
     free(out);
@@ -243,7 +242,8 @@ test_wait_names_hosts(void **state)
     char *out = NULL;
     /* No agent runs here: --wait must fail and name both hosts. */
     assert_int_equal(ctl(w, &out, "topology", "apply", "--wait=1",
-                         TOPO("two-hosts.yaml"), NULL), 1);
+                         TOPO("two-hosts.yaml"), NULL),
+                     1);
     assert_non_null(strstr(out, "hv1 (no agent has reported)"));
     assert_non_null(strstr(out, "hv2 (no agent has reported)"));
     free(out);

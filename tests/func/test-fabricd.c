@@ -31,7 +31,7 @@ struct world {
     struct sbx_ovsdb ovs;    /* This host's Open_vSwitch DB. */
     struct vswitchd vs;
     pid_t agent;
-    char prefix[16];         /* Guest namespace prefix. */
+    char prefix[16]; /* Guest namespace prefix. */
     char db_opt[512];
 };
 
@@ -49,9 +49,10 @@ start_agent(struct world *w)
     snprintf(logfile, sizeof logfile, "--log-file=%s/fabricd.log", w->dir);
     snprintf(prefix, sizeof prefix, "--netns-prefix=%s", w->prefix);
     snprintf(ovs_rundir, sizeof ovs_rundir, "--ovs-rundir=%s", w->dir);
-    char *argv[] = {FABRICD, db, ovsdb, host, rundir, pidfile, logfile,
-                    prefix, ovs_rundir, "--datapath=netdev", "--detach",
-                    NULL};
+    char *argv[] = {
+        FABRICD,    db,      ovsdb,  host,       rundir,
+        pidfile,    logfile, prefix, ovs_rundir, "--datapath=netdev",
+        "--detach", NULL};
     /* A killed agent leaves its pidfile: without this the PID read
      * below could be the dead agent's, and the new one would leak. */
     char *path = sbx_path(w->dir, "fabricd.pid");
@@ -117,20 +118,19 @@ static int
 setup(void **state)
 {
     struct world *w = calloc(1, sizeof *w);
-    snprintf(w->prefix, sizeof w->prefix, "ft%d-", (int) getpid() % 100000);
+    snprintf(w->prefix, sizeof w->prefix, "ft%d-", (int)getpid() % 100000);
     the_world = w;
     w->dir = sbx_mkdtemp("fabricd");
     sbx_ovsdb_init(&w->fabric, w->dir, "fabric");
     sbx_ovsdb_init(&w->ovs, w->dir, "conf");
-    if (sbx_ovsdb_create_db(&w->fabric, SCHEMA)
-        || sbx_ovsdb_start(&w->fabric, NULL)
-        || sbx_ovsdb_create_db(&w->ovs, VSWITCH_SCHEMA)
-        || sbx_ovsdb_start(&w->ovs, NULL)) {
+    if (sbx_ovsdb_create_db(&w->fabric, SCHEMA) ||
+        sbx_ovsdb_start(&w->fabric, NULL) ||
+        sbx_ovsdb_create_db(&w->ovs, VSWITCH_SCHEMA) ||
+        sbx_ovsdb_start(&w->ovs, NULL)) {
         return -1;
     }
     vswitchd_init(&w->vs, w->dir, w->ovs.unix_remote);
-    if (vswitchd_db_init(&w->vs) || vswitchd_start(&w->vs)
-        || start_agent(w)) {
+    if (vswitchd_db_init(&w->vs) || vswitchd_start(&w->vs) || start_agent(w)) {
         return -1;
     }
     snprintf(w->db_opt, sizeof w->db_opt, "--db=%s", w->fabric.unix_remote);
@@ -173,8 +173,8 @@ ping(struct world *w, const char *guest, const char *ip)
 {
     char ns[64];
     snprintf(ns, sizeof ns, "%s%s", w->prefix, guest);
-    return sbx_runl(NULL, "ip", "netns", "exec", ns, "ping", "-c", "1",
-                    "-W", "1", ip, NULL) == 0;
+    return sbx_runl(NULL, "ip", "netns", "exec", ns, "ping", "-c", "1", "-W",
+                    "1", ip, NULL) == 0;
 }
 
 /* Prints what a failing test needs to be understood: the agent's log and
@@ -240,16 +240,19 @@ test_classic_lab_single_host(void **state)
 {
     struct world *w = *state;
     /* A foreign bridge and port the agent must never touch. */
-    assert_int_equal(vswitchd_vsctl(&w->vs, NULL, "add-br", "br-foreign",
-                                    "--", "set", "bridge", "br-foreign",
-                                    "datapath_type=netdev", NULL), 0);
+    assert_int_equal(vswitchd_vsctl(&w->vs, NULL, "add-br", "br-foreign", "--",
+                                    "set", "bridge", "br-foreign",
+                                    "datapath_type=netdev", NULL),
+                     0);
     assert_int_equal(vswitchd_vsctl(&w->vs, NULL, "add-port", "br-foreign",
-                                    "fport", "--", "set", "interface",
-                                    "fport", "type=internal", NULL), 0);
+                                    "fport", "--", "set", "interface", "fport",
+                                    "type=internal", NULL),
+                     0);
 
     char *out = NULL;
-    assert_int_equal(fabricctl(w, &out, "topology", "apply", "--wait=30",
-                               CLASSIC, NULL), 0);
+    assert_int_equal(
+        fabricctl(w, &out, "topology", "apply", "--wait=30", CLASSIC, NULL),
+        0);
     assert_non_null(strstr(out, "Every host applied generation 1"));
     free(out);
 
@@ -265,8 +268,9 @@ test_classic_lab_single_host(void **state)
     char ns01[64];
     snprintf(ns01, sizeof ns01, "%shost01", w->prefix);
     out = NULL;
-    assert_int_equal(sbx_runl(&out, "ip", "netns", "exec", ns01, "ping",
-                              "-c", "1", "-W", "2", "172.17.0.2", NULL), 0);
+    assert_int_equal(sbx_runl(&out, "ip", "netns", "exec", ns01, "ping", "-c",
+                              "1", "-W", "2", "172.17.0.2", NULL),
+                     0);
     assert_non_null(strstr(out, "ttl=63"));
     free(out);
 
@@ -276,13 +280,15 @@ test_classic_lab_single_host(void **state)
      * from the userspace datapath; later ones do: three probes a hop,
      * one at a time.) */
     out = NULL;
-    assert_int_equal(sbx_runl(&out, "ip", "netns", "exec", ns01,
-                              "traceroute", "-n", "-N", "1", "-w", "2", "-q", "3",
-                              "-m", "3", "172.17.0.2", NULL), 0);
+    assert_int_equal(sbx_runl(&out, "ip", "netns", "exec", ns01, "traceroute",
+                              "-n", "-N", "1", "-w", "2", "-q", "3", "-m", "3",
+                              "172.17.0.2", NULL),
+                     0);
     char *hop1 = strstr(out, "\n 1  ");
-    if (!hop1 || strncmp(strstr(hop1, "172.") ? strstr(hop1, "172.") : "",
-                         "172.16.0.254 ", 13)
-        || !strstr(out, " 2  172.17.0.2 ")) {
+    if (!hop1 ||
+        strncmp(strstr(hop1, "172.") ? strstr(hop1, "172.") : "",
+                "172.16.0.254 ", 13) ||
+        !strstr(out, " 2  172.17.0.2 ")) {
         dump_diagnostics(w);
         char rundir[600], *st = NULL;
         snprintf(rundir, sizeof rundir, "--rundir=%s", w->dir);
@@ -305,10 +311,9 @@ test_classic_lab_single_host(void **state)
     /* fabricctl flows: every flow on the bridge belongs to an object of
      * the lab, and a filter keeps one object's flows. */
     char ovs_rundir_opt[600];
-    snprintf(ovs_rundir_opt, sizeof ovs_rundir_opt, "--ovs-rundir=%s",
-             w->dir);
-    assert_int_equal(fabricctl(w, &out, "--json", "flows", ovs_rundir_opt,
-                               NULL), 0);
+    snprintf(ovs_rundir_opt, sizeof ovs_rundir_opt, "--ovs-rundir=%s", w->dir);
+    assert_int_equal(
+        fabricctl(w, &out, "--json", "flows", ovs_rundir_opt, NULL), 0);
     json_t *flows = json_loads(out, 0, NULL);
     free(out);
     assert_non_null(flows);
@@ -316,14 +321,16 @@ test_classic_lab_single_host(void **state)
     assert_true(n_flows > 20);
     size_t fi;
     json_t *flow;
-    json_array_foreach (json_object_get(flows, "flows"), fi, flow) {
-        const char *object = json_string_value(json_object_get(flow,
-                                                               "object"));
+    json_array_foreach(json_object_get(flows, "flows"), fi, flow)
+    {
+        const char *object =
+            json_string_value(json_object_get(flow, "object"));
         assert_string_not_equal(object, "(not fabric's)");
     }
     json_decref(flows);
-    assert_int_equal(fabricctl(w, &out, "flows", ovs_rundir_opt,
-                               "--guest=host01", NULL), 0);
+    assert_int_equal(
+        fabricctl(w, &out, "flows", ovs_rundir_opt, "--guest=host01", NULL),
+        0);
     assert_non_null(strstr(out, "guest host01 eth0"));
     assert_null(strstr(out, "host02"));
     assert_non_null(strstr(out, "dl_src=02:fa:6f:95:73:b0"));
@@ -332,15 +339,16 @@ test_classic_lab_single_host(void **state)
     /* fabricctl trace agrees with ping: delivered across the router to
      * host04, and dropped for an address no guest has. */
     char ovs_ctl_opt[600];
-    snprintf(ovs_ctl_opt, sizeof ovs_ctl_opt, "--ovs-ctl=%s",
-             w->vs.ctl_path);
-    assert_int_equal(fabricctl(w, &out, "trace", "host01", "172.17.0.2",
-                               ovs_ctl_opt, NULL), 0);
+    snprintf(ovs_ctl_opt, sizeof ovs_ctl_opt, "--ovs-ctl=%s", w->vs.ctl_path);
+    assert_int_equal(
+        fabricctl(w, &out, "trace", "host01", "172.17.0.2", ovs_ctl_opt, NULL),
+        0);
     assert_non_null(strstr(out, "router host00 network2"));
     assert_non_null(strstr(out, "verdict: delivered by guest host04 eth0"));
     free(out);
     assert_int_equal(fabricctl(w, &out, "trace", "host01", "172.17.0.77",
-                               "--tcp=22", ovs_ctl_opt, NULL), 0);
+                               "--tcp=22", ovs_ctl_opt, NULL),
+                     0);
     assert_non_null(strstr(out, "verdict: dropped"));
     free(out);
     assert_false(ping(w, "host01", "172.17.0.77"));
@@ -349,20 +357,23 @@ test_classic_lab_single_host(void **state)
      * host01 still reaches nobody there directly (port security drops
      * the ARP from an address that is not its own). */
     assert_int_equal(sbx_runl(NULL, "ip", "-n", ns01, "address", "add",
-                              "172.17.0.99/24", "dev", "eth0", NULL), 0);
+                              "172.17.0.99/24", "dev", "eth0", NULL),
+                     0);
     assert_false(ping(w, "host01", "172.17.0.1"));
     assert_int_equal(sbx_runl(NULL, "ip", "-n", ns01, "address", "del",
-                              "172.17.0.99/24", "dev", "eth0", NULL), 0);
+                              "172.17.0.99/24", "dev", "eth0", NULL),
+                     0);
 
     /* Spoofing: a guest that takes another MAC is cut off; a reconcile
      * asked through the control socket puts its own MAC back. */
     char rundir_opt[600];
     snprintf(rundir_opt, sizeof rundir_opt, "--rundir=%s", w->dir);
     assert_int_equal(sbx_runl(NULL, "ip", "-n", ns01, "link", "set", "eth0",
-                              "address", "02:fa:00:00:00:99", NULL), 0);
+                              "address", "02:fa:00:00:00:99", NULL),
+                     0);
     assert_false(ping(w, "host01", "172.16.0.2"));
-    assert_int_equal(fabricctl(w, NULL, rundir_opt, "agent", "reconcile",
-                               NULL), 0);
+    assert_int_equal(
+        fabricctl(w, NULL, rundir_opt, "agent", "reconcile", NULL), 0);
     bool repaired = false;
     for (int i = 0; i < 20 && !repaired; i++) {
         repaired = ping(w, "host01", "172.16.0.2");
@@ -383,21 +394,23 @@ test_classic_lab_single_host(void **state)
     /* guest exec runs in the guest with the command's exit status. */
     char prefix_opt[64];
     snprintf(prefix_opt, sizeof prefix_opt, "--netns-prefix=%s", w->prefix);
-    assert_int_equal(fabricctl(w, NULL, prefix_opt, "guest", "exec",
-                               "host02", "--", "ping", "-c", "1", "-W", "1",
-                               "172.16.0.1", NULL), 0);
-    char *exec_argv[] = {FABRICCTL, w->db_opt, prefix_opt, "guest", "exec",
-                         "host02", "--", "sh", "-c", "exit 7", NULL};
+    assert_int_equal(fabricctl(w, NULL, prefix_opt, "guest", "exec", "host02",
+                               "--", "ping", "-c", "1", "-W", "1",
+                               "172.16.0.1", NULL),
+                     0);
+    char *exec_argv[] = {FABRICCTL, w->db_opt, prefix_opt, "guest",
+                         "exec",    "host02",  "--",       "sh",
+                         "-c",      "exit 7",  NULL};
     assert_int_equal(sbx_run(exec_argv, NULL), 7);
 
     /* The agent's control socket tells what it owns. */
-    assert_int_equal(fabricctl(w, &out, rundir_opt, "agent", "status",
-                               NULL), 0);
+    assert_int_equal(fabricctl(w, &out, rundir_opt, "agent", "status", NULL),
+                     0);
     json_t *st = json_loads(out, 0, NULL);
     free(out);
     assert_non_null(st);
-    assert_int_equal(json_integer_value(json_object_get(
-                         st, "applied_generation")), 1);
+    assert_int_equal(
+        json_integer_value(json_object_get(st, "applied_generation")), 1);
     assert_int_equal(json_array_size(json_object_get(st, "guests")), 4);
     assert_int_equal(json_array_size(json_object_get(st, "ports")), 4);
     json_decref(st);
@@ -412,8 +425,9 @@ test_classic_lab_single_host(void **state)
      * and the guests' interfaces are the same devices (same ifindex). */
     char *links_before = guest_links(w, "host01");
     char *before = vsctl(w, "--columns=_version", "list", "interface");
-    assert_int_equal(fabricctl(w, &out, "topology", "apply", "--wait=10",
-                               CLASSIC, NULL), 0);
+    assert_int_equal(
+        fabricctl(w, &out, "topology", "apply", "--wait=10", CLASSIC, NULL),
+        0);
     assert_non_null(strstr(out, "No changes"));
     free(out);
     sleep(1);
@@ -427,8 +441,8 @@ test_classic_lab_single_host(void **state)
     free(links_after);
 
     /* Destroy: namespaces, ports and bridge go; the foreign bridge stays. */
-    assert_int_equal(fabricctl(w, &out, "topology", "destroy", "--wait=30",
-                               NULL), 0);
+    assert_int_equal(
+        fabricctl(w, &out, "topology", "destroy", "--wait=30", NULL), 0);
     free(out);
     char ns[64];
     snprintf(ns, sizeof ns, "%shost01", w->prefix);
@@ -452,8 +466,8 @@ agent_applied(struct world *w)
     json_t *j = json_loads(out, 0, NULL);
     free(out);
     json_t *host = json_array_get(json_object_get(j, "hosts"), 0);
-    long long applied = json_integer_value(json_object_get(
-        host, "applied_generation"));
+    long long applied =
+        json_integer_value(json_object_get(host, "applied_generation"));
     json_decref(j);
     return applied;
 }
@@ -469,8 +483,9 @@ test_faults(void **state)
                      0);
     stop_agent(w, SIGKILL);
     assert_int_equal(start_agent(w), 0);
-    assert_int_equal(fabricctl(w, NULL, "topology", "apply", "--wait=30",
-                               CLASSIC, NULL), 0);
+    assert_int_equal(
+        fabricctl(w, NULL, "topology", "apply", "--wait=30", CLASSIC, NULL),
+        0);
     assert_true(reachable(w, "host01", "172.16.0.2"));
 
     /* Restart ovs-vswitchd and ovsdb-server: the agent rebuilds. */
@@ -496,8 +511,8 @@ test_faults(void **state)
     assert_true(reachable(w, "host04", "172.17.0.1"));
     /* Start it again: the agent resyncs and a later apply works. */
     assert_int_equal(sbx_ovsdb_start(&w->fabric, NULL), 0);
-    assert_int_equal(fabricctl(w, &out, "topology", "destroy", "--wait=30",
-                               NULL), 0);
+    assert_int_equal(
+        fabricctl(w, &out, "topology", "destroy", "--wait=30", NULL), 0);
     free(out);
     assert_true(agent_applied(w) >= 2);
     char ns[64];

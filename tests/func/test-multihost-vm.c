@@ -56,17 +56,17 @@
 #define GENEVE_OVERHEAD 58
 
 struct host {
-    char name[8];              /* "hvN". */
-    char rundir_opt[600];      /* --rundir=BED/hvN: its fabricd's socket. */
+    char name[8];         /* "hvN". */
+    char rundir_opt[600]; /* --rundir=BED/hvN: its fabricd's socket. */
     char *vm_dir;
     struct sbx_libvirtd lv;
 };
 
 struct bed {
-    char run[16];              /* Test bed run name. */
+    char run[16]; /* Test bed run name. */
     char bed_dir[256];
-    char *dir;                 /* Our sandbox: fabric DB, VMs, libvirtds. */
-    char *tiny;                /* The tiny guest's kernel and initrd. */
+    char *dir;  /* Our sandbox: fabric DB, VMs, libvirtds. */
+    char *tiny; /* The tiny guest's kernel and initrd. */
     struct sbx_ovsdb fabric;
     char db_opt[512];
     bool bed_up;
@@ -96,20 +96,37 @@ start_agent(struct bed *b, int n)
     char *db = xasprintf("--db=%s", b->fabric.unix_remote);
     char *ovsdb = xasprintf("--ovsdb=unix:%s/hv%d/db.sock", b->bed_dir, n);
     char *host = xasprintf("--host=hv%d", n);
-    char *pidfile = xasprintf("--pidfile=%s/hv%d/fabricd.pid", b->bed_dir,
-                              n);
-    char *logfile = xasprintf("--log-file=%s/hv%d/fabricd.log", b->bed_dir,
-                              n);
+    char *pidfile = xasprintf("--pidfile=%s/hv%d/fabricd.pid", b->bed_dir, n);
+    char *logfile = xasprintf("--log-file=%s/hv%d/fabricd.log", b->bed_dir, n);
     char *nsp = xasprintf("--netns-prefix=%s", prefix);
     char *ovs_rundir = xasprintf("--ovs-rundir=%s/hv%d", b->bed_dir, n);
     char *libvirt = xasprintf("--libvirt=%s", h->lv.uri);
     char *vm_dir = xasprintf("--vm-dir=%s", h->vm_dir);
-    char *argv[] = {"bash", TESTBED, "exec", "--name", b->run, "--dir",
-                    b->bed_dir, h->name, "--", FABRICD, db, ovsdb, host,
-                    h->rundir_opt, pidfile, logfile, nsp, ovs_rundir,
-                    libvirt, vm_dir, "--datapath=netdev", "--detach", NULL};
-    char *owned[] = {prefix, db, ovsdb, host, pidfile, logfile, nsp,
-                     ovs_rundir, libvirt, vm_dir};
+    char *argv[] = {"bash",
+                    TESTBED,
+                    "exec",
+                    "--name",
+                    b->run,
+                    "--dir",
+                    b->bed_dir,
+                    h->name,
+                    "--",
+                    FABRICD,
+                    db,
+                    ovsdb,
+                    host,
+                    h->rundir_opt,
+                    pidfile,
+                    logfile,
+                    nsp,
+                    ovs_rundir,
+                    libvirt,
+                    vm_dir,
+                    "--datapath=netdev",
+                    "--detach",
+                    NULL};
+    char *owned[] = {prefix,  db,  ovsdb,      host,    pidfile,
+                     logfile, nsp, ovs_rundir, libvirt, vm_dir};
     int rc = sbx_run(argv, NULL);
     for (size_t i = 0; i < sizeof owned / sizeof *owned; i++) {
         free(owned[i]);
@@ -165,7 +182,7 @@ setup(void **state)
 {
     struct bed *b = calloc(1, sizeof *b);
     the_bed = b;
-    snprintf(b->run, sizeof b->run, "v%d", (int) (getpid() % 100000));
+    snprintf(b->run, sizeof b->run, "v%d", (int)(getpid() % 100000));
     b->dir = sbx_mkdtemp("mhvm");
     chmod(b->dir, 0755); /* QEMU runs as libvirt-qemu. */
     snprintf(b->bed_dir, sizeof b->bed_dir, "%s/bed", b->dir);
@@ -189,8 +206,8 @@ setup(void **state)
     }
     free(out);
     sbx_ovsdb_init(&b->fabric, b->dir, "fabric");
-    if (sbx_ovsdb_create_db(&b->fabric, SCHEMA)
-        || sbx_ovsdb_start(&b->fabric, NULL)) {
+    if (sbx_ovsdb_create_db(&b->fabric, SCHEMA) ||
+        sbx_ovsdb_start(&b->fabric, NULL)) {
         return -1;
     }
     snprintf(b->db_opt, sizeof b->db_opt, "--db=%s", b->fabric.unix_remote);
@@ -206,8 +223,8 @@ setup(void **state)
         char *netns = host_netns(b, n);
         long long t0 = sbx_now_ms();
         rc = sbx_libvirtd_start_in(&h->lv, lvdir, ovs_rundir, netns);
-        fprintf(stderr, "libvirtd of hv%d in %s: %s after %lld ms\n", n,
-                netns, rc ? "failed" : "up", sbx_now_ms() - t0);
+        fprintf(stderr, "libvirtd of hv%d in %s: %s after %lld ms\n", n, netns,
+                rc ? "failed" : "up", sbx_now_ms() - t0);
         free(lvdir);
         free(ovs_rundir);
         free(netns);
@@ -378,8 +395,21 @@ ns_ping(struct bed *b, const char *ip, int size, char **outp)
     char *prefix = host_prefix(b, 2);
     char *ns = xasprintf("%sns2", prefix);
     char *s = xasprintf("%d", size);
-    char *argv[] = {"ip", "netns", "exec", ns, "ping", "-c", "1", "-W", "2",
-                    (char *) ip, size ? "-M" : NULL, "do", "-s", s, NULL};
+    char *argv[] = {"ip",
+                    "netns",
+                    "exec",
+                    ns,
+                    "ping",
+                    "-c",
+                    "1",
+                    "-W",
+                    "2",
+                    (char *)ip,
+                    size ? "-M" : NULL,
+                    "do",
+                    "-s",
+                    s,
+                    NULL};
     bool ok = false;
     char *out = NULL;
     for (int i = 0; i < 3 && !ok; i++) {
@@ -403,9 +433,10 @@ static char *
 vsctl(struct bed *b, int n, const char *a0, const char *a1, const char *a2)
 {
     char *db = xasprintf("--db=unix:%s/hv%d/db.sock", b->bed_dir, n);
-    char *argv[] = {"bash", TESTBED, "exec", "--name", b->run, "--dir",
-                    b->bed_dir, b->hosts[n - 1].name, "--", "ovs-vsctl",
-                    db, (char *) a0, (char *) a1, (char *) a2, NULL};
+    char *argv[] = {"bash",     TESTBED,     "exec",     "--name",
+                    b->run,     "--dir",     b->bed_dir, b->hosts[n - 1].name,
+                    "--",       "ovs-vsctl", db,         (char *)a0,
+                    (char *)a1, (char *)a2,  NULL};
     char *out = NULL;
     sbx_run(argv, &out);
     free(db);
@@ -423,8 +454,7 @@ dump_diagnostics(struct bed *b)
         free(out);
         free(path);
         out = vsctl(b, n, "show", NULL, NULL);
-        fprintf(stderr, "--- hv%d ovs-vsctl show:\n%s\n", n,
-                out ? out : "");
+        fprintf(stderr, "--- hv%d ovs-vsctl show:\n%s\n", n, out ? out : "");
         free(out);
     }
 }
@@ -436,17 +466,17 @@ qemu_in_host_netns(struct bed *b, const char *guest)
 {
     int n = vm_host(guest);
     char *prefix = host_prefix(b, n);
-    char *pidfile = xasprintf("%s/run/qemu/%s%s.pid",
-                              b->hosts[n - 1].lv.dir, prefix, guest);
+    char *pidfile = xasprintf("%s/run/qemu/%s%s.pid", b->hosts[n - 1].lv.dir,
+                              prefix, guest);
     pid_t pid = sbx_read_pidfile(pidfile);
-    char *proc = xasprintf("/proc/%d/ns/net", (int) pid);
+    char *proc = xasprintf("/proc/%d/ns/net", (int)pid);
     char *netns = xasprintf("/run/netns/%s-hv%d", b->run, n);
     struct stat a, c;
-    bool same = pid > 0 && !stat(proc, &a) && !stat(netns, &c)
-                && a.st_dev == c.st_dev && a.st_ino == c.st_ino;
+    bool same = pid > 0 && !stat(proc, &a) && !stat(netns, &c) &&
+                a.st_dev == c.st_dev && a.st_ino == c.st_ino;
     if (!same) {
-        fprintf(stderr, "QEMU of %s (pid %d) is not in %s\n", guest,
-                (int) pid, netns);
+        fprintf(stderr, "QEMU of %s (pid %d) is not in %s\n", guest, (int)pid,
+                netns);
     }
     free(prefix);
     free(pidfile);
@@ -485,10 +515,11 @@ test_vms_across_hosts(void **state)
     }
     free(out);
     long long t_ping = sbx_now_ms();
-    fprintf(stderr, "two hosts, 3 VMs: applied in %lld ms, every VM ready "
-                    "after %lld ms, first VM-to-VM ping across GENEVE "
-                    "after %lld ms\n", t_applied - t0, t_ready - t0,
-            t_ping - t0);
+    fprintf(stderr,
+            "two hosts, 3 VMs: applied in %lld ms, every VM ready "
+            "after %lld ms, first VM-to-VM ping across GENEVE "
+            "after %lld ms\n",
+            t_applied - t0, t_ready - t0, t_ping - t0);
     assert_true(vm_ping(b, "vm2", "172.16.0.1", 0, NULL));
 
     /* A VM and a namespace guest on the other host, both ways. */
@@ -509,23 +540,22 @@ test_vms_across_hosts(void **state)
     /* The MTU leaves room for GENEVE on a 1500-byte underlay, and a
      * full-size packet passes: VM to VM, namespace guest to VM with DF,
      * and routed across hosts. */
-    assert_int_equal(in_guest(b, "vm1", &out,
-                              "cat /sys/class/net/eth0/mtu"), 0);
+    assert_int_equal(in_guest(b, "vm1", &out, "cat /sys/class/net/eth0/mtu"),
+                     0);
     int mtu = atoi(out);
     free(out);
-    fprintf(stderr, "guest MTU %d on a %d-byte underlay\n", mtu,
-            UNDERLAY_MTU);
+    fprintf(stderr, "guest MTU %d on a %d-byte underlay\n", mtu, UNDERLAY_MTU);
     assert_true(mtu >= 1280);
     assert_true(mtu <= UNDERLAY_MTU - GENEVE_OVERHEAD);
     /* Every guest of the network got the same. */
-    assert_int_equal(in_guest(b, "vm2", &out,
-                              "cat /sys/class/net/eth0/mtu"), 0);
+    assert_int_equal(in_guest(b, "vm2", &out, "cat /sys/class/net/eth0/mtu"),
+                     0);
     assert_int_equal(atoi(out), mtu);
     free(out);
     char *ns2 = xasprintf("%s-hv2-ns2", b->run);
     char *want = xasprintf(" mtu %d ", mtu);
-    assert_int_equal(sbx_runl(&out, "ip", "-n", ns2, "link", "show", "eth0",
-                              NULL), 0);
+    assert_int_equal(
+        sbx_runl(&out, "ip", "-n", ns2, "link", "show", "eth0", NULL), 0);
     assert_contains(out, want);
     free(out);
     free(want);
@@ -546,11 +576,13 @@ test_vms_across_hosts(void **state)
      * small one still passes. */
     char *ns1 = host_netns(b, 1);
     assert_int_equal(sbx_runl(NULL, "ip", "-n", ns1, "link", "set", "ul0",
-                              "mtu", "1480", NULL), 0);
+                              "mtu", "1480", NULL),
+                     0);
     assert_true(vm_ping(b, "vm1", "172.16.0.2", 0, NULL));
     assert_false(vm_ping(b, "vm1", "172.16.0.2", size, NULL));
     assert_int_equal(sbx_runl(NULL, "ip", "-n", ns1, "link", "set", "ul0",
-                              "mtu", "1500", NULL), 0);
+                              "mtu", "1500", NULL),
+                     0);
     free(ns1);
 
     /* Each host's OVS has the GENEVE tunnel and the VM ports libvirt
@@ -565,13 +597,14 @@ test_vms_across_hosts(void **state)
     }
 
     /* Destroy: no domains left on either host. */
-    assert_int_equal(fabricctl(b, &out, "topology", "destroy", "--wait=60",
-                               NULL), 0);
+    assert_int_equal(
+        fabricctl(b, &out, "topology", "destroy", "--wait=60", NULL), 0);
     free(out);
     for (int n = 1; n <= N_HOSTS; n++) {
         assert_int_equal(sbx_runl(&out, "virsh", "-q", "-c",
                                   b->hosts[n - 1].lv.uri, "list", "--all",
-                                  "--name", NULL), 0);
+                                  "--name", NULL),
+                         0);
         assert_string_equal(out, "");
         free(out);
     }

@@ -30,11 +30,11 @@
 #define CLASSIC3 FABRIC_SOURCE_DIR "/tests/data/classic-three-hosts.yaml"
 
 struct bed {
-    char run[16];     /* Test bed run name, also the guests' prefix. */
-    char prefix[24];  /* "RUN-" */
+    char run[16];    /* Test bed run name, also the guests' prefix. */
+    char prefix[24]; /* "RUN-" */
     char bed_dir[256];
     int n_hosts;
-    char *dir;        /* Our own sandbox: the fabric DB. */
+    char *dir; /* Our own sandbox: the fabric DB. */
     struct sbx_ovsdb fabric;
     char db_opt[512];
 };
@@ -64,8 +64,8 @@ start_agent(struct bed *b, int n)
     char logfile[600], prefix[64], hv[16];
     snprintf(hv, sizeof hv, "hv%d", n);
     snprintf(db, sizeof db, "--db=%s", b->fabric.unix_remote);
-    snprintf(ovsdb, sizeof ovsdb, "--ovsdb=unix:%s/hv%d/db.sock",
-             b->bed_dir, n);
+    snprintf(ovsdb, sizeof ovsdb, "--ovsdb=unix:%s/hv%d/db.sock", b->bed_dir,
+             n);
     snprintf(host, sizeof host, "--host=hv%d", n);
     snprintf(rundir, sizeof rundir, "--rundir=%s/hv%d", b->bed_dir, n);
     snprintf(pidfile, sizeof pidfile, "--pidfile=%s/hv%d/fabricd.pid",
@@ -73,10 +73,11 @@ start_agent(struct bed *b, int n)
     snprintf(logfile, sizeof logfile, "--log-file=%s/hv%d/fabricd.log",
              b->bed_dir, n);
     snprintf(prefix, sizeof prefix, "--netns-prefix=%shv%d-", b->prefix, n);
-    char *argv[] = {"bash", TESTBED, "exec", "--name", b->run, "--dir",
-                    b->bed_dir, hv, "--", FABRICD, db, ovsdb, host, rundir,
-                    pidfile, logfile, prefix, "--datapath=netdev",
-                    "--detach", NULL};
+    char *argv[] = {
+        "bash",     TESTBED, "exec",  "--name", b->run, "--dir",
+        b->bed_dir, hv,      "--",    FABRICD,  db,     ovsdb,
+        host,       rundir,  pidfile, logfile,  prefix, "--datapath=netdev",
+        "--detach", NULL};
     return sbx_run(argv, NULL);
 }
 
@@ -94,15 +95,15 @@ setup_n(void **state, int n_hosts)
     struct bed *b = calloc(1, sizeof *b);
     the_bed = b;
     b->n_hosts = n_hosts;
-    snprintf(b->run, sizeof b->run, "m%d", (int) (getpid() % 100000));
+    snprintf(b->run, sizeof b->run, "m%d", (int)(getpid() % 100000));
     snprintf(b->prefix, sizeof b->prefix, "%s-", b->run);
     b->dir = sbx_mkdtemp("multihost");
     snprintf(b->bed_dir, sizeof b->bed_dir, "%s/bed", b->dir);
     char hosts[8];
     snprintf(hosts, sizeof hosts, "%d", n_hosts);
     char *out = NULL;
-    int rc = sbx_runl(&out, "bash", TESTBED, "up", "--name", b->run,
-                      "--hosts", hosts, "--dir", b->bed_dir, NULL);
+    int rc = sbx_runl(&out, "bash", TESTBED, "up", "--name", b->run, "--hosts",
+                      hosts, "--dir", b->bed_dir, NULL);
     if (rc) {
         fprintf(stderr, "testbed up failed:\n%s\n", out ? out : "");
         free(out);
@@ -110,8 +111,8 @@ setup_n(void **state, int n_hosts)
     }
     free(out);
     sbx_ovsdb_init(&b->fabric, b->dir, "fabric");
-    if (sbx_ovsdb_create_db(&b->fabric, SCHEMA)
-        || sbx_ovsdb_start(&b->fabric, NULL)) {
+    if (sbx_ovsdb_create_db(&b->fabric, SCHEMA) ||
+        sbx_ovsdb_start(&b->fabric, NULL)) {
         return -1;
     }
     snprintf(b->db_opt, sizeof b->db_opt, "--db=%s", b->fabric.unix_remote);
@@ -180,7 +181,8 @@ guest_netns(struct bed *b, const char *guest, char *ns, size_t size)
     const char *host = "?";
     size_t i;
     json_t *g;
-    json_array_foreach (json_object_get(j, "guests"), i, g) {
+    json_array_foreach(json_object_get(j, "guests"), i, g)
+    {
         if (!strcmp(json_string_value(json_object_get(g, "name")), guest)) {
             host = json_string_value(json_object_get(g, "host"));
         }
@@ -194,8 +196,8 @@ ping_once(struct bed *b, const char *guest, const char *ip)
 {
     char ns[64];
     guest_netns(b, guest, ns, sizeof ns);
-    return sbx_runl(NULL, "ip", "netns", "exec", ns, "ping", "-c", "1",
-                    "-W", "1", ip, NULL) == 0;
+    return sbx_runl(NULL, "ip", "netns", "exec", ns, "ping", "-c", "1", "-W",
+                    "1", ip, NULL) == 0;
 }
 
 /* Up to three tries: the first packet to a new port may be slow on a
@@ -218,9 +220,9 @@ vsctl(struct bed *b, int n, const char *a0, const char *a1, const char *a2)
     char hv[16], db[600];
     snprintf(hv, sizeof hv, "hv%d", n);
     snprintf(db, sizeof db, "--db=unix:%s/hv%d/db.sock", b->bed_dir, n);
-    char *argv[] = {"bash", TESTBED, "exec", "--name", b->run, "--dir",
-                    b->bed_dir, hv, "--", "ovs-vsctl", db, (char *) a0,
-                    (char *) a1, (char *) a2, NULL};
+    char *argv[] = {"bash",  TESTBED,    "exec",     "--name",   b->run,
+                    "--dir", b->bed_dir, hv,         "--",       "ovs-vsctl",
+                    db,      (char *)a0, (char *)a1, (char *)a2, NULL};
     char *out = NULL;
     sbx_run(argv, &out);
     return out;
@@ -235,11 +237,10 @@ tunnel_tx(struct bed *b, int n, const char *remote)
     char hv[16], port[16], target[600];
     snprintf(hv, sizeof hv, "hv%d", n);
     agent_tunnel_port_name(remote, port);
-    snprintf(target, sizeof target, "unix:%s/hv%d/br-int.mgmt", b->bed_dir,
-             n);
-    char *argv[] = {"bash", TESTBED, "exec", "--name", b->run, "--dir",
-                    b->bed_dir, hv, "--", "ovs-ofctl", "dump-ports", target,
-                    port, NULL};
+    snprintf(target, sizeof target, "unix:%s/hv%d/br-int.mgmt", b->bed_dir, n);
+    char *argv[] = {"bash",       TESTBED,    "exec", "--name", b->run,
+                    "--dir",      b->bed_dir, hv,     "--",     "ovs-ofctl",
+                    "dump-ports", target,     port,   NULL};
     char *out = NULL;
     long tx = -1;
     if (sbx_run(argv, &out) == 0 && out) {
@@ -260,8 +261,8 @@ iperf(struct bed *b, const char *server, const char *client, const char *ip)
     guest_netns(b, client, cns, sizeof cns);
     char pidfile[600];
     snprintf(pidfile, sizeof pidfile, "%s/iperf3.pid", b->dir);
-    if (sbx_runl(NULL, "ip", "netns", "exec", sns, "iperf3", "-s", "-1",
-                 "-D", "-I", pidfile, NULL)) {
+    if (sbx_runl(NULL, "ip", "netns", "exec", sns, "iperf3", "-s", "-1", "-D",
+                 "-I", pidfile, NULL)) {
         return -1;
     }
     usleep(300 * 1000);
@@ -272,10 +273,10 @@ iperf(struct bed *b, const char *server, const char *client, const char *ip)
     double mbps = -1;
     json_t *j = rc == 0 && out ? json_loads(out, 0, NULL) : NULL;
     if (j) {
-        json_t *sum = json_object_get(json_object_get(j, "end"),
-                                      "sum_received");
-        mbps = json_number_value(json_object_get(sum, "bits_per_second"))
-               / 1e6;
+        json_t *sum =
+            json_object_get(json_object_get(j, "end"), "sum_received");
+        mbps =
+            json_number_value(json_object_get(sum, "bits_per_second")) / 1e6;
         json_decref(j);
     } else {
         fprintf(stderr, "iperf3 failed: %s\n", out ? out : "");
@@ -305,7 +306,8 @@ host_status(json_t *status, const char *name)
 {
     size_t i;
     json_t *h;
-    json_array_foreach (json_object_get(status, "hosts"), i, h) {
+    json_array_foreach(json_object_get(status, "hosts"), i, h)
+    {
         if (!strcmp(json_string_value(json_object_get(h, "name")), name)) {
             return h;
         }
@@ -325,8 +327,8 @@ host_ctl_opt(const struct bed *b, int n, char *opt, size_t size)
     struct dirent *e;
     while (d && (e = readdir(d))) {
         size_t len = strlen(e->d_name);
-        if (!strncmp(e->d_name, "ovs-vswitchd.", 13) && len > 4
-            && !strcmp(e->d_name + len - 4, ".ctl")) {
+        if (!strncmp(e->d_name, "ovs-vswitchd.", 13) && len > 4 &&
+            !strcmp(e->d_name + len - 4, ".ctl")) {
             snprintf(opt, size, "--host-ctl=hv%d=%s/%s", n, dir, e->d_name);
         }
     }
@@ -341,15 +343,17 @@ test_two_hosts(void **state)
     struct bed *b = *state;
     char *out = NULL;
     long long t0 = sbx_now_ms();
-    assert_int_equal(fabricctl(b, &out, "topology", "apply", "--wait=60",
-                               TWO_HOSTS, NULL), 0);
+    assert_int_equal(
+        fabricctl(b, &out, "topology", "apply", "--wait=60", TWO_HOSTS, NULL),
+        0);
     free(out);
     long long applied = sbx_now_ms();
     /* Same network, different hosts: through GENEVE. */
     assert_true(reachable(b, "host01", "172.16.0.2"));
     assert_true(reachable(b, "host04", "172.17.0.1"));
     printf("two hosts: applied in %lld ms, first cross-host ping after "
-           "%lld ms\n", applied - t0, sbx_now_ms() - t0);
+           "%lld ms\n",
+           applied - t0, sbx_now_ms() - t0);
     /* Different networks: isolated at layer 2.  host01 (network1, hv1)
      * gets an address in network2's subnet: were the VLANs not kept
      * apart, its ARP would reach host04 (network2, hv2) and the ping
@@ -357,24 +361,31 @@ test_two_hosts(void **state)
     char ns01[64];
     guest_netns(b, "host01", ns01, sizeof ns01);
     assert_int_equal(sbx_runl(NULL, "ip", "-n", ns01, "address", "add",
-                              "172.17.0.99/24", "dev", "eth0", NULL), 0);
+                              "172.17.0.99/24", "dev", "eth0", NULL),
+                     0);
     assert_false(ping_once(b, "host01", "172.17.0.2"));
     assert_int_equal(sbx_runl(NULL, "ip", "-n", ns01, "address", "del",
-                              "172.17.0.99/24", "dev", "eth0", NULL), 0);
+                              "172.17.0.99/24", "dev", "eth0", NULL),
+                     0);
     /* Port security holds across hosts: host01 with another MAC, or
      * with another guest's address, reaches nobody on hv2. */
     assert_int_equal(sbx_runl(NULL, "ip", "-n", ns01, "link", "set", "eth0",
-                              "address", "02:fa:00:00:00:99", NULL), 0);
+                              "address", "02:fa:00:00:00:99", NULL),
+                     0);
     assert_false(ping_once(b, "host01", "172.16.0.2"));
     assert_int_equal(sbx_runl(NULL, "ip", "-n", ns01, "link", "set", "eth0",
-                              "address", "02:fa:6f:95:73:b0", NULL), 0);
+                              "address", "02:fa:6f:95:73:b0", NULL),
+                     0);
     assert_int_equal(sbx_runl(NULL, "ip", "-n", ns01, "address", "add",
-                              "172.16.0.77/24", "dev", "eth0", NULL), 0);
+                              "172.16.0.77/24", "dev", "eth0", NULL),
+                     0);
     assert_int_not_equal(sbx_runl(NULL, "ip", "netns", "exec", ns01, "ping",
                                   "-c", "1", "-W", "1", "-I", "172.16.0.77",
-                                  "172.16.0.2", NULL), 0);
+                                  "172.16.0.2", NULL),
+                         0);
     assert_int_equal(sbx_runl(NULL, "ip", "-n", ns01, "address", "del",
-                              "172.16.0.77/24", "dev", "eth0", NULL), 0);
+                              "172.16.0.77/24", "dev", "eth0", NULL),
+                     0);
     assert_true(reachable(b, "host01", "172.16.0.2"));
 
     /* Routed by host00, distributed: routed on the sending host, then
@@ -383,20 +394,23 @@ test_two_hosts(void **state)
     assert_true(reachable(b, "host02", "172.17.0.1"));
     assert_true(reachable(b, "host02", "172.16.0.254"));
     char *ttl = NULL;
-    assert_int_equal(sbx_runl(&ttl, "ip", "netns", "exec", ns01, "ping",
-                              "-c", "1", "-W", "2", "172.17.0.2", NULL), 0);
+    assert_int_equal(sbx_runl(&ttl, "ip", "netns", "exec", ns01, "ping", "-c",
+                              "1", "-W", "2", "172.17.0.2", NULL),
+                     0);
     assert_non_null(strstr(ttl, "ttl=63"));
     free(ttl);
 
     /* traceroute shows the router hop, answered on the sending host. */
     char *tr = NULL;
-    assert_int_equal(sbx_runl(&tr, "ip", "netns", "exec", ns01,
-                              "traceroute", "-n", "-N", "1", "-w", "2", "-q", "3",
-                              "-m", "3", "172.17.0.2", NULL), 0);
+    assert_int_equal(sbx_runl(&tr, "ip", "netns", "exec", ns01, "traceroute",
+                              "-n", "-N", "1", "-w", "2", "-q", "3", "-m", "3",
+                              "172.17.0.2", NULL),
+                     0);
     char *hop1 = strstr(tr, "\n 1  ");
-    if (!hop1 || strncmp(strstr(hop1, "172.") ? strstr(hop1, "172.") : "",
-                         "172.16.0.254 ", 13)
-        || !strstr(tr, " 2  172.17.0.2 ")) {
+    if (!hop1 ||
+        strncmp(strstr(hop1, "172.") ? strstr(hop1, "172.") : "",
+                "172.16.0.254 ", 13) ||
+        !strstr(tr, " 2  172.17.0.2 ")) {
         fail_msg("traceroute:\n%s", tr);
     }
     free(tr);
@@ -407,29 +421,30 @@ test_two_hosts(void **state)
     char ctl1[600], ctl2[600];
     host_ctl_opt(b, 1, ctl1, sizeof ctl1);
     host_ctl_opt(b, 2, ctl2, sizeof ctl2);
-    assert_int_equal(fabricctl(b, &out, "trace", "host01", "172.17.0.2",
-                               ctl1, ctl2, NULL), 0);
-    if (!strstr(out, "router host00 network2")
-        || !strstr(out, "through the tunnel to host hv2: in_port=gnv")
-        || !strstr(out, "nw_ttl=63")
-        || !strstr(out, "verdict: delivered by guest host04 eth0")) {
+    assert_int_equal(
+        fabricctl(b, &out, "trace", "host01", "172.17.0.2", ctl1, ctl2, NULL),
+        0);
+    if (!strstr(out, "router host00 network2") ||
+        !strstr(out, "through the tunnel to host hv2: in_port=gnv") ||
+        !strstr(out, "nw_ttl=63") ||
+        !strstr(out, "verdict: delivered by guest host04 eth0")) {
         fail_msg("trace:\n%s", out);
     }
     free(out);
     /* fabricctl flows of the other host, from here. */
     char rd2[600];
     snprintf(rd2, sizeof rd2, "--host-rundir=hv2=%s/hv2", b->bed_dir);
-    assert_int_equal(fabricctl(b, &out, "flows", "--host=hv2", rd2,
-                               "--guest=host04", NULL), 0);
+    assert_int_equal(
+        fabricctl(b, &out, "flows", "--host=hv2", rd2, "--guest=host04", NULL),
+        0);
     assert_non_null(strstr(out, "host hv2:"));
     assert_non_null(strstr(out, "guest host04 eth0"));
     assert_null(strstr(out, "guest host01"));
     free(out);
-    assert_int_not_equal(fabricctl(b, &out, "flows", "--host=hv2", NULL),
-                         0);
+    assert_int_not_equal(fabricctl(b, &out, "flows", "--host=hv2", NULL), 0);
     free(out);
-    assert_int_equal(fabricctl(b, &out, "trace", "host01", "172.17.0.2",
-                               ctl1, NULL), 0);
+    assert_int_equal(
+        fabricctl(b, &out, "trace", "host01", "172.17.0.2", ctl1, NULL), 0);
     assert_non_null(strstr(out, "--host-ctl=hv2=TARGET"));
     free(out);
     assert_int_equal(fabricctl(b, &out, "--json", "trace", "host01",
@@ -439,7 +454,8 @@ test_two_hosts(void **state)
     free(out);
     assert_non_null(tj);
     assert_string_equal(json_string_value(json_object_get(
-                            json_object_get(tj, "remote"), "host")), "hv2");
+                            json_object_get(tj, "remote"), "host")),
+                        "hv2");
     assert_string_equal(json_string_value(json_object_get(tj, "by")),
                         "guest host02 eth0");
     json_decref(tj);
@@ -461,8 +477,9 @@ test_two_hosts(void **state)
     /* Re-apply changes nothing on any host. */
     char *before1 = vsctl(b, 1, "--columns=_version", "list", "interface");
     char *before2 = vsctl(b, 2, "--columns=_version", "list", "interface");
-    assert_int_equal(fabricctl(b, &out, "topology", "apply", "--wait=30",
-                               TWO_HOSTS, NULL), 0);
+    assert_int_equal(
+        fabricctl(b, &out, "topology", "apply", "--wait=30", TWO_HOSTS, NULL),
+        0);
     assert_non_null(strstr(out, "No changes"));
     free(out);
     sleep(1);
@@ -481,7 +498,8 @@ test_two_hosts(void **state)
         json_t *st = status_json(b);
         json_t *t = json_object_get(host_status(st, "hv1"), "tunnels");
         up = !strcmp(json_string_value(json_object_get(t, "hv2"))
-                         ? json_string_value(json_object_get(t, "hv2")) : "",
+                         ? json_string_value(json_object_get(t, "hv2"))
+                         : "",
                      "up");
         json_decref(st);
         if (!up) {
@@ -492,8 +510,8 @@ test_two_hosts(void **state)
 
     /* Destroy: no fabric namespaces, ports or bridges on any host; the
      * test bed's own br-phy stays. */
-    assert_int_equal(fabricctl(b, &out, "topology", "destroy", "--wait=30",
-                               NULL), 0);
+    assert_int_equal(
+        fabricctl(b, &out, "topology", "destroy", "--wait=30", NULL), 0);
     free(out);
     for (int n = 1; n <= 2; n++) {
         out = vsctl(b, n, "list-br", NULL, NULL);
@@ -513,13 +531,14 @@ test_classic_three_hosts(void **state)
 {
     struct bed *b = *state;
     char *out = NULL;
-    assert_int_equal(fabricctl(b, &out, "topology", "apply", "--wait=60",
-                               CLASSIC3, NULL), 0);
+    assert_int_equal(
+        fabricctl(b, &out, "topology", "apply", "--wait=60", CLASSIC3, NULL),
+        0);
     free(out);
     static const char *const guests[] = {"host01", "host02", "host03",
                                          "host04"};
-    static const char *const ips[] = {"172.16.0.1", "172.16.0.2",
-                                      "172.17.0.1", "172.17.0.2",
+    static const char *const ips[] = {"172.16.0.1",   "172.16.0.2",
+                                      "172.17.0.1",   "172.17.0.2",
                                       "172.16.0.254", "172.17.0.254"};
     int reached = 0;
     for (size_t i = 0; i < 4; i++) {
@@ -536,10 +555,11 @@ test_classic_three_hosts(void **state)
     assert_int_equal(reached, 20);
     double mbps = iperf(b, "host04", "host01", "172.17.0.2");
     printf("three hosts, classic lab: 20 of 20 pings; iperf3 TCP host01 "
-           "(hv1) -> host04 (hv3) across host00: %.0f Mbit/s\n", mbps);
+           "(hv1) -> host04 (hv3) across host00: %.0f Mbit/s\n",
+           mbps);
     assert_true(mbps > 1.0);
-    assert_int_equal(fabricctl(b, &out, "topology", "destroy", "--wait=30",
-                               NULL), 0);
+    assert_int_equal(
+        fabricctl(b, &out, "topology", "destroy", "--wait=30", NULL), 0);
     free(out);
 }
 
@@ -549,7 +569,8 @@ test_three_hosts_and_host_down(void **state)
     struct bed *b = *state;
     char *out = NULL;
     assert_int_equal(fabricctl(b, &out, "topology", "apply", "--wait=60",
-                               THREE_HOSTS, NULL), 0);
+                               THREE_HOSTS, NULL),
+                     0);
     free(out);
     assert_true(reachable(b, "b1", "10.10.0.2"));
     assert_true(reachable(b, "b1", "10.10.0.3"));
@@ -582,8 +603,8 @@ test_three_hosts_and_host_down(void **state)
     long hv2_sent = tunnel_tx(b, 1, "hv2") - hv2_before;
     long hv3_sent = tunnel_tx(b, 1, "hv3") - hv3_before;
     printf("three hosts: 100 broadcasts in red from hv1: %ld packets on "
-           "the tunnel to hv3, %ld to hv2 (BFD only)\n", hv3_sent,
-           hv2_sent);
+           "the tunnel to hv3, %ld to hv2 (BFD only)\n",
+           hv3_sent, hv2_sent);
     assert_true(hv3_sent >= 100);
     assert_true(hv2_sent < 20);
 
@@ -612,8 +633,8 @@ test_three_hosts_and_host_down(void **state)
         }
     }
     printf("three hosts: hv3 shown down after %lld ms (heartbeat), hv1's "
-           "BFD to hv3 %s\n", sbx_now_ms() - t0,
-           bfd_down ? "not up" : "still up");
+           "BFD to hv3 %s\n",
+           sbx_now_ms() - t0, bfd_down ? "not up" : "still up");
     assert_true(down);
     assert_true(bfd_down);
     /* The others still talk. */
@@ -627,8 +648,8 @@ test_routed_hosts(void **state)
 {
     struct bed *b = *state;
     char *out = NULL;
-    assert_int_equal(fabricctl(b, &out, "topology", "apply", "--wait=60",
-                               ROUTED, NULL), 0);
+    assert_int_equal(
+        fabricctl(b, &out, "topology", "apply", "--wait=60", ROUTED, NULL), 0);
     free(out);
     assert_true(reachable(b, "l1", "192.168.20.2"));
     assert_true(reachable(b, "r2", "192.168.10.1"));
@@ -648,8 +669,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_routed_hosts, setup2, teardown),
         cmocka_unit_test_setup_teardown(test_classic_three_hosts, setup3,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_three_hosts_and_host_down,
-                                        setup3, teardown),
+        cmocka_unit_test_setup_teardown(test_three_hosts_and_host_down, setup3,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

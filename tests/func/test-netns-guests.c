@@ -56,10 +56,11 @@ run_out(const char *arg0, ...)
     return out;
 }
 
-#define RUN_OK(...) do {                                  \
-        char *out_ = run_out(__VA_ARGS__, (char *) NULL); \
-        assert_non_null(out_);                            \
-        free(out_);                                       \
+#define RUN_OK(...)                                                           \
+    do {                                                                      \
+        char *out_ = run_out(__VA_ARGS__, (char *)NULL);                      \
+        assert_non_null(out_);                                                \
+        free(out_);                                                           \
     } while (0)
 
 /* Deletes, by exact name, everything this test may have made. */
@@ -71,32 +72,31 @@ cleanup(void)
     }
     const char *nss[] = {ns_a, ns_b, ns_sw};
     const char *peers[] = {peer_a0, peer_a1, peer_b0};
-    char *list = run_out("ip", "netns", "list", (char *) NULL);
+    char *list = run_out("ip", "netns", "list", (char *)NULL);
     for (size_t i = 0; i < 3; i++) {
         /* "NAME" or "NAME (id: N)", one per line. */
         char *p = list;
         size_t len = strlen(nss[i]);
         bool found = false;
         while (p && !found) {
-            found = !strncmp(p, nss[i], len)
-                    && (p[len] == '\n' || p[len] == ' ' || !p[len]);
+            found = !strncmp(p, nss[i], len) &&
+                    (p[len] == '\n' || p[len] == ' ' || !p[len]);
             p = strchr(p, '\n');
             p = p ? p + 1 : NULL;
         }
         if (found) {
-            free(run_out("ip", "netns", "del", nss[i], (char *) NULL));
+            free(run_out("ip", "netns", "del", nss[i], (char *)NULL));
         }
     }
     free(list);
-    char *links = run_out("ip", "-o", "link", "show", (char *) NULL);
+    char *links = run_out("ip", "-o", "link", "show", (char *)NULL);
     for (size_t i = 0; i < 3; i++) {
         char needle[32];
         snprintf(needle, sizeof needle, ": %s@", peers[i]);
         char needle2[32];
         snprintf(needle2, sizeof needle2, ": %s:", peers[i]);
         if (links && (strstr(links, needle) || strstr(links, needle2))) {
-            free(run_out("ip", "link", "del", "dev", peers[i],
-                         (char *) NULL));
+            free(run_out("ip", "link", "del", "dev", peers[i], (char *)NULL));
         }
     }
     free(links);
@@ -132,9 +132,8 @@ static struct netns_guest *
 guest_b(void)
 {
     struct netns_guest *g = netns_guest_create(ns_b);
-    struct netns_iface *i = netns_guest_add_iface(g, "eth0", peer_b0,
-                                                  "02:fa:00:00:0b:01", 1400,
-                                                  NULL);
+    struct netns_iface *i = netns_guest_add_iface(
+        g, "eth0", peer_b0, "02:fa:00:00:0b:01", 1400, NULL);
     netns_iface_add_address(i, "172.16.0.2/24");
     netns_iface_add_address(i, "fd00:16::2/64");
     return g;
@@ -149,8 +148,8 @@ ensure_logged(struct netns_guest *g)
     size_t len = 0;
     FILE *log = open_memstream(&buf, &len);
     char before[64] = "", after[64] = "";
-    assert_true(readlink("/proc/thread-self/ns/net", before,
-                         sizeof before - 1) > 0);
+    assert_true(
+        readlink("/proc/thread-self/ns/net", before, sizeof before - 1) > 0);
     netns_set_log(log);
     struct ovsdb_error *error = NULL;
     int rc = netns_guest_ensure(g, &error);
@@ -160,8 +159,8 @@ ensure_logged(struct netns_guest *g)
         fail_msg("netns_guest_ensure(%s): %s", g->netns, error->msg);
     }
     /* The in-process ethtool and sysctl went back to our namespace. */
-    assert_true(readlink("/proc/thread-self/ns/net", after,
-                         sizeof after - 1) > 0);
+    assert_true(readlink("/proc/thread-self/ns/net", after, sizeof after - 1) >
+                0);
     assert_string_equal(before, after);
     netns_guest_free(g);
     return buf;
@@ -173,9 +172,9 @@ static json_t *
 read_link(const char *netns, const char *dev)
 {
     char *out = netns ? run_out("ip", "-n", netns, "-j", "-d", "address",
-                                "show", "dev", dev, (char *) NULL)
+                                "show", "dev", dev, (char *)NULL)
                       : run_out("ip", "-j", "-d", "address", "show", "dev",
-                                dev, (char *) NULL);
+                                dev, (char *)NULL);
     assert_non_null(out);
     json_t *array = json_loads(out, 0, NULL);
     free(out);
@@ -190,7 +189,8 @@ link_up(const json_t *obj)
 {
     size_t i;
     json_t *flag;
-    json_array_foreach (json_object_get(obj, "flags"), i, flag) {
+    json_array_foreach(json_object_get(obj, "flags"), i, flag)
+    {
         if (!strcmp(json_string_value(flag), "UP")) {
             return true;
         }
@@ -204,10 +204,10 @@ has_address(const json_t *obj, const char *local, int plen)
 {
     size_t i;
     json_t *ai;
-    json_array_foreach (json_object_get(obj, "addr_info"), i, ai) {
-        if (!strcmp(json_string_value(json_object_get(ai, "local")), local)
-            && json_integer_value(json_object_get(ai, "prefixlen"))
-               == plen) {
+    json_array_foreach(json_object_get(obj, "addr_info"), i, ai)
+    {
+        if (!strcmp(json_string_value(json_object_get(ai, "local")), local) &&
+            json_integer_value(json_object_get(ai, "prefixlen")) == plen) {
             return true;
         }
     }
@@ -222,14 +222,14 @@ check_link(const char *netns, const char *dev, const char *mac, int mtu)
                         mac);
     assert_int_equal(json_integer_value(json_object_get(obj, "mtu")), mtu);
     assert_true(link_up(obj));
-    const char *kind = json_string_value(json_object_get(
-        json_object_get(obj, "linkinfo"), "info_kind"));
+    const char *kind = json_string_value(
+        json_object_get(json_object_get(obj, "linkinfo"), "info_kind"));
     assert_string_equal(kind, "veth");
     json_decref(obj);
 
-    char *features = netns ? run_out("ip", "netns", "exec", netns,
-                                     "ethtool", "-k", dev, (char *) NULL)
-                           : run_out("ethtool", "-k", dev, (char *) NULL);
+    char *features = netns ? run_out("ip", "netns", "exec", netns, "ethtool",
+                                     "-k", dev, (char *)NULL)
+                           : run_out("ethtool", "-k", dev, (char *)NULL);
     assert_non_null(features);
     assert_non_null(strstr(features, "\ntx-checksumming: off\n"));
     free(features);
@@ -241,14 +241,15 @@ has_route(const char *netns, const char *family, const char *dst,
           const char *gw)
 {
     char *out = run_out("ip", "-n", netns, "-j", family, "route", "show",
-                        (char *) NULL);
+                        (char *)NULL);
     assert_non_null(out);
     json_t *array = json_loads(out, 0, NULL);
     free(out);
     bool found = false;
     size_t i;
     json_t *r;
-    json_array_foreach (array, i, r) {
+    json_array_foreach(array, i, r)
+    {
         const char *d = json_string_value(json_object_get(r, "dst"));
         const char *g = json_string_value(json_object_get(r, "gateway"));
         found |= d && g && !strcmp(d, dst) && !strcmp(g, gw);
@@ -260,7 +261,7 @@ has_route(const char *netns, const char *family, const char *dst,
 static int
 ping(const char *from, const char *to)
 {
-    char *argv[] = {"ping", "-q", "-c", "1", "-W", "2", (char *) to, NULL};
+    char *argv[] = {"ping", "-q", "-c", "1", "-W", "2", (char *)to, NULL};
     int rc = 1;
     for (int i = 0; i < 3 && rc; i++) {
         rc = netns_exec(from, argv);
@@ -271,8 +272,8 @@ ping(const char *from, const char *to)
 static int
 group_setup(void **state)
 {
-    char *ip = run_out("ip", "netns", "list", (char *) NULL);
-    char *eth = run_out("ethtool", "--version", (char *) NULL);
+    char *ip = run_out("ip", "netns", "list", (char *)NULL);
+    char *eth = run_out("ethtool", "--version", (char *)NULL);
     can_run = geteuid() == 0 && ip && eth;
     free(ip);
     free(eth);
@@ -328,9 +329,9 @@ test_ensure_and_ping(void **state)
     assert_true(has_route(ns_a, "-4", "10.0.0.0/8", "172.16.0.253"));
     assert_true(has_route(ns_a, "-6", "fd00:99::/48", "fd00:16::fe"));
     /* Set in process, in the guest's namespace only. */
-    char *promote = run_out("ip", "netns", "exec", ns_a, "sysctl", "-n",
-                            "net.ipv4.conf.all.promote_secondaries",
-                            (char *) NULL);
+    char *promote =
+        run_out("ip", "netns", "exec", ns_a, "sysctl", "-n",
+                "net.ipv4.conf.all.promote_secondaries", (char *)NULL);
     assert_non_null(promote);
     assert_string_equal(promote, "1\n");
     free(promote);
@@ -341,10 +342,10 @@ test_ensure_and_ping(void **state)
     RUN_OK("ip", "link", "set", "dev", peer_b0, "netns", ns_sw);
     RUN_OK("ip", "-n", ns_sw, "link", "add", "br0", "type", "bridge");
     RUN_OK("ip", "-n", ns_sw, "link", "set", "dev", "br0", "up");
-    RUN_OK("ip", "-n", ns_sw, "link", "set", "dev", peer_a0, "master",
-           "br0", "up");
-    RUN_OK("ip", "-n", ns_sw, "link", "set", "dev", peer_b0, "master",
-           "br0", "up");
+    RUN_OK("ip", "-n", ns_sw, "link", "set", "dev", peer_a0, "master", "br0",
+           "up");
+    RUN_OK("ip", "-n", ns_sw, "link", "set", "dev", peer_b0, "master", "br0",
+           "up");
 
     assert_int_equal(ping(ns_a, "172.16.0.2"), 0);
     assert_int_equal(ping(ns_b, "172.16.0.1"), 0);
@@ -442,8 +443,8 @@ test_repair(void **state)
     json_decref(obj);
     assert_true(has_route(ns_a, "-4", "10.0.0.0/8", "172.16.0.253"));
     assert_false(has_route(ns_a, "-4", "192.0.2.0/24", "172.16.0.253"));
-    char *links = run_out("ip", "-n", ns_a, "-o", "link", "show",
-                          (char *) NULL);
+    char *links =
+        run_out("ip", "-n", ns_a, "-o", "link", "show", (char *)NULL);
     assert_null(strstr(links, "eth7"));
     assert_null(strstr(links, "eth8"));
     free(links);
@@ -494,10 +495,10 @@ test_list_and_remove(void **state)
         fail_msg("%s", error->msg);
     }
     assert_false(netns_exists(ns_a));
-    char *links = run_out("ip", "-o", "link", "show", (char *) NULL);
+    char *links = run_out("ip", "-o", "link", "show", (char *)NULL);
     assert_null(strstr(links, peer_a1));
     free(links);
-    links = run_out("ip", "-n", ns_sw, "-o", "link", "show", (char *) NULL);
+    links = run_out("ip", "-n", ns_sw, "-o", "link", "show", (char *)NULL);
     assert_null(strstr(links, peer_a0));
     assert_non_null(strstr(links, peer_b0));
     free(links);
@@ -511,7 +512,7 @@ test_list_and_remove(void **state)
 
     /* The switch is not a guest of ours: still there. */
     assert_true(netns_exists(ns_sw));
-    links = run_out("ip", "-n", ns_sw, "-o", "link", "show", (char *) NULL);
+    links = run_out("ip", "-n", ns_sw, "-o", "link", "show", (char *)NULL);
     assert_null(strstr(links, peer_b0));
     assert_non_null(strstr(links, "br0"));
     free(links);

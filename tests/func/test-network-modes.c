@@ -31,8 +31,8 @@
 #define MAX_SERVERS 8
 
 struct bed {
-    char run[16];     /* Test bed run name. */
-    char prefix[24];  /* "RUN-" */
+    char run[16];    /* Test bed run name. */
+    char prefix[24]; /* "RUN-" */
     char bed_dir[256];
     int n_hosts;
     char *dir;
@@ -81,13 +81,13 @@ guest_ns(struct bed *b, int host, const char *guest, char *ns, size_t size)
 static int
 ns_run(char **outp, const char *ns, ...)
 {
-    char *argv[32] = {"ip", "netns", "exec", (char *) ns};
+    char *argv[32] = {"ip", "netns", "exec", (char *)ns};
     int n = 4;
     va_list args;
     va_start(args, ns);
     const char *a;
     while ((a = va_arg(args, const char *)) && n < 31) {
-        argv[n++] = (char *) a;
+        argv[n++] = (char *)a;
     }
     va_end(args);
     argv[n] = NULL;
@@ -142,8 +142,8 @@ start_agent(struct bed *b, int n)
     char logfile[600], prefix[64], hv[16];
     snprintf(hv, sizeof hv, "hv%d", n);
     snprintf(db, sizeof db, "--db=%s", b->fabric.unix_remote);
-    snprintf(ovsdb, sizeof ovsdb, "--ovsdb=unix:%s/hv%d/db.sock",
-             b->bed_dir, n);
+    snprintf(ovsdb, sizeof ovsdb, "--ovsdb=unix:%s/hv%d/db.sock", b->bed_dir,
+             n);
     snprintf(host, sizeof host, "--host=hv%d", n);
     snprintf(rundir, sizeof rundir, "--rundir=%s/hv%d", b->bed_dir, n);
     snprintf(pidfile, sizeof pidfile, "--pidfile=%s/hv%d/fabricd.pid",
@@ -151,10 +151,11 @@ start_agent(struct bed *b, int n)
     snprintf(logfile, sizeof logfile, "--log-file=%s/hv%d/fabricd.log",
              b->bed_dir, n);
     snprintf(prefix, sizeof prefix, "--netns-prefix=%shv%d-", b->prefix, n);
-    char *argv[] = {"bash", TESTBED, "exec", "--name", b->run, "--dir",
-                    b->bed_dir, hv, "--", FABRICD, db, ovsdb, host, rundir,
-                    pidfile, logfile, prefix, "--datapath=netdev",
-                    "--detach", NULL};
+    char *argv[] = {
+        "bash",     TESTBED, "exec",  "--name", b->run, "--dir",
+        b->bed_dir, hv,      "--",    FABRICD,  db,     ovsdb,
+        host,       rundir,  pidfile, logfile,  prefix, "--datapath=netdev",
+        "--detach", NULL};
     return sbx_run(argv, NULL);
 }
 
@@ -180,19 +181,24 @@ make_outside(struct bed *b, int n)
     snprintf(a, sizeof a, "%s.1/24", outside_nets[n - 1]);
     snprintf(c, sizeof c, "%s.2/24", outside_nets[n - 1]);
     int rc = sbx_runl(NULL, "ip", "netns", "add", out, NULL);
-    rc = rc ? rc : sbx_runl(NULL, "ip", "link", "add", "ext0", "netns", host,
-                            "type", "veth", "peer", "name", "eth0", "netns",
-                            out, NULL);
-    rc = rc ? rc : sbx_runl(NULL, "ip", "-n", host, "address", "add", a,
-                            "dev", "ext0", NULL);
-    rc = rc ? rc : sbx_runl(NULL, "ip", "-n", out, "address", "add", c,
-                            "dev", "eth0", NULL);
-    rc = rc ? rc : sbx_runl(NULL, "ip", "-n", host, "link", "set", "ext0",
-                            "up", NULL);
-    rc = rc ? rc : sbx_runl(NULL, "ip", "-n", out, "link", "set", "eth0",
-                            "up", NULL);
-    rc = rc ? rc : sbx_runl(NULL, "ip", "-n", out, "link", "set", "lo",
-                            "up", NULL);
+    rc =
+        rc ? rc
+           : sbx_runl(NULL, "ip", "link", "add", "ext0", "netns", host, "type",
+                      "veth", "peer", "name", "eth0", "netns", out, NULL);
+    rc = rc ? rc
+            : sbx_runl(NULL, "ip", "-n", host, "address", "add", a, "dev",
+                       "ext0", NULL);
+    rc = rc ? rc
+            : sbx_runl(NULL, "ip", "-n", out, "address", "add", c, "dev",
+                       "eth0", NULL);
+    rc = rc ? rc
+            : sbx_runl(NULL, "ip", "-n", host, "link", "set", "ext0", "up",
+                       NULL);
+    rc = rc ? rc
+            : sbx_runl(NULL, "ip", "-n", out, "link", "set", "eth0", "up",
+                       NULL);
+    rc = rc ? rc
+            : sbx_runl(NULL, "ip", "-n", out, "link", "set", "lo", "up", NULL);
     return rc;
 }
 
@@ -202,7 +208,7 @@ setup_n(void **state, int n_hosts)
     struct bed *b = calloc(1, sizeof *b);
     the_bed = b;
     b->n_hosts = n_hosts;
-    snprintf(b->run, sizeof b->run, "nm%d", (int) (getpid() % 10000));
+    snprintf(b->run, sizeof b->run, "nm%d", (int)(getpid() % 10000));
     snprintf(b->prefix, sizeof b->prefix, "%s-", b->run);
     b->dir = sbx_mkdtemp("modes");
     snprintf(b->bed_dir, sizeof b->bed_dir, "%s/bed", b->dir);
@@ -222,8 +228,8 @@ setup_n(void **state, int n_hosts)
         }
     }
     sbx_ovsdb_init(&b->fabric, b->dir, "fabric");
-    if (sbx_ovsdb_create_db(&b->fabric, SCHEMA)
-        || sbx_ovsdb_start(&b->fabric, NULL)) {
+    if (sbx_ovsdb_create_db(&b->fabric, SCHEMA) ||
+        sbx_ovsdb_start(&b->fabric, NULL)) {
         return -1;
     }
     snprintf(b->db_opt, sizeof b->db_opt, "--db=%s", b->fabric.unix_remote);
@@ -292,8 +298,7 @@ apply_text(struct bed *b, const char *text)
     fputs(text, f);
     fclose(f);
     char *out = NULL;
-    int rc = fabricctl(b, &out, "topology", "apply", "--wait=60", path,
-                       NULL);
+    int rc = fabricctl(b, &out, "topology", "apply", "--wait=60", path, NULL);
     if (rc) {
         fprintf(stderr, "apply failed:\n%s\n", out ? out : "");
     }
@@ -312,8 +317,8 @@ host_state(struct bed *b, int n)
     ns_run(&rules, host, "nft", "list", "ruleset", NULL);
     ns_run(&fwd, host, "sysctl", "-n", "net.ipv4.ip_forward", NULL);
     char *s;
-    if (asprintf(&s, "%sip_forward=%s", rules ? rules : "?",
-                 fwd ? fwd : "?") < 0) {
+    if (asprintf(&s, "%sip_forward=%s", rules ? rules : "?", fwd ? fwd : "?") <
+        0) {
         abort();
     }
     free(rules);
@@ -328,15 +333,17 @@ add_foreign_rules(struct bed *b, int n)
 {
     char host[64];
     snprintf(host, sizeof host, "%shv%d", b->prefix, n);
-    assert_int_equal(ns_run(NULL, host, "nft", "add", "table", "ip", "other",
-                            NULL), 0);
+    assert_int_equal(
+        ns_run(NULL, host, "nft", "add", "table", "ip", "other", NULL), 0);
     assert_int_equal(ns_run(NULL, host, "nft", "add", "chain", "ip", "other",
                             "input", "{", "type", "filter", "hook", "input",
                             "priority", "10", ";", "policy", "accept", ";",
-                            "}", NULL), 0);
+                            "}", NULL),
+                     0);
     assert_int_equal(ns_run(NULL, host, "nft", "add", "rule", "ip", "other",
                             "input", "tcp", "dport", "9", "counter", "accept",
-                            NULL), 0);
+                            NULL),
+                     0);
 }
 
 static const char one_host_lab[] =
@@ -384,10 +391,10 @@ test_one_host(void **state)
     /* Nothing outside opens a connection to the guest, even with a
      * route to its subnet through the host. */
     assert_int_equal(sbx_runl(NULL, "ip", "-n", out1, "route", "add",
-                              "192.168.50.0/24", "via", "203.0.113.1",
-                              NULL), 0);
-    assert_false(ns_connect(out1, "192.168.50.10", 80, 1500, reply,
-                            sizeof reply));
+                              "192.168.50.0/24", "via", "203.0.113.1", NULL),
+                     0);
+    assert_false(
+        ns_connect(out1, "192.168.50.10", 80, 1500, reply, sizeof reply));
     /* ...except through the port forward, which keeps the client's
      * address. */
     assert_true(connects(out1, "203.0.113.1", 8080, reply, sizeof reply));
@@ -406,15 +413,16 @@ test_one_host(void **state)
     assert_string_equal(reply, "10.50.0.254");
 
     /* isolated: nothing out, even with a route that tries. */
-    assert_int_equal(sbx_runl(NULL, "ip", "-n", db, "route", "add",
-                              "default", "via", "10.60.0.1", NULL), 0);
-    assert_false(ns_connect(db, "203.0.113.2", 7000, 1500, reply,
-                            sizeof reply));
+    assert_int_equal(sbx_runl(NULL, "ip", "-n", db, "route", "add", "default",
+                              "via", "10.60.0.1", NULL),
+                     0);
+    assert_false(
+        ns_connect(db, "203.0.113.2", 7000, 1500, reply, sizeof reply));
     assert_int_equal(sbx_runl(NULL, "ip", "-n", out1, "route", "add",
                               "10.60.0.0/24", "via", "203.0.113.1", NULL),
                      0);
-    assert_false(ns_connect(out1, "10.60.0.20", 80, 1500, reply,
-                            sizeof reply));
+    assert_false(
+        ns_connect(out1, "10.60.0.20", 80, 1500, reply, sizeof reply));
 
     /* The host holds fabric's table, and forwarding is on. */
     char *during = host_state(b, 1);
@@ -428,18 +436,18 @@ test_one_host(void **state)
     pid_t ipid = -1;
     char pidfile[600];
     snprintf(pidfile, sizeof pidfile, "%s/iperf3.pid", b->dir);
-    if (!ns_run(NULL, out1, "iperf3", "-s", "-1", "-D", "-I", pidfile,
-                NULL)) {
+    if (!ns_run(NULL, out1, "iperf3", "-s", "-1", "-D", "-I", pidfile, NULL)) {
         usleep(300 * 1000);
         ipid = sbx_read_pidfile(pidfile);
         ns_run(&iperf, web, "iperf3", "-c", "203.0.113.2", "-t", "2", "-J",
                NULL);
     }
     json_t *j = iperf ? json_loads(iperf, 0, NULL) : NULL;
-    double mbps = json_number_value(json_object_get(
-                      json_object_get(json_object_get(j, "end"),
-                                      "sum_received"), "bits_per_second"))
-                  / 1e6;
+    double mbps =
+        json_number_value(json_object_get(
+            json_object_get(json_object_get(j, "end"), "sum_received"),
+            "bits_per_second")) /
+        1e6;
     printf("one host: iperf3 TCP nat guest -> outside: %.0f Mbit/s\n", mbps);
     json_decref(j);
     free(iperf);
@@ -451,8 +459,8 @@ test_one_host(void **state)
     /* Destroy: the host's ruleset and forwarding as they were. */
     stop_servers(b);
     char *out = NULL;
-    assert_int_equal(fabricctl(b, &out, "topology", "destroy", "--wait=30",
-                               NULL), 0);
+    assert_int_equal(
+        fabricctl(b, &out, "topology", "destroy", "--wait=30", NULL), 0);
     free(out);
     char *after = host_state(b, 1);
     assert_string_equal(before, after);
@@ -474,11 +482,16 @@ static const char two_host_lab[] =
     "  - {name: dmz, subnet: 10.50.0.0/24, mode: routed}\n"
     "  - {name: iso, subnet: 10.60.0.0/24}\n"
     "guests:\n"
-    "  - {name: web1, host: hv1, interfaces: [{network: lan, ip: 192.168.50.11}]}\n"
-    "  - {name: web2, host: hv2, interfaces: [{network: lan, ip: 192.168.50.12}]}\n"
-    "  - {name: pub, host: hv2, interfaces: [{network: dmz, ip: 10.50.0.10}]}\n"
-    "  - {name: db1, host: hv1, interfaces: [{network: iso, ip: 10.60.0.21}]}\n"
-    "  - {name: db2, host: hv2, interfaces: [{network: iso, ip: 10.60.0.22}]}\n";
+    "  - {name: web1, host: hv1, interfaces: [{network: lan, ip: "
+    "192.168.50.11}]}\n"
+    "  - {name: web2, host: hv2, interfaces: [{network: lan, ip: "
+    "192.168.50.12}]}\n"
+    "  - {name: pub, host: hv2, interfaces: [{network: dmz, ip: "
+    "10.50.0.10}]}\n"
+    "  - {name: db1, host: hv1, interfaces: [{network: iso, ip: "
+    "10.60.0.21}]}\n"
+    "  - {name: db2, host: hv2, interfaces: [{network: iso, ip: "
+    "10.60.0.22}]}\n";
 
 static void
 test_two_hosts(void **state)
@@ -509,16 +522,16 @@ test_two_hosts(void **state)
     assert_string_equal(reply, "198.51.100.1");
     /* No hairpin through the other host: hv2 has no way to hv1's outside
      * world, so neither has its guest. */
-    assert_false(ns_connect(web2, "203.0.113.2", 7000, 1500, reply,
-                            sizeof reply));
+    assert_false(
+        ns_connect(web2, "203.0.113.2", 7000, 1500, reply, sizeof reply));
     /* The guests still reach each other across the tunnel. */
     assert_true(connects(web1, "192.168.50.12", 80, reply, sizeof reply));
     assert_string_equal(reply, "192.168.50.11");
     /* The forward lives on the guest's host. */
     assert_true(connects(out2, "198.51.100.1", 8080, reply, sizeof reply));
     assert_string_equal(reply, "198.51.100.2");
-    assert_false(ns_connect(out1, "203.0.113.1", 8080, 1500, reply,
-                            sizeof reply));
+    assert_false(
+        ns_connect(out1, "203.0.113.1", 8080, 1500, reply, sizeof reply));
 
     /* routed, on hv2 only. */
     assert_int_equal(sbx_runl(NULL, "ip", "-n", out2, "route", "add",
@@ -530,10 +543,11 @@ test_two_hosts(void **state)
     assert_string_equal(reply, "10.50.0.10");
 
     /* isolated. */
-    assert_int_equal(sbx_runl(NULL, "ip", "-n", db1, "route", "add",
-                              "default", "via", "10.60.0.1", NULL), 0);
-    assert_false(ns_connect(db1, "203.0.113.2", 7000, 1500, reply,
-                            sizeof reply));
+    assert_int_equal(sbx_runl(NULL, "ip", "-n", db1, "route", "add", "default",
+                              "via", "10.60.0.1", NULL),
+                     0);
+    assert_false(
+        ns_connect(db1, "203.0.113.2", 7000, 1500, reply, sizeof reply));
 
     /* hv1 has no dmz guest: no gateway for it there. */
     char *out = NULL;
@@ -548,8 +562,8 @@ test_two_hosts(void **state)
     free(out);
 
     stop_servers(b);
-    assert_int_equal(fabricctl(b, &out, "topology", "destroy", "--wait=30",
-                               NULL), 0);
+    assert_int_equal(
+        fabricctl(b, &out, "topology", "destroy", "--wait=30", NULL), 0);
     free(out);
     char *after1 = host_state(b, 1), *after2 = host_state(b, 2);
     assert_string_equal(before1, after1);

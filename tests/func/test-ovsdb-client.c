@@ -46,9 +46,9 @@ struct world {
 /* A transaction's outcome. */
 struct outcome {
     bool done;
-    int code;          /* 0 or the error's code. */
-    char tag[64];      /* The error's tag. */
-    json_t *result;    /* New reference on success. */
+    int code;       /* 0 or the error's code. */
+    char tag[64];   /* The error's tag. */
+    json_t *result; /* New reference on success. */
 };
 
 static void
@@ -67,12 +67,15 @@ count_change(void *seen_, enum replica_change change,
 {
     struct seen *seen = seen_;
     switch (change) {
-    case REPLICA_INSERT: seen->inserts++; break;
-    case REPLICA_MODIFY: seen->modifies++; break;
+    case REPLICA_INSERT:
+        seen->inserts++;
+        break;
+    case REPLICA_MODIFY:
+        seen->modifies++;
+        break;
     case REPLICA_DELETE:
         seen->deletes++;
-        snprintf(seen->last_delete, sizeof seen->last_delete, "%s",
-                 old->uuid);
+        snprintf(seen->last_delete, sizeof seen->last_delete, "%s", old->uuid);
         break;
     }
 }
@@ -80,13 +83,13 @@ count_change(void *seen_, enum replica_change change,
 static void
 on_synced(void *seen_)
 {
-    ((struct seen *) seen_)->synced++;
+    ((struct seen *)seen_)->synced++;
 }
 
 static void
 on_disconnected(void *seen_, const struct ovsdb_error *error)
 {
-    ((struct seen *) seen_)->disconnects++;
+    ((struct seen *)seen_)->disconnects++;
 }
 
 static struct ovsdb_client *
@@ -94,11 +97,17 @@ make_client(struct world *w, const char *remotes, const char *db,
             struct seen *seen, const char *const *tables)
 {
     struct ovsdb_client_options options = {
-        .remotes = remotes, .db = db, .min_backoff_ms = 50,
-        .max_backoff_ms = 400, .log = log_to_seen, .log_aux = seen,
+        .remotes = remotes,
+        .db = db,
+        .min_backoff_ms = 50,
+        .max_backoff_ms = 400,
+        .log = log_to_seen,
+        .log_aux = seen,
     };
     struct ovsdb_client_callbacks cbs = {
-        .synced = on_synced, .disconnected = on_disconnected, .aux = seen,
+        .synced = on_synced,
+        .disconnected = on_disconnected,
+        .aux = seen,
     };
     struct ovsdb_client *client;
     struct ovsdb_error *error = NULL;
@@ -126,8 +135,7 @@ wait_synced(struct world *w, struct ovsdb_client *client)
 }
 
 static void
-txn_done(void *outcome_, const json_t *result,
-         const struct ovsdb_error *error)
+txn_done(void *outcome_, const json_t *result, const struct ovsdb_error *error)
 {
     struct outcome *o = outcome_;
     o->done = true;
@@ -135,14 +143,14 @@ txn_done(void *outcome_, const json_t *result,
         o->code = error->code;
         snprintf(o->tag, sizeof o->tag, "%s", error->tag ? error->tag : "");
     } else {
-        o->result = json_incref((json_t *) result);
+        o->result = json_incref((json_t *)result);
     }
 }
 
 static bool
 outcome_done(void *o)
 {
-    return ((struct outcome *) o)->done;
+    return ((struct outcome *)o)->done;
 }
 
 /* Sends 'txn' through 'client' and waits for its outcome. */
@@ -164,8 +172,8 @@ setup_world(void **state, const char *schema)
         return -1;
     }
     sbx_ovsdb_init(&w->server, w->dir, "db");
-    if (sbx_ovsdb_create_db(&w->server, schema)
-        || sbx_ovsdb_start(&w->server, NULL)) {
+    if (sbx_ovsdb_create_db(&w->server, schema) ||
+        sbx_ovsdb_start(&w->server, NULL)) {
         return -1;
     }
     w->base = event_base_new();
@@ -230,14 +238,14 @@ test_every_operation(void **state)
     struct world *w = *state;
     static const char *const tables[] = {"Parent", "Child", NULL};
     struct seen seen = {0};
-    struct ovsdb_client *client = make_client(w, w->server.unix_remote,
-                                              "Test", &seen, tables);
+    struct ovsdb_client *client =
+        make_client(w, w->server.unix_remote, "Test", &seen, tables);
     wait_synced(w, client);
 
     /* insert with a named-uuid reference, comment, commit. */
     struct ovsdb_txn *txn = ovsdb_txn_create("Test");
-    ovsdb_txn_insert(txn, "Child", json_pack("{s:s, s:i}", "name", "c1",
-                                             "size", 7), "c1");
+    ovsdb_txn_insert(txn, "Child",
+                     json_pack("{s:s, s:i}", "name", "c1", "size", 7), "c1");
     size_t ins = ovsdb_txn_insert(
         txn, "Parent",
         json_pack("{s:s, s:i, s:o, s:o, s:o}", "name", "p1", "count", 1,
@@ -262,43 +270,38 @@ test_every_operation(void **state)
     const struct replica_row *parent = replica_get(r, "Parent", p1);
     assert_non_null(child);
     assert_non_null(parent);
-    json_t *child_elems = ovsdb_set_elements(replica_row_get(parent,
-                                                             "child"));
+    json_t *child_elems = ovsdb_set_elements(replica_row_get(parent, "child"));
     assert_string_equal(ovsdb_atom_uuid(json_array_get(child_elems, 0)),
                         child->uuid);
     json_decref(child_elems);
 
     /* select, update, mutate, wait (succeeds). */
     txn = ovsdb_txn_create("Test");
-    ovsdb_txn_wait(txn, "Parent", where_name("p1"),
-                   json_pack("[s]", "count"), "==",
-                   json_pack("[{s:i}]", "count", 1), 0);
+    ovsdb_txn_wait(txn, "Parent", where_name("p1"), json_pack("[s]", "count"),
+                   "==", json_pack("[{s:i}]", "count", 1), 0);
     ovsdb_txn_update(txn, "Parent", where_name("p1"),
                      json_pack("{s:i}", "count", 10));
-    ovsdb_txn_mutate(txn, "Parent", where_name("p1"),
-                     json_pack("[o o o]",
-                               ovsdb_mutation("count", "+=",
-                                              json_integer(5)),
-                               ovsdb_mutation("tags", "insert",
-                                              json_string("c")),
-                               ovsdb_mutation("options", "delete",
-                                              json_pack("[s [s]]", "set",
-                                                        "k"))));
+    ovsdb_txn_mutate(
+        txn, "Parent", where_name("p1"),
+        json_pack("[o o o]", ovsdb_mutation("count", "+=", json_integer(5)),
+                  ovsdb_mutation("tags", "insert", json_string("c")),
+                  ovsdb_mutation("options", "delete",
+                                 json_pack("[s [s]]", "set", "k"))));
     size_t sel = ovsdb_txn_select(txn, "Parent", where_name("p1"),
                                   json_pack("[s s]", "count", "tags"));
     o = transact(w, client, txn);
     assert_int_equal(o.code, 0);
     const json_t *rows = ovsdb_txn_selected_rows(o.result, sel);
     assert_int_equal(json_array_size(rows), 1);
-    assert_int_equal(json_integer_value(json_object_get(
-                         json_array_get(rows, 0), "count")), 15);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_array_get(rows, 0), "count")),
+        15);
     json_decref(o.result);
 
     /* The replica follows: count 15, three tags, empty options. */
     assert_true(sbx_loop_until(w->base, client_synced, client, WAIT_MS));
     parent = replica_get(ovsdb_client_replica(client), "Parent", p1);
-    assert_int_equal(json_integer_value(replica_row_get(parent, "count")),
-                     15);
+    assert_int_equal(json_integer_value(replica_row_get(parent, "count")), 15);
     json_t *tags = ovsdb_set_elements(replica_row_get(parent, "tags"));
     assert_int_equal(json_array_size(tags), 3);
     json_decref(tags);
@@ -306,9 +309,8 @@ test_every_operation(void **state)
 
     /* A wait that fails: -ETIMEDOUT, nothing changes. */
     txn = ovsdb_txn_create("Test");
-    ovsdb_txn_wait(txn, "Parent", where_name("p1"),
-                   json_pack("[s]", "count"), "==",
-                   json_pack("[{s:i}]", "count", 99), 0);
+    ovsdb_txn_wait(txn, "Parent", where_name("p1"), json_pack("[s]", "count"),
+                   "==", json_pack("[{s:i}]", "count", 99), 0);
     ovsdb_txn_update(txn, "Parent", where_name("p1"),
                      json_pack("{s:i}", "count", 0));
     o = transact(w, client, txn);
@@ -317,8 +319,7 @@ test_every_operation(void **state)
 
     /* abort: -ECANCELED and the insert before it is not applied. */
     txn = ovsdb_txn_create("Test");
-    ovsdb_txn_insert(txn, "Child", json_pack("{s:s}", "name", "ghost"),
-                     NULL);
+    ovsdb_txn_insert(txn, "Child", json_pack("{s:s}", "name", "ghost"), NULL);
     ovsdb_txn_abort(txn);
     o = transact(w, client, txn);
     assert_int_equal(o.code, -ECANCELED);
@@ -378,10 +379,10 @@ record_modify(void *ms_, enum replica_change change,
              json_string_value(replica_row_get(new, "type")));
     json_t *o = ovsdb_set_elements(replica_row_get(old, "ofport"));
     json_t *n = ovsdb_set_elements(replica_row_get(new, "ofport"));
-    ms->old_ofport = json_array_size(o)
-                         ? json_integer_value(json_array_get(o, 0)) : -1;
-    ms->new_ofport = json_array_size(n)
-                         ? json_integer_value(json_array_get(n, 0)) : -1;
+    ms->old_ofport =
+        json_array_size(o) ? json_integer_value(json_array_get(o, 0)) : -1;
+    ms->new_ofport =
+        json_array_size(n) ? json_integer_value(json_array_get(n, 0)) : -1;
     json_decref(o);
     json_decref(n);
 }
@@ -390,8 +391,8 @@ static int
 ovsdb_client_cli(struct world *w, const char *json)
 {
     char *out = NULL;
-    int rc = sbx_runl(&out, "ovsdb-client", "transact",
-                      w->server.unix_remote, json, NULL);
+    int rc = sbx_runl(&out, "ovsdb-client", "transact", w->server.unix_remote,
+                      json, NULL);
     if (rc || !out || strstr(out, "\"error\"")) {
         fprintf(stderr, "ovsdb-client transact %s: %s\n", json,
                 out ? out : "");
@@ -404,7 +405,7 @@ ovsdb_client_cli(struct world *w, const char *json)
 static bool
 has_modifies(void *ms)
 {
-    return ((struct modify_seen *) ms)->modifies > 0;
+    return ((struct modify_seen *)ms)->modifies > 0;
 }
 
 struct count_wait {
@@ -418,8 +419,8 @@ count_is(void *cw_)
 {
     struct count_wait *cw = cw_;
     const struct replica *r = ovsdb_client_replica(cw->client);
-    return r && ovsdb_client_is_synced(cw->client)
-           && replica_count(r, cw->table) == cw->n;
+    return r && ovsdb_client_is_synced(cw->client) &&
+           replica_count(r, cw->table) == cw->n;
 }
 
 static void
@@ -437,37 +438,35 @@ test_second_writer(void **state)
     static const char *const tables[] = {"Interface", NULL};
     struct seen seen = {0};
     struct modify_seen ms = {0};
-    struct ovsdb_client *client = make_client(w, w->server.unix_remote,
-                                              "Open_vSwitch", &seen, tables);
+    struct ovsdb_client *client =
+        make_client(w, w->server.unix_remote, "Open_vSwitch", &seen, tables);
     ovsdb_client_on_change(client, "Interface", record_modify, &ms);
     wait_synced(w, client);
-    assert_int_equal(replica_count(ovsdb_client_replica(client),
-                                   "Interface"), 0);
+    assert_int_equal(replica_count(ovsdb_client_replica(client), "Interface"),
+                     0);
 
     /* Interface is not a root table: a Port and a Bridge hold it. */
     assert_int_equal(
-        ovsdb_client_cli(w,
-                         "[\"Open_vSwitch\","
-                         "{\"op\":\"insert\",\"table\":\"Interface\","
-                         "\"row\":{\"name\":\"eth7\"},\"uuid-name\":\"i\"},"
-                         "{\"op\":\"insert\",\"table\":\"Port\","
-                         "\"row\":{\"name\":\"eth7\",\"interfaces\":"
-                         "[\"named-uuid\",\"i\"]},\"uuid-name\":\"p\"},"
-                         "{\"op\":\"insert\",\"table\":\"Bridge\","
-                         "\"row\":{\"name\":\"br0\",\"ports\":"
-                         "[\"named-uuid\",\"p\"]},\"uuid-name\":\"b\"},"
-                         "{\"op\":\"insert\",\"table\":\"Open_vSwitch\","
-                         "\"row\":{\"bridges\":[\"named-uuid\",\"b\"]}}]"),
+        ovsdb_client_cli(w, "[\"Open_vSwitch\","
+                            "{\"op\":\"insert\",\"table\":\"Interface\","
+                            "\"row\":{\"name\":\"eth7\"},\"uuid-name\":\"i\"},"
+                            "{\"op\":\"insert\",\"table\":\"Port\","
+                            "\"row\":{\"name\":\"eth7\",\"interfaces\":"
+                            "[\"named-uuid\",\"i\"]},\"uuid-name\":\"p\"},"
+                            "{\"op\":\"insert\",\"table\":\"Bridge\","
+                            "\"row\":{\"name\":\"br0\",\"ports\":"
+                            "[\"named-uuid\",\"p\"]},\"uuid-name\":\"b\"},"
+                            "{\"op\":\"insert\",\"table\":\"Open_vSwitch\","
+                            "\"row\":{\"bridges\":[\"named-uuid\",\"b\"]}}]"),
         0);
     wait_count(w, client, "Interface", 1);
     assert_int_equal(seen.inserts, 1);
 
     assert_int_equal(
-        ovsdb_client_cli(w,
-                         "[\"Open_vSwitch\",{\"op\":\"update\",\"table\":"
-                         "\"Interface\",\"where\":[[\"name\",\"==\","
-                         "\"eth7\"]],\"row\":{\"type\":\"internal\","
-                         "\"ofport\":42}}]"),
+        ovsdb_client_cli(w, "[\"Open_vSwitch\",{\"op\":\"update\",\"table\":"
+                            "\"Interface\",\"where\":[[\"name\",\"==\","
+                            "\"eth7\"]],\"row\":{\"type\":\"internal\","
+                            "\"ofport\":42}}]"),
         0);
     assert_true(sbx_loop_until(w->base, has_modifies, &ms, WAIT_MS));
     assert_string_equal(ms.old_type, "");
@@ -486,8 +485,8 @@ test_condition_change(void **state)
     struct world *w = *state;
     static const char *const tables[] = {"Child", NULL};
     struct seen seen = {0};
-    struct ovsdb_client *client = make_client(w, w->server.unix_remote,
-                                              "Test", &seen, tables);
+    struct ovsdb_client *client =
+        make_client(w, w->server.unix_remote, "Test", &seen, tables);
     ovsdb_client_set_condition(client, "Child", where_name("a"));
     wait_synced(w, client);
 
@@ -495,12 +494,14 @@ test_condition_change(void **state)
     /* Child rows need a referrer to survive: Parent is the root. */
     ovsdb_txn_insert(txn, "Child", json_pack("{s:s}", "name", "a"), "a");
     ovsdb_txn_insert(txn, "Child", json_pack("{s:s}", "name", "b"), "b");
-    ovsdb_txn_insert(txn, "Parent",
-                     json_pack("{s:s, s:o}", "name", "pa", "child",
-                               ovsdb_named_uuid("a")), NULL);
-    ovsdb_txn_insert(txn, "Parent",
-                     json_pack("{s:s, s:o}", "name", "pb", "child",
-                               ovsdb_named_uuid("b")), NULL);
+    ovsdb_txn_insert(
+        txn, "Parent",
+        json_pack("{s:s, s:o}", "name", "pa", "child", ovsdb_named_uuid("a")),
+        NULL);
+    ovsdb_txn_insert(
+        txn, "Parent",
+        json_pack("{s:s, s:o}", "name", "pb", "child", ovsdb_named_uuid("b")),
+        NULL);
     struct outcome o = transact(w, client, txn);
     assert_int_equal(o.code, 0);
     json_decref(o.result);
@@ -511,15 +512,18 @@ test_condition_change(void **state)
     assert_null(find_by_name(r, "Child", "b"));
 
     int inserts = seen.inserts, deletes = seen.deletes;
-    assert_int_equal(ovsdb_client_set_condition(client, "Child",
-                                                where_name("b")), 0);
-    struct { struct seen *s; int i, d; } want = {&seen, inserts, deletes};
+    assert_int_equal(
+        ovsdb_client_set_condition(client, "Child", where_name("b")), 0);
+    struct {
+        struct seen *s;
+        int i, d;
+    } want = {&seen, inserts, deletes};
     bool changed = false;
     long long deadline = sbx_now_ms() + WAIT_MS;
     while (!changed && sbx_now_ms() < deadline) {
         sbx_loop_for(w->base, 20);
-        changed = want.s->inserts == want.i + 1
-                  && want.s->deletes == want.d + 1;
+        changed =
+            want.s->inserts == want.i + 1 && want.s->deletes == want.d + 1;
     }
     assert_true(changed);
     r = ovsdb_client_replica(client);
@@ -537,7 +541,7 @@ test_condition_change(void **state)
 static bool
 has_disconnected(void *seen)
 {
-    return ((struct seen *) seen)->disconnects > 0;
+    return ((struct seen *)seen)->disconnects > 0;
 }
 
 /* kill -9 of the server, rows changed while it is down (with ovsdb-tool on
@@ -549,8 +553,8 @@ test_resync_after_kill(void **state)
     struct world *w = *state;
     static const char *const tables[] = {"Parent", "Child", NULL};
     struct seen seen = {0};
-    struct ovsdb_client *client = make_client(w, w->server.unix_remote,
-                                              "Test", &seen, tables);
+    struct ovsdb_client *client =
+        make_client(w, w->server.unix_remote, "Test", &seen, tables);
     wait_synced(w, client);
 
     struct ovsdb_txn *txn = ovsdb_txn_create("Test");
@@ -628,21 +632,22 @@ on_lock(void *ls_, const char *name, bool locked)
 static bool
 is_locked(void *ls)
 {
-    return ((struct lock_seen *) ls)->locked;
+    return ((struct lock_seen *)ls)->locked;
 }
 
 static struct ovsdb_client *
 make_lock_client(struct world *w, struct lock_seen *ls)
 {
     struct ovsdb_client_options options = {
-        .remotes = w->server.unix_remote, .db = "Test",
-        .min_backoff_ms = 50, .max_backoff_ms = 400,
+        .remotes = w->server.unix_remote,
+        .db = "Test",
+        .min_backoff_ms = 50,
+        .max_backoff_ms = 400,
     };
-    struct ovsdb_client_callbacks cbs = {.lock_changed = on_lock,
-                                         .aux = ls};
+    struct ovsdb_client_callbacks cbs = {.lock_changed = on_lock, .aux = ls};
     struct ovsdb_client *client;
-    assert_int_equal(ovsdb_client_create(w->base, &options, &cbs, &client,
-                                         NULL), 0);
+    assert_int_equal(
+        ovsdb_client_create(w->base, &options, &cbs, &client, NULL), 0);
     ovsdb_client_monitor(client, "Parent", NULL);
     return client;
 }
@@ -696,15 +701,15 @@ build_incr(void *incr_, const struct replica *replica, struct ovsdb_txn *txn)
 {
     struct incr *incr = incr_;
     incr->builds++;
-    const struct replica_row *row = find_by_name(replica, "Parent",
-                                                 incr->name);
+    const struct replica_row *row =
+        find_by_name(replica, "Parent", incr->name);
     if (!row) {
         return -ENOENT;
     }
     json_int_t count = json_integer_value(replica_row_get(row, "count"));
     ovsdb_txn_wait(txn, "Parent", where_name(incr->name),
-                   json_pack("[s]", "count"), "==",
-                   json_pack("[{s:I}]", "count", count), 0);
+                   json_pack("[s]", "count"),
+                   "==", json_pack("[{s:I}]", "count", count), 0);
     ovsdb_txn_update(txn, "Parent", where_name(incr->name),
                      json_pack("{s:I}", "count", count + 1));
     return 0;
@@ -730,15 +735,15 @@ test_optimistic_retry(void **state)
     struct world *w = *state;
     static const char *const tables[] = {"Parent", NULL};
     struct seen s1 = {0}, s2 = {0};
-    struct ovsdb_client *c1 = make_client(w, w->server.unix_remote, "Test",
-                                          &s1, tables);
-    struct ovsdb_client *c2 = make_client(w, w->server.unix_remote, "Test",
-                                          &s2, tables);
+    struct ovsdb_client *c1 =
+        make_client(w, w->server.unix_remote, "Test", &s1, tables);
+    struct ovsdb_client *c2 =
+        make_client(w, w->server.unix_remote, "Test", &s2, tables);
     wait_synced(w, c1);
     wait_synced(w, c2);
     struct ovsdb_txn *txn = ovsdb_txn_create("Test");
-    ovsdb_txn_insert(txn, "Parent", json_pack("{s:s, s:i}", "name", "ctr",
-                                              "count", 0), NULL);
+    ovsdb_txn_insert(txn, "Parent",
+                     json_pack("{s:s, s:i}", "name", "ctr", "count", 0), NULL);
     struct outcome o = transact(w, c1, txn);
     assert_int_equal(o.code, 0);
     json_decref(o.result);
@@ -747,10 +752,12 @@ test_optimistic_retry(void **state)
 
     /* Both read count 0 before either writes. */
     struct incr incrs[2] = {{.name = "ctr"}, {.name = "ctr"}};
-    assert_int_equal(ovsdb_client_transact_retry(c1, build_incr, incr_done,
-                                                 &incrs[0], 5), 0);
-    assert_int_equal(ovsdb_client_transact_retry(c2, build_incr, incr_done,
-                                                 &incrs[1], 5), 0);
+    assert_int_equal(
+        ovsdb_client_transact_retry(c1, build_incr, incr_done, &incrs[0], 5),
+        0);
+    assert_int_equal(
+        ovsdb_client_transact_retry(c2, build_incr, incr_done, &incrs[1], 5),
+        0);
     assert_true(sbx_loop_until(w->base, both_done, incrs, WAIT_MS));
     assert_int_equal(incrs[0].outcome.code, 0);
     assert_int_equal(incrs[1].outcome.code, 0);
@@ -760,8 +767,8 @@ test_optimistic_retry(void **state)
     assert_int_equal(incrs[0].builds + incrs[1].builds, 3);
 
     sbx_loop_for(w->base, 100);
-    const struct replica_row *row = find_by_name(ovsdb_client_replica(c1),
-                                                 "Parent", "ctr");
+    const struct replica_row *row =
+        find_by_name(ovsdb_client_replica(c1), "Parent", "ctr");
     assert_int_equal(json_integer_value(replica_row_get(row, "count")), 2);
     ovsdb_client_destroy(c1);
     ovsdb_client_destroy(c2);
@@ -776,14 +783,15 @@ test_unmonitor(void **state)
     struct world *w = *state;
     static const char *const tables[] = {"Parent", "Child", NULL};
     struct seen seen = {0};
-    struct ovsdb_client *client = make_client(w, w->server.unix_remote,
-                                              "Test", &seen, tables);
+    struct ovsdb_client *client =
+        make_client(w, w->server.unix_remote, "Test", &seen, tables);
     wait_synced(w, client);
     struct ovsdb_txn *txn = ovsdb_txn_create("Test");
     ovsdb_txn_insert(txn, "Child", json_pack("{s:s}", "name", "c"), "c");
-    ovsdb_txn_insert(txn, "Parent",
-                     json_pack("{s:s, s:o}", "name", "p", "child",
-                               ovsdb_named_uuid("c")), NULL);
+    ovsdb_txn_insert(
+        txn, "Parent",
+        json_pack("{s:s, s:o}", "name", "p", "child", ovsdb_named_uuid("c")),
+        NULL);
     struct outcome o = transact(w, client, txn);
     assert_int_equal(o.code, 0);
     json_decref(o.result);
@@ -794,16 +802,15 @@ test_unmonitor(void **state)
     assert_int_equal(ovsdb_client_unmonitor(client, "Child"), -ENOENT);
     assert_int_equal(seen.deletes, deletes + 1);
     wait_synced(w, client);
-    assert_int_equal(replica_count(ovsdb_client_replica(client), "Child"),
-                     0);
+    assert_int_equal(replica_count(ovsdb_client_replica(client), "Child"), 0);
 
     /* A new child is not seen; a change to Parent is. */
     int inserts = seen.inserts, modifies = seen.modifies;
     txn = ovsdb_txn_create("Test");
     ovsdb_txn_insert(txn, "Child", json_pack("{s:s}", "name", "c2"), "c2");
-    ovsdb_txn_update(txn, "Parent", where_name("p"),
-                     json_pack("{s:i, s:o}", "count", 5, "child",
-                               ovsdb_named_uuid("c2")));
+    ovsdb_txn_update(
+        txn, "Parent", where_name("p"),
+        json_pack("{s:i, s:o}", "count", 5, "child", ovsdb_named_uuid("c2")));
     o = transact(w, client, txn);
     assert_int_equal(o.code, 0);
     json_decref(o.result);
@@ -813,8 +820,7 @@ test_unmonitor(void **state)
     }
     assert_int_equal(seen.modifies, modifies + 1);
     assert_int_equal(seen.inserts, inserts);
-    assert_int_equal(replica_count(ovsdb_client_replica(client), "Child"),
-                     0);
+    assert_int_equal(replica_count(ovsdb_client_replica(client), "Child"), 0);
     assert_string_equal(seen.log, "");
     ovsdb_client_destroy(client);
 }
@@ -827,8 +833,8 @@ test_schema_mismatch(void **state)
     struct world *w = *state;
     static const char *const tables[] = {"Parent", "NoSuchTable", NULL};
     struct seen seen = {0};
-    struct ovsdb_client *client = make_client(w, w->server.unix_remote,
-                                              "Test", &seen, tables);
+    struct ovsdb_client *client =
+        make_client(w, w->server.unix_remote, "Test", &seen, tables);
     sbx_loop_for(w->base, 500);
     assert_false(ovsdb_client_is_synced(client));
     assert_int_equal(seen.synced, 0);
@@ -855,8 +861,8 @@ test_raft_leader_failover(void **state)
 
     static const char *const tables[] = {"Parent", NULL};
     struct seen seen = {0};
-    struct ovsdb_client *client = make_client(w, cluster.remotes, "Test",
-                                              &seen, tables);
+    struct ovsdb_client *client =
+        make_client(w, cluster.remotes, "Test", &seen, tables);
     wait_synced(w, client);
     assert_string_equal(ovsdb_client_remote(client),
                         cluster.members[leader].tcp_remote);
@@ -876,25 +882,24 @@ test_raft_leader_failover(void **state)
 
     /* The client comes back synced to the new leader. */
     long long deadline = sbx_now_ms() + WAIT_MS;
-    while (sbx_now_ms() < deadline
-           && !(ovsdb_client_is_synced(client)
-                && !strcmp(ovsdb_client_remote(client),
-                           cluster.members[new_leader].tcp_remote))) {
+    while (sbx_now_ms() < deadline &&
+           !(ovsdb_client_is_synced(client) &&
+             !strcmp(ovsdb_client_remote(client),
+                     cluster.members[new_leader].tcp_remote))) {
         sbx_loop_for(w->base, 20);
     }
     assert_string_equal(ovsdb_client_remote(client),
                         cluster.members[new_leader].tcp_remote);
     assert_true(ovsdb_client_is_synced(client));
     printf("raft: client synced to the new leader %lld ms after the old "
-           "leader was killed\n", sbx_now_ms() - t0);
-    assert_int_equal(replica_count(ovsdb_client_replica(client), "Parent"),
-                     1);
-    assert_non_null(find_by_name(ovsdb_client_replica(client), "Parent",
-                                 "before"));
+           "leader was killed\n",
+           sbx_now_ms() - t0);
+    assert_int_equal(replica_count(ovsdb_client_replica(client), "Parent"), 1);
+    assert_non_null(
+        find_by_name(ovsdb_client_replica(client), "Parent", "before"));
 
     txn = ovsdb_txn_create("Test");
-    ovsdb_txn_insert(txn, "Parent", json_pack("{s:s}", "name", "after"),
-                     NULL);
+    ovsdb_txn_insert(txn, "Parent", json_pack("{s:s}", "name", "after"), NULL);
     o = transact(w, client, txn);
     assert_int_equal(o.code, 0);
     json_decref(o.result);

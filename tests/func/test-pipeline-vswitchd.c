@@ -74,20 +74,19 @@ static const struct {
     int lab;
     const char *name;
 } guest_defs[N_GUESTS] = {
-    {CLASSIC_LAB, "host01"}, {CLASSIC_LAB, "host02"},
-    {CLASSIC_LAB, "host03"}, {TRUNK_LAB, "t"},
-    {TRUNK_LAB, "a"},        {TRUNK_LAB, "b"},
+    {CLASSIC_LAB, "host01"}, {CLASSIC_LAB, "host02"}, {CLASSIC_LAB, "host03"},
+    {TRUNK_LAB, "t"},        {TRUNK_LAB, "a"},        {TRUNK_LAB, "b"},
 };
 
 struct world {
-    bool ok;                    /* False: every test skips. */
+    bool ok; /* False: every test skips. */
     char *dir;
     struct sbx_ovsdb db;
     struct vswitchd vs;
     struct fabric_model *labs[N_LABS];
-    char *mgmt[N_LABS];         /* unix:DIR/BRIDGE.mgmt */
-    char ns[N_GUESTS][32];      /* Guest namespaces. */
-    char peer[N_GUESTS][16];    /* Their veth ends on the bridge. */
+    char *mgmt[N_LABS];      /* unix:DIR/BRIDGE.mgmt */
+    char ns[N_GUESTS][32];   /* Guest namespaces. */
+    char peer[N_GUESTS][16]; /* Their veth ends on the bridge. */
     long ofport[N_GUESTS];
     const char *mac[N_GUESTS];
 };
@@ -130,7 +129,7 @@ run(char **outp, const char *arg0, ...)
     va_end(args);
     argv[n] = NULL;
     char *out = NULL;
-    int rc = sbx_run((char *const *) argv, &out);
+    int rc = sbx_run((char *const *)argv, &out);
     if (outp) {
         *outp = out;
     } else {
@@ -139,13 +138,14 @@ run(char **outp, const char *arg0, ...)
     return rc;
 }
 
-#define RUN_OK(...) do {                                          \
-        char *out_ = NULL;                                        \
-        int rc_ = run(&out_, __VA_ARGS__, (char *) NULL);         \
-        if (rc_) {                                                \
-            fail_msg("command failed (%d): %s", rc_, out_);       \
-        }                                                         \
-        free(out_);                                               \
+#define RUN_OK(...)                                                           \
+    do {                                                                      \
+        char *out_ = NULL;                                                    \
+        int rc_ = run(&out_, __VA_ARGS__, (char *)NULL);                      \
+        if (rc_) {                                                            \
+            fail_msg("command failed (%d): %s", rc_, out_);                   \
+        }                                                                     \
+        free(out_);                                                           \
     } while (0)
 
 static const struct fabric_guest *
@@ -163,10 +163,10 @@ find_guest(const struct fabric_model *m, const char *name)
 static long
 lab_iface(const char *guest, const char *iface, void *aux)
 {
-    int lab = *(const int *) aux;
+    int lab = *(const int *)aux;
     for (int i = 0; i < N_GUESTS; i++) {
-        if (guest_defs[i].lab == lab && !strcmp(guest, guest_defs[i].name)
-            && !strcmp(iface, "eth0")) {
+        if (guest_defs[i].lab == lab && !strcmp(guest, guest_defs[i].name) &&
+            !strcmp(iface, "eth0")) {
             return world.ofport[i];
         }
     }
@@ -187,7 +187,7 @@ install(const char *mgmt, const char *flows)
     fclose(f);
     char *out = NULL;
     int rc = run(&out, "ovs-ofctl", "-O", "OpenFlow15", "--bundle",
-                 "replace-flows", mgmt, path, (char *) NULL);
+                 "replace-flows", mgmt, path, (char *)NULL);
     if (rc) {
         fprintf(stderr, "replace-flows failed (%d): %s\n", rc, out);
     }
@@ -215,17 +215,16 @@ static int
 make_guest(int i)
 {
     int lab = guest_defs[i].lab;
-    const struct fabric_guest *g = find_guest(world.labs[lab],
-                                              guest_defs[i].name);
+    const struct fabric_guest *g =
+        find_guest(world.labs[lab], guest_defs[i].name);
     const struct fabric_interface *f = &g->interfaces[0];
-    snprintf(world.ns[i], sizeof world.ns[i], "fpl%d-%s", (int) getpid(),
+    snprintf(world.ns[i], sizeof world.ns[i], "fpl%d-%s", (int)getpid(),
              g->name);
     snprintf(world.peer[i], sizeof world.peer[i], "pl-%s", g->name);
     world.mac[i] = f->mac;
     struct netns_guest *ng = netns_guest_create(world.ns[i]);
-    struct netns_iface *ni = netns_guest_add_iface(ng, f->name,
-                                                   world.peer[i], f->mac,
-                                                   f->mtu, f->gateway);
+    struct netns_iface *ni = netns_guest_add_iface(ng, f->name, world.peer[i],
+                                                   f->mac, f->mtu, f->gateway);
     for (size_t k = 0; k < f->n_addresses; k++) {
         netns_iface_add_address(ni, f->addresses[k]);
     }
@@ -240,8 +239,8 @@ make_guest(int i)
     char request[32];
     snprintf(request, sizeof request, "ofport_request=%d", i + 1);
     rc = vswitchd_vsctl(&world.vs, NULL, "add-port", bridges[lab],
-                        world.peer[i], "--", "set", "Interface",
-                        world.peer[i], request, NULL);
+                        world.peer[i], "--", "set", "Interface", world.peer[i],
+                        request, NULL);
     if (rc) {
         return rc;
     }
@@ -267,24 +266,22 @@ group_setup(void **state)
     }
     sbx_ovsdb_init(&world.db, world.dir, "conf");
     vswitchd_init(&world.vs, world.dir, world.db.unix_remote);
-    if (sbx_ovsdb_create_db(&world.db, VSWITCH_SCHEMA)
-        || sbx_ovsdb_start(&world.db, NULL) || vswitchd_db_init(&world.vs)
-        || vswitchd_start(&world.vs)) {
+    if (sbx_ovsdb_create_db(&world.db, VSWITCH_SCHEMA) ||
+        sbx_ovsdb_start(&world.db, NULL) || vswitchd_db_init(&world.vs) ||
+        vswitchd_start(&world.vs)) {
         return -1;
     }
     for (int lab = 0; lab < N_LABS; lab++) {
         if (vswitchd_vsctl(&world.vs, NULL, "add-br", bridges[lab], "--",
                            "set", "Bridge", bridges[lab],
-                           "datapath_type=netdev", "fail_mode=secure",
-                           NULL)) {
+                           "datapath_type=netdev", "fail_mode=secure", NULL)) {
             return -1;
         }
         world.mgmt[lab] = vswitchd_mgmt(&world.vs, bridges[lab]);
     }
-    if (topology_load_file(CLASSIC, &world.labs[CLASSIC_LAB], NULL)
-        || topology_load_buffer("trunk-lab.yaml", trunk_yaml,
-                                strlen(trunk_yaml), &world.labs[TRUNK_LAB],
-                                NULL)) {
+    if (topology_load_file(CLASSIC, &world.labs[CLASSIC_LAB], NULL) ||
+        topology_load_buffer("trunk-lab.yaml", trunk_yaml, strlen(trunk_yaml),
+                             &world.labs[TRUNK_LAB], NULL)) {
         return -1;
     }
     for (int i = 0; i < N_GUESTS; i++) {
@@ -319,11 +316,10 @@ static int
 ping(int i, const char *src, const char *dst, int *ttl)
 {
     char *out = NULL;
-    int rc = src ? run(&out, "ip", "netns", "exec", world.ns[i], "ping",
-                       "-n", "-c", "1", "-W", "2", "-I", src, dst,
-                       (char *) NULL)
-                 : run(&out, "ip", "netns", "exec", world.ns[i], "ping",
-                       "-n", "-c", "1", "-W", "2", dst, (char *) NULL);
+    int rc = src ? run(&out, "ip", "netns", "exec", world.ns[i], "ping", "-n",
+                       "-c", "1", "-W", "2", "-I", src, dst, (char *)NULL)
+                 : run(&out, "ip", "netns", "exec", world.ns[i], "ping", "-n",
+                       "-c", "1", "-W", "2", dst, (char *)NULL);
     const char *t = out ? strstr(out, "ttl=") : NULL;
     if (ttl) {
         *ttl = t ? atoi(t + 4) : -1;
@@ -344,7 +340,12 @@ ping_ok(int i, const char *src, const char *dst, int *ttl)
     return rc;
 }
 
-#define SKIP_UNLESS_READY() do { if (!world.ok) { skip(); } } while (0)
+#define SKIP_UNLESS_READY()                                                   \
+    do {                                                                      \
+        if (!world.ok) {                                                      \
+            skip();                                                           \
+        }                                                                     \
+    } while (0)
 
 static void
 test_install(void **state)
@@ -357,9 +358,9 @@ test_install(void **state)
 
     /* Every flow is in the switch, with its cookie. */
     char *dump = NULL;
-    assert_int_equal(run(&dump, "ovs-ofctl", "-O", "OpenFlow15",
-                         "--no-names", "dump-flows", world.mgmt[lab],
-                         (char *) NULL), 0);
+    assert_int_equal(run(&dump, "ovs-ofctl", "-O", "OpenFlow15", "--no-names",
+                         "dump-flows", world.mgmt[lab], (char *)NULL),
+                     0);
     int n_flows = 0, n_dumped = 0;
     for (const char *p = flows; (p = strchr(p, '\n')); p++) {
         n_flows++;
@@ -370,8 +371,8 @@ test_install(void **state)
     assert_int_equal(n_dumped, n_flows);
     char cookie[32];
     snprintf(cookie, sizeof cookie, "cookie=%#llx,",
-             (unsigned long long) pipeline_cookie(PIPELINE_COOKIE_IFACE,
-                                                  "host03/eth0"));
+             (unsigned long long)pipeline_cookie(PIPELINE_COOKIE_IFACE,
+                                                 "host03/eth0"));
     assert_non_null(strstr(dump, cookie));
     free(dump);
 
@@ -404,11 +405,12 @@ test_ping_gateways(void **state)
     /* The gateway's address was resolved by the ARP responder. */
     char *out = NULL;
     assert_int_equal(run(&out, "ip", "-n", world.ns[H01], "neigh", "show",
-                         "172.16.0.254", (char *) NULL), 0);
+                         "172.16.0.254", (char *)NULL),
+                     0);
     const struct fabric_router *r = &world.labs[CLASSIC_LAB]->routers[0];
     long net1 = fabric_model_find_network(world.labs[CLASSIC_LAB], "network1");
-    const char *mac = r->ports[0].network == (size_t) net1
-                          ? r->ports[0].mac : r->ports[1].mac;
+    const char *mac = r->ports[0].network == (size_t)net1 ? r->ports[0].mac
+                                                          : r->ports[1].mac;
     if (!strstr(out, mac)) {
         fail_msg("the gateway is not at %s: %s", mac, out);
     }
@@ -442,10 +444,11 @@ raw_socket(const char *ns, const char *dev)
     assert_int_equal(setns(target, CLONE_NEWNET), 0);
     int s = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
     struct sockaddr_ll sll = {
-        .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL),
+        .sll_family = AF_PACKET,
+        .sll_protocol = htons(ETH_P_ALL),
         .sll_ifindex = if_nametoindex(dev),
     };
-    int bound = s >= 0 ? bind(s, (struct sockaddr *) &sll, sizeof sll) : -1;
+    int bound = s >= 0 ? bind(s, (struct sockaddr *)&sll, sizeof sll) : -1;
     int one = 1;
     if (s >= 0) {
         setsockopt(s, SOL_PACKET, PACKET_AUXDATA, &one, sizeof one);
@@ -461,8 +464,9 @@ static void
 parse_mac(const char *s, uint8_t mac[6])
 {
     unsigned int b[6];
-    assert_int_equal(sscanf(s, "%x:%x:%x:%x:%x:%x", &b[0], &b[1], &b[2],
-                            &b[3], &b[4], &b[5]), 6);
+    assert_int_equal(sscanf(s, "%x:%x:%x:%x:%x:%x", &b[0], &b[1], &b[2], &b[3],
+                            &b[4], &b[5]),
+                     6);
     for (int i = 0; i < 6; i++) {
         mac[i] = b[i];
     }
@@ -473,9 +477,9 @@ parse_mac(const char *s, uint8_t mac[6])
  * packet of operation 'op' from 'sha'/'spa' to 'tha'/'tpa'.  Returns its
  * length. */
 static size_t
-arp_frame(uint8_t *frame, const char *dst, const char *src,
-          const int *tags, int n_tags, int op, const char *sha,
-          const char *spa, const char *tha, const char *tpa)
+arp_frame(uint8_t *frame, const char *dst, const char *src, const int *tags,
+          int n_tags, int op, const char *sha, const char *spa,
+          const char *tha, const char *tpa)
 {
     uint8_t *p = frame;
     parse_mac(dst, p);
@@ -532,23 +536,27 @@ received_vlan(int s, const char *marker, int ms, int *vlan)
         } control;
         struct iovec iov = {.iov_base = buf, .iov_len = sizeof buf};
         struct msghdr msg = {
-            .msg_name = &from, .msg_namelen = sizeof from,
-            .msg_iov = &iov, .msg_iovlen = 1,
-            .msg_control = &control, .msg_controllen = sizeof control,
+            .msg_name = &from,
+            .msg_namelen = sizeof from,
+            .msg_iov = &iov,
+            .msg_iovlen = 1,
+            .msg_control = &control,
+            .msg_controllen = sizeof control,
         };
         ssize_t n = recvmsg(s, &msg, 0);
-        if (n < 14 || from.sll_pkttype == PACKET_OUTGOING
-            || found || !memmem(buf, n, needle, 4)) {
+        if (n < 14 || from.sll_pkttype == PACKET_OUTGOING || found ||
+            !memmem(buf, n, needle, 4)) {
             continue;
         }
         found = true;
         /* The kernel may have taken the tag out of the frame. */
         int tag = buf[12] == 0x81 && buf[13] == 0x00
-                      ? ((buf[14] << 8) | buf[15]) & 0xfff : 0;
+                      ? ((buf[14] << 8) | buf[15]) & 0xfff
+                      : 0;
         for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c;
              c = CMSG_NXTHDR(&msg, c)) {
-            if (c->cmsg_level == SOL_PACKET
-                && c->cmsg_type == PACKET_AUXDATA) {
+            if (c->cmsg_level == SOL_PACKET &&
+                c->cmsg_type == PACKET_AUXDATA) {
                 struct tpacket_auxdata aux;
                 memcpy(&aux, CMSG_DATA(c), sizeof aux);
                 if (aux.tp_status & TP_STATUS_VLAN_VALID) {
@@ -572,7 +580,7 @@ received(int s, const char *marker, int ms)
 static void
 send_frame(int s, const uint8_t *frame, size_t len)
 {
-    assert_int_equal(send(s, frame, len, 0), (ssize_t) len);
+    assert_int_equal(send(s, frame, len, 0), (ssize_t)len);
 }
 
 static void
@@ -587,8 +595,8 @@ test_mac_spoofing(void **state)
     const char *fake = "02:fa:00:00:00:99";
     uint8_t frame[128];
     /* host02's address from another MAC. */
-    size_t len = arp_frame(frame, m1, fake, NULL, 0, 2, fake, "172.16.0.2",
-                           m1, "172.16.0.86");
+    size_t len = arp_frame(frame, m1, fake, NULL, 0, 2, fake, "172.16.0.2", m1,
+                           "172.16.0.86");
     send_frame(tx, frame, len);
     assert_false(received(rx, "172.16.0.86", 500));
     /* The control: the same from host02's own MAC arrives. */
@@ -600,12 +608,12 @@ test_mac_spoofing(void **state)
     close(rx);
 
     /* host02 takes another MAC: it can no longer talk. */
-    RUN_OK("ip", "-n", world.ns[H02], "link", "set", "dev", "eth0",
-           "address", fake);
+    RUN_OK("ip", "-n", world.ns[H02], "link", "set", "dev", "eth0", "address",
+           fake);
     RUN_OK("ip", "-n", world.ns[H02], "neigh", "flush", "all");
     int rc = ping(H02, NULL, "172.16.0.1", NULL);
-    RUN_OK("ip", "-n", world.ns[H02], "link", "set", "dev", "eth0",
-           "address", m2);
+    RUN_OK("ip", "-n", world.ns[H02], "link", "set", "dev", "eth0", "address",
+           m2);
     assert_int_not_equal(rc, 0);
     assert_int_equal(ping_ok(H02, NULL, "172.16.0.1", NULL), 0);
 }
@@ -635,8 +643,8 @@ test_arp_spoofing(void **state)
     uint8_t frame[128];
 
     /* "The gateway is at host01's MAC." */
-    size_t len = arp_frame(frame, m2, m1, NULL, 0, 2, m1, "172.16.0.254",
-                           m2, "172.16.0.82");
+    size_t len = arp_frame(frame, m2, m1, NULL, 0, 2, m1, "172.16.0.254", m2,
+                           "172.16.0.82");
     send_frame(tx, frame, len);
     assert_false(received(rx, "172.16.0.82", 500));
 
@@ -692,8 +700,8 @@ test_vlan_tags(void **state)
     assert_false(received(rx3, "172.16.0.72", 100));
 
     /* Tagged with network2's VLAN only. */
-    len = arp_frame(frame, bcast, m1, tags + 1, 1, 1, m1, "172.16.0.1",
-                    zero, "172.16.0.73");
+    len = arp_frame(frame, bcast, m1, tags + 1, 1, 1, m1, "172.16.0.1", zero,
+                    "172.16.0.73");
     send_frame(tx, frame, len);
     assert_false(received(rx2, "172.16.0.73", 500));
     assert_false(received(rx3, "172.16.0.73", 100));
@@ -710,8 +718,8 @@ trace(const char *bridge, const char *flow)
     if (getenv("PIPELINE_TRACE")) {
         fprintf(stderr, "trace %s\n", flow);
     }
-    int rc = vswitchd_appctl(&world.vs, &out, "ofproto/trace", bridge, flow,
-                             NULL);
+    int rc =
+        vswitchd_appctl(&world.vs, &out, "ofproto/trace", bridge, flow, NULL);
     if (rc) {
         fail_msg("ofproto/trace failed: %s", out);
     }
@@ -735,13 +743,13 @@ test_trace_routed(void **state)
     SKIP_UNLESS_READY();
     const struct fabric_router *r = &world.labs[CLASSIC_LAB]->routers[0];
     long net1 = fabric_model_find_network(world.labs[CLASSIC_LAB], "network1");
-    const char *gw_mac = r->ports[0].network == (size_t) net1
-                             ? r->ports[0].mac : r->ports[1].mac;
+    const char *gw_mac = r->ports[0].network == (size_t)net1 ? r->ports[0].mac
+                                                             : r->ports[1].mac;
     char flow[256];
     snprintf(flow, sizeof flow,
              "in_port=%ld,icmp,dl_src=%s,dl_dst=%s,nw_src=172.16.0.1,"
-             "nw_dst=172.17.0.1,nw_ttl=64,icmp_type=8", world.ofport[H01],
-             world.mac[H01], gw_mac);
+             "nw_dst=172.17.0.1,nw_ttl=64,icmp_type=8",
+             world.ofport[H01], world.mac[H01], gw_mac);
     char *out = trace("br-int", flow);
     char expect[64];
     snprintf(expect, sizeof expect, "output:%ld", world.ofport[H03]);
@@ -756,8 +764,8 @@ test_trace_routed(void **state)
      * controller (none is connected: it goes nowhere). */
     snprintf(flow, sizeof flow,
              "in_port=%ld,icmp,dl_src=%s,dl_dst=%s,nw_src=172.16.0.1,"
-             "nw_dst=172.17.0.1,nw_ttl=1,icmp_type=8", world.ofport[H01],
-             world.mac[H01], gw_mac);
+             "nw_dst=172.17.0.1,nw_ttl=1,icmp_type=8",
+             world.ofport[H01], world.mac[H01], gw_mac);
     out = trace("br-int", flow);
     assert_contains(out, "IPv4 decrement TTL exception");
     assert_contains(out, "Datapath actions: userspace(");
@@ -767,8 +775,8 @@ test_trace_routed(void **state)
     /* Spoofed source address: dropped in classify. */
     snprintf(flow, sizeof flow,
              "in_port=%ld,icmp,dl_src=%s,dl_dst=%s,nw_src=172.16.0.9,"
-             "nw_dst=172.17.0.1,nw_ttl=64,icmp_type=8", world.ofport[H01],
-             world.mac[H01], gw_mac);
+             "nw_dst=172.17.0.1,nw_ttl=64,icmp_type=8",
+             world.ofport[H01], world.mac[H01], gw_mac);
     out = trace("br-int", flow);
     assert_contains(out, "Datapath actions: drop");
     free(out);
@@ -793,25 +801,20 @@ test_trace_tunnel(void **state)
     SKIP_UNLESS_READY();
     struct fabric_model *m = NULL;
     assert_int_equal(topology_load_file(TWO_HOSTS, &m, NULL), 0);
-    assert_int_equal(vswitchd_vsctl(&world.vs, NULL, "add-br", "br-hv1",
-                                    "--", "set", "Bridge", "br-hv1",
-                                    "datapath_type=netdev",
-                                    "fail_mode=secure",
-                                    "--", "add-port", "br-hv1", "hv1p1",
-                                    "--", "set", "Interface", "hv1p1",
-                                    "type=internal", "ofport_request=1",
-                                    "--", "add-port", "br-hv1", "hv1p2",
-                                    "--", "set", "Interface", "hv1p2",
-                                    "type=internal", "ofport_request=2",
-                                    "--", "add-port", "br-hv1", "hv1t",
-                                    "--", "set", "Interface", "hv1t",
-                                    "type=geneve",
-                                    "options:remote_ip=10.99.0.2",
-                                    "options:key=flow",
-                                    "ofport_request=10", NULL), 0);
+    assert_int_equal(
+        vswitchd_vsctl(&world.vs, NULL, "add-br", "br-hv1", "--", "set",
+                       "Bridge", "br-hv1", "datapath_type=netdev",
+                       "fail_mode=secure", "--", "add-port", "br-hv1", "hv1p1",
+                       "--", "set", "Interface", "hv1p1", "type=internal",
+                       "ofport_request=1", "--", "add-port", "br-hv1", "hv1p2",
+                       "--", "set", "Interface", "hv1p2", "type=internal",
+                       "ofport_request=2", "--", "add-port", "br-hv1", "hv1t",
+                       "--", "set", "Interface", "hv1t", "type=geneve",
+                       "options:remote_ip=10.99.0.2", "options:key=flow",
+                       "ofport_request=10", NULL),
+        0);
     assert_int_equal(get_ofport("hv1t"), 10);
-    struct pipeline_ports ports = {.iface = hv1_iface,
-                                   .tunnel = hv1_tunnel};
+    struct pipeline_ports ports = {.iface = hv1_iface, .tunnel = hv1_tunnel};
     char *flows = pipeline_flows(m, "hv1", &ports);
     char *mgmt = vswitchd_mgmt(&world.vs, "br-hv1");
     assert_int_equal(install(mgmt, flows), 0);
@@ -825,8 +828,10 @@ test_trace_tunnel(void **state)
     char flow[256], expect[64];
 
     /* host01 to host02 (network1, on hv2): into the tunnel. */
-    snprintf(flow, sizeof flow, "in_port=1,icmp,dl_src=%s,dl_dst=%s,"
-             "nw_src=172.16.0.1,nw_dst=172.16.0.2,nw_ttl=64", h01, h02);
+    snprintf(flow, sizeof flow,
+             "in_port=1,icmp,dl_src=%s,dl_dst=%s,"
+             "nw_src=172.16.0.1,nw_dst=172.16.0.2,nw_ttl=64",
+             h01, h02);
     char *out = trace("br-hv1", flow);
     snprintf(expect, sizeof expect, "set_field:0x%x->tun_id", vni1);
     assert_contains(out, expect);
@@ -834,18 +839,21 @@ test_trace_tunnel(void **state)
     free(out);
 
     /* From the tunnel to host01: delivered without routing. */
-    snprintf(flow, sizeof flow, "in_port=10,tun_id=%d,icmp,dl_src=%s,"
-             "dl_dst=%s,nw_src=172.16.0.2,nw_dst=172.16.0.1,nw_ttl=64", vni1,
-             h02, h01);
+    snprintf(flow, sizeof flow,
+             "in_port=10,tun_id=%d,icmp,dl_src=%s,"
+             "dl_dst=%s,nw_src=172.16.0.2,nw_dst=172.16.0.1,nw_ttl=64",
+             vni1, h02, h01);
     out = trace("br-hv1", flow);
     assert_contains(out, "output:1\n");
     assert_null(strstr(out, "goto_table:10"));
     free(out);
 
     /* Broadcast from the tunnel goes to local ports only, never back. */
-    snprintf(flow, sizeof flow, "in_port=10,tun_id=%d,arp,dl_src=%s,"
+    snprintf(flow, sizeof flow,
+             "in_port=10,tun_id=%d,arp,dl_src=%s,"
              "dl_dst=ff:ff:ff:ff:ff:ff,arp_op=1,arp_spa=172.16.0.2,"
-             "arp_tpa=172.16.0.50", vni1, h02);
+             "arp_tpa=172.16.0.50",
+             vni1, h02);
     out = trace("br-hv1", flow);
     assert_contains(out, "output:1");
     assert_null(strstr(out, "output:10"));
@@ -854,10 +862,12 @@ test_trace_tunnel(void **state)
     /* host03 (network2) to host02 (network1, on hv2): routed here, then
      * into the tunnel with network1's VNI. */
     const struct fabric_router *r = &m->routers[0];
-    const char *gw2 = r->ports[0].network == (size_t) net1
-                          ? r->ports[1].mac : r->ports[0].mac;
-    snprintf(flow, sizeof flow, "in_port=2,icmp,dl_src=%s,dl_dst=%s,"
-             "nw_src=172.17.0.1,nw_dst=172.16.0.2,nw_ttl=64", h03, gw2);
+    const char *gw2 = r->ports[0].network == (size_t)net1 ? r->ports[1].mac
+                                                          : r->ports[0].mac;
+    snprintf(flow, sizeof flow,
+             "in_port=2,icmp,dl_src=%s,dl_dst=%s,"
+             "nw_src=172.17.0.1,nw_dst=172.16.0.2,nw_ttl=64",
+             h03, gw2);
     out = trace("br-hv1", flow);
     snprintf(expect, sizeof expect, "set_field:0x%x->tun_id", vni1);
     assert_contains(out, expect);
@@ -865,8 +875,8 @@ test_trace_tunnel(void **state)
     assert_contains(out, "nw_ttl=63");
     free(out);
 
-    assert_int_equal(vswitchd_vsctl(&world.vs, NULL, "del-br", "br-hv1",
-                                    NULL), 0);
+    assert_int_equal(vswitchd_vsctl(&world.vs, NULL, "del-br", "br-hv1", NULL),
+                     0);
     free(mgmt);
     fabric_model_destroy(m);
 }
@@ -897,8 +907,8 @@ test_trunk(void **state)
     int vlan = -1;
 
     /* A broadcast in n2 reaches t tagged with n2's VLAN, not a. */
-    size_t len = arp_frame(frame, bcast, mb, NULL, 0, 1, mb, "10.2.0.2",
-                           zero, "10.2.0.77");
+    size_t len = arp_frame(frame, bcast, mb, NULL, 0, 1, mb, "10.2.0.2", zero,
+                           "10.2.0.77");
     send_frame(b, frame, len);
     assert_true(received_vlan(t, "10.2.0.77", 1000, &vlan));
     assert_int_equal(vlan, 102);
@@ -914,8 +924,8 @@ test_trunk(void **state)
     assert_int_equal(vlan, 102);
 
     /* Tagged unicast from t to b arrives untagged. */
-    len = arp_frame(frame, mb, mt, &tag, 1, 2, mt, "10.2.0.1", mb,
-                    "10.2.0.78");
+    len =
+        arp_frame(frame, mb, mt, &tag, 1, 2, mt, "10.2.0.1", mb, "10.2.0.78");
     send_frame(t, frame, len);
     vlan = -1;
     assert_true(received_vlan(b, "10.2.0.78", 1000, &vlan));
@@ -923,8 +933,8 @@ test_trunk(void **state)
 
     /* Tagged with n1's VLAN (which t carries untagged): dropped. */
     tag = 101;
-    len = arp_frame(frame, ma, mt, &tag, 1, 2, mt, "10.1.0.1", ma,
-                    "10.1.0.79");
+    len =
+        arp_frame(frame, ma, mt, &tag, 1, 2, mt, "10.1.0.1", ma, "10.1.0.79");
     send_frame(t, frame, len);
     assert_false(received(a, "10.1.0.79", 500));
     close(t);

@@ -45,12 +45,12 @@
 #define CMD_TIMEOUT_MS 30000
 
 struct vm {
-    const char *name;           /* "a" or "b". */
-    const char *nics;           /* "MAC ..." of its user-mode NICs. */
+    const char *name; /* "a" or "b". */
+    const char *nics; /* "MAC ..." of its user-mode NICs. */
     const char *meta_data;
     const char *network_config;
     const char *user_data;
-    char *dir;                  /* DIR/NAME. */
+    char *dir; /* DIR/NAME. */
     char *sock, *log, *iso;
     virDomainPtr dom;
     long long started_ms;
@@ -119,9 +119,9 @@ static struct vm vms[] = {
 };
 enum { N_VMS = sizeof vms / sizeof *vms };
 
-static char *skip_reason;   /* Why the tests skip, or NULL. */
-static char *setup_error;   /* Why the VMs are not there, or NULL. */
-static char *dir;           /* The sandbox directory. */
+static char *skip_reason; /* Why the tests skip, or NULL. */
+static char *setup_error; /* Why the VMs are not there, or NULL. */
+static char *dir;         /* The sandbox directory. */
 static virConnectPtr conn;
 static pthread_t event_thread;
 static bool event_thread_started;
@@ -209,10 +209,12 @@ domain_xml(const struct vm *vm)
     for (char *save = NULL, *mac = strtok_r(macs, " ", &save); mac;
          mac = strtok_r(NULL, " ", &save)) {
         char *more = NULL;
-        if (asprintf(&more, "%s    <interface type='user'>\n"
+        if (asprintf(&more,
+                     "%s    <interface type='user'>\n"
                      "      <mac address='%s'/>\n"
                      "      <model type='virtio'/>\n"
-                     "    </interface>\n", nics, mac) < 0) {
+                     "    </interface>\n",
+                     nics, mac) < 0) {
             abort();
         }
         free(nics);
@@ -252,8 +254,8 @@ domain_xml(const struct vm *vm)
                  "    </rng>\n"
                  "  </devices>\n"
                  "</domain>\n",
-                 (long) getpid(), vm->name, dir, dir, vm->iso, nics,
-                 vm->sock, vm->log) < 0) {
+                 (long)getpid(), vm->name, dir, dir, vm->iso, nics, vm->sock,
+                 vm->log) < 0) {
         abort();
     }
     free(nics);
@@ -276,7 +278,7 @@ make_seed(struct vm *vm)
         char *output = NULL;
         rc = sbx_runl(&output, "xorriso", "-as", "genisoimage", "-output",
                       vm->iso, "-volid", "cidata", "-joliet", "-rock",
-                      paths[0], paths[1], paths[2], (char *) NULL);
+                      paths[0], paths[1], paths[2], (char *)NULL);
         if (rc) {
             set_error(&setup_error, "xorriso failed: %s", output);
         }
@@ -332,8 +334,8 @@ setup(void **state)
         skip_reason = "needs root";
         return 0;
     }
-    if (access("/usr/bin/qemu-system-x86_64", X_OK)
-        || access("/usr/bin/xorriso", X_OK)) {
+    if (access("/usr/bin/qemu-system-x86_64", X_OK) ||
+        access("/usr/bin/xorriso", X_OK)) {
         skip_reason = "needs qemu-system-x86 and xorriso";
         return 0;
     }
@@ -351,7 +353,7 @@ setup(void **state)
     char *guest = sbx_path(dir, "guest");
     char *output = NULL;
     long long t0 = sbx_now_ms();
-    int rc = sbx_runl(&output, script, guest, (char *) NULL);
+    int rc = sbx_runl(&output, script, guest, (char *)NULL);
     if (rc) {
         set_error(&setup_error, "build-tiny-guest failed: %s", output);
     } else {
@@ -368,7 +370,7 @@ setup(void **state)
     if (asprintf(&conf, "%s/libvirt/etc", dir) < 0) {
         abort();
     }
-    sbx_runl(NULL, "mkdir", "-p", conf, (char *) NULL);
+    sbx_runl(NULL, "mkdir", "-p", conf, (char *)NULL);
     char *conf_file = sbx_path(conf, "qemu.conf");
     rc = write_file(conf_file, "stdio_handler = \"file\"\n");
     free(conf_file);
@@ -459,8 +461,8 @@ run(const struct vm *vm, const char *command, int want_status)
         fail_msg("VM %s: %s", vm->name, error->msg);
     }
     if (status != want_status) {
-        fail_msg("VM %s: `%s` exited with %d, not %d: %s", vm->name,
-                 command, status, want_status, output);
+        fail_msg("VM %s: `%s` exited with %d, not %d: %s", vm->name, command,
+                 status, want_status, output);
     }
     return output;
 }
@@ -470,8 +472,8 @@ check_contains(const struct vm *vm, const char *command, const char *want)
 {
     char *output = run(vm, command, 0);
     if (!strstr(output, want)) {
-        fail_msg("VM %s: `%s` printed no \"%s\":\n%s", vm->name, command,
-                 want, output);
+        fail_msg("VM %s: `%s` printed no \"%s\":\n%s", vm->name, command, want,
+                 output);
     }
     free(output);
 }
@@ -509,9 +511,9 @@ test_boot(void **state)
         char line[512];
         while (fgets(line, sizeof line, f)) {
             bool ours = !strncmp(line, "fabric-tiny: ", 13);
-            if (!strncmp(line, "ip: ", 4)
-                || (ours && (strstr(line, "cannot") || strstr(line, " no ")
-                             || strstr(line, " not ")))) {
+            if (!strncmp(line, "ip: ", 4) ||
+                (ours && (strstr(line, "cannot") || strstr(line, " no ") ||
+                          strstr(line, " not ")))) {
                 fail_msg("VM %s printed: %s", vms[i].name, line);
             }
         }

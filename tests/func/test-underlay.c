@@ -32,10 +32,10 @@
 #define UL_BRIDGE "br-underlay"
 
 struct bed {
-    char run[16];     /* Test bed run name, also the guests' prefix. */
-    char prefix[24];  /* "RUN-" */
+    char run[16];    /* Test bed run name, also the guests' prefix. */
+    char prefix[24]; /* "RUN-" */
     char bed_dir[256];
-    char *dir;        /* Our own sandbox: the fabric DB. */
+    char *dir; /* Our own sandbox: the fabric DB. */
     struct sbx_ovsdb fabric;
     char db_opt[512];
 };
@@ -64,14 +64,14 @@ host_run(struct bed *b, int n, char **outp, ...)
 {
     char hv[16];
     snprintf(hv, sizeof hv, "hv%d", n);
-    char *argv[40] = {"bash", TESTBED, "exec", "--name", b->run, "--dir",
-                      b->bed_dir, hv, "--"};
+    char *argv[40] = {"bash",  TESTBED,    "exec", "--name", b->run,
+                      "--dir", b->bed_dir, hv,     "--"};
     int argc = 9;
     va_list args;
     va_start(args, outp);
     const char *arg;
     while ((arg = va_arg(args, const char *)) && argc < 39) {
-        argv[argc++] = (char *) arg;
+        argv[argc++] = (char *)arg;
     }
     va_end(args);
     argv[argc] = NULL;
@@ -93,8 +93,8 @@ start_agent(struct bed *b, int n)
     char db[600], ovsdb[600], host[32], rundir[600], pidfile[600];
     char logfile[600], prefix[64];
     snprintf(db, sizeof db, "--db=%s", b->fabric.unix_remote);
-    snprintf(ovsdb, sizeof ovsdb, "--ovsdb=unix:%s/hv%d/db.sock",
-             b->bed_dir, n);
+    snprintf(ovsdb, sizeof ovsdb, "--ovsdb=unix:%s/hv%d/db.sock", b->bed_dir,
+             n);
     snprintf(host, sizeof host, "--host=hv%d", n);
     snprintf(rundir, sizeof rundir, "--rundir=%s/hv%d", b->bed_dir, n);
     snprintf(pidfile, sizeof pidfile, "--pidfile=%s/hv%d/fabricd.pid",
@@ -129,16 +129,16 @@ setup(void **state)
 {
     struct bed *b = calloc(1, sizeof *b);
     the_bed = b;
-    snprintf(b->run, sizeof b->run, "u%d", (int) (getpid() % 100000));
+    snprintf(b->run, sizeof b->run, "u%d", (int)(getpid() % 100000));
     snprintf(b->prefix, sizeof b->prefix, "%s-", b->run);
     b->dir = sbx_mkdtemp("underlay");
     snprintf(b->bed_dir, sizeof b->bed_dir, "%s/bed", b->dir);
     char hosts[8];
     snprintf(hosts, sizeof hosts, "%d", N_HOSTS);
     char *out = NULL;
-    int rc = sbx_runl(&out, "bash", TESTBED, "up", "--name", b->run,
-                      "--hosts", hosts, "--dir", b->bed_dir,
-                      "--no-underlay-bridge", NULL);
+    int rc =
+        sbx_runl(&out, "bash", TESTBED, "up", "--name", b->run, "--hosts",
+                 hosts, "--dir", b->bed_dir, "--no-underlay-bridge", NULL);
     if (rc) {
         fprintf(stderr, "testbed up failed:\n%s\n", out ? out : "");
         free(out);
@@ -146,8 +146,8 @@ setup(void **state)
     }
     free(out);
     sbx_ovsdb_init(&b->fabric, b->dir, "fabric");
-    if (sbx_ovsdb_create_db(&b->fabric, SCHEMA)
-        || sbx_ovsdb_start(&b->fabric, NULL)) {
+    if (sbx_ovsdb_create_db(&b->fabric, SCHEMA) ||
+        sbx_ovsdb_start(&b->fabric, NULL)) {
         return -1;
     }
     snprintf(b->db_opt, sizeof b->db_opt, "--db=%s", b->fabric.unix_remote);
@@ -208,16 +208,16 @@ agent_status(struct bed *b, int n)
 static const char *
 underlay_state(json_t *status)
 {
-    const char *s = json_string_value(json_object_get(
-        json_object_get(status, "underlay"), "state"));
+    const char *s = json_string_value(
+        json_object_get(json_object_get(status, "underlay"), "state"));
     return s ? s : "";
 }
 
 static long long
 underlay_commands(json_t *status)
 {
-    return json_integer_value(json_object_get(
-        json_object_get(status, "underlay"), "commands"));
+    return json_integer_value(
+        json_object_get(json_object_get(status, "underlay"), "commands"));
 }
 
 /* The IPv4 addresses on device 'dev' of host hvN, as "A/P " each (a new
@@ -226,8 +226,8 @@ static char *
 dev_addrs(struct bed *b, int n, const char *dev)
 {
     char *out = NULL;
-    if (host_run(b, n, &out, "ip", "-j", "-4", "address", "show", "dev",
-                 dev, NULL)) {
+    if (host_run(b, n, &out, "ip", "-j", "-4", "address", "show", "dev", dev,
+                 NULL)) {
         free(out);
         return NULL;
     }
@@ -238,8 +238,10 @@ dev_addrs(struct bed *b, int n, const char *dev)
     FILE *f = open_memstream(&buf, &len);
     size_t i, k;
     json_t *link, *a;
-    json_array_foreach (j, i, link) {
-        json_array_foreach (json_object_get(link, "addr_info"), k, a) {
+    json_array_foreach(j, i, link)
+    {
+        json_array_foreach(json_object_get(link, "addr_info"), k, a)
+        {
             fprintf(f, "%s/%lld ",
                     json_string_value(json_object_get(a, "local")),
                     json_integer_value(json_object_get(a, "prefixlen")));
@@ -324,8 +326,8 @@ snapshot(struct bed *b, int n)
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     for (size_t i = 0; i < 3; i++) {
-        char *out = vsctl(b, n, "--columns=_uuid,_version", "list",
-                          tables[i], NULL);
+        char *out =
+            vsctl(b, n, "--columns=_uuid,_version", "list", tables[i], NULL);
         fprintf(f, "%s", out ? out : "");
         free(out);
     }
@@ -348,8 +350,8 @@ reachable(struct bed *b, int n, const char *guest, const char *ip)
     char ns[64];
     snprintf(ns, sizeof ns, "%shv%d-%s", b->prefix, n, guest);
     for (int i = 0; i < 3; i++) {
-        if (!sbx_runl(NULL, "ip", "netns", "exec", ns, "ping", "-c", "1",
-                      "-W", "1", ip, NULL)) {
+        if (!sbx_runl(NULL, "ip", "netns", "exec", ns, "ping", "-c", "1", "-W",
+                      "1", ip, NULL)) {
             return true;
         }
     }
@@ -375,9 +377,10 @@ wait_agent(struct bed *b, int n, long long generation, const char *state,
 {
     for (long long t0 = sbx_now_ms(); sbx_now_ms() - t0 < ms;) {
         json_t *st = agent_status(b, n);
-        if (st && json_integer_value(json_object_get(
-                      st, "applied_generation")) == generation
-            && !strcmp(underlay_state(st), state)) {
+        if (st &&
+            json_integer_value(json_object_get(st, "applied_generation")) ==
+                generation &&
+            !strcmp(underlay_state(st), state)) {
             return st;
         }
         json_decref(st);
@@ -424,7 +427,8 @@ host_error(struct bed *b, const char *name)
     char *error = NULL;
     size_t i;
     json_t *h;
-    json_array_foreach (json_object_get(j, "hosts"), i, h) {
+    json_array_foreach(json_object_get(j, "hosts"), i, h)
+    {
         const char *n = json_string_value(json_object_get(h, "name"));
         const char *e = json_string_value(json_object_get(h, "error"));
         if (n && e && !strcmp(n, name)) {
@@ -456,8 +460,7 @@ test_underlay_bridge(void **state)
     /* A lab that gives hv1 an underlay IP ul0 does not hold: hv1's agent
      * says so in its host status and leaves ul0 alone. */
     char *wrong = write_wrong_lab(b);
-    assert_int_equal(fabricctl(b, &out, "topology", "apply", wrong, NULL),
-                     0);
+    assert_int_equal(fabricctl(b, &out, "topology", "apply", wrong, NULL), 0);
     free(out);
     free(wrong);
     const char *expected = "underlay IP 10.99.0.9 is not on ul0";
@@ -477,16 +480,17 @@ test_underlay_bridge(void **state)
     free(out);
 
     /* Apply: each agent bridges ul0 and moves the address. */
-    assert_int_equal(fabricctl(b, &out, "topology", "apply", "--wait=60",
-                               TWO_HOSTS, NULL), 0);
+    assert_int_equal(
+        fabricctl(b, &out, "topology", "apply", "--wait=60", TWO_HOSTS, NULL),
+        0);
     free(out);
     long long generation = -1;
     for (int n = 1; n <= N_HOSTS; n++) {
         json_t *st = agent_status(b, n);
         assert_non_null(st);
         assert_string_equal(underlay_state(st), "moved");
-        generation = json_integer_value(json_object_get(
-            st, "applied_generation"));
+        generation =
+            json_integer_value(json_object_get(st, "applied_generation"));
         json_decref(st);
         check_address(b, n, true);
         out = vsctl(b, n, "list-br", NULL, NULL, NULL);
@@ -550,7 +554,8 @@ test_underlay_bridge(void **state)
     out = vsctl(b, 2, "del-br", UL_BRIDGE, NULL, NULL);
     free(out);
     assert_int_equal(host_run(b, 2, NULL, "ip", "address", "add",
-                              "10.99.0.2/24", "dev", "ul0", NULL), 0);
+                              "10.99.0.2/24", "dev", "ul0", NULL),
+                     0);
     assert_true(wait_moved(b, 2, 30000));
     check_cross_host(b);
 
@@ -568,14 +573,15 @@ test_underlay_bridge(void **state)
     assert_true(asprintf(&pidopt, "--pidfile=%s", pidfile) > 0);
     assert_int_equal(host_run(b, 1, NULL, "ovs-vswitchd", dbsock,
                               "-vconsole:err", pidopt, logfile, "--detach",
-                              "--no-chdir", NULL), 0);
+                              "--no-chdir", NULL),
+                     0);
     free(pidopt);
     assert_true(wait_moved(b, 1, 30000));
     check_cross_host(b);
 
     /* Destroy: the addresses go back on ul0 and the bridges go. */
-    assert_int_equal(fabricctl(b, &out, "topology", "destroy", "--wait=30",
-                               NULL), 0);
+    assert_int_equal(
+        fabricctl(b, &out, "topology", "destroy", "--wait=30", NULL), 0);
     free(out);
     for (int n = 1; n <= N_HOSTS; n++) {
         json_t *st = agent_status(b, n);
@@ -592,10 +598,12 @@ test_underlay_bridge(void **state)
     }
     /* The hosts reach each other over ul0 again (with no stale neighbor
      * entry naming the MAC of a bridge that is gone). */
-    assert_int_equal(host_run(b, 1, NULL, "ping", "-c", "1", "-W", "2",
-                              "10.99.0.2", NULL), 0);
-    assert_int_equal(host_run(b, 2, NULL, "ping", "-c", "1", "-W", "2",
-                              "10.99.0.1", NULL), 0);
+    assert_int_equal(
+        host_run(b, 1, NULL, "ping", "-c", "1", "-W", "2", "10.99.0.2", NULL),
+        0);
+    assert_int_equal(
+        host_run(b, 2, NULL, "ping", "-c", "1", "-W", "2", "10.99.0.1", NULL),
+        0);
 }
 
 int
@@ -607,8 +615,7 @@ main(void)
     }
     atexit(cleanup_at_exit);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_underlay_bridge, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_underlay_bridge, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

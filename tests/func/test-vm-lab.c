@@ -45,9 +45,9 @@ struct world {
     struct vswitchd vs;
     struct sbx_libvirtd lv;
     pid_t agent;
-    char prefix[16];         /* Domain and namespace prefix. */
+    char prefix[16]; /* Domain and namespace prefix. */
     char db_opt[512], rundir_opt[512];
-    char *tiny;              /* The tiny guest's directory. */
+    char *tiny; /* The tiny guest's directory. */
     char *vm_dir;
 };
 
@@ -65,11 +65,12 @@ start_agent(struct world *w)
     char *ovs_rundir = xasprintf("--ovs-rundir=%s", w->dir);
     char *libvirt = xasprintf("--libvirt=%s", w->lv.uri);
     char *vm_dir = xasprintf("--vm-dir=%s", w->vm_dir);
-    char *argv[] = {FABRICD, db, ovsdb, "--host=local", rundir, pidfile,
-                    logfile, prefix, ovs_rundir, libvirt, vm_dir,
-                    "--datapath=netdev", "--detach", NULL};
-    char *owned[] = {db, ovsdb, rundir, pidfile, logfile, prefix, ovs_rundir,
-                     libvirt, vm_dir};
+    char *argv[] = {FABRICD,    db,      ovsdb,   "--host=local",
+                    rundir,     pidfile, logfile, prefix,
+                    ovs_rundir, libvirt, vm_dir,  "--datapath=netdev",
+                    "--detach", NULL};
+    char *owned[] = {db,     ovsdb,      rundir,  pidfile, logfile,
+                     prefix, ovs_rundir, libvirt, vm_dir};
     char *path = sbx_path(w->dir, "fabricd.pid");
     unlink(path);
     int rc = sbx_run(argv, NULL);
@@ -115,7 +116,7 @@ static int
 setup(void **state)
 {
     struct world *w = calloc(1, sizeof *w);
-    snprintf(w->prefix, sizeof w->prefix, "fv%d-", (int) getpid() % 100000);
+    snprintf(w->prefix, sizeof w->prefix, "fv%d-", (int)getpid() % 100000);
     the_world = w;
     w->dir = sbx_mkdtemp("vmlab");
     chmod(w->dir, 0755); /* QEMU runs as libvirt-qemu. */
@@ -130,15 +131,15 @@ setup(void **state)
     sbx_ovsdb_init(&w->fabric, w->dir, "fabric");
     /* "db": libvirt's ovs-vsctl finds OVS_RUNDIR/db.sock. */
     sbx_ovsdb_init(&w->ovs, w->dir, "db");
-    if (sbx_ovsdb_create_db(&w->fabric, SCHEMA)
-        || sbx_ovsdb_start(&w->fabric, NULL)
-        || sbx_ovsdb_create_db(&w->ovs, VSWITCH_SCHEMA)
-        || sbx_ovsdb_start(&w->ovs, NULL)) {
+    if (sbx_ovsdb_create_db(&w->fabric, SCHEMA) ||
+        sbx_ovsdb_start(&w->fabric, NULL) ||
+        sbx_ovsdb_create_db(&w->ovs, VSWITCH_SCHEMA) ||
+        sbx_ovsdb_start(&w->ovs, NULL)) {
         return -1;
     }
     vswitchd_init(&w->vs, w->dir, w->ovs.unix_remote);
-    if (vswitchd_db_init(&w->vs) || vswitchd_start(&w->vs)
-        || sbx_libvirtd_start(&w->lv, lvdir, w->dir) || start_agent(w)) {
+    if (vswitchd_db_init(&w->vs) || vswitchd_start(&w->vs) ||
+        sbx_libvirtd_start(&w->lv, lvdir, w->dir) || start_agent(w)) {
         free(lvdir);
         return -1;
     }
@@ -209,23 +210,21 @@ write_lab(struct world *w, const char *router_kind, const char *image)
                          "    initrd: %s/initrd.img\n"
                          "    cmdline: console=ttyS0 quiet no_timer_check\n",
                          w->tiny, w->tiny);
-    fprintf(f,
-            "name: classic-vm-lab\n"
-            "networks:\n"
-            "  - {name: network1, subnet: 172.16.0.0/24}\n"
-            "  - {name: network2, subnet: 172.17.0.0/24}\n"
-            "routers:\n"
-            "  - name: host00\n");
+    fprintf(f, "name: classic-vm-lab\n"
+               "networks:\n"
+               "  - {name: network1, subnet: 172.16.0.0/24}\n"
+               "  - {name: network2, subnet: 172.17.0.0/24}\n"
+               "routers:\n"
+               "  - name: host00\n");
     if (!strcmp(router_kind, "vm")) {
         fprintf(f, "    host: local\n    %s", vm);
     } else {
         fprintf(f, "    kind: flows\n");
     }
-    fprintf(f,
-            "    interfaces:\n"
-            "      - {network: network1, ip: 172.16.0.254}\n"
-            "      - {network: network2, ip: 172.17.0.254}\n"
-            "guests:\n");
+    fprintf(f, "    interfaces:\n"
+               "      - {network: network1, ip: 172.16.0.254}\n"
+               "      - {network: network2, ip: 172.17.0.254}\n"
+               "guests:\n");
     static const char *const guests[][3] = {
         {"host01", "network1", "172.16.0.1"},
         {"host02", "network1", "172.16.0.2"},
@@ -233,8 +232,8 @@ write_lab(struct world *w, const char *router_kind, const char *image)
         {"host04", "network2", "172.17.0.2"},
     };
     for (size_t i = 0; i < 4; i++) {
-        const char *gw = guests[i][1][7] == '1' ? "172.16.0.254"
-                                                : "172.17.0.254";
+        const char *gw =
+            guests[i][1][7] == '1' ? "172.16.0.254" : "172.17.0.254";
         fprintf(f, "  - name: %s\n    %s", guests[i][0], vm);
         if (i == 1 && image) {
             fprintf(f, "    image: %s\n", image);
@@ -273,8 +272,7 @@ wait_ready(struct world *w, const char *guest, long long offset,
 /* Runs 'command' in VM 'guest' through fabricctl guest console; returns
  * its exit status, with its output in '*outp' if not NULL. */
 static int
-in_guest(struct world *w, const char *guest, char **outp,
-         const char *command)
+in_guest(struct world *w, const char *guest, char **outp, const char *command)
 {
     return vmt_console(FABRICCTL, w->db_opt, w->rundir_opt, guest, command,
                        outp);
@@ -312,8 +310,8 @@ dump_diagnostics(struct world *w)
 static pid_t
 qemu_pid(struct world *w, const char *guest)
 {
-    char *path = xasprintf("%s/run/qemu/%s%s.pid", w->lv.dir, w->prefix,
-                           guest);
+    char *path =
+        xasprintf("%s/run/qemu/%s%s.pid", w->lv.dir, w->prefix, guest);
     pid_t pid = sbx_read_pidfile(path);
     free(path);
     return pid;
@@ -333,11 +331,12 @@ guest_state(struct world *w, const char *list, const char *guest)
     char *state = NULL;
     size_t i;
     json_t *g;
-    json_array_foreach (json_object_get(j, list), i, g) {
+    json_array_foreach(json_object_get(j, list), i, g)
+    {
         if (!strcmp(json_string_value(json_object_get(g, "name")), guest)) {
-            state = xasprintf(
-                "%s (%s)", json_string_value(json_object_get(g, "state")),
-                json_string_value(json_object_get(g, "reason")));
+            state = xasprintf("%s (%s)",
+                              json_string_value(json_object_get(g, "state")),
+                              json_string_value(json_object_get(g, "reason")));
         }
     }
     json_decref(j);
@@ -368,8 +367,8 @@ wait_state(struct world *w, const char *list, const char *guest,
 
 static const char *const all_guests[] = {"host01", "host02", "host03",
                                          "host04"};
-static const char *const all_ips[] = {"172.16.0.1", "172.16.0.2",
-                                      "172.17.0.1", "172.17.0.2"};
+static const char *const all_ips[] = {"172.16.0.1", "172.16.0.2", "172.17.0.1",
+                                      "172.17.0.2"};
 
 static void
 test_classic_lab_vms(void **state)
@@ -381,7 +380,8 @@ test_classic_lab_vms(void **state)
     char *foreign = xasprintf("%sforeign", w->prefix);
     char *foreign_xml = xasprintf(
         "<domain type='qemu'><name>%s</name><memory unit='MiB'>64</memory>"
-        "<os><type arch='x86_64'>hvm</type></os></domain>", foreign);
+        "<os><type arch='x86_64'>hvm</type></os></domain>",
+        foreign);
     char *foreign_path = sbx_path(w->dir, "foreign.xml");
     FILE *f = fopen(foreign_path, "w");
     fputs(foreign_xml, f);
@@ -390,8 +390,9 @@ test_classic_lab_vms(void **state)
 
     /* A base image for host02's disk. */
     char *base = sbx_path(w->dir, "base.qcow2");
-    assert_int_equal(sbx_runl(NULL, "qemu-img", "create", "-q", "-f",
-                              "qcow2", base, "16M", NULL), 0);
+    assert_int_equal(sbx_runl(NULL, "qemu-img", "create", "-q", "-f", "qcow2",
+                              base, "16M", NULL),
+                     0);
     chmod(base, 0644);
 
     char *lab = write_lab(w, "vm", base);
@@ -408,23 +409,24 @@ test_classic_lab_vms(void **state)
     }
     assert_true(wait_ready(w, "host00", 0, 180000));
     long long t_ready = sbx_now_ms();
-    fprintf(stderr, "classic lab of 5 VMs: applied in %lld ms, every VM "
-                    "ready after %lld ms\n", t_applied - t0, t_ready - t0);
+    fprintf(stderr,
+            "classic lab of 5 VMs: applied in %lld ms, every VM "
+            "ready after %lld ms\n",
+            t_applied - t0, t_ready - t0);
 
     /* The seed configured each guest: hostname, address, MTU, route. */
     assert_int_equal(in_guest(w, "host03", &out, "hostname"), 0);
     assert_contains(out, "host03");
     free(out);
-    assert_int_equal(in_guest(w, "host03", &out, "ip -4 addr show eth0"),
-                     0);
+    assert_int_equal(in_guest(w, "host03", &out, "ip -4 addr show eth0"), 0);
     assert_contains(out, "172.17.0.1/24");
     assert_contains(out, "mtu 1442");
     free(out);
     assert_int_equal(in_guest(w, "host03", &out, "ip route"), 0);
     assert_contains(out, "default via 172.17.0.254");
     free(out);
-    assert_int_equal(in_guest(w, "host00", &out,
-                              "cat /proc/sys/net/ipv4/ip_forward"), 0);
+    assert_int_equal(
+        in_guest(w, "host00", &out, "cat /proc/sys/net/ipv4/ip_forward"), 0);
     assert_contains(out, "1");
     free(out);
 
@@ -439,21 +441,22 @@ test_classic_lab_vms(void **state)
         }
     }
     /* traceroute shows host00 as the one hop between. */
-    assert_int_equal(in_guest(w, "host01", &out,
-                              "traceroute -n -w 2 -q 1 172.17.0.2"), 0);
+    assert_int_equal(
+        in_guest(w, "host01", &out, "traceroute -n -w 2 -q 1 172.17.0.2"), 0);
     assert_contains(out, " 1  172.16.0.254");
     assert_contains(out, " 2  172.17.0.2");
     free(out);
 
     /* VLAN isolation: host01 with an address of network2 still reaches
      * nobody there directly. */
-    assert_int_equal(in_guest(w, "host01", NULL,
-                              "ip addr add 172.17.0.99/24 dev eth0"), 0);
+    assert_int_equal(
+        in_guest(w, "host01", NULL, "ip addr add 172.17.0.99/24 dev eth0"), 0);
     assert_int_not_equal(in_guest(w, "host01", NULL,
                                   "ping -c 1 -W 1 -I 172.17.0.99 "
-                                  "172.17.0.1"), 0);
-    assert_int_equal(in_guest(w, "host01", NULL,
-                              "ip addr del 172.17.0.99/24 dev eth0"), 0);
+                                  "172.17.0.1"),
+                         0);
+    assert_int_equal(
+        in_guest(w, "host01", NULL, "ip addr del 172.17.0.99/24 dev eth0"), 0);
 
     /* What libvirt wrote on the VM ports. */
     out = NULL;
@@ -465,20 +468,20 @@ test_classic_lab_vms(void **state)
     free(out);
 
     /* host02's disk is an overlay of the base image. */
-    char *overlay = xasprintf("%s/%shost02/overlay.qcow2", w->vm_dir,
-                              w->prefix);
-    assert_int_equal(sbx_runl(&out, "qemu-img", "info", "-U", overlay,
-                              NULL), 0);
+    char *overlay =
+        xasprintf("%s/%shost02/overlay.qcow2", w->vm_dir, w->prefix);
+    assert_int_equal(sbx_runl(&out, "qemu-img", "info", "-U", overlay, NULL),
+                     0);
     assert_contains(out, base);
     free(out);
 
     /* Status: every VM runs. */
     for (size_t i = 0; i < 4; i++) {
-        assert_true(wait_state(w, "guests", all_guests[i],
-                               "running (booted)", 10000));
+        assert_true(
+            wait_state(w, "guests", all_guests[i], "running (booted)", 10000));
     }
-    assert_true(wait_state(w, "router_vms", "host00", "running (booted)",
-                           10000));
+    assert_true(
+        wait_state(w, "router_vms", "host00", "running (booted)", 10000));
 
     /* Re-apply changes nothing: the same QEMU processes run on. */
     pid_t pids[4];
@@ -486,12 +489,12 @@ test_classic_lab_vms(void **state)
         pids[i] = qemu_pid(w, all_guests[i]);
         assert_true(pids[i] > 0);
     }
-    assert_int_equal(fabricctl(w, &out, "topology", "apply", "--wait=60",
-                               lab, NULL), 0);
+    assert_int_equal(
+        fabricctl(w, &out, "topology", "apply", "--wait=60", lab, NULL), 0);
     assert_contains(out, "No changes");
     free(out);
-    assert_int_equal(fabricctl(w, NULL, w->rundir_opt, "agent", "reconcile",
-                               NULL), 0);
+    assert_int_equal(
+        fabricctl(w, NULL, w->rundir_opt, "agent", "reconcile", NULL), 0);
     sleep(2);
     for (size_t i = 0; i < 4; i++) {
         assert_int_equal(qemu_pid(w, all_guests[i]), pids[i]);
@@ -509,13 +512,12 @@ test_classic_lab_vms(void **state)
     dom = xasprintf("%shost04", w->prefix);
     assert_int_equal(virsh(w, NULL, "destroy", dom), 0);
     free(dom);
-    assert_true(wait_state(w, "guests", "host02", "shut off (destroyed)",
-                           20000));
+    assert_true(
+        wait_state(w, "guests", "host02", "shut off (destroyed)", 20000));
     assert_int_equal(fabricctl(w, &out, "status", NULL), 0);
     assert_contains(out, "shut off (destroyed)");
     free(out);
-    assert_true(wait_state(w, "guests", "host04", "running (booted)",
-                           20000));
+    assert_true(wait_state(w, "guests", "host04", "running (booted)", 20000));
     assert_true(qemu_pid(w, "host04") != pids[3]);
     assert_true(wait_ready(w, "host04", off04, 180000));
     assert_true(ping(w, "host04", "172.17.0.1"));
@@ -524,8 +526,8 @@ test_classic_lab_vms(void **state)
      * running and still reach across host00. */
     free(lab);
     lab = write_lab(w, "flows", base);
-    assert_int_equal(fabricctl(w, &out, "topology", "apply", "--wait=60",
-                               lab, NULL), 0);
+    assert_int_equal(
+        fabricctl(w, &out, "topology", "apply", "--wait=60", lab, NULL), 0);
     free(out);
     dom = xasprintf("%shost00", w->prefix);
     assert_int_not_equal(virsh(w, &out, "domstate", dom), 0);
@@ -538,8 +540,8 @@ test_classic_lab_vms(void **state)
 
     /* Destroy: domains, overlays, seeds and ports go; the base image and
      * the foreign domain stay. */
-    assert_int_equal(fabricctl(w, &out, "topology", "destroy", "--wait=60",
-                               NULL), 0);
+    assert_int_equal(
+        fabricctl(w, &out, "topology", "destroy", "--wait=60", NULL), 0);
     free(out);
     assert_int_equal(virsh(w, &out, "list", "--all"), 0);
     char *own = xasprintf("%shost0", w->prefix);
@@ -588,8 +590,7 @@ main(void)
     }
     atexit(cleanup_at_exit);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_classic_lab_vms, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_classic_lab_vms, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -56,8 +56,8 @@ check_again(const struct domain_meta *m, char quote, const char *element)
 
     struct domain_meta again;
     check(domain_meta_parse(xml, &again) == 0);
-    check(!strcmp(again.lab, m->lab) && !strcmp(again.guest, m->guest)
-          && !strcmp(again.host, m->host) && !strcmp(again.spec, m->spec));
+    check(!strcmp(again.lab, m->lab) && !strcmp(again.guest, m->guest) &&
+          !strcmp(again.host, m->host) && !strcmp(again.spec, m->spec));
     domain_meta_clear(&again);
     free(xml);
     free(lab);
@@ -89,8 +89,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check(!meta.lab && !meta.guest && !meta.host && !meta.spec);
     } else {
         check(retval == -EINVAL);
-        check(meta.lab == sentinel && meta.guest == sentinel
-              && meta.host == sentinel && meta.spec == sentinel);
+        check(meta.lab == sentinel && meta.guest == sentinel &&
+              meta.host == sentinel && meta.spec == sentinel);
     }
     free(text);
     return 0;

@@ -63,8 +63,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (h.type == OFPT13_PACKET_IN) {
             struct ofp_packet_in_view pin;
             if (!ofp_packet_in_parse(msg, h.length, &pin)) {
-                check(pin.data >= msg && pin.data + pin.data_len
-                                             == msg + h.length);
+                check(pin.data >= msg &&
+                      pin.data + pin.data_len == msg + h.length);
                 answer(pin.data, pin.data_len);
             }
         } else if (h.type == OFPT13_ECHO_REQUEST) {

@@ -70,8 +70,8 @@ check_errors(const struct topology_errors *errors)
         long column = strtol(s, &end, 10);
         check(end != s && !strncmp(end, ": ", 2) && column >= 1);
         check(end[2] != '\0');
-        check(line > last_line
-              || (line == last_line && column >= last_column));
+        check(line > last_line ||
+              (line == last_line && column >= last_column));
         last_line = line;
         last_column = column;
     }
@@ -83,8 +83,11 @@ valid_utf8(const uint8_t *s, size_t size)
 {
     for (size_t i = 0; i < size;) {
         uint32_t c = s[i];
-        size_t len = (c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2
-                      : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0);
+        size_t len = (c < 0x80             ? 1
+                      : (c & 0xe0) == 0xc0 ? 2
+                      : (c & 0xf0) == 0xe0 ? 3
+                      : (c & 0xf8) == 0xf0 ? 4
+                                           : 0);
         if (!c || !len || i + len > size) {
             return false;
         }
@@ -96,9 +99,9 @@ valid_utf8(const uint8_t *s, size_t size)
                 }
                 c = (c << 6) | (s[i + k] & 0x3f);
             }
-            if ((len == 2 && c < 0x80) || (len == 3 && c < 0x800)
-                || (len == 4 && (c < 0x10000 || c > 0x10ffff))
-                || (c >= 0xd800 && c <= 0xdfff)) {
+            if ((len == 2 && c < 0x80) || (len == 3 && c < 0x800) ||
+                (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
+                (c >= 0xd800 && c <= 0xdfff)) {
                 return false;
             }
         }
@@ -120,10 +123,10 @@ check_string(const uint8_t *data, size_t size)
     if (!valid_utf8(data, size)) {
         return;
     }
-    char *s = strndup((const char *) data, size);
+    char *s = strndup((const char *)data, size);
     struct fabric_model *model = NULL;
-    check(topology_load_buffer("base.yaml", base_lab, strlen(base_lab),
-                               &model, NULL) == 0);
+    check(topology_load_buffer("base.yaml", base_lab, strlen(base_lab), &model,
+                               NULL) == 0);
     fabric_smap_add(&model->networks[0].external_ids, s, s);
     model->guests[0].vm.image = strdup(s);
     model->guests[0].vm.user_data = strdup(s);
@@ -162,11 +165,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     struct topology_errors errors = {0};
-    struct fabric_model *sentinel = (struct fabric_model *) &errors;
+    struct fabric_model *sentinel = (struct fabric_model *)&errors;
     struct fabric_model *model = sentinel;
 
-    int retval = topology_load_buffer(NAME, (const char *) data, size, &model,
-                                      &errors);
+    int retval =
+        topology_load_buffer(NAME, (const char *)data, size, &model, &errors);
     if (retval) {
         check(retval == -EINVAL);
         check(model == sentinel);

@@ -30,7 +30,7 @@ check(int condition)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    const char *buf = (const char *) data;
+    const char *buf = (const char *)data;
     char *output = NULL;
     int status = -1;
     int rc = vmcon_parse(buf, size, TOKEN, &output, &status);

@@ -11,12 +11,10 @@
 #include <cmocka.h>
 
 void
-golden_check_in(const char *source_dir, const char *name,
-                const char *actual)
+golden_check_in(const char *source_dir, const char *name, const char *actual)
 {
     char *path;
-    assert_true(asprintf(&path, "%s/tests/golden/%s", source_dir, name)
-                > 0);
+    assert_true(asprintf(&path, "%s/tests/golden/%s", source_dir, name) > 0);
     const char *regen = getenv("FABRIC_REGEN_GOLDEN");
     if (regen && !strcmp(regen, "1")) {
         FILE *f = fopen(path, "w");

@@ -18,7 +18,7 @@ void golden_check_in(const char *source_dir, const char *name,
                      const char *actual);
 
 /* The same in the source tree of the test being built. */
-#define golden_check(NAME, ACTUAL)                                         \
+#define golden_check(NAME, ACTUAL)                                            \
     golden_check_in(FABRIC_SOURCE_DIR, NAME, ACTUAL)
 
 #endif /* golden.h */

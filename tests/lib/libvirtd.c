@@ -14,10 +14,8 @@
 #include "xstring.h"
 
 static const char *const state_dirs[][2] = {
-    {"etc", "/etc/libvirt"},
-    {"run", "/run/libvirt"},
-    {"lib", "/var/lib/libvirt"},
-    {"cache", "/var/cache/libvirt"},
+    {"etc", "/etc/libvirt"},     {"run", "/run/libvirt"},
+    {"lib", "/var/lib/libvirt"}, {"cache", "/var/cache/libvirt"},
     {"log", "/var/log/libvirt"},
 };
 #define N_STATE_DIRS (sizeof state_dirs / sizeof *state_dirs)
@@ -108,14 +106,14 @@ sbx_libvirtd_start_in(struct sbx_libvirtd *d, const char *dir,
             sbx_runl(NULL, "cp", "-a", src, sub, NULL);
             free(src);
             char *qemu = xasprintf("%s/qemu", sub);
-            char *rm = xasprintf("find %s -maxdepth 1 -name '*.xml' -delete",
-                                 qemu);
+            char *rm =
+                xasprintf("find %s -maxdepth 1 -name '*.xml' -delete", qemu);
             sbx_runl(NULL, "sh", "-c", rm, NULL);
             free(rm);
             free(qemu);
         }
-        char *next = xasprintf("%smount --bind %s %s\n", script, sub,
-                               state_dirs[i][1]);
+        char *next =
+            xasprintf("%smount --bind %s %s\n", script, sub, state_dirs[i][1]);
         free(script);
         script = next;
         free(sub);
@@ -143,12 +141,11 @@ sbx_libvirtd_start_in(struct sbx_libvirtd *d, const char *dir,
         setenv("OVS_RUNDIR", ovs_rundir, 1);
         if (netns) {
             char *net = xasprintf("--net=/run/netns/%s", netns);
-            execlp("nsenter", "nsenter", net, "unshare", "-m",
-                   "--propagation", "private", "sh", "-c", script,
-                   (char *) NULL);
+            execlp("nsenter", "nsenter", net, "unshare", "-m", "--propagation",
+                   "private", "sh", "-c", script, (char *)NULL);
         } else {
             execlp("unshare", "unshare", "-m", "--propagation", "private",
-                   "sh", "-c", script, (char *) NULL);
+                   "sh", "-c", script, (char *)NULL);
         }
         _exit(127);
     }
@@ -178,8 +175,8 @@ sbx_libvirtd_start_in(struct sbx_libvirtd *d, const char *dir,
             }
         }
         char *out = NULL;
-        int status = sbx_runl(&out, "virsh", "-q", "-c", d->uri,
-                              "version", NULL);
+        int status =
+            sbx_runl(&out, "virsh", "-q", "-c", d->uri, "version", NULL);
         free(out);
         if (!status) {
             error = 0;
@@ -190,9 +187,11 @@ sbx_libvirtd_start_in(struct sbx_libvirtd *d, const char *dir,
     free(logd_pid);
     free(lv_pid);
     if (error) {
-        fprintf(stderr, "libvirtd in %s%s%s did not come up (%s); its "
-                "log:\n", dir, netns ? ", network namespace " : "",
-                netns ? netns : "", strerror(-error));
+        fprintf(stderr,
+                "libvirtd in %s%s%s did not come up (%s); its "
+                "log:\n",
+                dir, netns ? ", network namespace " : "", netns ? netns : "",
+                strerror(-error));
         char *out = NULL;
         sbx_runl(&out, "tail", "-20", d->log, NULL);
         fprintf(stderr, "%s", out ? out : "");
@@ -209,15 +208,16 @@ sbx_libvirtd_remove_domains(const struct sbx_libvirtd *d, const char *prefix)
         return;
     }
     char *out = NULL;
-    if (!sbx_runl(&out, "virsh", "-q", "-c", d->uri, "list", "--all",
-                  "--name", NULL) && out) {
+    if (!sbx_runl(&out, "virsh", "-q", "-c", d->uri, "list", "--all", "--name",
+                  NULL) &&
+        out) {
         for (char *save, *line = strtok_r(out, "\n", &save); line;
              line = strtok_r(NULL, "\n", &save)) {
             if (!strncmp(line, prefix, strlen(prefix))) {
                 sbx_runl(NULL, "virsh", "-q", "-c", d->uri, "destroy", line,
                          NULL);
-                sbx_runl(NULL, "virsh", "-q", "-c", d->uri, "undefine",
-                         line, NULL);
+                sbx_runl(NULL, "virsh", "-q", "-c", d->uri, "undefine", line,
+                         NULL);
             }
         }
     }

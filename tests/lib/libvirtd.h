@@ -35,12 +35,12 @@
 #include <sys/types.h>
 
 struct sbx_libvirtd {
-    char *dir;     /* Its state, under the sandbox directory. */
-    char *uri;     /* "qemu:///system?socket=DIR/run/libvirt-sock". */
-    char *log;     /* Its output. */
-    char *netns;   /* Network namespace it runs in, or NULL: the caller's. */
-    pid_t pid;     /* libvirtd. */
-    pid_t logd;    /* virtlogd. */
+    char *dir;   /* Its state, under the sandbox directory. */
+    char *uri;   /* "qemu:///system?socket=DIR/run/libvirt-sock". */
+    char *log;   /* Its output. */
+    char *netns; /* Network namespace it runs in, or NULL: the caller's. */
+    pid_t pid;   /* libvirtd. */
+    pid_t logd;  /* virtlogd. */
 };
 
 /* Starts a private libvirtd in 'dir' (made if missing) whose children see

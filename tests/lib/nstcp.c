@@ -37,7 +37,7 @@ serve(int s)
     for (;;) {
         struct sockaddr_in peer;
         socklen_t len = sizeof peer;
-        int c = accept(s, (struct sockaddr *) &peer, &len);
+        int c = accept(s, (struct sockaddr *)&peer, &len);
         if (c < 0) {
             continue;
         }
@@ -65,10 +65,10 @@ nstcp_server_start(const char *ns, int port)
         int one = 1;
         setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
         struct sockaddr_in sin = {
-            .sin_family = AF_INET, .sin_port = htons(port),
+            .sin_family = AF_INET,
+            .sin_port = htons(port),
         };
-        if (bind(s, (struct sockaddr *) &sin, sizeof sin)
-            || listen(s, 128)) {
+        if (bind(s, (struct sockaddr *)&sin, sizeof sin) || listen(s, 128)) {
             _exit(3);
         }
         if (write(ready[1], "r", 1) != 1) {
@@ -106,19 +106,19 @@ nstcp_server_stop(pid_t pid)
  * (up to 'size' - 1 bytes, not terminated) and returns its length, or
  * -1. */
 static ssize_t
-connect_once(const char *ip, int port, int timeout_ms, char *buf,
-             size_t size)
+connect_once(const char *ip, int port, int timeout_ms, char *buf, size_t size)
 {
     int s = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in sin = {
-        .sin_family = AF_INET, .sin_port = htons(port),
+        .sin_family = AF_INET,
+        .sin_port = htons(port),
     };
     inet_pton(AF_INET, ip, &sin.sin_addr);
     struct timeval tv = {timeout_ms / 1000, timeout_ms % 1000 * 1000};
     setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     ssize_t n = -1;
-    if (!connect(s, (struct sockaddr *) &sin, sizeof sin)) {
+    if (!connect(s, (struct sockaddr *)&sin, sizeof sin)) {
         n = read(s, buf, size - 1);
         n = n > 0 ? n : -1;
     }

@@ -757,11 +757,11 @@ int
 sbx_run_va(char **outputp, bool report, const char *arg0, const char *arg1,
            va_list args)
 {
-    char *argv[64] = {(char *) arg0, (char *) arg1};
+    char *argv[64] = {(char *)arg0, (char *)arg1};
     int n = 2;
     const char *arg;
     while ((arg = va_arg(args, const char *)) && n < 63) {
-        argv[n++] = (char *) arg;
+        argv[n++] = (char *)arg;
     }
     argv[n] = NULL;
     char *out = NULL;

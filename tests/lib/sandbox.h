@@ -77,8 +77,8 @@ int sbx_runl(char **outputp, const char *arg0, ...) __attribute__((sentinel));
 /* Runs 'arg0' 'arg1' followed by the arguments in 'args' (up to a NULL),
  * as sbx_run() does.  With 'report', a failure prints the command's
  * output to stderr, so that a failing test shows why. */
-int sbx_run_va(char **outputp, bool report, const char *arg0,
-               const char *arg1, va_list args);
+int sbx_run_va(char **outputp, bool report, const char *arg0, const char *arg1,
+               va_list args);
 
 /* Network. */
 

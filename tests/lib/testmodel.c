@@ -13,7 +13,7 @@ grow(void *array, size_t n, size_t size)
     if (!array) {
         abort();
     }
-    memset((char *) array + n * size, 0, size);
+    memset((char *)array + n * size, 0, size);
     return array;
 }
 
@@ -36,16 +36,16 @@ derive_mac(const char *a, const char *b)
 {
     uint32_t h = 2166136261u;
     for (const char *s = a; *s; s++) {
-        h = (h ^ (unsigned char) *s) * 16777619u;
+        h = (h ^ (unsigned char)*s) * 16777619u;
     }
     h = (h ^ '/') * 16777619u;
     for (const char *s = b; *s; s++) {
-        h = (h ^ (unsigned char) *s) * 16777619u;
+        h = (h ^ (unsigned char)*s) * 16777619u;
     }
     char *mac;
     if (asprintf(&mac, "02:%02x:%02x:%02x:%02x:%02x", (h >> 24) & 0xff,
                  (h >> 16) & 0xff, (h >> 8) & 0xff, h & 0xff,
-                 (unsigned int) (strlen(a) + strlen(b)) & 0xff) < 0) {
+                 (unsigned int)(strlen(a) + strlen(b)) & 0xff) < 0) {
         abort();
     }
     return mac;
@@ -98,8 +98,7 @@ tm_router(struct fabric_model *m, const char *name,
 }
 
 struct fabric_router_port *
-tm_port(struct fabric_model *m, size_t router, size_t network,
-        const char *ip)
+tm_port(struct fabric_model *m, size_t router, size_t network, const char *ip)
 {
     struct fabric_router *r = &m->routers[router];
     r->ports = grow(r->ports, r->n_ports, sizeof *r->ports);
@@ -131,8 +130,8 @@ tm_interface(struct fabric_model *m, size_t guest, const char *name,
              size_t network, const char *address, const char *gateway)
 {
     struct fabric_guest *g = &m->guests[guest];
-    g->interfaces = grow(g->interfaces, g->n_interfaces,
-                         sizeof *g->interfaces);
+    g->interfaces =
+        grow(g->interfaces, g->n_interfaces, sizeof *g->interfaces);
     struct fabric_interface *iface = &g->interfaces[g->n_interfaces++];
     iface->name = strdup(name);
     iface->network = network;
@@ -150,8 +149,8 @@ tm_interface(struct fabric_model *m, size_t guest, const char *name,
 void
 tm_add_address(struct fabric_interface *iface, const char *address)
 {
-    iface->addresses = grow(iface->addresses, iface->n_addresses,
-                            sizeof *iface->addresses);
+    iface->addresses =
+        grow(iface->addresses, iface->n_addresses, sizeof *iface->addresses);
     iface->addresses[iface->n_addresses++] = strdup(address);
 }
 
@@ -159,8 +158,8 @@ void
 tm_add_route(struct fabric_interface *iface, const char *prefix,
              const char *via)
 {
-    iface->routes = grow(iface->routes, iface->n_routes,
-                         sizeof *iface->routes);
+    iface->routes =
+        grow(iface->routes, iface->n_routes, sizeof *iface->routes);
     struct fabric_route *route = &iface->routes[iface->n_routes++];
     route->prefix = strdup(prefix);
     route->via = strdup(via);
@@ -169,8 +168,8 @@ tm_add_route(struct fabric_interface *iface, const char *prefix,
 void
 tm_add_trunk(struct fabric_interface *iface, size_t network)
 {
-    iface->trunks = grow(iface->trunks, iface->n_trunks,
-                         sizeof *iface->trunks);
+    iface->trunks =
+        grow(iface->trunks, iface->n_trunks, sizeof *iface->trunks);
     iface->trunks[iface->n_trunks++] = network;
 }
 
@@ -205,11 +204,9 @@ tm_generated_lab(size_t n_hosts, size_t n_networks, size_t n_guests)
     size_t r = tm_router(m, "r0", FABRIC_ROUTER_FLOWS);
     for (size_t i = 0; i < n_networks; i++) {
         snprintf(name, sizeof name, "net%03zu", i);
-        snprintf(addr, sizeof addr, "10.%zu.%zu.0/24", 1 + i / 256,
-                 i % 256);
-        size_t n = tm_network(m, name, addr, 100 + (int) i);
-        snprintf(addr, sizeof addr, "10.%zu.%zu.254/24", 1 + i / 256,
-                 i % 256);
+        snprintf(addr, sizeof addr, "10.%zu.%zu.0/24", 1 + i / 256, i % 256);
+        size_t n = tm_network(m, name, addr, 100 + (int)i);
+        snprintf(addr, sizeof addr, "10.%zu.%zu.254/24", 1 + i / 256, i % 256);
         tm_port(m, r, n, addr);
     }
     for (size_t i = 0; i < n_guests; i++) {
@@ -218,8 +215,7 @@ tm_generated_lab(size_t n_hosts, size_t n_networks, size_t n_guests)
         size_t g = tm_guest(m, name, i % n_hosts, FABRIC_GUEST_NETNS);
         snprintf(addr, sizeof addr, "10.%zu.%zu.%zu/24", 1 + net / 256,
                  net % 256, 1 + i / n_networks);
-        snprintf(gw, sizeof gw, "10.%zu.%zu.254", 1 + net / 256,
-                 net % 256);
+        snprintf(gw, sizeof gw, "10.%zu.%zu.254", 1 + net / 256, net % 256);
         tm_interface(m, g, "eth0", net, addr, gw);
     }
     return m;

@@ -12,8 +12,8 @@ bool
 vmt_wait_ready(const char *log, long long offset, int timeout_ms)
 {
     struct ovsdb_error *error = NULL;
-    int rc = vmcon_wait_log_from(log, offset, "fabric-tiny: ready",
-                                 timeout_ms, &error);
+    int rc = vmcon_wait_log_from(log, offset, "fabric-tiny: ready", timeout_ms,
+                                 &error);
     if (rc) {
         fprintf(stderr, "%s: %s\n", log, error ? error->msg : "?");
         ovsdb_error_free(error);
@@ -26,14 +26,20 @@ vmt_wait_ready(const char *log, long long offset, int timeout_ms)
 }
 
 int
-vmt_console(const char *fabricctl, const char *db_opt,
-            const char *rundir_opt, const char *guest, const char *command,
-            char **outp)
+vmt_console(const char *fabricctl, const char *db_opt, const char *rundir_opt,
+            const char *guest, const char *command, char **outp)
 {
     char *out = NULL;
-    char *argv[] = {(char *) fabricctl, (char *) db_opt, (char *) rundir_opt,
-                    "--timeout=30000", "guest", "console", (char *) guest,
-                    "--", (char *) command, NULL};
+    char *argv[] = {(char *)fabricctl,
+                    (char *)db_opt,
+                    (char *)rundir_opt,
+                    "--timeout=30000",
+                    "guest",
+                    "console",
+                    (char *)guest,
+                    "--",
+                    (char *)command,
+                    NULL};
     int rc = sbx_run(argv, &out);
     if (outp) {
         *outp = out;

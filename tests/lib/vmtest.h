@@ -22,15 +22,15 @@ bool vmt_wait_ready(const char *log, long long offset, int timeout_ms);
  * console GUEST -- COMMAND`; returns its exit status, with its output in
  * '*outp' (a new string) when 'outp' is not NULL. */
 int vmt_console(const char *fabricctl, const char *db_opt,
-                const char *rundir_opt, const char *guest,
-                const char *command, char **outp);
+                const char *rundir_opt, const char *guest, const char *command,
+                char **outp);
 
 /* In a cmocka test: fails, showing 'text', unless it contains 'want'. */
-#define assert_contains(text, want)                                          \
-    do {                                                                     \
-        if (!(text) || !strstr(text, want)) {                                \
-            fail_msg("'%s' not in:\n%s", want, (text) ? (text) : "(null)"); \
-        }                                                                    \
+#define assert_contains(text, want)                                           \
+    do {                                                                      \
+        if (!(text) || !strstr(text, want)) {                                 \
+            fail_msg("'%s' not in:\n%s", want, (text) ? (text) : "(null)");   \
+        }                                                                     \
     } while (0)
 
 #endif /* vmtest.h */

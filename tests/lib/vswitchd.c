@@ -75,8 +75,8 @@ vswitchd_start(struct vswitchd *vs)
     char *pidfile = xasprintf("--pidfile=%s", vs->pid_path);
     char *logfile = xasprintf("--log-file=%s", vs->log_path);
     char *unixctl = xasprintf("--unixctl=%s", vs->ctl_path);
-    char *const argv[] = {"env", rundir, "ovs-vswitchd", vs->db_remote,
-                          pidfile, logfile, unixctl, "--detach",
+    char *const argv[] = {"env",        rundir,  "ovs-vswitchd", vs->db_remote,
+                          pidfile,      logfile, unixctl,        "--detach",
                           "--no-chdir", NULL};
     int rc = run_checked(argv);
     free(rundir);
@@ -150,8 +150,8 @@ vswitchd_vsctl(const struct vswitchd *vs, char **outputp, const char *arg0,
 }
 
 int
-vswitchd_appctl(const struct vswitchd *vs, char **outputp,
-                const char *command, ...)
+vswitchd_appctl(const struct vswitchd *vs, char **outputp, const char *command,
+                ...)
 {
     const char *fixed[] = {"ovs-appctl", "-t", vs->ctl_path};
     va_list args;

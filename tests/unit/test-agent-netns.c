@@ -39,8 +39,7 @@ reader(const char *line, void *w_)
     char *out = NULL;
     if (w->failing && !strcmp(line, "ip -j netns list")) {
         /* It exists, so that an ensure reads inside it. */
-        assert_true(asprintf(&out, "[{\"name\": \"%s\"}]",
-                             w->failing) > 0);
+        assert_true(asprintf(&out, "[{\"name\": \"%s\"}]", w->failing) > 0);
         return out;
     }
     if (w->failing && strstr(line, w->failing)) {
@@ -58,8 +57,8 @@ make_guest(int i, int host)
     snprintf(peer, sizeof peer, "fg%d", i);
     snprintf(addr, sizeof addr, "10.0.0.%d/24", host);
     struct netns_guest *g = netns_guest_create(netns);
-    netns_iface_add_address(netns_guest_add_iface(g, "eth0", peer, NULL, 0,
-                                                  NULL), addr);
+    netns_iface_add_address(
+        netns_guest_add_iface(g, "eth0", peer, NULL, 0, NULL), addr);
     return g;
 }
 
@@ -68,7 +67,7 @@ setup(void **state)
 {
     struct world *w = calloc(1, sizeof *w);
     snprintf(w->dir, sizeof w->dir, "/tmp/test-agent-netns-%d-XXXXXX",
-             (int) getpid());
+             (int)getpid());
     assert_non_null(mkdtemp(w->dir));
     for (int i = 0; i < N_GUESTS; i++) {
         w->guests[i] = make_guest(i, i + 1);
@@ -125,8 +124,8 @@ count(struct world *w, const char *prefix)
     fflush(w->log_file);
     int n = 0;
     size_t len = strlen(prefix);
-    for (const char *p = w->log; p && *p; p = strchr(p, '\n'),
-                                         p = p ? p + 1 : NULL) {
+    for (const char *p = w->log; p && *p;
+         p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
         n += !strncmp(p, prefix, len);
     }
     return n;
@@ -158,8 +157,8 @@ test_slices(void **state)
     }
 
     /* Nothing changed: no pass, no read. */
-    assert_true(agent_netns_run(an, w->guests, w->names, N_GUESTS, 0,
-                                &failures));
+    assert_true(
+        agent_netns_run(an, w->guests, w->names, N_GUESTS, 0, &failures));
     agent_netns_stats(an, &st);
     assert_int_equal(st.passes, 1);
     assert_int_equal(count(w, "ip -j netns list"), 1);
@@ -172,10 +171,10 @@ test_slices(void **state)
      * changes half-way: then it starts over, but what it made as now
      * described stays. */
     agent_netns_force(an);
-    assert_false(agent_netns_run(an, w->guests, w->names, N_GUESTS, 0,
-                                 &failures));
-    assert_false(agent_netns_run(an, w->guests, w->names, N_GUESTS, 0,
-                                 &failures));
+    assert_false(
+        agent_netns_run(an, w->guests, w->names, N_GUESTS, 0, &failures));
+    assert_false(
+        agent_netns_run(an, w->guests, w->names, N_GUESTS, 0, &failures));
     netns_guest_free(w->guests[3]);
     w->guests[3] = make_guest(3, 99);
     assert_int_equal(run_until_done(an, w, N_GUESTS, 0, 20, &failures),
@@ -187,8 +186,7 @@ test_slices(void **state)
     assert_int_equal(count(w, "  address add 10.0.0.99/24 dev eth0"), 1);
 
     /* Two guests go: two removals, in slices too. */
-    assert_int_equal(run_until_done(an, w, N_GUESTS - 2, 0, 20, &failures),
-                     3);
+    assert_int_equal(run_until_done(an, w, N_GUESTS - 2, 0, 20, &failures), 3);
     agent_netns_stats(an, &st);
     assert_int_equal(st.removals, 2);
     assert_int_equal(st.ensures, N_GUESTS);
@@ -217,8 +215,7 @@ run_until_idle(struct agent_netns *an, struct world *w, size_t n)
     int calls = 0, failures;
     do {
         calls++;
-        assert_true(agent_netns_run(an, w->guests, w->names, n, 0,
-                                    &failures));
+        assert_true(agent_netns_run(an, w->guests, w->names, n, 0, &failures));
         assert_int_equal(failures, 0);
     } while (agent_netns_busy(an) && calls < 100);
     return calls;
@@ -231,23 +228,23 @@ test_repair(void **state)
     struct agent_netns *an = agent_netns_create(w->dir, "fab-", 1000);
     struct agent_netns_stats st;
     int failures;
-    assert_true(agent_netns_run(an, w->guests, w->names, N_GUESTS, 10000,
-                                &failures));
+    assert_true(
+        agent_netns_run(an, w->guests, w->names, N_GUESTS, 10000, &failures));
     assert_false(agent_netns_busy(an));
 
     /* A repair does not hold convergence back: the guests are as
      * described all along, and it goes on a guest per slice. */
     agent_netns_force(an);
-    assert_true(agent_netns_run(an, w->guests, w->names, N_GUESTS, 0,
-                                &failures));
+    assert_true(
+        agent_netns_run(an, w->guests, w->names, N_GUESTS, 0, &failures));
     assert_true(agent_netns_busy(an));
     agent_netns_stats(an, &st);
     assert_int_equal(st.ensures, N_GUESTS + 1);
 
     /* Another request during it: covered, not started over. */
     agent_netns_force(an);
-    assert_true(agent_netns_run(an, w->guests, w->names, N_GUESTS, 0,
-                                &failures));
+    assert_true(
+        agent_netns_run(an, w->guests, w->names, N_GUESTS, 0, &failures));
     agent_netns_stats(an, &st);
     assert_int_equal(st.ensures, N_GUESTS + 2);
 
@@ -255,8 +252,8 @@ test_repair(void **state)
      * inspecting again what it did. */
     netns_guest_free(w->guests[4]);
     w->guests[4] = make_guest(4, 99);
-    assert_false(agent_netns_run(an, w->guests, w->names, N_GUESTS, 0,
-                                 &failures));
+    assert_false(
+        agent_netns_run(an, w->guests, w->names, N_GUESTS, 0, &failures));
     agent_netns_stats(an, &st);
     assert_int_equal(st.ensures, N_GUESTS + 3);
     assert_int_equal(count(w, "  address add 10.0.0.99/24 dev eth0"), 1);
@@ -267,12 +264,12 @@ test_repair(void **state)
 
     /* The periodic repair waits its period after the last one ended. */
     agent_netns_repair(an, 60000);
-    assert_true(agent_netns_run(an, w->guests, w->names, N_GUESTS, 0,
-                                &failures));
+    assert_true(
+        agent_netns_run(an, w->guests, w->names, N_GUESTS, 0, &failures));
     assert_false(agent_netns_busy(an));
     agent_netns_repair(an, 0);
-    assert_true(agent_netns_run(an, w->guests, w->names, N_GUESTS, 0,
-                                &failures));
+    assert_true(
+        agent_netns_run(an, w->guests, w->names, N_GUESTS, 0, &failures));
     assert_true(agent_netns_busy(an));
     run_until_idle(an, w, N_GUESTS);
     agent_netns_stats(an, &st);
@@ -288,8 +285,8 @@ test_budget(void **state)
     struct world *w = *state;
     struct agent_netns *an = agent_netns_create(w->dir, "fab-", 1000);
     int failures;
-    assert_true(agent_netns_run(an, w->guests, w->names, N_GUESTS, 10000,
-                                &failures));
+    assert_true(
+        agent_netns_run(an, w->guests, w->names, N_GUESTS, 10000, &failures));
     assert_int_equal(failures, 0);
     agent_netns_destroy(an);
 }
@@ -302,10 +299,11 @@ test_failure_and_retry(void **state)
     struct agent_netns_stats st;
     int failures;
     w->failing = "fab-g2";
-    assert_true(agent_netns_run(an, w->guests, w->names, N_GUESTS, 10000,
-                                &failures));
+    assert_true(
+        agent_netns_run(an, w->guests, w->names, N_GUESTS, 10000, &failures));
     assert_int_equal(failures, 1);
-    assert_string_equal(agent_netns_error(an), "guest g2: Cannot set up "
+    assert_string_equal(agent_netns_error(an),
+                        "guest g2: Cannot set up "
                         "netns guest fab-g2: `ip -n fab-g2 -j -d address "
                         "show` failed.");
     assert_false(agent_netns_is_made(an, "fab-g2"));
@@ -313,8 +311,8 @@ test_failure_and_retry(void **state)
 
     /* Not again before the retry delay. */
     w->failing = NULL;
-    assert_true(agent_netns_run(an, w->guests, w->names, N_GUESTS, 10000,
-                                &failures));
+    assert_true(
+        agent_netns_run(an, w->guests, w->names, N_GUESTS, 10000, &failures));
     assert_int_equal(failures, 1);
     agent_netns_stats(an, &st);
     assert_int_equal(st.passes, 1);
@@ -324,12 +322,12 @@ test_failure_and_retry(void **state)
     /* After it (0 here): only the failed guest again. */
     an = agent_netns_create(w->dir, "fab-", 0);
     w->failing = "fab-g2";
-    assert_true(agent_netns_run(an, w->guests, w->names, N_GUESTS, 10000,
-                                &failures));
+    assert_true(
+        agent_netns_run(an, w->guests, w->names, N_GUESTS, 10000, &failures));
     assert_int_equal(failures, 1);
     w->failing = NULL;
-    assert_true(agent_netns_run(an, w->guests, w->names, N_GUESTS, 10000,
-                                &failures));
+    assert_true(
+        agent_netns_run(an, w->guests, w->names, N_GUESTS, 10000, &failures));
     assert_int_equal(failures, 0);
     assert_string_equal(agent_netns_error(an), "");
     assert_true(agent_netns_is_made(an, "fab-g2"));

@@ -34,7 +34,7 @@ static struct event_base *base;
 struct fixture {
     char *dir;
     struct agent_vms *vms;
-    int changes;               /* Calls of the 'changed' callback. */
+    int changes; /* Calls of the 'changed' callback. */
 };
 
 static void
@@ -50,8 +50,7 @@ setup(void **state)
     struct fixture *f = calloc(1, sizeof *f);
     f->dir = sbx_mkdtemp("agent-vms");
     char *vm_dir = sbx_path(f->dir, "vms");
-    f->vms = agent_vms_create(base, URI, "hv1", "fab-", vm_dir, changed,
-                              f);
+    f->vms = agent_vms_create(base, URI, "hv1", "fab-", vm_dir, changed, f);
     free(vm_dir);
     *state = f;
     return 0;
@@ -218,8 +217,7 @@ test_restart_policies(void **state)
                                       FABRIC_RESTART_NEVER};
     reconcile_ok(f, specs, restart, 3);
     for (size_t i = 0; i < 3; i++) {
-        assert_string_equal(state_of(f, specs[i]->guest),
-                            "running (booted)");
+        assert_string_equal(state_of(f, specs[i]->guest), "running (booted)");
     }
 
     /* Destroyed from outside: only 'always' comes back. */

@@ -45,7 +45,7 @@ add_nic(struct vm_spec *s, const char *name, const char *mac, int mtu,
 {
     s->nics = realloc(s->nics, (s->n_nics + 1) * sizeof *s->nics);
     struct vm_nic *n = &s->nics[s->n_nics++];
-    *n = (struct vm_nic) {
+    *n = (struct vm_nic){
         .name = strdup(name),
         .mac = strdup(mac),
         .mtu = mtu,
@@ -57,8 +57,8 @@ add_nic(struct vm_spec *s, const char *name, const char *mac, int mtu,
 static void
 add_address(struct vm_nic *n, const char *address)
 {
-    n->addresses = realloc(n->addresses,
-                           (n->n_addresses + 1) * sizeof *n->addresses);
+    n->addresses =
+        realloc(n->addresses, (n->n_addresses + 1) * sizeof *n->addresses);
     n->addresses[n->n_addresses++] = strdup(address);
 }
 
@@ -66,7 +66,7 @@ static void
 add_route(struct vm_nic *n, const char *to, const char *via)
 {
     n->routes = realloc(n->routes, (n->n_routes + 1) * sizeof *n->routes);
-    n->routes[n->n_routes++] = (struct vm_route) {
+    n->routes[n->n_routes++] = (struct vm_route){
         .to = strdup(to),
         .via = via ? strdup(via) : NULL,
     };
@@ -75,8 +75,8 @@ add_route(struct vm_nic *n, const char *to, const char *via)
 static void
 add_key(struct vm_spec *s, const char *key)
 {
-    s->ssh_keys = realloc(s->ssh_keys,
-                          (s->n_ssh_keys + 1) * sizeof *s->ssh_keys);
+    s->ssh_keys =
+        realloc(s->ssh_keys, (s->n_ssh_keys + 1) * sizeof *s->ssh_keys);
     s->ssh_keys[s->n_ssh_keys++] = strdup(key);
 }
 
@@ -85,8 +85,8 @@ static struct vm_spec *
 one_nic_guest(void)
 {
     struct vm_spec *s = spec_new("web", false);
-    struct vm_nic *n = add_nic(s, "eth0", "52:54:00:12:34:56", 1442,
-                               "172.16.0.254");
+    struct vm_nic *n =
+        add_nic(s, "eth0", "52:54:00:12:34:56", 1442, "172.16.0.254");
     add_address(n, "172.16.0.1/24");
     return s;
 }
@@ -175,23 +175,23 @@ python_reads(const char *script, const char *text)
     return json;
 }
 
-#define YAML_SCRIPT                                                        \
-    "import sys, yaml, json\n"                                             \
-    "print(json.dumps(yaml.safe_load(open(sys.argv[1]).read()), "         \
+#define YAML_SCRIPT                                                           \
+    "import sys, yaml, json\n"                                                \
+    "print(json.dumps(yaml.safe_load(open(sys.argv[1]).read()), "             \
     "default=str))\n"
 
 /* Reads a MIME message as cloud-init does and prints its parts. */
-#define MIME_SCRIPT                                                        \
-    "import sys, email, json\n"                                            \
-    "msg = email.message_from_string(open(sys.argv[1]).read())\n"          \
-    "parts = []\n"                                                         \
-    "for p in msg.walk():\n"                                               \
-    "    if p.is_multipart():\n"                                           \
-    "        continue\n"                                                   \
-    "    parts.append({'type': p.get_content_type(),\n"                    \
-    "                  'merge': p.get('Merge-Type'),\n"                    \
-    "                  'payload': p.get_payload(decode=True)"             \
-    ".decode('utf-8')})\n"                                                 \
+#define MIME_SCRIPT                                                           \
+    "import sys, email, json\n"                                               \
+    "msg = email.message_from_string(open(sys.argv[1]).read())\n"             \
+    "parts = []\n"                                                            \
+    "for p in msg.walk():\n"                                                  \
+    "    if p.is_multipart():\n"                                              \
+    "        continue\n"                                                      \
+    "    parts.append({'type': p.get_content_type(),\n"                       \
+    "                  'merge': p.get('Merge-Type'),\n"                       \
+    "                  'payload': p.get_payload(decode=True)"                 \
+    ".decode('utf-8')})\n"                                                    \
     "print(json.dumps({'multipart': msg.is_multipart(), 'parts': parts}))\n"
 
 static json_t *
@@ -214,8 +214,8 @@ static void
 test_two_nics_routes(void **state)
 {
     struct vm_spec *s = spec_new("db", false);
-    struct vm_nic *n = add_nic(s, "eth0", "52:54:00:00:00:01", 1442,
-                               "172.16.0.254");
+    struct vm_nic *n =
+        add_nic(s, "eth0", "52:54:00:00:00:01", 1442, "172.16.0.254");
     add_address(n, "172.16.0.2/24");
     add_route(n, "10.0.0.0/8", "172.16.0.253");
     n = add_nic(s, "eth1", "52:54:00:00:00:02", 0, NULL);
@@ -233,18 +233,17 @@ test_two_nics_routes(void **state)
     assert_null(json_object_get(eth1, "mtu"));
     json_t *routes = json_object_get(eth1, "routes");
     assert_int_equal(json_array_size(routes), 3);
-    assert_string_equal(json_string_value(json_object_get(
-                            json_array_get(routes, 1), "via")),
-                        "fd00:0:0:1::fe");
-    assert_string_equal(json_string_value(json_object_get(
-                            json_array_get(routes, 2), "scope")),
-                        "link");
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(routes, 1), "via")),
+        "fd00:0:0:1::fe");
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(routes, 2), "scope")),
+        "link");
     json_t *eth0 = json_object_get(json_object_get(j, "ethernets"), "eth0");
-    assert_string_equal(json_string_value(json_object_get(
-                            json_array_get(json_object_get(eth0, "routes"),
-                                           0),
-                            "to")),
-                        "0.0.0.0/0");
+    assert_string_equal(
+        json_string_value(json_object_get(
+            json_array_get(json_object_get(eth0, "routes"), 0), "to")),
+        "0.0.0.0/0");
     json_decref(j);
     free(network);
     vm_spec_free(s);
@@ -271,10 +270,10 @@ test_router_generated(void **state)
     vm_spec_free(s);
 }
 
-#define TOPOLOGY_CONFIG                                                    \
-    "#cloud-config\n"                                                      \
-    "packages: [frr]\n"                                                    \
-    "runcmd:\n"                                                            \
+#define TOPOLOGY_CONFIG                                                       \
+    "#cloud-config\n"                                                         \
+    "packages: [frr]\n"                                                       \
+    "runcmd:\n"                                                               \
     "  - [systemctl, restart, frr]\n"
 
 static void
@@ -288,20 +287,18 @@ test_router_multipart(void **state)
     assert_true(json_is_true(json_object_get(j, "multipart")));
     json_t *parts = json_object_get(j, "parts");
     assert_int_equal(json_array_size(parts), 2);
-    json_t *ours = json_array_get(parts, 0), *theirs = json_array_get(parts,
-                                                                       1);
+    json_t *ours = json_array_get(parts, 0),
+           *theirs = json_array_get(parts, 1);
     assert_string_equal(json_string_value(json_object_get(ours, "type")),
                         "text/cloud-config");
-    assert_non_null(strstr(json_string_value(json_object_get(ours,
-                                                             "payload")),
+    assert_non_null(strstr(json_string_value(json_object_get(ours, "payload")),
                            "  - [sysctl, -w, net.ipv4.ip_forward=1]\n"));
     assert_string_equal(json_string_value(json_object_get(theirs, "type")),
                         "text/cloud-config");
     assert_string_equal(json_string_value(json_object_get(theirs, "merge")),
                         "list(append)+dict(recurse_array)+str()");
     /* The topology's text comes back byte for byte. */
-    assert_string_equal(json_string_value(json_object_get(theirs,
-                                                          "payload")),
+    assert_string_equal(json_string_value(json_object_get(theirs, "payload")),
                         TOPOLOGY_CONFIG);
     json_decref(j);
     free(user);
@@ -325,8 +322,7 @@ test_router_multipart_utf8_script(void **state)
     assert_string_equal(json_string_value(json_object_get(theirs, "type")),
                         "text/plain");
     assert_null(json_string_value(json_object_get(theirs, "merge")));
-    assert_string_equal(json_string_value(json_object_get(theirs,
-                                                          "payload")),
+    assert_string_equal(json_string_value(json_object_get(theirs, "payload")),
                         script);
     json_decref(j);
     free(user);
@@ -397,13 +393,12 @@ test_hostile_values(void **state)
 
     char *meta = cloudinit_meta_data(s);
     j = yaml_reads(meta);
-    assert_string_equal(json_string_value(json_object_get(j,
-                                                          "local-hostname")),
-                        s->hostname);
-    assert_int_equal(strncmp(json_string_value(json_object_get(
-                                 j, "instance-id")),
-                             "no-web-", 7),
-                     0);
+    assert_string_equal(
+        json_string_value(json_object_get(j, "local-hostname")), s->hostname);
+    assert_int_equal(
+        strncmp(json_string_value(json_object_get(j, "instance-id")),
+                "no-web-", 7),
+        0);
     json_decref(j);
     free(meta);
     vm_spec_free(s);
@@ -417,7 +412,7 @@ fnv(const char *a, const char *b)
     const char *texts[] = {a, b};
     for (int i = 0; i < 2; i++) {
         for (const char *p = texts[i]; *p; p++) {
-            h = (h ^ (unsigned char) *p) * 0x01000193;
+            h = (h ^ (unsigned char)*p) * 0x01000193;
         }
     }
     return h;
@@ -490,8 +485,8 @@ check_iso(const char *iso, const struct vm_spec *s, const char *dir,
 
     char *out = sbx_path(dir, tag);
     char *output = NULL;
-    int status = sbx_runl(&output, "xorriso", "-osirrox", "on", "-indev",
-                          iso, "-extract", "/", out, NULL);
+    int status = sbx_runl(&output, "xorriso", "-osirrox", "on", "-indev", iso,
+                          "-extract", "/", out, NULL);
     if (status) {
         fail_msg("xorriso failed: %s", output);
     }

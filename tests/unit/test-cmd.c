@@ -72,7 +72,8 @@ test_large_output(void **state)
     struct cmd *c = cmd_new("sh");
     cmd_addl(c, "-c",
              "i=0; while [ $i -lt 20000 ]; do echo line$i; echo e$i >&2; "
-             "i=$((i+1)); done", NULL);
+             "i=$((i+1)); done",
+             NULL);
     char *out = NULL;
     assert_int_equal(cmd_run(c, &out, NULL), 0);
     assert_non_null(strstr(out, "line19999\n"));
@@ -106,8 +107,7 @@ test_dry_run(void **state)
     cmd_free(c);
     c = cmd_new("ip");
     cmd_addl(c, "-batch", "-", NULL);
-    cmd_set_input(c, "link set dev lo up\naddress add 10.0.0.1/8 dev x",
-                  47);
+    cmd_set_input(c, "link set dev lo up\naddress add 10.0.0.1/8 dev x", 47);
     cmd_dry_run_shows_input(c);
     assert_int_equal(cmd_run(c, NULL, NULL), 0);
     cmd_free(c);
@@ -115,10 +115,10 @@ test_dry_run(void **state)
     assert_false(cmd_is_dry_run());
     fclose(log);
     assert_string_equal(buf, "ip link add name 'a'\\''b' mtu1442\n"
-                        "nft -f -\n"
-                        "ip -batch -\n"
-                        "  link set dev lo up\n"
-                        "  address add 10.0.0.1/8 dev x\n");
+                             "nft -f -\n"
+                             "ip -batch -\n"
+                             "  link set dev lo up\n"
+                             "  address add 10.0.0.1/8 dev x\n");
     free(buf);
 }
 

@@ -184,8 +184,8 @@ assert_op(const json_t *op, const char *what, const char *table,
     assert_string_equal(json_string_value(json_object_get(op, "table")),
                         table);
     if (uuid) {
-        json_t *where = json_pack("[[s s [s s]]]", "_uuid", "==", "uuid",
-                                  uuid);
+        json_t *where =
+            json_pack("[[s s [s s]]]", "_uuid", "==", "uuid", uuid);
         assert_true(json_equal(json_object_get(op, "where"), where));
         json_decref(where);
     }
@@ -195,7 +195,7 @@ static void
 assert_json(const json_t *actual, const char *expected_text)
 {
     json_t *expected = parse(expected_text);
-    if (!json_equal((json_t *) actual, expected)) {
+    if (!json_equal((json_t *)actual, expected)) {
         char *a = json_dumps(actual, JSON_COMPACT | JSON_SORT_KEYS);
         char *e = json_dumps(expected, JSON_COMPACT | JSON_SORT_KEYS);
         fail_msg("got %s, expected %s", a, e);
@@ -285,8 +285,8 @@ test_read_empty(void **state)
     struct fixture *f = *state;
     struct fabric_model *m = read_ok(f);
     assert_string_equal(m->name, "");
-    assert_int_equal(m->n_hosts + m->n_networks + m->n_routers
-                     + m->n_guests, 0);
+    assert_int_equal(m->n_hosts + m->n_networks + m->n_routers + m->n_guests,
+                     0);
     fabric_model_destroy(m);
     assert_int_equal(dbmodel_generation(f->replica), 0);
 
@@ -309,15 +309,19 @@ test_read_missing_rows(void **state)
         const char *message;
     } cases[] = {
         {"{'Guest': {'" G1 "': {'initial': {'name': 'g',"
-         " 'host': ['uuid', '" H1 "']}}}}", "Guest \"g\" refers to a host"},
+         " 'host': ['uuid', '" H1 "']}}}}",
+         "Guest \"g\" refers to a host"},
         {"{'Router': {'" R1 "': {'initial': {'name': 'r',"
-         " 'host': ['uuid', '" H1 "']}}}}", "Router \"r\" refers to host"},
+         " 'host': ['uuid', '" H1 "']}}}}",
+         "Router \"r\" refers to host"},
         {"{'Router': {'" R1 "': {'initial': {'name': 'r',"
-         " 'ports': ['uuid', '" P1 "']}}}}", "A port of router \"r\""},
+         " 'ports': ['uuid', '" P1 "']}}}}",
+         "A port of router \"r\""},
         {"{'Router': {'" R1 "': {'initial': {'name': 'r',"
          " 'ports': ['uuid', '" P1 "']}}},"
          " 'Router_Port': {'" P1 "': {'initial': {'network':"
-         " ['uuid', '" N1 "']}}}}", "A port of router \"r\""},
+         " ['uuid', '" N1 "']}}}}",
+         "A port of router \"r\""},
         {"{'Host': {'" H1 "': {'initial': {'name': 'hv1'}}},"
          " 'Guest': {'" G1 "': {'initial': {'name': 'g',"
          " 'host': ['uuid', '" H1 "'],"
@@ -376,9 +380,9 @@ test_build_create(void **state)
     const json_t *guest = json_array_get(ops, 8);
     assert_op(guest, "insert", "Guest", NULL);
     const json_t *row = json_object_get(guest, "row");
-    assert_string_equal(json_string_value(json_array_get(
-                            json_object_get(row, "host"), 0)),
-                        "named-uuid");
+    assert_string_equal(
+        json_string_value(json_array_get(json_object_get(row, "host"), 0)),
+        "named-uuid");
     json_decref(ops);
     fabric_model_destroy(lab);
 }
@@ -458,8 +462,8 @@ test_build_update(void **state)
     assert_op(json_array_get(ops, 3), "delete", "Router_Port", P1);
     assert_op(json_array_get(ops, 4), "delete", "Router_Port", P2);
     assert_op(json_array_get(ops, 5), "update", "Router", R1);
-    assert_int_equal(json_object_size(json_object_get(json_array_get(ops, 5),
-                                                      "row")), 1);
+    assert_int_equal(
+        json_object_size(json_object_get(json_array_get(ops, 5), "row")), 1);
     json_decref(ops);
     tm_set(&m->routers[0].ports[0].mac, "02:00:00:00:00:02");
 
@@ -496,10 +500,16 @@ test_build_destroy(void **state)
     fabric_model_destroy(m);
 
     static const char *const expected[][2] = {
-        {"Host", H2}, {"Network", N2}, {"Network", N1},
-        {"Router_Port", P1}, {"Router_Port", P2}, {"Router", R1},
-        {"Guest_Interface", I1}, {"Guest_Interface", I2},
-        {"Guest_Interface", I3}, {"Guest", G1},
+        {"Host", H2},
+        {"Network", N2},
+        {"Network", N1},
+        {"Router_Port", P1},
+        {"Router_Port", P2},
+        {"Router", R1},
+        {"Guest_Interface", I1},
+        {"Guest_Interface", I2},
+        {"Guest_Interface", I3},
+        {"Guest", G1},
     };
     size_t n_expected = sizeof expected / sizeof *expected;
     assert_int_equal(json_array_size(ops), 1 + n_expected + 1);
@@ -523,8 +533,7 @@ main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_build_create, setup, teardown),
         cmocka_unit_test_setup_teardown(test_build_update, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_build_destroy, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_build_destroy, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -51,7 +51,7 @@ expect_invalid(const char *xml)
 static void
 test_libvirt_form(void **state)
 {
-    (void) state;
+    (void)state;
     expect_meta("<owner lab=\"lab1\" guest=\"g1\" host=\"hv1\" "
                 "spec=\"3a5b686f644dba9d\"/>",
                 "lab1", "g1", "hv1", "3a5b686f644dba9d");
@@ -60,7 +60,7 @@ test_libvirt_form(void **state)
 static void
 test_other_forms(void **state)
 {
-    (void) state;
+    (void)state;
     /* As domain-xml.h writes it. */
     expect_meta("<fabric:owner xmlns:fabric='urn:x-fabric:domain:1' "
                 "lab='l' guest='g' host='h' spec=''/>",
@@ -79,7 +79,7 @@ test_other_forms(void **state)
 static void
 test_references(void **state)
 {
-    (void) state;
+    (void)state;
     expect_meta("<owner lab='&amp;&lt;&gt;&apos;&quot;' "
                 "guest='&#65;&#x42;&#x4a;&#0000067;' "
                 "host='&#233;&#x20AC;&#x1F600;' spec='&#9;&#10;&#13;'/>",
@@ -92,7 +92,7 @@ test_references(void **state)
 static void
 test_white_space(void **state)
 {
-    (void) state;
+    (void)state;
     expect_meta("<owner lab='a\tb' guest='c\r\nd' host='e\nf' spec='g\rh'/>",
                 "a b", "c d", "e f", "g h");
 }
@@ -100,7 +100,7 @@ test_white_space(void **state)
 static void
 test_invalid(void **state)
 {
-    (void) state;
+    (void)state;
     static const char *const bad[] = {
         "",
         "   ",

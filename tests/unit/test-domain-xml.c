@@ -27,8 +27,8 @@
 static void
 quiet_errors(void *aux, virErrorPtr error)
 {
-    (void) aux;
-    (void) error;
+    (void)aux;
+    (void)error;
 }
 
 /* Defines 'xml' on a fresh test:///default, which must accept it, and
@@ -101,8 +101,7 @@ set_nic(struct vm_nic *nic, int index, int vlan, int mtu)
     assert_true(asprintf(&nic->mac, "52:54:00:00:00:%02x", index + 1) > 0);
     assert_true(asprintf(&nic->port, "fv%08x", 0xa0 + index) > 0);
     assert_true(asprintf(&nic->iface_id,
-                         "0b1a9c6e-5d3e-4c7a-9f00-00000000000%d", index)
-                > 0);
+                         "0b1a9c6e-5d3e-4c7a-9f00-00000000000%d", index) > 0);
     nic->vlan = vlan;
     nic->mtu = mtu;
 }
@@ -122,10 +121,9 @@ new_spec(const char *guest, const char *uuid, size_t n_nics)
     s->domain_type = xstrdup("qemu");
     s->vcpus = 1;
     s->memory_mb = 128;
-    assert_true(asprintf(&s->seed, "/var/lib/fabric/vm/%s/seed.iso", guest)
-                > 0);
-    assert_true(asprintf(&s->console, "/run/fabric/vm/%s.console", guest)
-                > 0);
+    assert_true(asprintf(&s->seed, "/var/lib/fabric/vm/%s/seed.iso", guest) >
+                0);
+    assert_true(asprintf(&s->console, "/run/fabric/vm/%s.console", guest) > 0);
     assert_true(asprintf(&s->console_log, "/var/log/fabric/%s.console.log",
                          guest) > 0);
     s->bridge = xstrdup("br-int");
@@ -152,9 +150,9 @@ check_spec(const char *golden, const struct vm_spec *spec)
 static void
 test_tiny(void **state)
 {
-    (void) state;
-    struct vm_spec *s = new_spec("tiny1", "6f1c5c1e-4f34-4bb8-9a4d-5a2c3e1f0a01",
-                                 1);
+    (void)state;
+    struct vm_spec *s =
+        new_spec("tiny1", "6f1c5c1e-4f34-4bb8-9a4d-5a2c3e1f0a01", 1);
     s->kernel = xstrdup("/boot/vmlinuz-6.1.0-28-amd64");
     s->initrd = xstrdup("/var/lib/fabric/tiny/initrd.gz");
     s->cmdline = xstrdup("console=ttyS0 panic=-1 quiet");
@@ -179,9 +177,9 @@ test_tiny(void **state)
 static void
 test_overlay_kvm(void **state)
 {
-    (void) state;
-    struct vm_spec *s = new_spec("web", "6f1c5c1e-4f34-4bb8-9a4d-5a2c3e1f0a02",
-                                 2);
+    (void)state;
+    struct vm_spec *s =
+        new_spec("web", "6f1c5c1e-4f34-4bb8-9a4d-5a2c3e1f0a02", 2);
     free(s->domain_type);
     s->domain_type = xstrdup("kvm");
     s->vcpus = 2;
@@ -218,9 +216,9 @@ test_overlay_kvm(void **state)
 static void
 test_router(void **state)
 {
-    (void) state;
-    struct vm_spec *s = new_spec("r1", "6f1c5c1e-4f34-4bb8-9a4d-5a2c3e1f0a03",
-                                 3);
+    (void)state;
+    struct vm_spec *s =
+        new_spec("r1", "6f1c5c1e-4f34-4bb8-9a4d-5a2c3e1f0a03", 3);
     s->router = true;
     s->image = xstrdup("/var/lib/fabric/images/vyos.raw");
     set_nic(&s->nics[0], 0, 0, 1442);
@@ -239,9 +237,9 @@ test_router(void **state)
 static void
 test_escaping(void **state)
 {
-    (void) state;
-    struct vm_spec *s = new_spec("a&b<c>d'e\"f",
-                                 "6f1c5c1e-4f34-4bb8-9a4d-5a2c3e1f0a04", 1);
+    (void)state;
+    struct vm_spec *s =
+        new_spec("a&b<c>d'e\"f", "6f1c5c1e-4f34-4bb8-9a4d-5a2c3e1f0a04", 1);
     free(s->lab);
     s->lab = xstrdup("lab \"one\" & <two>");
     s->kernel = xstrdup("/boot/vmlinuz");
@@ -271,7 +269,7 @@ fnv1a64(const char *s)
 {
     uint64_t h = UINT64_C(14695981039346656037);
     for (; *s; s++) {
-        h = (h ^ (unsigned char) *s) * UINT64_C(1099511628211);
+        h = (h ^ (unsigned char)*s) * UINT64_C(1099511628211);
     }
     return h;
 }
@@ -281,9 +279,9 @@ fnv1a64(const char *s)
 static void
 test_spec_hash(void **state)
 {
-    (void) state;
-    struct vm_spec *s = new_spec("h1", "6f1c5c1e-4f34-4bb8-9a4d-5a2c3e1f0a05",
-                                 1);
+    (void)state;
+    struct vm_spec *s =
+        new_spec("h1", "6f1c5c1e-4f34-4bb8-9a4d-5a2c3e1f0a05", 1);
     set_nic(&s->nics[0], 0, 0, 1442);
 
     char hex[17];
@@ -318,10 +316,8 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_tiny),
-        cmocka_unit_test(test_overlay_kvm),
-        cmocka_unit_test(test_router),
-        cmocka_unit_test(test_escaping),
+        cmocka_unit_test(test_tiny),      cmocka_unit_test(test_overlay_kvm),
+        cmocka_unit_test(test_router),    cmocka_unit_test(test_escaping),
         cmocka_unit_test(test_spec_hash),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

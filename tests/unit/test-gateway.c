@@ -25,7 +25,7 @@
 static void
 test_names(void **state)
 {
-    (void) state;
+    (void)state;
     char name[16], mac[18];
     gateway_port_name("lan", name);
     gateway_mac("lan", mac);
@@ -33,7 +33,8 @@ test_names(void **state)
     assert_string_equal(name, "fgcca7154d");
     assert_string_equal(mac, "02:fb:cc:a7:15:4d");
     gateway_port_name("a-network-with-a-long-name-of-63-characters-"
-                      "xxxxxxxxxxxxxxxxxx", name);
+                      "xxxxxxxxxxxxxxxxxx",
+                      name);
     assert_int_equal(strlen(name), 10);
     gateway_port_name("lan2", mac);
     assert_string_not_equal(name, mac);
@@ -52,12 +53,14 @@ static const struct nat_network nets[] = {
 static void
 test_nat_script(void **state)
 {
-    (void) state;
+    (void)state;
     char *text = nat_table_text(nets, 2);
     golden_check("nat-table-two.nft", text);
     /* Our table only, replaced in one transaction. */
-    assert_true(!strncmp(text, "table ip fabric\ndelete table ip fabric\n"
-                               "table ip fabric {\n", 55));
+    assert_true(!strncmp(text,
+                         "table ip fabric\ndelete table ip fabric\n"
+                         "table ip fabric {\n",
+                         55));
     assert_non_null(strstr(text, "ip saddr 10.9.0.0/16 oifname != "
                                  "\"fg00000001\" masquerade"));
     assert_non_null(strstr(text, "fib daddr type local udp dport 5353 "
@@ -115,10 +118,10 @@ delete_table(void *state_)
 static void
 test_dry_runs(void **state)
 {
-    (void) state;
+    (void)state;
     char path[64];
     snprintf(path, sizeof path, "/tmp/test-gateway-%d.ip_forward",
-             (int) getpid());
+             (int)getpid());
     char *cmds = dry_run(reconcile_two, path);
     golden_check("gateway-reconcile.txt", cmds);
     free(cmds);
@@ -150,10 +153,10 @@ no_ports(void *path)
 static void
 test_forwarding_restored(void **state)
 {
-    (void) state;
+    (void)state;
     char path[64];
     snprintf(path, sizeof path, "/tmp/test-gateway-%d.ip_forward",
-             (int) getpid());
+             (int)getpid());
     /* Fabric never turned it on: nothing runs. */
     unlink(path);
     char *cmds = dry_run(no_ports, path);

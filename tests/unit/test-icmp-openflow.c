@@ -43,7 +43,7 @@ make_frame(uint8_t *f, uint8_t ttl, uint8_t proto, size_t payload_len,
     ip[10] = c >> 8;
     ip[11] = c & 0xff;
     for (size_t i = 0; i < payload_len; i++) {
-        ip[20 + i] = (uint8_t) (first + i);
+        ip[20 + i] = (uint8_t)(first + i);
     }
     return 14 + total;
 }
@@ -150,7 +150,7 @@ make_packet_in(uint8_t *m, const uint8_t *frame, size_t frame_len,
     oxm[6] = (in_port >> 8) & 0xff;
     oxm[7] = in_port & 0xff;
     oxm += 8;
-    oxm[1] = 1;     /* NXM class 1 */
+    oxm[1] = 1;      /* NXM class 1 */
     oxm[2] = 6 << 1; /* reg6 */
     oxm[3] = 4;
     oxm[7] = 0x42;
@@ -214,8 +214,8 @@ test_encoders(void **state)
     free(m);
 
     m = ofp_set_config(4, 0xffff, &len);
-    static const uint8_t config[12] = {4, 9, 0, 12, 0, 0, 0, 4,
-                                       0, 0, 0xff, 0xff};
+    static const uint8_t config[12] = {4, 9, 0, 12, 0,    0,
+                                       0, 4, 0, 0,  0xff, 0xff};
     assert_int_equal(len, 12);
     assert_memory_equal(m, config, 12);
     free(m);
@@ -245,8 +245,9 @@ test_encoders(void **state)
     static const uint8_t head[32] = {
         0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfd, /* no buffer; from
                                                          * the controller */
-        0, 16, 0, 0, 0, 0, 0, 0,                        /* actions_len */
-        0, 0, 0, 16, 0, 0, 0, 5, 0xff, 0xff, 0, 0, 0, 0, 0, 0, /* output:5 */
+        0,    16,   0,    0,    0,    0,    0,    0,    /* actions_len */
+        0,    0,    0,    16,   0,    0,    0,    5,    0xff,
+        0xff, 0,    0,    0,    0,    0,    0, /* output:5 */
     };
     assert_memory_equal(m + 8, head, 32);
     assert_memory_equal(m + 40, frame, sizeof frame);

@@ -85,8 +85,8 @@ static char *
 golden_path(const char *name)
 {
     char *path;
-    assert_true(asprintf(&path, "%s/tests/golden/%s", FABRIC_SOURCE_DIR,
-                         name) > 0);
+    assert_true(
+        asprintf(&path, "%s/tests/golden/%s", FABRIC_SOURCE_DIR, name) > 0);
     return path;
 }
 
@@ -128,12 +128,12 @@ make_guest(const char *eth0_address)
 {
     struct netns_guest *g = netns_guest_create("fabric-g1");
     struct netns_iface *i;
-    i = netns_guest_add_iface(g, "eth0", "fg1-eth0", "02:FA:00:00:00:01",
-                              1442, "172.16.0.254");
+    i = netns_guest_add_iface(g, "eth0", "fg1-eth0", "02:FA:00:00:00:01", 1442,
+                              "172.16.0.254");
     netns_iface_add_address(i, eth0_address);
     netns_iface_add_route(i, "10.0.0.0/8", "172.16.0.253");
-    i = netns_guest_add_iface(g, "eth1", "fg1-eth1", "02:fa:00:00:01:01",
-                              1500, NULL);
+    i = netns_guest_add_iface(g, "eth1", "fg1-eth1", "02:fa:00:00:01:01", 1500,
+                              NULL);
     netns_iface_add_address(i, "192.168.7.1/24");
     netns_iface_add_address(i, "FD00:0:0:1::1/64");
     netns_iface_add_route(i, "fd00:99::/48", "fd00:0:0:1::fe");
@@ -143,48 +143,61 @@ make_guest(const char *eth0_address)
 /* Canned state: make_guest("172.16.0.1/24") exactly as an ensure leaves
  * it. */
 #define LIST "[{'name':'other','id':1},{'name':'fabric-g1','id':0}]"
-#define LO_UP "{'ifindex':1,'ifname':'lo','flags':['LOOPBACK','UP'," \
-    "'LOWER_UP'],'mtu':65536,'address':'00:00:00:00:00:00','addr_info':[" \
+#define LO_UP                                                                 \
+    "{'ifindex':1,'ifname':'lo','flags':['LOOPBACK','UP',"                    \
+    "'LOWER_UP'],'mtu':65536,'address':'00:00:00:00:00:00','addr_info':["     \
     "{'family':'inet','local':'127.0.0.1','prefixlen':8,'scope':'host'}]}"
-#define ETH0_LINK "'ifindex':2,'link_index':7,'ifname':'eth0','flags':[" \
-    "'BROADCAST','MULTICAST','UP','LOWER_UP'],'mtu':1442," \
-    "'address':'02:fa:00:00:00:01','link_netnsid':0," \
+#define ETH0_LINK                                                             \
+    "'ifindex':2,'link_index':7,'ifname':'eth0','flags':["                    \
+    "'BROADCAST','MULTICAST','UP','LOWER_UP'],'mtu':1442,"                    \
+    "'address':'02:fa:00:00:00:01','link_netnsid':0,"                         \
     "'linkinfo':{'info_kind':'veth'}"
-#define ETH0_LL "{'family':'inet6','local':'fe80::fa:ff:fe00:1'," \
+#define ETH0_LL                                                               \
+    "{'family':'inet6','local':'fe80::fa:ff:fe00:1',"                         \
     "'prefixlen':64,'scope':'link'}"
-#define ETH1 "{'ifindex':3,'link_index':8,'ifname':'eth1','flags':[" \
-    "'BROADCAST','MULTICAST','UP','LOWER_UP'],'mtu':1500," \
-    "'address':'02:fa:00:00:01:01','link_netnsid':0," \
-    "'linkinfo':{'info_kind':'veth'},'addr_info':[" \
-    "{'family':'inet','local':'192.168.7.1','prefixlen':24," \
-    "'scope':'global'},{'family':'inet6','local':'fd00:0:0:1::1'," \
+#define ETH1                                                                  \
+    "{'ifindex':3,'link_index':8,'ifname':'eth1','flags':["                   \
+    "'BROADCAST','MULTICAST','UP','LOWER_UP'],'mtu':1500,"                    \
+    "'address':'02:fa:00:00:01:01','link_netnsid':0,"                         \
+    "'linkinfo':{'info_kind':'veth'},'addr_info':["                           \
+    "{'family':'inet','local':'192.168.7.1','prefixlen':24,"                  \
+    "'scope':'global'},{'family':'inet6','local':'fd00:0:0:1::1',"            \
     "'prefixlen':64,'scope':'global','nodad':true}]}"
-#define INSIDE "[" LO_UP ",{" ETH0_LINK ",'addr_info':[{'family':'inet'," \
-    "'local':'172.16.0.1','prefixlen':24,'scope':'global'}," ETH0_LL \
+#define INSIDE                                                                \
+    "[" LO_UP ",{" ETH0_LINK ",'addr_info':[{'family':'inet',"                \
+    "'local':'172.16.0.1','prefixlen':24,'scope':'global'}," ETH0_LL          \
     "]}," ETH1 "]"
-#define OUT_LO "{'ifindex':1,'ifname':'lo','flags':['LOOPBACK','UP']," \
+#define OUT_LO                                                                \
+    "{'ifindex':1,'ifname':'lo','flags':['LOOPBACK','UP'],"                   \
     "'mtu':65536,'address':'00:00:00:00:00:00'}"
-#define OUT_NIC "{'ifindex':2,'ifname':'ens3','flags':['UP'],'mtu':1500," \
+#define OUT_NIC                                                               \
+    "{'ifindex':2,'ifname':'ens3','flags':['UP'],'mtu':1500,"                 \
     "'address':'52:54:00:12:34:56'}"
-#define PEER0 "{'ifindex':7,'link_index':2,'ifname':'fg1-eth0'," \
-    "'flags':['UP'],'mtu':1442,'address':'fe:fa:00:00:00:01'," \
+#define PEER0                                                                 \
+    "{'ifindex':7,'link_index':2,'ifname':'fg1-eth0',"                        \
+    "'flags':['UP'],'mtu':1442,'address':'fe:fa:00:00:00:01',"                \
     "'link_netnsid':1,'linkinfo':{'info_kind':'veth'}}"
-#define PEER1 "{'ifindex':8,'link_index':3,'ifname':'fg1-eth1'," \
-    "'flags':['UP'],'mtu':1500,'address':'fe:fa:00:00:01:01'," \
+#define PEER1                                                                 \
+    "{'ifindex':8,'link_index':3,'ifname':'fg1-eth1',"                        \
+    "'flags':['UP'],'mtu':1500,'address':'fe:fa:00:00:01:01',"                \
     "'link_netnsid':1,'linkinfo':{'info_kind':'veth'}}"
 #define OUTSIDE "[" OUT_LO "," OUT_NIC "," PEER0 "," PEER1 "]"
-#define TX_OFF(DEV) "[{'ifname':'" DEV "','rx-checksumming':{'active':" \
+#define TX_OFF(DEV)                                                           \
+    "[{'ifname':'" DEV "','rx-checksumming':{'active':"                       \
     "true},'tx-checksumming':{'active':false,'fixed':null}}]"
-#define TX_ON(DEV) "[{'ifname':'" DEV "','tx-checksumming':{'active':" \
+#define TX_ON(DEV)                                                            \
+    "[{'ifname':'" DEV "','tx-checksumming':{'active':"                       \
     "true,'fixed':false}}]"
-#define ROUTES4 "[{'dst':'default','gateway':'172.16.0.254','dev':'eth0'," \
-    "'flags':[]},{'dst':'10.0.0.0/8','gateway':'172.16.0.253'," \
-    "'dev':'eth0','flags':[]},{'dst':'172.16.0.0/24','dev':'eth0'," \
-    "'protocol':'kernel','scope':'link','prefsrc':'172.16.0.1'}," \
+#define ROUTES4                                                               \
+    "[{'dst':'default','gateway':'172.16.0.254','dev':'eth0',"                \
+    "'flags':[]},{'dst':'10.0.0.0/8','gateway':'172.16.0.253',"               \
+    "'dev':'eth0','flags':[]},{'dst':'172.16.0.0/24','dev':'eth0',"           \
+    "'protocol':'kernel','scope':'link','prefsrc':'172.16.0.1'},"             \
     "{'dst':'192.168.7.0/24','dev':'eth1','protocol':'kernel'}]"
-#define ROUTES6 "[{'dst':'fd00:0:0:1::/64','dev':'eth1','protocol':" \
-    "'kernel','metric':256},{'dst':'fd00:99::/48','gateway':" \
-    "'fd00:0:0:1::fe','dev':'eth1','metric':1024,'pref':'medium'}," \
+#define ROUTES6                                                               \
+    "[{'dst':'fd00:0:0:1::/64','dev':'eth1','protocol':"                      \
+    "'kernel','metric':256},{'dst':'fd00:99::/48','gateway':"                 \
+    "'fd00:0:0:1::fe','dev':'eth1','metric':1024,'pref':'medium'},"           \
     "{'dst':'fe80::/64','dev':'eth0','protocol':'kernel','metric':256}]"
 
 #define R_LIST "ip -j netns list"
@@ -282,37 +295,45 @@ test_ensure_readdress(void **state)
 }
 
 /* Canned state with everything wrong that an ensure must repair. */
-#define ETH9 "{'ifindex':4,'link_index':9,'ifname':'eth9','flags':['UP']," \
-    "'mtu':1500,'address':'02:fa:00:00:09:01','link_netnsid':0," \
+#define ETH9                                                                  \
+    "{'ifindex':4,'link_index':9,'ifname':'eth9','flags':['UP'],"             \
+    "'mtu':1500,'address':'02:fa:00:00:09:01','link_netnsid':0,"              \
     "'linkinfo':{'info_kind':'veth'}}"
-#define SIT0 "{'ifindex':5,'ifname':'sit0','flags':['NOARP'],'mtu':1480," \
+#define SIT0                                                                  \
+    "{'ifindex':5,'ifname':'sit0','flags':['NOARP'],'mtu':1480,"              \
     "'linkinfo':{'info_kind':'sit'}}"
-#define ETH1_DUMMY "{'ifindex':3,'ifname':'eth1','flags':['UP']," \
-    "'mtu':1500,'address':'02:fa:00:00:01:01'," \
+#define ETH1_DUMMY                                                            \
+    "{'ifindex':3,'ifname':'eth1','flags':['UP'],"                            \
+    "'mtu':1500,'address':'02:fa:00:00:01:01',"                               \
     "'linkinfo':{'info_kind':'dummy'}}"
-#define LO_DOWN "{'ifindex':1,'ifname':'lo','flags':['LOOPBACK']," \
+#define LO_DOWN                                                               \
+    "{'ifindex':1,'ifname':'lo','flags':['LOOPBACK'],"                        \
     "'mtu':65536}"
-#define BAD_INSIDE "[" LO_DOWN ",{'ifindex':2,'link_index':17," \
-    "'ifname':'eth0','flags':['BROADCAST'],'mtu':1500," \
-    "'address':'02:fa:00:00:00:01','link_netnsid':3," \
-    "'linkinfo':{'info_kind':'veth'},'addr_info':[{'family':'inet'," \
-    "'local':'172.16.0.1','prefixlen':24,'scope':'global'}," \
-    "{'family':'inet','local':'172.16.0.9','prefixlen':24," \
-    "'scope':'global'},{'family':'inet6','local':'fd00:aa::1234'," \
-    "'prefixlen':64,'scope':'global','dynamic':true}," ETH0_LL "]}," \
-    ETH1_DUMMY "," ETH9 "," SIT0 "]"
-#define OLD_PEER "{'ifindex':9,'link_index':4,'ifname':'fg1-old'," \
-    "'flags':['UP'],'mtu':1500,'link_netnsid':1," \
+#define BAD_INSIDE                                                            \
+    "[" LO_DOWN ",{'ifindex':2,'link_index':17,"                              \
+    "'ifname':'eth0','flags':['BROADCAST'],'mtu':1500,"                       \
+    "'address':'02:fa:00:00:00:01','link_netnsid':3,"                         \
+    "'linkinfo':{'info_kind':'veth'},'addr_info':[{'family':'inet',"          \
+    "'local':'172.16.0.1','prefixlen':24,'scope':'global'},"                  \
+    "{'family':'inet','local':'172.16.0.9','prefixlen':24,"                   \
+    "'scope':'global'},{'family':'inet6','local':'fd00:aa::1234',"            \
+    "'prefixlen':64,'scope':'global','dynamic':true}," ETH0_LL                \
+    "]}," ETH1_DUMMY "," ETH9 "," SIT0 "]"
+#define OLD_PEER                                                              \
+    "{'ifindex':9,'link_index':4,'ifname':'fg1-old',"                         \
+    "'flags':['UP'],'mtu':1500,'link_netnsid':1,"                             \
     "'linkinfo':{'info_kind':'veth'}}"
-#define STRAY_PEER1 "{'ifindex':8,'link_index':5,'ifname':'fg1-eth1'," \
-    "'flags':['UP'],'mtu':1500,'link_netnsid':2," \
+#define STRAY_PEER1                                                           \
+    "{'ifindex':8,'link_index':5,'ifname':'fg1-eth1',"                        \
+    "'flags':['UP'],'mtu':1500,'link_netnsid':2,"                             \
     "'linkinfo':{'info_kind':'veth'}}"
 #define BAD_OUTSIDE "[" OUT_LO "," OUT_NIC "," OLD_PEER "," STRAY_PEER1 "]"
-#define BAD_ROUTES4 "[{'dst':'default','gateway':'172.16.0.1'," \
-    "'dev':'eth0'},{'dst':'10.0.0.0/8','gateway':'172.16.0.253'," \
-    "'dev':'eth0'},{'dst':'192.0.2.7','gateway':'172.16.0.253'," \
-    "'dev':'eth0','protocol':'static'},{'dst':'198.51.100.0/24'," \
-    "'gateway':'172.16.0.2','dev':'eth0','protocol':'dhcp'}," \
+#define BAD_ROUTES4                                                           \
+    "[{'dst':'default','gateway':'172.16.0.1',"                               \
+    "'dev':'eth0'},{'dst':'10.0.0.0/8','gateway':'172.16.0.253',"             \
+    "'dev':'eth0'},{'dst':'192.0.2.7','gateway':'172.16.0.253',"              \
+    "'dev':'eth0','protocol':'static'},{'dst':'198.51.100.0/24',"             \
+    "'gateway':'172.16.0.2','dev':'eth0','protocol':'dhcp'},"                 \
     "{'dst':'172.16.0.0/24','dev':'eth0','protocol':'kernel'}]"
 
 static void
@@ -358,11 +379,11 @@ test_remove(void **state)
 {
     static const struct canned existing[] = {
         {R_LIST, LIST},
-        {"ip -n fabric-g1 -j -d link show", "[" LO_UP ",{" ETH0_LINK "},"
-         ETH1 "," SIT0 "]"},
+        {"ip -n fabric-g1 -j -d link show",
+         "[" LO_UP ",{" ETH0_LINK "}," ETH1 "," SIT0 "]"},
         /* fg1-eth0 goes with eth0, its peer; fg1-left stays. */
         {R_OUTSIDE, "[" OUT_LO "," PEER0 ",{'ifindex':12,"
-         "'ifname':'fg1-left','linkinfo':{'info_kind':'veth'}}]"},
+                    "'ifname':'fg1-left','linkinfo':{'info_kind':'veth'}}]"},
         {NULL, NULL},
     };
     char *peers[] = {"fg1-eth0", "fg1-left", "fg1-none"};
@@ -404,9 +425,9 @@ test_snapshot_shared(void **state)
     /* Two guests, one snapshot: one read of the host-wide state. */
     struct netns_guest *g1 = make_guest("172.16.0.1/24");
     struct netns_guest *g2 = netns_guest_create("fabric-g2");
-    netns_iface_add_address(netns_guest_add_iface(g2, "eth0", "fg2-eth0",
-                                                  NULL, 0, NULL),
-                            "172.16.0.2/24");
+    netns_iface_add_address(
+        netns_guest_add_iface(g2, "eth0", "fg2-eth0", NULL, 0, NULL),
+        "172.16.0.2/24");
     char *changes = NULL;
     size_t len = 0;
     FILE *change_log = open_memstream(&changes, &len);
@@ -418,8 +439,8 @@ test_snapshot_shared(void **state)
     assert_int_equal(netns_snapshot_ensure(snap, g1, NULL), 0);
     assert_int_equal(netns_snapshot_ensure(snap, g2, NULL), 0);
     assert_int_equal(netns_snapshot_reads(snap), 1);
-    assert_int_equal(netns_snapshot_remove(snap, "fabric-g3", NULL, 0,
-                                           NULL), 0);
+    assert_int_equal(netns_snapshot_remove(snap, "fabric-g3", NULL, 0, NULL),
+                     0);
     assert_int_equal(netns_snapshot_reads(snap), 1);
 
     /* The same guest again: what the snapshot holds of it may be wrong
@@ -440,12 +461,15 @@ test_snapshot_shared(void **state)
     /* The change log has each command whole, batched or in process. */
     assert_null(strstr(changes, "-batch"));
     assert_int_equal(count_lines(changes, "ip -n fabric-g1 link set dev "
-                                 "eth0 up"), 1);
+                                          "eth0 up"),
+                     1);
     assert_int_equal(count_lines(changes, "ip -n fabric-g2 address add "
-                                 "172.16.0.2/24 dev eth0"), 2);
+                                          "172.16.0.2/24 dev eth0"),
+                     2);
     assert_int_equal(count_lines(changes, "ethtool -K fg2-eth0 tx off"), 2);
     assert_int_equal(count_lines(changes, "ip netns exec fabric-g1 ethtool "
-                                 "-K eth1 tx off"), 1);
+                                          "-K eth1 tx off"),
+                     1);
     free(changes);
     free(c.buf);
     netns_guest_free(g1);
@@ -504,7 +528,8 @@ test_read_failures(void **state)
     capture_start(&c, failing);
     assert_int_equal(netns_guest_ensure(g, &error), -EIO);
     capture_stop(&c);
-    assert_string_equal(error->msg, "Cannot set up netns guest fabric-g1: "
+    assert_string_equal(error->msg,
+                        "Cannot set up netns guest fabric-g1: "
                         "`ip -n fabric-g1 -j -d address show` failed.");
     ovsdb_error_free(error);
     free(c.buf);
@@ -513,7 +538,8 @@ test_read_failures(void **state)
     capture_start(&c, garbled);
     assert_int_equal(netns_guest_ensure(g, &error), -EPROTO);
     capture_stop(&c);
-    assert_string_equal(error->msg, "Cannot set up netns guest fabric-g1: "
+    assert_string_equal(error->msg,
+                        "Cannot set up netns guest fabric-g1: "
                         "`ip -j netns list` did not print a JSON array.");
     ovsdb_error_free(error);
     free(c.buf);
@@ -525,7 +551,8 @@ test_read_failures(void **state)
     assert_int_equal(netns_list("", &names, &n, &error), -EPROTO);
     capture_stop(&c);
     assert_null(names);
-    assert_string_equal(error->msg, "Cannot list network namespaces: "
+    assert_string_equal(error->msg,
+                        "Cannot list network namespaces: "
                         "`ip -j netns list` did not print a JSON array.");
     ovsdb_error_free(error);
     free(c.buf);
@@ -559,13 +586,13 @@ test_invalid(void **state)
     struct netns_guest *g;
 
     expect_invalid(netns_guest_create("a/b"), "invalid namespace name "
-                   "\"a/b\"");
+                                              "\"a/b\"");
     expect_invalid(netns_guest_create(NULL), "invalid namespace name");
 
     g = netns_guest_create("g");
     netns_guest_add_iface(g, "eth0", "peer-name-too-long", NULL, 0, NULL);
     expect_invalid(g, "Netns guest g has an invalid peer name "
-                   "\"peer-name-too-long\".");
+                      "\"peer-name-too-long\".");
 
     g = netns_guest_create("g");
     netns_guest_add_iface(g, "lo", "p0", NULL, 0, NULL);
@@ -598,13 +625,13 @@ test_invalid(void **state)
     expect_invalid(g, "invalid MTU 67");
 
     g = netns_guest_create("g");
-    netns_iface_add_address(netns_guest_add_iface(g, "eth0", "p0", NULL, 0,
-                                                  NULL), "10.0.0.1");
+    netns_iface_add_address(
+        netns_guest_add_iface(g, "eth0", "p0", NULL, 0, NULL), "10.0.0.1");
     expect_invalid(g, "invalid address \"10.0.0.1\"");
 
     g = netns_guest_create("g");
-    netns_iface_add_address(netns_guest_add_iface(g, "eth0", "p0", NULL, 0,
-                                                  NULL), "10.0.0.1/33");
+    netns_iface_add_address(
+        netns_guest_add_iface(g, "eth0", "p0", NULL, 0, NULL), "10.0.0.1/33");
     expect_invalid(g, "invalid address \"10.0.0.1/33\"");
 
     g = netns_guest_create("g");
@@ -612,17 +639,17 @@ test_invalid(void **state)
     expect_invalid(g, "via an invalid gateway \"10.0.0.300\"");
 
     g = netns_guest_create("g");
-    netns_iface_add_route(netns_guest_add_iface(g, "eth0", "p0", NULL, 0,
-                                                NULL),
-                          "10.0.0.0/8", "fd00::1");
+    netns_iface_add_route(
+        netns_guest_add_iface(g, "eth0", "p0", NULL, 0, NULL), "10.0.0.0/8",
+        "fd00::1");
     expect_invalid(g, "route to 10.0.0.0/8 via an invalid gateway");
 
     /* Two default routes of one family through two interfaces. */
     g = netns_guest_create("g");
     netns_guest_add_iface(g, "eth0", "p0", NULL, 0, "10.0.0.1");
-    netns_iface_add_route(netns_guest_add_iface(g, "eth1", "p1", NULL, 0,
-                                                NULL),
-                          "0.0.0.0/0", "10.0.1.1");
+    netns_iface_add_route(
+        netns_guest_add_iface(g, "eth1", "p1", NULL, 0, NULL), "0.0.0.0/0",
+        "10.0.1.1");
     expect_invalid(g, "two routes to default");
 
     char *peers[] = {"ok", "bad/peer"};
@@ -652,20 +679,20 @@ test_canon(void **state)
                      AF_INET);
     assert_string_equal(s, "default");
     free(s);
-    assert_int_equal(netns_canon_prefix("default", true, true, AF_INET6,
-                                        &s), AF_INET6);
+    assert_int_equal(netns_canon_prefix("default", true, true, AF_INET6, &s),
+                     AF_INET6);
     assert_string_equal(s, "default");
     free(s);
-    assert_int_equal(netns_canon_prefix("FD00:0::1:0:0:1/64", false, false,
-                                        0, &s), AF_INET6);
+    assert_int_equal(
+        netns_canon_prefix("FD00:0::1:0:0:1/64", false, false, 0, &s),
+        AF_INET6);
     assert_string_equal(s, "fd00::1:0:0:1/64");
     free(s);
-    assert_int_equal(netns_canon_prefix("fd00::1/64", false, false, AF_INET,
-                                        &s), 0);
-    assert_int_equal(netns_canon_prefix("10.0.0.1/", false, false, 0, &s),
+    assert_int_equal(
+        netns_canon_prefix("fd00::1/64", false, false, AF_INET, &s), 0);
+    assert_int_equal(netns_canon_prefix("10.0.0.1/", false, false, 0, &s), 0);
+    assert_int_equal(netns_canon_prefix("10.0.0.1/-1", false, false, 0, &s),
                      0);
-    assert_int_equal(netns_canon_prefix("10.0.0.1/-1", false, false, 0,
-                                        &s), 0);
 
     char mac[18], peer[18];
     assert_true(netns_canon_mac("02:AB:cd:00:00:01", mac));

@@ -34,8 +34,8 @@ static long
 fake_find(const struct fake_port *ports, const char *a, const char *b)
 {
     for (; ports->a; ports++) {
-        if (!strcmp(ports->a, a)
-            && (b ? ports->b && !strcmp(ports->b, b) : !ports->b)) {
+        if (!strcmp(ports->a, a) &&
+            (b ? ports->b && !strcmp(ports->b, b) : !ports->b)) {
             return ports->ofport;
         }
     }
@@ -64,9 +64,11 @@ fake_gateway(const char *network, void *aux)
 static struct pipeline_ports
 fake_ports(const struct fake_port *table)
 {
-    return (struct pipeline_ports) {
-        .iface = fake_iface, .router_port = fake_iface,
-        .tunnel = fake_tunnel, .aux = (void *) table,
+    return (struct pipeline_ports){
+        .iface = fake_iface,
+        .router_port = fake_iface,
+        .tunnel = fake_tunnel,
+        .aux = (void *)table,
         .gateway = fake_gateway,
     };
 }
@@ -94,8 +96,8 @@ static void
 check_golden(const char *name, const char *actual)
 {
     char *path;
-    assert_true(asprintf(&path, "%s/tests/golden/%s", FABRIC_SOURCE_DIR,
-                         name) > 0);
+    assert_true(
+        asprintf(&path, "%s/tests/golden/%s", FABRIC_SOURCE_DIR, name) > 0);
     const char *regen = getenv("FABRIC_REGEN_GOLDEN");
     if (regen && !strcmp(regen, "1")) {
         FILE *f = fopen(path, "w");
@@ -131,7 +133,7 @@ count_lines(const char *flows, ...)
     const char *line = flows;
     while (*line) {
         const char *end = strchr(line, '\n');
-        size_t len = end ? (size_t) (end - line) : strlen(line);
+        size_t len = end ? (size_t)(end - line) : strlen(line);
         char *copy = strndup(line, len);
         bool all = true;
         va_list args;
@@ -153,13 +155,13 @@ count_lines(const char *flows, ...)
 static char *
 the_line(const char *flows, const char *a, const char *b, const char *c)
 {
-    assert_int_equal(count_lines(flows, a, b, c, (char *) NULL), 1);
+    assert_int_equal(count_lines(flows, a, b, c, (char *)NULL), 1);
     const char *line = flows;
     for (;;) {
         const char *end = strchr(line, '\n');
         char *copy = strndup(line, end - line);
-        if (strstr(copy, a) && (!b || strstr(copy, b))
-            && (!c || strstr(copy, c))) {
+        if (strstr(copy, a) && (!b || strstr(copy, b)) &&
+            (!c || strstr(copy, c))) {
             return copy;
         }
         free(copy);
@@ -184,15 +186,12 @@ check_cookies(const struct fabric_model *m, const char *flows)
         p += 9;
         n++;
     }
-    assert_int_equal(n, count_lines(flows, "", (char *) NULL));
+    assert_int_equal(n, count_lines(flows, "", (char *)NULL));
 }
 
 static const struct fake_port classic_ports[] = {
-    {"host01", "eth0", 1},
-    {"host02", "eth0", 2},
-    {"host03", "eth0", 3},
-    {"host04", "eth0", 4},
-    {NULL, NULL, 0},
+    {"host01", "eth0", 1}, {"host02", "eth0", 2}, {"host03", "eth0", 3},
+    {"host04", "eth0", 4}, {NULL, NULL, 0},
 };
 
 static void
@@ -205,20 +204,22 @@ test_classic_lab(void **state)
     check_cookies(m, flows);
 
     /* Routing from network1 to network2: TTL, MAC, network. */
-    char *line = the_line(flows, "table=20,", "reg6=14016,",
-                          "nw_dst=172.17.0.0/24");
+    char *line =
+        the_line(flows, "table=20,", "reg6=14016,", "nw_dst=172.17.0.0/24");
     assert_non_null(strstr(line, "actions=dec_ttl,"
                                  "set_field:02:fa:f9:18:a6:c4->eth_src,"
                                  "set_field:13868->reg6,"));
     free(line);
     /* Port security of host01: its MAC and address only. */
     assert_int_equal(count_lines(flows, "table=0,", "in_port=1,",
-                                 "goto_table:10", (char *) NULL), 2);
+                                 "goto_table:10", (char *)NULL),
+                     2);
     assert_int_equal(count_lines(flows, "in_port=1,",
                                  "dl_src=02:fa:6f:95:73:b0", "172.16.0.1,",
-                                 (char *) NULL), 2);
+                                 (char *)NULL),
+                     2);
     /* One host: no tunnels. */
-    assert_int_equal(count_lines(flows, "tun_id", (char *) NULL), 0);
+    assert_int_equal(count_lines(flows, "tun_id", (char *)NULL), 0);
     free(flows);
 
     /* The same inputs give the same text. */
@@ -254,8 +255,8 @@ test_two_hosts(void **state)
     check_cookies(m, flows);
     /* host02 (network1, on hv2) is reached through the tunnel, only from
      * local ports. */
-    char *line = the_line(flows, "table=40,", "dl_dst=02:fa:5c:2c:61:c7",
-                          NULL);
+    char *line =
+        the_line(flows, "table=40,", "dl_dst=02:fa:5c:2c:61:c7", NULL);
     assert_non_null(strstr(line, "reg7=0x1/0x1,"));
     assert_non_null(strstr(line, "actions=set_field:14016->tun_id,"
                                  "output:10"));
@@ -275,12 +276,8 @@ test_two_hosts(void **state)
 }
 
 static const struct fake_port vm_lab_ports[] = {
-    {"client", "eth0", 1},
-    {"client", "trunk0", 2},
-    {"web", "eth0", 3},
-    {"gw", "lan", 4},
-    {"gw", "dmz", 5},
-    {NULL, NULL, 0},
+    {"client", "eth0", 1}, {"client", "trunk0", 2}, {"web", "eth0", 3},
+    {"gw", "lan", 4},      {"gw", "dmz", 5},        {NULL, NULL, 0},
 };
 
 /* Trunks, port security off, a router of kind vm. */
@@ -297,22 +294,24 @@ test_vm_lab(void **state)
     assert_true(lan >= 0);
     assert_int_equal(count_lines(flows, "in_port=2,dl_vlan=10",
                                  "strip_vlan,set_field:5010->reg6",
-                                 (char *) NULL), 2);
+                                 (char *)NULL),
+                     2);
     assert_int_equal(count_lines(flows, "table=40,", "reg6=5010,",
-                                 "mod_vlan_vid:10,output:2", (char *) NULL),
+                                 "mod_vlan_vid:10,output:2", (char *)NULL),
                      3);
     /* client eth0 has port security off: anything untagged passes. */
     assert_int_equal(count_lines(flows, "table=0,",
                                  "in_port=1,vlan_tci=0x0000/0x1000,actions",
-                                 (char *) NULL), 1);
+                                 (char *)NULL),
+                     1);
     /* The router VM may send from any address, but only from its MAC. */
-    assert_int_equal(count_lines(flows, "in_port=4,", "nw_src",
-                                 (char *) NULL), 0);
+    assert_int_equal(count_lines(flows, "in_port=4,", "nw_src", (char *)NULL),
+                     0);
     assert_int_equal(count_lines(flows, "in_port=4,",
-                                 "dl_src=02:00:00:00:0a:01", (char *) NULL),
+                                 "dl_src=02:00:00:00:0a:01", (char *)NULL),
                      2);
     /* No flows router: nothing in the router tables. */
-    assert_int_equal(count_lines(flows, "table=20,", (char *) NULL), 1);
+    assert_int_equal(count_lines(flows, "table=20,", (char *)NULL), 1);
     free(flows);
     fabric_model_destroy(m);
 }
@@ -328,14 +327,16 @@ test_unbound(void **state)
     };
     struct pipeline_ports ports = fake_ports(partial);
     char *flows = pipeline_flows(m, "hv1", &ports);
-    assert_int_equal(count_lines(flows, "in_port=2", (char *) NULL), 0);
-    assert_int_equal(count_lines(flows, "output:2", (char *) NULL), 0);
-    assert_int_equal(count_lines(flows, "tun_id", (char *) NULL), 0);
+    assert_int_equal(count_lines(flows, "in_port=2", (char *)NULL), 0);
+    assert_int_equal(count_lines(flows, "output:2", (char *)NULL), 0);
+    assert_int_equal(count_lines(flows, "tun_id", (char *)NULL), 0);
     /* host03 is still answered for, and routed to. */
-    assert_int_equal(count_lines(flows, "table=10,", "arp_tpa=172.17.0.1,",
-                                 (char *) NULL), 2);
-    assert_int_equal(count_lines(flows, "table=30,", "nw_dst=172.17.0.1,",
-                                 (char *) NULL), 1);
+    assert_int_equal(
+        count_lines(flows, "table=10,", "arp_tpa=172.17.0.1,", (char *)NULL),
+        2);
+    assert_int_equal(
+        count_lines(flows, "table=30,", "nw_dst=172.17.0.1,", (char *)NULL),
+        1);
     /* Binding a port adds flows and outputs to floods, and changes
      * nothing else. */
     struct pipeline_ports all = fake_ports(hv1_ports);
@@ -362,7 +363,7 @@ test_unbound(void **state)
     flows = pipeline_flows(m, "hv1", &none);
     char *null_ports = pipeline_flows(m, "hv1", NULL);
     assert_string_equal(flows, null_ports);
-    assert_int_equal(count_lines(flows, "in_port=", (char *) NULL), 0);
+    assert_int_equal(count_lines(flows, "in_port=", (char *)NULL), 0);
     free(null_ports);
     free(flows);
     fabric_model_destroy(m);
@@ -375,8 +376,8 @@ test_unknown_host(void **state)
     struct fabric_model *m = load("topologies/classic-lab.yaml");
     struct pipeline_ports ports = fake_ports(classic_ports);
     char *flows = pipeline_flows(m, "nowhere", &ports);
-    assert_int_equal(count_lines(flows, "priority=0,", (char *) NULL), 5);
-    assert_int_equal(count_lines(flows, "", (char *) NULL), 5);
+    assert_int_equal(count_lines(flows, "priority=0,", (char *)NULL), 5);
+    assert_int_equal(count_lines(flows, "", (char *)NULL), 5);
     check_cookies(m, flows);
     free(flows);
     fabric_model_destroy(m);
@@ -388,11 +389,8 @@ test_flood_containment(void **state)
 {
     struct fabric_model *m = load("tests/data/three-hosts.yaml");
     static const struct fake_port ports_hv1[] = {
-        {"b1", "eth0", 1},
-        {"r1", "eth0", 2},
-        {"hv2", NULL, 20},
-        {"hv3", NULL, 30},
-        {NULL, NULL, 0},
+        {"b1", "eth0", 1}, {"r1", "eth0", 2}, {"hv2", NULL, 20},
+        {"hv3", NULL, 30}, {NULL, NULL, 0},
     };
     struct pipeline_ports ports = fake_ports(ports_hv1);
     char *flows = pipeline_flows(m, "hv1", &ports);
@@ -401,8 +399,8 @@ test_flood_containment(void **state)
     long red = fabric_model_find_network(m, "red");
     char match[64];
 
-    snprintf(match, sizeof match, "reg6=%d,reg7=0x1/0x1,dl_dst=01:",
-             m->networks[red].vni);
+    snprintf(match, sizeof match,
+             "reg6=%d,reg7=0x1/0x1,dl_dst=01:", m->networks[red].vni);
     char *line = the_line(flows, match, NULL, NULL);
     assert_non_null(strstr(line, "actions=output:2,set_field:"));
     assert_non_null(strstr(line, "output:30"));
@@ -410,16 +408,16 @@ test_flood_containment(void **state)
     assert_null(strstr(line, "output:1,"));
     free(line);
 
-    snprintf(match, sizeof match, "reg6=%d,reg7=0x1/0x1,dl_dst=01:",
-             m->networks[blue].vni);
+    snprintf(match, sizeof match,
+             "reg6=%d,reg7=0x1/0x1,dl_dst=01:", m->networks[blue].vni);
     line = the_line(flows, match, NULL, NULL);
     assert_non_null(strstr(line, "output:20"));
     assert_non_null(strstr(line, "output:30"));
     free(line);
 
     /* What came from a tunnel is flooded to local ports only. */
-    snprintf(match, sizeof match, "reg6=%d,reg7=0x2/0x2,dl_dst=01:",
-             m->networks[blue].vni);
+    snprintf(match, sizeof match,
+             "reg6=%d,reg7=0x2/0x2,dl_dst=01:", m->networks[blue].vni);
     line = the_line(flows, match, NULL, NULL);
     assert_non_null(strstr(line, "actions=output:1"));
     assert_null(strstr(line, "tun_id"));
@@ -427,8 +425,8 @@ test_flood_containment(void **state)
 
     /* hv2 has no port in red: the tunnel from hv2 does not take red. */
     snprintf(match, sizeof match, "tun_id=%d,", m->networks[red].vni);
-    assert_int_equal(count_lines(flows, "in_port=20,", match,
-                                 (char *) NULL), 1);
+    assert_int_equal(count_lines(flows, "in_port=20,", match, (char *)NULL),
+                     1);
     free(flows);
     fabric_model_destroy(m);
 }
@@ -450,8 +448,8 @@ test_dhcp_and_double_tags(void **state)
         "      - {network: wan, vlan_mode: trunk, trunks: [lan],\n"
         "         port_security: false}\n";
     struct fabric_model *m = NULL;
-    assert_int_equal(topology_load_buffer("extra.yaml", yaml, strlen(yaml),
-                                          &m, NULL), 0);
+    assert_int_equal(
+        topology_load_buffer("extra.yaml", yaml, strlen(yaml), &m, NULL), 0);
     static const struct fake_port ports_table[] = {
         {"a", "eth0", 1},
         {"b", "eth0", 2},
@@ -462,16 +460,21 @@ test_dhcp_and_double_tags(void **state)
     check_cookies(m, flows);
     assert_int_equal(count_lines(flows, "in_port=1,", "udp,",
                                  "nw_src=0.0.0.0,nw_dst=255.255.255.255,"
-                                 "tp_src=68,tp_dst=67", (char *) NULL), 1);
+                                 "tp_src=68,tp_dst=67",
+                                 (char *)NULL),
+                     1);
     assert_int_equal(count_lines(flows, "priority=120,",
                                  "in_port=2,dl_vlan=11,dl_type=0x8100,",
-                                 "actions=drop", (char *) NULL), 1);
+                                 "actions=drop", (char *)NULL),
+                     1);
     assert_int_equal(count_lines(flows, "priority=120,",
                                  "in_port=2,dl_vlan=11,dl_type=0x88a8,",
-                                 "actions=drop", (char *) NULL), 1);
+                                 "actions=drop", (char *)NULL),
+                     1);
     assert_int_equal(count_lines(flows, "priority=110,",
                                  "in_port=2,dl_vlan=11,actions=strip_vlan,",
-                                 (char *) NULL), 1);
+                                 (char *)NULL),
+                     1);
     free(flows);
     fabric_model_destroy(m);
 }
@@ -483,14 +486,10 @@ test_network_modes(void **state)
 {
     struct fabric_model *m = load("topologies/modes-lab.yaml");
     static const struct fake_port ports_table[] = {
-        {"web", "eth0", 1},
-        {"web", "eth1", 2},
-        {"pub", "eth0", 3},
-        {"db", "eth0", 4},
-        {"lan", "@gateway", 7},
-        {"dmz", "@gateway", 8},
-        {"back", "@gateway", 9},
-        {NULL, NULL, 0},
+        {"web", "eth0", 1},      {"web", "eth1", 2},
+        {"pub", "eth0", 3},      {"db", "eth0", 4},
+        {"lan", "@gateway", 7},  {"dmz", "@gateway", 8},
+        {"back", "@gateway", 9}, {NULL, NULL, 0},
     };
     struct pipeline_ports ports = fake_ports(ports_table);
     char *flows = pipeline_flows(m, "local", &ports);
@@ -501,21 +500,23 @@ test_network_modes(void **state)
     char mac[18];
     gateway_mac("lan", mac);
     char *ip_match = NULL, *deliver = NULL;
-    assert_true(asprintf(&ip_match, "in_port=7,vlan_tci=0x0000/0x1000,ip,"
-                                    "dl_src=%s", mac) > 0);
+    assert_true(asprintf(&ip_match,
+                         "in_port=7,vlan_tci=0x0000/0x1000,ip,"
+                         "dl_src=%s",
+                         mac) > 0);
     assert_true(asprintf(&deliver, "dl_dst=%s,actions=output:7", mac) > 0);
     /* No port security on addresses: the host routes for others. */
     char *line = the_line(flows, "table=0,", ip_match, NULL);
     assert_non_null(strstr(line, "set_field:0x5->reg7,goto_table:10"));
     free(line);
     assert_int_equal(count_lines(flows, "table=0,", "priority=100,",
-                                 "in_port=7,actions=drop", (char *) NULL),
+                                 "in_port=7,actions=drop", (char *)NULL),
                      1);
-    line = the_line(flows, "table=10,", "arp_tpa=192.168.50.1,",
-                    "priority=100,");
+    line =
+        the_line(flows, "table=10,", "arp_tpa=192.168.50.1,", "priority=100,");
     assert_non_null(strstr(line, mac));
     free(line);
-    assert_int_equal(count_lines(flows, "table=40,", deliver, (char *) NULL),
+    assert_int_equal(count_lines(flows, "table=40,", deliver, (char *)NULL),
                      1);
     /* Broadcasts from the gateway stay on the host; those from local
      * ports reach it. */
@@ -526,8 +527,8 @@ test_network_modes(void **state)
     free(ip_match);
     free(deliver);
     /* The isolated network has no gateway, whatever the caller says. */
-    assert_int_equal(count_lines(flows, "output:9", (char *) NULL), 0);
-    assert_int_equal(count_lines(flows, "in_port=9", (char *) NULL), 0);
+    assert_int_equal(count_lines(flows, "output:9", (char *)NULL), 0);
+    assert_int_equal(count_lines(flows, "in_port=9", (char *)NULL), 0);
     free(flows);
 
     /* Without the port bound, the ARP answer is there, delivery is
@@ -538,9 +539,10 @@ test_network_modes(void **state)
     };
     ports = fake_ports(no_gateways);
     flows = pipeline_flows(m, "local", &ports);
-    assert_int_equal(count_lines(flows, "table=10,", "arp_tpa=192.168.50.1,",
-                                 (char *) NULL), 2);
-    assert_int_equal(count_lines(flows, "dl_dst=", mac, (char *) NULL), 0);
+    assert_int_equal(
+        count_lines(flows, "table=10,", "arp_tpa=192.168.50.1,", (char *)NULL),
+        2);
+    assert_int_equal(count_lines(flows, "dl_dst=", mac, (char *)NULL), 0);
     free(flows);
     fabric_model_destroy(m);
 }
@@ -558,17 +560,23 @@ test_gateway_two_hosts(void **state)
         "networks:\n"
         "  - {name: lan, subnet: 10.1.0.0/24, mode: nat, vlan: 11}\n"
         "guests:\n"
-        "  - {name: a, host: hv1, interfaces: [{network: lan, ip: 10.1.0.5}]}\n"
-        "  - {name: b, host: hv2, interfaces: [{network: lan, ip: 10.1.0.6}]}\n";
+        "  - {name: a, host: hv1, interfaces: [{network: lan, ip: "
+        "10.1.0.5}]}\n"
+        "  - {name: b, host: hv2, interfaces: [{network: lan, ip: "
+        "10.1.0.6}]}\n";
     struct fabric_model *m = NULL;
-    assert_int_equal(topology_load_buffer("nat2.yaml", yaml, strlen(yaml),
-                                          &m, NULL), 0);
+    assert_int_equal(
+        topology_load_buffer("nat2.yaml", yaml, strlen(yaml), &m, NULL), 0);
     static const struct fake_port hv1[] = {
-        {"a", "eth0", 1}, {"hv2", NULL, 10}, {"lan", "@gateway", 5},
+        {"a", "eth0", 1},
+        {"hv2", NULL, 10},
+        {"lan", "@gateway", 5},
         {NULL, NULL, 0},
     };
     static const struct fake_port hv2[] = {
-        {"b", "eth0", 1}, {"hv1", NULL, 10}, {"lan", "@gateway", 6},
+        {"b", "eth0", 1},
+        {"hv1", NULL, 10},
+        {"lan", "@gateway", 6},
         {NULL, NULL, 0},
     };
     char mac[18];
@@ -577,17 +585,17 @@ test_gateway_two_hosts(void **state)
     char *f1 = pipeline_flows(m, "hv1", &p1);
     char *f2 = pipeline_flows(m, "hv2", &p2);
     check_cookies(m, f1);
-    assert_int_equal(count_lines(f1, "dl_dst=", mac, "output:5",
-                                 (char *) NULL), 1);
-    assert_int_equal(count_lines(f2, "dl_dst=", mac, "output:6",
-                                 (char *) NULL), 1);
-    assert_int_equal(count_lines(f1, "dl_dst=", mac, "tun_id",
-                                 (char *) NULL), 0);
+    assert_int_equal(count_lines(f1, "dl_dst=", mac, "output:5", (char *)NULL),
+                     1);
+    assert_int_equal(count_lines(f2, "dl_dst=", mac, "output:6", (char *)NULL),
+                     1);
+    assert_int_equal(count_lines(f1, "dl_dst=", mac, "tun_id", (char *)NULL),
+                     0);
     /* The ARP answer is the same on both hosts. */
-    char *l1 = the_line(f1, "table=10,priority=100,", "arp_tpa=10.1.0.1,",
-                        NULL);
-    char *l2 = the_line(f2, "table=10,priority=100,", "arp_tpa=10.1.0.1,",
-                        NULL);
+    char *l1 =
+        the_line(f1, "table=10,priority=100,", "arp_tpa=10.1.0.1,", NULL);
+    char *l2 =
+        the_line(f2, "table=10,priority=100,", "arp_tpa=10.1.0.1,", NULL);
     assert_string_equal(l1, l2);
     free(l1);
     free(l2);
@@ -597,8 +605,9 @@ test_gateway_two_hosts(void **state)
     free(l1);
     /* From the gateway to b on hv2: unicast through the tunnel (reg7
      * 0x5 carries the local bit). */
-    assert_int_equal(count_lines(f1, "reg7=0x1/0x1,dl_dst=02:fa:", "tun_id",
-                                 (char *) NULL), 1);
+    assert_int_equal(
+        count_lines(f1, "reg7=0x1/0x1,dl_dst=02:fa:", "tun_id", (char *)NULL),
+        1);
     free(f1);
     free(f2);
     fabric_model_destroy(m);
@@ -634,8 +643,8 @@ test_cookies(void **state)
     assert_string_equal(what, "gateway network2");
     free(what);
     /* FNV-1a 64 of the empty name is its offset basis. */
-    assert_true(pipeline_cookie(PIPELINE_COOKIE_NETWORK, "")
-                == (UINT64_C(0x01) << 56 | UINT64_C(0xf29ce484222325)));
+    assert_true(pipeline_cookie(PIPELINE_COOKIE_NETWORK, "") ==
+                (UINT64_C(0x01) << 56 | UINT64_C(0xf29ce484222325)));
     assert_null(pipeline_cookie_describe(
         m, pipeline_cookie(PIPELINE_COOKIE_IFACE, "host01/eth9")));
     assert_null(pipeline_cookie_describe(m, 0));

@@ -67,8 +67,8 @@ check_golden(const char *name, const char *actual)
         fail_msg("missing golden file %s", path);
     }
     if (strcmp(expected, actual)) {
-        fprintf(stderr, "--- expected (%s)\n%s--- actual\n%s", path,
-                expected, actual);
+        fprintf(stderr, "--- expected (%s)\n%s--- actual\n%s", path, expected,
+                actual);
         fail_msg("plan text differs from %s", path);
     }
     free(expected);
@@ -77,8 +77,7 @@ check_golden(const char *name, const char *actual)
 
 /* The change of 'kind' and 'name', or NULL. */
 static const struct plan_change *
-find_change(const struct fabric_plan *plan, const char *kind,
-            const char *name)
+find_change(const struct fabric_plan *plan, const char *kind, const char *name)
 {
     for (size_t i = 0; i < plan->n; i++) {
         const struct plan_change *c = &plan->changes[i];
@@ -102,8 +101,8 @@ find_field(const struct plan_change *c, const char *field)
 }
 
 static void
-assert_field(const struct plan_change *c, const char *field,
-             const char *old, const char *new)
+assert_field(const struct plan_change *c, const char *field, const char *old,
+             const char *new)
 {
     long i = find_field(c, field);
     if (i < 0) {
@@ -138,8 +137,8 @@ classic_reordered(void)
     tm_port(m, r, n2, "172.17.0.254/24");
     tm_port(m, r, n1, "172.16.0.254/24");
     size_t g = tm_guest(m, "host01", hv1, FABRIC_GUEST_NETNS);
-    struct fabric_interface *iface
-        = tm_interface(m, g, "eth0", n1, "fd00::1/64", "172.16.0.254");
+    struct fabric_interface *iface =
+        tm_interface(m, g, "eth0", n1, "fd00::1/64", "172.16.0.254");
     tm_add_address(iface, "172.16.0.1/24");
     return m;
 }
@@ -188,7 +187,7 @@ test_create(void **state)
     }
     /* Kind order, then name order. */
     static const char *const order[][2] = {
-        {"lab", "classic-lab"}, {"host", "hv1"}, {"network", "network1"},
+        {"lab", "classic-lab"},  {"host", "hv1"},      {"network", "network1"},
         {"network", "network2"}, {"router", "host00"}, {"guest", "host01"},
     };
     for (size_t i = 0; i < plan->n; i++) {
@@ -222,8 +221,8 @@ make_change_pair(struct fabric_model **curp, struct fabric_model **desp)
     size_t g2 = tm_guest(cur, "host02", 0, FABRIC_GUEST_NETNS);
     tm_interface(cur, g2, "eth0", 1, "172.17.0.2/24", "172.17.0.254");
     size_t g3 = tm_guest(cur, "host03", 0, FABRIC_GUEST_VM);
-    struct fabric_interface *i3 = tm_interface(cur, g3, "eth0", 0,
-                                               "172.16.0.3/24", NULL);
+    struct fabric_interface *i3 =
+        tm_interface(cur, g3, "eth0", 0, "172.16.0.3/24", NULL);
     tm_add_route(i3, "10.0.0.0/8", "172.16.0.254");
     tm_set(&cur->guests[g3].vm.cmdline, "console=ttyS0");
 
@@ -237,7 +236,7 @@ make_change_pair(struct fabric_model **curp, struct fabric_model **desp)
     r->kind = FABRIC_ROUTER_VM;
     r->has_host = true;
     r->host = hv2;
-    r->n_ports = 1;                      /* Drops the network2 port. */
+    r->n_ports = 1; /* Drops the network2 port. */
     free(r->ports[1].ip);
     free(r->ports[1].mac);
     tm_port(des, 0, n3, "172.18.0.254/24");
@@ -302,8 +301,7 @@ test_changes(void **state)
 
     assert_int_equal(find_change(plan, "guest", "host02")->op, '-');
     c = find_change(plan, "guest", "host03");
-    assert_field(c, "interfaces[eth0].routes",
-                 "10.0.0.0/8=172.16.0.254",
+    assert_field(c, "interfaces[eth0].routes", "10.0.0.0/8=172.16.0.254",
                  "10.0.0.0/8=172.16.0.1,192.168.0.0/16=172.16.0.254");
     assert_field(c, "interfaces[eth0].trunks", NULL, "network1,network2");
     assert_field(c, "interfaces[eth0].vlan_mode", "access", "trunk");
@@ -356,8 +354,7 @@ test_destroy(void **state)
     assert_null(find_change(plan, "host", "hv1"));
     assert_int_equal(find_change(plan, "host", "hv2")->op, '-');
     assert_int_equal(find_change(plan, "host", "hv9")->op, '+');
-    assert_field(find_change(plan, "guest", "host01"), "host", "hv1",
-                 "hv9");
+    assert_field(find_change(plan, "guest", "host01"), "host", "hv1", "hv9");
     plan_destroy(plan);
     fabric_model_destroy(des);
 
@@ -399,10 +396,8 @@ test_json(void **state)
     json_t *f = json_array_get(json_object_get(n2, "fields"), 0);
     assert_string_equal(json_string_value(json_object_get(f, "field")),
                         "vlan");
-    assert_string_equal(json_string_value(json_object_get(f, "old")),
-                        "102");
-    assert_string_equal(json_string_value(json_object_get(f, "new")),
-                        "202");
+    assert_string_equal(json_string_value(json_object_get(f, "old")), "102");
+    assert_string_equal(json_string_value(json_object_get(f, "new")), "202");
 
     json_t *n3 = json_array_get(changes, 1);
     assert_string_equal(json_string_value(json_object_get(n3, "op")), "+");
@@ -502,8 +497,7 @@ test_order(void **state)
     plan = plan_compute(m, m2);
     assert_int_equal(plan->n, 1);
     assert_int_equal(plan->changes[0].n_fields, 1);
-    assert_field(&plan->changes[0], "interfaces[eth2]", "n 10.0.0.2/24",
-                 NULL);
+    assert_field(&plan->changes[0], "interfaces[eth2]", "n 10.0.0.2/24", NULL);
     char *text = plan_text(plan);
     assert_string_equal(text, "~ guest aa: interfaces[eth2] "
                               "\"n 10.0.0.2/24\" -> (none)\n");
@@ -518,12 +512,9 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_no_change),
-        cmocka_unit_test(test_create),
-        cmocka_unit_test(test_changes),
-        cmocka_unit_test(test_destroy),
-        cmocka_unit_test(test_json),
-        cmocka_unit_test(test_values),
+        cmocka_unit_test(test_no_change), cmocka_unit_test(test_create),
+        cmocka_unit_test(test_changes),   cmocka_unit_test(test_destroy),
+        cmocka_unit_test(test_json),      cmocka_unit_test(test_values),
         cmocka_unit_test(test_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

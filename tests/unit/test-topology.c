@@ -30,7 +30,7 @@
 
 static const char *const examples[] = {
     "classic-lab.yaml", "classic-lab.json", "classic-lab-vms.yaml",
-    "two-hosts.yaml", "vm-lab.yaml",
+    "two-hosts.yaml",   "vm-lab.yaml",
 };
 
 static bool
@@ -82,8 +82,8 @@ load_text(const char *name, const char *text)
 {
     struct topology_errors errors = {0};
     struct fabric_model *model = NULL;
-    int retval = topology_load_buffer(name, text, strlen(text), &model,
-                                      &errors);
+    int retval =
+        topology_load_buffer(name, text, strlen(text), &model, &errors);
     if (retval) {
         for (size_t i = 0; i < errors.n; i++) {
             print_error("%s\n", errors.lines[i]);
@@ -120,7 +120,7 @@ static char *
 load_errors(const char *name, const char *text, size_t len)
 {
     struct topology_errors errors = {0};
-    struct fabric_model *sentinel = (struct fabric_model *) &errors;
+    struct fabric_model *sentinel = (struct fabric_model *)&errors;
     struct fabric_model *model = sentinel;
 
     assert_int_equal(topology_load_buffer(name, text, len, &model, &errors),
@@ -312,7 +312,7 @@ fnv1a(const char *s)
 {
     uint32_t h = 2166136261u;
     for (; *s; s++) {
-        h ^= (unsigned char) *s;
+        h ^= (unsigned char)*s;
         h *= 16777619u;
     }
     return h;
@@ -321,7 +321,7 @@ fnv1a(const char *s)
 static int
 expected_vlan(const char *network)
 {
-    return 100 + (int) (fnv1a(network) % 3995);
+    return 100 + (int)(fnv1a(network) % 3995);
 }
 
 static char *
@@ -341,7 +341,7 @@ expected_mac(const char *a, const char *b)
 static void
 test_examples_load(void **state)
 {
-    (void) state;
+    (void)state;
     for (size_t i = 0; i < sizeof examples / sizeof *examples; i++) {
         struct fabric_model *model = load_example(examples[i]);
         assert_true(model->n_networks > 0);
@@ -354,7 +354,7 @@ test_examples_load(void **state)
 static void
 test_classic_lab(void **state)
 {
-    (void) state;
+    (void)state;
     struct fabric_model *m = load_example("classic-lab.yaml");
 
     assert_string_equal(m->name, "classic-lab");
@@ -401,7 +401,7 @@ test_classic_lab(void **state)
         const struct fabric_guest *g = &m->guests[i];
         char name[16], address[32];
         snprintf(name, sizeof name, "host0%zu", i + 1);
-        snprintf(address, sizeof address, "172.%d.0.%zu/24", 16 + (int) i / 2,
+        snprintf(address, sizeof address, "172.%d.0.%zu/24", 16 + (int)i / 2,
                  i % 2 + 1);
         assert_string_equal(g->name, name);
         assert_int_equal(g->host, 0);
@@ -428,7 +428,7 @@ test_classic_lab(void **state)
 static void
 test_yaml_json_identical(void **state)
 {
-    (void) state;
+    (void)state;
     struct fabric_model *y = load_example("classic-lab.yaml");
     struct fabric_model *j = load_example("classic-lab.json");
     assert_model_eq(y, j);
@@ -443,7 +443,7 @@ test_yaml_json_identical(void **state)
 static void
 test_loads_are_stable(void **state)
 {
-    (void) state;
+    (void)state;
     for (size_t i = 0; i < sizeof examples / sizeof *examples; i++) {
         struct fabric_model *a = load_example(examples[i]);
         struct fabric_model *b = load_example(examples[i]);
@@ -456,7 +456,7 @@ test_loads_are_stable(void **state)
 static void
 test_golden(void **state)
 {
-    (void) state;
+    (void)state;
     struct fabric_model *m = load_example("classic-lab.yaml");
     char *text = write_yaml(m);
     if (regen()) {
@@ -473,7 +473,7 @@ test_golden(void **state)
 static void
 test_two_hosts(void **state)
 {
-    (void) state;
+    (void)state;
     struct fabric_model *m = load_example("two-hosts.yaml");
 
     assert_int_equal(m->n_hosts, 2);
@@ -494,7 +494,7 @@ test_two_hosts(void **state)
 static void
 test_vm_lab(void **state)
 {
-    (void) state;
+    (void)state;
     struct fabric_model *m = load_example("vm-lab.yaml");
 
     assert_int_equal(m->hosts[0].underlay_mtu, 9000);
@@ -503,8 +503,8 @@ test_vm_lab(void **state)
     assert_int_equal(m->networks[0].vlan, 20);
     assert_int_equal(m->networks[0].vni, 10020);
     assert_int_equal(m->networks[0].mtu, 9000 - FABRIC_ENCAP_OVERHEAD);
-    assert_string_equal(fabric_smap_get(&m->networks[0].external_ids,
-                                        "owner"), "lab-team");
+    assert_string_equal(fabric_smap_get(&m->networks[0].external_ids, "owner"),
+                        "lab-team");
     assert_int_equal(m->networks[1].vni, 5010);
     assert_int_equal(m->networks[1].mtu, 1500);
     assert_true(m->networks[1].dhcp);
@@ -550,7 +550,7 @@ test_vm_lab(void **state)
 static void
 test_vlan_vni_probing(void **state)
 {
-    (void) state;
+    (void)state;
     /* 'a' takes the VLAN that 'network1' would hash to and the VNI that
      * 'network1' would derive from the next one, so 'network1' probes
      * past both. */
@@ -575,7 +575,7 @@ test_vlan_vni_probing(void **state)
 static void
 test_mac_probing(void **state)
 {
-    (void) state;
+    (void)state;
     /* g2 explicitly takes the MAC that g1/eth0 would derive. */
     char *mac = expected_mac("g1", "eth0");
     char text[512];
@@ -601,7 +601,7 @@ test_mac_probing(void **state)
 static void
 test_defaults(void **state)
 {
-    (void) state;
+    (void)state;
     struct fabric_model *m = load_text(
         "defaults.yaml",
         "name: lab\n"
@@ -661,7 +661,7 @@ test_defaults(void **state)
 static void
 test_network_modes(void **state)
 {
-    (void) state;
+    (void)state;
     struct fabric_model *m = load_text(
         "modes.yaml",
         "name: lab\n"
@@ -715,7 +715,7 @@ test_network_modes(void **state)
 static void
 test_yaml_forms(void **state)
 {
-    (void) state;
+    (void)state;
     /* Anchors and aliases, null fields, "!!str", block scalars, unusual
      * strings in external_ids; the export must keep them all. */
     struct fabric_model *m = load_text(
@@ -764,7 +764,7 @@ test_yaml_forms(void **state)
 static void
 test_long_strings(void **state)
 {
-    (void) state;
+    (void)state;
     /* YAML limits implicit keys to 1024 characters: the export must still
      * hold keys and values far longer than that. */
     struct fabric_model *m = load_text(
@@ -796,7 +796,7 @@ test_long_strings(void **state)
 static void
 test_load_file_errors(void **state)
 {
-    (void) state;
+    (void)state;
     struct topology_errors errors = {0};
     struct fabric_model *model = NULL;
     const char *path = FABRIC_SOURCE_DIR "/tests/topology/no-such-file.yaml";
@@ -818,7 +818,8 @@ test_load_file_errors(void **state)
     assert_int_equal(topology_load_buffer("x.yaml", "", 0, &model, &errors),
                      -EINVAL);
     assert_int_equal(errors.n, 2);
-    assert_string_equal(errors.lines[1], "x.yaml:1:1: the file is empty; a "
+    assert_string_equal(errors.lines[1],
+                        "x.yaml:1:1: the file is empty; a "
                         "topology needs at least 'name' and 'networks'.");
     topology_errors_clear(&errors);
 
@@ -831,7 +832,7 @@ test_load_file_errors(void **state)
 static int
 compare_names(const void *a, const void *b)
 {
-    return strcmp(*(char *const *) a, *(char *const *) b);
+    return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 static bool
@@ -844,7 +845,7 @@ has_suffix(const char *s, const char *suffix)
 static void
 test_bad_corpus(void **state)
 {
-    (void) state;
+    (void)state;
     DIR *dir = opendir(BAD_DIR);
     assert_non_null(dir);
 
@@ -852,8 +853,8 @@ test_bad_corpus(void **state)
     size_t n = 0;
     struct dirent *de;
     while ((de = readdir(dir)) != NULL) {
-        if (has_suffix(de->d_name, ".yaml")
-            || has_suffix(de->d_name, ".json")) {
+        if (has_suffix(de->d_name, ".yaml") ||
+            has_suffix(de->d_name, ".json")) {
             names = realloc(names, (n + 1) * sizeof *names);
             names[n++] = strdup(de->d_name);
         }
@@ -867,8 +868,7 @@ test_bad_corpus(void **state)
         char path[1024], expected_path[1024];
         snprintf(path, sizeof path, "%s/%s", BAD_DIR, names[i]);
         snprintf(expected_path, sizeof expected_path, "%s/%.*s.expected",
-                 BAD_DIR, (int) (strrchr(names[i], '.') - names[i]),
-                 names[i]);
+                 BAD_DIR, (int)(strrchr(names[i], '.') - names[i]), names[i]);
 
         size_t len;
         char *text = read_file(path, &len);

@@ -87,8 +87,8 @@ static void
 check_golden(const char *name, const char *actual)
 {
     char *path;
-    assert_true(asprintf(&path, "%s/tests/golden/%s", FABRIC_SOURCE_DIR,
-                         name) > 0);
+    assert_true(
+        asprintf(&path, "%s/tests/golden/%s", FABRIC_SOURCE_DIR, name) > 0);
     const char *regen = getenv("FABRIC_REGEN_GOLDEN");
     if (regen && !strcmp(regen, "1")) {
         FILE *f = fopen(path, "w");
@@ -128,10 +128,11 @@ setup(void **state)
     struct fixture *f = calloc(1, sizeof *f);
     snprintf(f->dir, sizeof f->dir, "/tmp/test-underlay-XXXXXX");
     assert_non_null(mkdtemp(f->dir));
-    snprintf(f->state, sizeof f->state, "%s/%s", f->dir,
-             UNDERLAY_STATE_FILE);
-    f->config = (struct underlay_config) {
-        .dev = "ul0", .bridge = "br-underlay", .datapath_type = "netdev",
+    snprintf(f->state, sizeof f->state, "%s/%s", f->dir, UNDERLAY_STATE_FILE);
+    f->config = (struct underlay_config){
+        .dev = "ul0",
+        .bridge = "br-underlay",
+        .datapath_type = "netdev",
         .state_path = f->state,
     };
     *state = f;
@@ -179,37 +180,44 @@ write_file(const char *path, const char *text)
 
 /* Canned state.  The NIC before the move: two addresses (the second with
  * a broadcast address), an IPv6 link-local one, MTU 1600. */
-#define DEV_LINK(ADDRS) "[{'ifindex':2,'ifname':'ul0','flags':['BROADCAST'," \
-    "'MULTICAST','UP','LOWER_UP'],'mtu':1600,'operstate':'UP'," \
-    "'addr_info':[" ADDRS "{'family':'inet6','local':'fe80::1'," \
+#define DEV_LINK(ADDRS)                                                       \
+    "[{'ifindex':2,'ifname':'ul0','flags':['BROADCAST',"                      \
+    "'MULTICAST','UP','LOWER_UP'],'mtu':1600,'operstate':'UP',"               \
+    "'addr_info':[" ADDRS "{'family':'inet6','local':'fe80::1',"              \
     "'prefixlen':64,'scope':'link'}]}]"
-#define ADDR1 "{'family':'inet','local':'10.99.0.1','prefixlen':24," \
+#define ADDR1                                                                 \
+    "{'family':'inet','local':'10.99.0.1','prefixlen':24,"                    \
     "'scope':'global','label':'ul0'},"
-#define ADDR2 "{'family':'inet','local':'10.98.0.1','prefixlen':16," \
+#define ADDR2                                                                 \
+    "{'family':'inet','local':'10.98.0.1','prefixlen':16,"                    \
     "'broadcast':'10.98.255.255','scope':'global','label':'ul0'},"
 #define DEV_FULL DEV_LINK(ADDR1 ADDR2)
 #define DEV_EMPTY DEV_LINK("")
 /* The bridge's interface as ovs-vswitchd makes it: down, MTU 1500. */
-#define BR_NEW "[{'ifindex':9,'ifname':'br-underlay','flags':['BROADCAST'," \
+#define BR_NEW                                                                \
+    "[{'ifindex':9,'ifname':'br-underlay','flags':['BROADCAST',"              \
     "'MULTICAST'],'mtu':1500,'operstate':'DOWN','addr_info':[]}]"
-#define BR_LINK(ADDRS) "[{'ifindex':9,'ifname':'br-underlay','flags':[" \
-    "'BROADCAST','MULTICAST','UP','LOWER_UP'],'mtu':1600,'addr_info':[" \
-    ADDRS "{'family':'inet6','local':'fe80::2','prefixlen':64," \
+#define BR_LINK(ADDRS)                                                        \
+    "[{'ifindex':9,'ifname':'br-underlay','flags':["                          \
+    "'BROADCAST','MULTICAST','UP','LOWER_UP'],'mtu':1600,'addr_info':[" ADDRS \
+    "{'family':'inet6','local':'fe80::2','prefixlen':64,"                     \
     "'scope':'link'}]}]"
 #define BR_FULL BR_LINK(ADDR1 ADDR2)
 /* The routes through one device (as `ip -j -4 route show table main`
  * prints them): the kernel's for each address, a default route, a static
  * route with a metric, an onlink route with a source address, and
  * routes the module leaves alone. */
-#define ROUTES_ON(D) "{'dst':'default','gateway':'10.99.0.254','dev':'" D \
-    "','flags':[]},{'dst':'10.99.0.0/24','dev':'" D "','protocol':'kernel'," \
+#define ROUTES_ON(D)                                                          \
+    "{'dst':'default','gateway':'10.99.0.254','dev':'" D                      \
+    "','flags':[]},{'dst':'10.99.0.0/24','dev':'" D "','protocol':'kernel',"  \
     "'scope':'link','prefsrc':'10.99.0.1','flags':[]},{'dst':'10.98.0.0/16'," \
     "'dev':'" D "','protocol':'kernel','scope':'link','prefsrc':'10.98.0.1'," \
-    "'flags':[]},{'dst':'10.7.0.0/16','dev':'" D "','protocol':'static'," \
-    "'scope':'link','metric':50,'flags':[]},{'dst':'10.8.0.0/16'," \
-    "'gateway':'10.98.0.9','dev':'" D "','prefsrc':'10.98.0.1','flags':[" \
+    "'flags':[]},{'dst':'10.7.0.0/16','dev':'" D "','protocol':'static',"     \
+    "'scope':'link','metric':50,'flags':[]},{'dst':'10.8.0.0/16',"            \
+    "'gateway':'10.98.0.9','dev':'" D "','prefsrc':'10.98.0.1','flags':["     \
     "'onlink']},{'type':'blackhole','dst':'10.66.0.0/16','flags':[]}"
-#define OTHER_ROUTE "{'dst':'192.168.1.0/24','dev':'eth9','protocol':" \
+#define OTHER_ROUTE                                                           \
+    "{'dst':'192.168.1.0/24','dev':'eth9','protocol':"                        \
     "'kernel','scope':'link','prefsrc':'192.168.1.5','flags':[]}"
 #define ROUTES_DEV "[" ROUTES_ON("ul0") "," OTHER_ROUTE "]"
 #define ROUTES_BR "[" ROUTES_ON("br-underlay") "," OTHER_ROUTE "]"
@@ -252,12 +260,15 @@ test_move(void **state)
 {
     struct fixture *f = *state;
     static const struct canned canned[] = {
-        {R_DEV, DEV_FULL}, {R_BR, BR_NEW}, {R_ROUTES, ROUTES_DEV}, {NULL, NULL},
+        {R_DEV, DEV_FULL},
+        {R_BR, BR_NEW},
+        {R_ROUTES, ROUTES_DEV},
+        {NULL, NULL},
     };
     struct underlay_result result;
     char *log;
-    assert_int_equal(reconcile(f, canned, true, "10.99.0.1", &result, &log,
-                               NULL), 0);
+    assert_int_equal(
+        reconcile(f, canned, true, "10.99.0.1", &result, &log, NULL), 0);
     check_golden("underlay-move.txt", log);
     free(log);
     assert_true(result.bridge);
@@ -284,12 +295,15 @@ test_moved_changes_nothing(void **state)
     struct fixture *f = *state;
     write_file(f->state, moved_state);
     static const struct canned canned[] = {
-        {R_DEV, DEV_EMPTY}, {R_BR, BR_FULL}, {R_ROUTES, ROUTES_BR}, {NULL, NULL},
+        {R_DEV, DEV_EMPTY},
+        {R_BR, BR_FULL},
+        {R_ROUTES, ROUTES_BR},
+        {NULL, NULL},
     };
     struct underlay_result result;
     char *log;
-    assert_int_equal(reconcile(f, canned, true, "10.99.0.1", &result, &log,
-                               NULL), 0);
+    assert_int_equal(
+        reconcile(f, canned, true, "10.99.0.1", &result, &log, NULL), 0);
     assert_string_equal(log, R_DEV "\n" R_BR "\n" R_ROUTES "\n");
     free(log);
     assert_true(result.bridge);
@@ -309,12 +323,15 @@ test_restore(void **state)
     struct fixture *f = *state;
     write_file(f->state, moved_state);
     static const struct canned canned[] = {
-        {R_DEV, DEV_EMPTY}, {R_BR, BR_FULL}, {R_ROUTES, ROUTES_BR}, {NULL, NULL},
+        {R_DEV, DEV_EMPTY},
+        {R_BR, BR_FULL},
+        {R_ROUTES, ROUTES_BR},
+        {NULL, NULL},
     };
     struct underlay_result result;
     char *log;
-    assert_int_equal(reconcile(f, canned, false, "10.99.0.1", &result, &log,
-                               NULL), 0);
+    assert_int_equal(
+        reconcile(f, canned, false, "10.99.0.1", &result, &log, NULL), 0);
     check_golden("underlay-restore.txt", log);
     free(log);
     assert_false(result.bridge);
@@ -331,7 +348,10 @@ test_restore_bridge_gone(void **state)
     struct fixture *f = *state;
     write_file(f->state, moved_state);
     static const struct canned canned[] = {
-        {R_DEV, DEV_EMPTY}, {R_BR, NULL}, {R_ROUTES, ROUTES_NONE}, {NULL, NULL},
+        {R_DEV, DEV_EMPTY},
+        {R_BR, NULL},
+        {R_ROUTES, ROUTES_NONE},
+        {NULL, NULL},
     };
     struct underlay_result result;
     char *log;
@@ -351,7 +371,10 @@ test_restore_twice(void **state)
     struct fixture *f = *state;
     write_file(f->state, moved_state);
     static const struct canned canned[] = {
-        {R_DEV, DEV_FULL}, {R_BR, NULL}, {R_ROUTES, ROUTES_DEV}, {NULL, NULL},
+        {R_DEV, DEV_FULL},
+        {R_BR, NULL},
+        {R_ROUTES, ROUTES_DEV},
+        {NULL, NULL},
     };
     struct underlay_result result;
     char *log;
@@ -370,8 +393,8 @@ test_not_wanted_nothing_recorded(void **state)
     struct fixture *f = *state;
     struct underlay_result result;
     char *log;
-    assert_int_equal(reconcile(f, NULL, false, "10.99.0.1", &result, &log,
-                               NULL), 0);
+    assert_int_equal(
+        reconcile(f, NULL, false, "10.99.0.1", &result, &log, NULL), 0);
     assert_string_equal(log, "");
     free(log);
     assert_false(result.bridge);
@@ -387,13 +410,15 @@ test_redo_move(void **state)
     struct fixture *f = *state;
     write_file(f->state, moved_state);
     static const struct canned canned[] = {
-        {R_DEV, DEV_LINK(ADDR1)}, {R_BR, BR_NEW}, {R_ROUTES, ROUTES_NONE},
+        {R_DEV, DEV_LINK(ADDR1)},
+        {R_BR, BR_NEW},
+        {R_ROUTES, ROUTES_NONE},
         {NULL, NULL},
     };
     struct underlay_result result;
     char *log;
-    assert_int_equal(reconcile(f, canned, true, "10.99.0.1", &result, &log,
-                               NULL), 0);
+    assert_int_equal(
+        reconcile(f, canned, true, "10.99.0.1", &result, &log, NULL), 0);
     check_golden("underlay-redo.txt", log);
     free(log);
     assert_true(result.bridge);
@@ -410,12 +435,15 @@ test_pending(void **state)
 {
     struct fixture *f = *state;
     static const struct canned canned[] = {
-        {R_DEV, DEV_FULL}, {R_BR, NULL}, {R_ROUTES, ROUTES_DEV}, {NULL, NULL},
+        {R_DEV, DEV_FULL},
+        {R_BR, NULL},
+        {R_ROUTES, ROUTES_DEV},
+        {NULL, NULL},
     };
     struct underlay_result result;
     char *log;
-    assert_int_equal(reconcile(f, canned, true, "10.99.0.1", &result, &log,
-                               NULL), 0);
+    assert_int_equal(
+        reconcile(f, canned, true, "10.99.0.1", &result, &log, NULL), 0);
     assert_string_equal(log, R_DEV "\n" R_BR "\n" R_ROUTES "\n");
     free(log);
     assert_true(result.bridge);
@@ -430,13 +458,17 @@ test_wrong_ip(void **state)
 {
     struct fixture *f = *state;
     static const struct canned canned[] = {
-        {R_DEV, DEV_FULL}, {R_BR, NULL}, {R_ROUTES, ROUTES_DEV}, {NULL, NULL},
+        {R_DEV, DEV_FULL},
+        {R_BR, NULL},
+        {R_ROUTES, ROUTES_DEV},
+        {NULL, NULL},
     };
     struct underlay_result result;
     struct ovsdb_error *error = NULL;
     char *log;
-    assert_int_equal(reconcile(f, canned, true, "10.99.0.7", &result, &log,
-                               &error), -EADDRNOTAVAIL);
+    assert_int_equal(
+        reconcile(f, canned, true, "10.99.0.7", &result, &log, &error),
+        -EADDRNOTAVAIL);
     assert_string_equal(error->msg, "underlay IP 10.99.0.7 is not on ul0");
     ovsdb_error_free(error);
     assert_string_equal(log, R_DEV "\n" R_BR "\n" R_ROUTES "\n");
@@ -452,15 +484,18 @@ test_no_device(void **state)
 {
     struct fixture *f = *state;
     static const struct canned canned[] = {
-        {R_DEV, NULL}, {R_BR, NULL}, {R_ROUTES, ROUTES_NONE}, {NULL, NULL},
+        {R_DEV, NULL},
+        {R_BR, NULL},
+        {R_ROUTES, ROUTES_NONE},
+        {NULL, NULL},
     };
     struct underlay_result result;
     struct ovsdb_error *error = NULL;
     char *log;
-    assert_int_equal(reconcile(f, canned, true, "10.99.0.1", &result, &log,
-                               &error), -ENODEV);
-    assert_string_equal(error->msg,
-                        "The underlay device ul0 does not exist.");
+    assert_int_equal(
+        reconcile(f, canned, true, "10.99.0.1", &result, &log, &error),
+        -ENODEV);
+    assert_string_equal(error->msg, "The underlay device ul0 does not exist.");
     ovsdb_error_free(error);
     free(log);
 }
@@ -479,13 +514,15 @@ test_other_record_first(void **state)
         {"ip -j address show dev eth7", "[{'ifname':'eth7','mtu':1500,"
                                         "'flags':['UP'],'addr_info':[]}]"},
         {"ip -j address show dev br-old", NULL},
-        {R_DEV, DEV_LINK(ADDR1)}, {R_BR, BR_LINK(ADDR1)},
-        {R_ROUTES, ROUTES_NONE}, {NULL, NULL},
+        {R_DEV, DEV_LINK(ADDR1)},
+        {R_BR, BR_LINK(ADDR1)},
+        {R_ROUTES, ROUTES_NONE},
+        {NULL, NULL},
     };
     struct underlay_result result;
     char *log;
-    assert_int_equal(reconcile(f, canned, true, "10.99.0.1", &result, &log,
-                               NULL), 0);
+    assert_int_equal(
+        reconcile(f, canned, true, "10.99.0.1", &result, &log, NULL), 0);
     check_golden("underlay-other-record.txt", log);
     free(log);
     char *text = slurp(f->state);

@@ -53,10 +53,10 @@ run_once(void)
 }
 
 struct counter {
-    int calls;        /* Callback calls. */
-    int last_events;  /* VIR_EVENT_HANDLE_* of the last handle call. */
-    int frees;        /* Free function calls. */
-    int remove_id;    /* Remove this handle from its callback, or 0. */
+    int calls;       /* Callback calls. */
+    int last_events; /* VIR_EVENT_HANDLE_* of the last handle call. */
+    int frees;       /* Free function calls. */
+    int remove_id;   /* Remove this handle from its callback, or 0. */
     bool done;
 };
 
@@ -93,7 +93,7 @@ count_handle(int watch, int fd, int events, void *c_)
 static void
 test_register_twice(void **state)
 {
-    (void) state;
+    (void)state;
     assert_true(virt_event_registered());
     assert_int_equal(virt_event_register(base), 0);
     struct event_base *other = event_base_new();
@@ -104,7 +104,7 @@ test_register_twice(void **state)
 static void
 test_timeouts(void **state)
 {
-    (void) state;
+    (void)state;
 
     /* 0: fires on every iteration. */
     struct counter zero = {0};
@@ -150,13 +150,13 @@ test_timeouts(void **state)
 static void
 test_handles(void **state)
 {
-    (void) state;
+    (void)state;
     int fds[2];
     assert_int_equal(pipe(fds), 0);
 
     struct counter c = {0};
-    int h = virEventAddHandle(fds[0], VIR_EVENT_HANDLE_READABLE,
-                              count_handle, &c, count_free);
+    int h = virEventAddHandle(fds[0], VIR_EVENT_HANDLE_READABLE, count_handle,
+                              &c, count_free);
     assert_true(h > 0);
     run_once();
     assert_int_equal(c.calls, 0);
@@ -195,12 +195,12 @@ test_handles(void **state)
 static void
 test_writable(void **state)
 {
-    (void) state;
+    (void)state;
     int fds[2];
     assert_int_equal(pipe(fds), 0);
     struct counter c = {0};
-    int h = virEventAddHandle(fds[1], VIR_EVENT_HANDLE_WRITABLE,
-                              count_handle, &c, NULL);
+    int h = virEventAddHandle(fds[1], VIR_EVENT_HANDLE_WRITABLE, count_handle,
+                              &c, NULL);
     assert_true(h > 0);
     run_until(&c.done);
     assert_int_equal(c.last_events, VIR_EVENT_HANDLE_WRITABLE);
@@ -253,7 +253,7 @@ quiet_errors(void *aux, virErrorPtr error)
 static void
 test_lifecycle(void **state)
 {
-    (void) state;
+    (void)state;
     virSetErrorFunc(NULL, quiet_errors);
     virConnectPtr conn = virConnectOpen("test:///default");
     assert_non_null(conn);
@@ -268,7 +268,8 @@ test_lifecycle(void **state)
     snprintf(xml, sizeof xml,
              "<domain type='test'><name>ev-%d</name>"
              "<memory unit='MiB'>64</memory><os><type>hvm</type></os>"
-             "</domain>", (int) getpid());
+             "</domain>",
+             (int)getpid());
     virDomainPtr dom = virDomainDefineXML(conn, xml);
     assert_non_null(dom);
     assert_int_equal(virDomainCreate(dom), 0);
@@ -280,7 +281,7 @@ test_lifecycle(void **state)
     assert_true(has_event(&l, VIR_DOMAIN_EVENT_DEFINED));
     assert_true(has_event(&l, VIR_DOMAIN_EVENT_STARTED));
     char name[64];
-    snprintf(name, sizeof name, "ev-%d", (int) getpid());
+    snprintf(name, sizeof name, "ev-%d", (int)getpid());
     assert_string_equal(l.name, name);
 
     assert_int_equal(virDomainUndefine(dom), 0);
@@ -300,10 +301,8 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_register_twice),
-        cmocka_unit_test(test_timeouts),
-        cmocka_unit_test(test_handles),
-        cmocka_unit_test(test_writable),
+        cmocka_unit_test(test_register_twice), cmocka_unit_test(test_timeouts),
+        cmocka_unit_test(test_handles),        cmocka_unit_test(test_writable),
         cmocka_unit_test(test_lifecycle),
     };
     return cmocka_run_group_tests(tests, setup, NULL);

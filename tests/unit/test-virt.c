@@ -38,11 +38,11 @@ static char *
 owned_xml(const char *guest, const char *host, const char *uuid)
 {
     struct vm_spec s = {
-        .lab = (char *) "lab1",
-        .guest = (char *) guest,
-        .host = (char *) host,
-        .uuid = (char *) uuid,
-        .domain_type = (char *) "qemu",
+        .lab = (char *)"lab1",
+        .guest = (char *)guest,
+        .host = (char *)host,
+        .uuid = (char *)uuid,
+        .domain_type = (char *)"qemu",
         .vcpus = 1,
         .memory_mb = 64,
     };
@@ -98,22 +98,22 @@ define_ok(struct virt *v, char *xml)
 static void
 test_list_owned(void **state)
 {
-    (void) state;
+    (void)state;
     struct virt *v = open_test();
     /* Ours on hv1, twice; another host's; one without metadata; one of
      * ours on hv1 but without the prefix (test:///default already has a
      * foreign domain named "test", too). */
-    define_ok(v, owned_xml("b", "hv1",
-                           "6f1c5c1e-4f34-4bb8-9a4d-5a2c3e1f0b02"));
-    define_ok(v, owned_xml("a", "hv1",
-                           "6f1c5c1e-4f34-4bb8-9a4d-5a2c3e1f0b01"));
+    define_ok(v,
+              owned_xml("b", "hv1", "6f1c5c1e-4f34-4bb8-9a4d-5a2c3e1f0b02"));
+    define_ok(v,
+              owned_xml("a", "hv1", "6f1c5c1e-4f34-4bb8-9a4d-5a2c3e1f0b01"));
     define_ok(v, owned_xml("other-host", "hv2",
                            "6f1c5c1e-4f34-4bb8-9a4d-5a2c3e1f0b03"));
     char *name = full_name("foreign");
     define_ok(v, foreign_xml(name));
     free(name);
-    char *unprefixed = owned_xml("c", "hv1",
-                                 "6f1c5c1e-4f34-4bb8-9a4d-5a2c3e1f0b04");
+    char *unprefixed =
+        owned_xml("c", "hv1", "6f1c5c1e-4f34-4bb8-9a4d-5a2c3e1f0b04");
     char *at = strstr(unprefixed, prefix);
     assert_non_null(at);
     memcpy(at, "xyz", 3);
@@ -122,8 +122,7 @@ test_list_owned(void **state)
     struct virt_domain *doms = NULL;
     size_t n = 0;
     struct ovsdb_error *error = NULL;
-    assert_int_equal(virt_list_owned(v, "hv1", prefix, &doms, &n, &error),
-                     0);
+    assert_int_equal(virt_list_owned(v, "hv1", prefix, &doms, &n, &error), 0);
     assert_int_equal(n, 2);
     char *a = full_name("a"), *b = full_name("b");
     assert_string_equal(doms[0].name, a);
@@ -152,8 +151,8 @@ test_list_owned(void **state)
     virt_domains_free(doms, n);
 
     /* No such prefix: nothing, and a valid empty result. */
-    assert_int_equal(virt_list_owned(v, "hv1", "nosuchprefix-", &doms, &n,
-                                     NULL), 0);
+    assert_int_equal(
+        virt_list_owned(v, "hv1", "nosuchprefix-", &doms, &n, NULL), 0);
     assert_int_equal(n, 0);
     virt_domains_free(doms, n);
 
@@ -177,11 +176,11 @@ expect_state(struct virt *v, const char *name, int state, int reason)
 static void
 test_lifecycle(void **state)
 {
-    (void) state;
+    (void)state;
     struct virt *v = open_test();
     char *name = full_name("life");
-    define_ok(v, owned_xml("life", "hv1",
-                           "6f1c5c1e-4f34-4bb8-9a4d-5a2c3e1f0c01"));
+    define_ok(
+        v, owned_xml("life", "hv1", "6f1c5c1e-4f34-4bb8-9a4d-5a2c3e1f0c01"));
 
     assert_int_equal(virt_start(v, name, NULL), 0);
     expect_state(v, name, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_BOOTED);
@@ -193,8 +192,8 @@ test_lifecycle(void **state)
     assert_int_equal(virt_stop(v, name, NULL), 0);
 
     /* Redefining the same domain is fine. */
-    define_ok(v, owned_xml("life", "hv1",
-                           "6f1c5c1e-4f34-4bb8-9a4d-5a2c3e1f0c01"));
+    define_ok(
+        v, owned_xml("life", "hv1", "6f1c5c1e-4f34-4bb8-9a4d-5a2c3e1f0c01"));
 
     assert_int_equal(virt_undefine(v, name, NULL), 0);
     assert_int_equal(virt_undefine(v, name, NULL), 0);
@@ -215,8 +214,8 @@ test_lifecycle(void **state)
 
     /* Undefining a running domain leaves it running, transient, until it
      * stops. */
-    define_ok(v, owned_xml("life", "hv1",
-                           "6f1c5c1e-4f34-4bb8-9a4d-5a2c3e1f0c01"));
+    define_ok(
+        v, owned_xml("life", "hv1", "6f1c5c1e-4f34-4bb8-9a4d-5a2c3e1f0c01"));
     assert_int_equal(virt_start(v, name, NULL), 0);
     assert_int_equal(virt_undefine(v, name, NULL), 0);
     expect_state(v, name, VIR_DOMAIN_RUNNING, VIR_DOMAIN_RUNNING_BOOTED);
@@ -232,7 +231,7 @@ static char *
 capture_stderr(void (*fn)(void *), void *aux)
 {
     char path[64];
-    snprintf(path, sizeof path, "/tmp/test-virt-%d.stderr", (int) getpid());
+    snprintf(path, sizeof path, "/tmp/test-virt-%d.stderr", (int)getpid());
     int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
     assert_true(fd >= 0);
     unlink(path);
@@ -266,7 +265,7 @@ open_bad(void *b_)
 static void
 test_errors(void **state)
 {
-    (void) state;
+    (void)state;
     struct bad_open b = {NULL, NULL};
     char *printed = capture_stderr(open_bad, &b);
     assert_null(b.v);
@@ -291,10 +290,10 @@ test_errors(void **state)
     ovsdb_error_free(error);
 
     /* A second domain with the same name and another UUID. */
-    define_ok(v, owned_xml("dup", "hv1",
-                           "6f1c5c1e-4f34-4bb8-9a4d-5a2c3e1f0d01"));
-    char *xml = owned_xml("dup", "hv1",
-                          "6f1c5c1e-4f34-4bb8-9a4d-5a2c3e1f0d02");
+    define_ok(v,
+              owned_xml("dup", "hv1", "6f1c5c1e-4f34-4bb8-9a4d-5a2c3e1f0d01"));
+    char *xml =
+        owned_xml("dup", "hv1", "6f1c5c1e-4f34-4bb8-9a4d-5a2c3e1f0d02");
     error = NULL;
     assert_true(virt_define(v, xml, &error) < 0);
     assert_non_null(strstr(error->msg, "already"));
@@ -307,7 +306,7 @@ test_errors(void **state)
 static void
 test_names(void **state)
 {
-    (void) state;
+    (void)state;
     assert_string_equal(virt_state_name(VIR_DOMAIN_NOSTATE), "no state");
     assert_string_equal(virt_state_name(VIR_DOMAIN_RUNNING), "running");
     assert_string_equal(virt_state_name(VIR_DOMAIN_BLOCKED), "blocked");
@@ -364,8 +363,8 @@ test_names(void **state)
         {99, 1, "unknown"},
     };
     for (size_t i = 0; i < sizeof reasons / sizeof *reasons; i++) {
-        const char *name = virt_reason_name(reasons[i].state,
-                                            reasons[i].reason);
+        const char *name =
+            virt_reason_name(reasons[i].state, reasons[i].reason);
         if (strcmp(name, reasons[i].name)) {
             fail_msg("State %d reason %d: \"%s\", not \"%s\".",
                      reasons[i].state, reasons[i].reason, name,
@@ -389,8 +388,8 @@ test_names(void **state)
             assert_non_null(name);
             assert_string_not_equal(name, "unknown");
             for (int q = 0; q < r; q++) {
-                assert_string_not_equal(
-                    name, virt_reason_name(ranges[i].state, q));
+                assert_string_not_equal(name,
+                                        virt_reason_name(ranges[i].state, q));
             }
         }
     }
@@ -412,8 +411,8 @@ on_event(const char *name, int event, int detail, void *s_)
     }
     if (event == VIR_DOMAIN_EVENT_STARTED) {
         s->started = true;
-    } else if (event == VIR_DOMAIN_EVENT_STOPPED
-               && detail == VIR_DOMAIN_EVENT_STOPPED_DESTROYED) {
+    } else if (event == VIR_DOMAIN_EVENT_STOPPED &&
+               detail == VIR_DOMAIN_EVENT_STOPPED_DESTROYED) {
         s->stopped = true;
     }
 }
@@ -441,7 +440,7 @@ run_until(const bool *done)
 static void
 test_watch(void **state)
 {
-    (void) state;
+    (void)state;
     struct virt *v = open_test();
     struct seen seen = {.started = false};
     char *name = full_name("watched");
@@ -479,25 +478,25 @@ write_cpuinfo(const char *flags)
 {
     FILE *f = fopen(cpuinfo_path, "w");
     assert_non_null(f);
-    fprintf(f, "processor\t: 0\nvendor_id\t: GenuineIntel\n"
-               "flags\t\t: %s\nbugs\t\t: vmx svm\n\n", flags);
+    fprintf(f,
+            "processor\t: 0\nvendor_id\t: GenuineIntel\n"
+            "flags\t\t: %s\nbugs\t\t: vmx svm\n\n",
+            flags);
     fclose(f);
 }
 
 static void
 test_detect(void **state)
 {
-    (void) state;
+    (void)state;
     snprintf(cpuinfo_path, sizeof cpuinfo_path, "/tmp/test-virt-%d.cpuinfo",
-             (int) getpid());
+             (int)getpid());
 
     /* No KVM device, or a device that is not KVM. */
     write_cpuinfo("fpu vme vmx");
     assert_string_equal(
-        virt_detect_domain_type_at("/nonexistent/kvm", cpuinfo_path),
-        "qemu");
-    assert_string_equal(virt_detect_domain_type_at("/dev/null",
-                                                   cpuinfo_path),
+        virt_detect_domain_type_at("/nonexistent/kvm", cpuinfo_path), "qemu");
+    assert_string_equal(virt_detect_domain_type_at("/dev/null", cpuinfo_path),
                         "qemu");
 
     /* With the real device, the CPU flags decide. */
@@ -525,8 +524,8 @@ test_detect(void **state)
     size_t cap = 0;
     bool virt_flag = false;
     while (getline(&line, &cap, f) > 0) {
-        if (!strncmp(line, "flags", 5)
-            && (strstr(line, " vmx") || strstr(line, " svm"))) {
+        if (!strncmp(line, "flags", 5) &&
+            (strstr(line, " vmx") || strstr(line, " svm"))) {
             virt_flag = true;
         }
     }
@@ -543,7 +542,7 @@ test_detect(void **state)
 static int
 setup(void **state)
 {
-    snprintf(prefix, sizeof prefix, "fab%d-", (int) getpid());
+    snprintf(prefix, sizeof prefix, "fab%d-", (int)getpid());
     base = event_base_new();
     return base && virt_event_register(base) == 0 ? 0 : -1;
 }
@@ -561,12 +560,9 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_list_owned),
-        cmocka_unit_test(test_lifecycle),
-        cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_names),
-        cmocka_unit_test(test_watch),
-        cmocka_unit_test(test_detect),
+        cmocka_unit_test(test_list_owned), cmocka_unit_test(test_lifecycle),
+        cmocka_unit_test(test_errors),     cmocka_unit_test(test_names),
+        cmocka_unit_test(test_watch),      cmocka_unit_test(test_detect),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

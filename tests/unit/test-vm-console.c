@@ -41,7 +41,7 @@ enum fake_mode {
 
 struct fake {
     enum fake_mode mode;
-    const char *noise;  /* Printed on connection and after each prompt. */
+    const char *noise; /* Printed on connection and after each prompt. */
     const char **banner;
     pthread_t thread;
     char last_line[4096]; /* The last line typed. */
@@ -148,8 +148,7 @@ fake_main(void *fake_)
 static void
 fake_start(struct fake *fake)
 {
-    assert_int_equal(pthread_create(&fake->thread, NULL, fake_main, fake),
-                     0);
+    assert_int_equal(pthread_create(&fake->thread, NULL, fake_main, fake), 0);
 }
 
 static void
@@ -193,8 +192,8 @@ static void
 test_run_quoting(void **state)
 {
     struct fake fake = {.mode = FAKE_SHELL};
-    check_run(&fake, "printf '%s|' \"it's\" 'a b' \"$((1+2))\"",
-              "it's|a b|3|", 0);
+    check_run(&fake, "printf '%s|' \"it's\" 'a b' \"$((1+2))\"", "it's|a b|3|",
+              0);
     /* What would end the line or comment out the marker stays inside. */
     check_run(&fake, "echo a; # comment", "a\n", 0);
     check_run(&fake, "sleep 0 &", "", 0);
@@ -203,8 +202,8 @@ test_run_quoting(void **state)
     fake_start(&f2);
     char *output = NULL;
     int status = -1;
-    assert_int_equal(vmcon_run(sock_path, "if", 5000, &output, &status,
-                               NULL), 0);
+    assert_int_equal(vmcon_run(sock_path, "if", 5000, &output, &status, NULL),
+                     0);
     fake_join(&f2);
     assert_int_equal(status, 2);
     assert_non_null(strstr(output, "yntax error"));
@@ -233,8 +232,9 @@ test_run_bad_commands(void **state)
 {
     struct ovsdb_error *error = NULL;
     char *output = NULL;
-    assert_int_equal(vmcon_run(sock_path, "echo a\necho b", 1000, &output,
-                               NULL, &error), -EINVAL);
+    assert_int_equal(
+        vmcon_run(sock_path, "echo a\necho b", 1000, &output, NULL, &error),
+        -EINVAL);
     assert_non_null(strstr(error->msg, "one line"));
     ovsdb_error_free(error);
     error = NULL;
@@ -242,8 +242,8 @@ test_run_bad_commands(void **state)
     char big[VMCON_MAX_COMMAND + 1];
     memset(big, 'x', sizeof big - 1);
     big[sizeof big - 1] = '\0';
-    assert_int_equal(vmcon_run(sock_path, big, 1000, &output, NULL,
-                               &error), -E2BIG);
+    assert_int_equal(vmcon_run(sock_path, big, 1000, &output, NULL, &error),
+                     -E2BIG);
     ovsdb_error_free(error);
     assert_null(output);
 }
@@ -256,8 +256,9 @@ test_run_timeout(void **state)
     struct ovsdb_error *error = NULL;
     char *output = NULL;
     int status = -1;
-    assert_int_equal(vmcon_run(sock_path, "echo never", 300, &output,
-                               &status, &error), -ETIMEDOUT);
+    assert_int_equal(
+        vmcon_run(sock_path, "echo never", 300, &output, &status, &error),
+        -ETIMEDOUT);
     fake_join(&fake);
     assert_null(output);
     assert_int_equal(status, -1);
@@ -274,8 +275,8 @@ test_run_hangup(void **state)
     struct fake fake = {.mode = FAKE_HANGUP};
     fake_start(&fake);
     struct ovsdb_error *error = NULL;
-    assert_int_equal(vmcon_run(sock_path, "echo x", 5000, NULL, NULL,
-                               &error), -ECONNRESET);
+    assert_int_equal(vmcon_run(sock_path, "echo x", 5000, NULL, NULL, &error),
+                     -ECONNRESET);
     fake_join(&fake);
     assert_non_null(strstr(error->msg, "closed while waiting"));
     ovsdb_error_free(error);
@@ -287,7 +288,7 @@ test_no_console(void **state)
     struct ovsdb_error *error = NULL;
     char path[128];
     snprintf(path, sizeof path, "/tmp/fabric-vmcon-%ld-none.sock",
-             (long) getpid());
+             (long)getpid());
     assert_int_equal(vmcon_run(path, "true", 1000, NULL, NULL, &error),
                      -ENOENT);
     assert_non_null(strstr(error->msg, "Cannot connect to the console"));
@@ -310,8 +311,8 @@ test_parse(void **state)
     char *output = NULL;
     int status = -1;
     for (size_t len = 0; len < full; len++) {
-        assert_int_equal(vmcon_parse(transcript, len, token, &output,
-                                     &status), 0);
+        assert_int_equal(vmcon_parse(transcript, len, token, &output, &status),
+                         0);
     }
     assert_null(output);
     assert_int_equal(vmcon_parse(transcript, full, token, &output, &status),
@@ -322,7 +323,8 @@ test_parse(void **state)
 
     /* Another token's markers are not ours. */
     assert_int_equal(vmcon_parse(transcript, strlen(transcript),
-                                 "00112233aabbccde", &output, &status), 0);
+                                 "00112233aabbccde", &output, &status),
+                     0);
 
     const char *bad[] = {
         "@@fab-00112233aabbccdd-B@@\r\n@@fab-00112233aabbccdd-E@@ x\r\n",
@@ -330,8 +332,9 @@ test_parse(void **state)
         "@@fab-00112233aabbccdd-B@@\r\n@@fab-00112233aabbccdd-E@@ 1234\n",
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        assert_int_equal(vmcon_parse(bad[i], strlen(bad[i]), token, &output,
-                                     &status), -EPROTO);
+        assert_int_equal(
+            vmcon_parse(bad[i], strlen(bad[i]), token, &output, &status),
+            -EPROTO);
     }
 }
 
@@ -351,8 +354,9 @@ test_wait_line(void **state)
     const char *other[] = {"fabric-tiny: not yet\r\n", NULL};
     struct fake f2 = {.mode = FAKE_BANNER, .banner = other};
     fake_start(&f2);
-    assert_int_equal(vmcon_wait_line(sock_path, "fabric-tiny: ready", 300,
-                                     &error), -ETIMEDOUT);
+    assert_int_equal(
+        vmcon_wait_line(sock_path, "fabric-tiny: ready", 300, &error),
+        -ETIMEDOUT);
     fake_join(&f2);
     assert_non_null(strstr(error->msg, "not yet"));
     ovsdb_error_free(error);
@@ -392,18 +396,19 @@ test_wait_log(void **state)
     append_file(log_path, "boot 1\nfabric-tiny: ready\n");
     long long size = vmcon_log_size(log_path);
     assert_int_equal(size, 26);
-    assert_int_equal(vmcon_wait_log(log_path, "fabric-tiny: ready", 100,
-                                    NULL), 0);
-    assert_int_equal(vmcon_wait_log_from(log_path, size,
-                                         "fabric-tiny: ready", 100, &error),
-                     -ETIMEDOUT);
+    assert_int_equal(vmcon_wait_log(log_path, "fabric-tiny: ready", 100, NULL),
+                     0);
+    assert_int_equal(
+        vmcon_wait_log_from(log_path, size, "fabric-tiny: ready", 100, &error),
+        -ETIMEDOUT);
     ovsdb_error_free(error);
     error = NULL;
 
     /* A line written while waiting. */
     pthread_t thread;
     assert_int_equal(pthread_create(&thread, NULL, append_later,
-                                    "boot 2\nfabric-tiny: ready\n"), 0);
+                                    "boot 2\nfabric-tiny: ready\n"),
+                     0);
     int rc = vmcon_wait_log_from(log_path, size, "fabric-tiny: ready", 5000,
                                  &error);
     pthread_join(thread, NULL);
@@ -422,7 +427,7 @@ attach_with_input(struct fake *fake, const char *input)
     assert_int_equal(pipe(in), 0);
     assert_int_equal(pipe(out), 0);
     assert_int_equal(write(in[1], input, strlen(input)),
-                     (ssize_t) strlen(input));
+                     (ssize_t)strlen(input));
     close(in[1]);
     fflush(stdout);
     int saved_in = dup(STDIN_FILENO), saved_out = dup(STDOUT_FILENO);
@@ -472,16 +477,16 @@ static int
 setup(void **state)
 {
     snprintf(sock_path, sizeof sock_path, "/tmp/fabric-vmcon-%ld.sock",
-             (long) getpid());
+             (long)getpid());
     snprintf(log_path, sizeof log_path, "/tmp/fabric-vmcon-%ld.log",
-             (long) getpid());
+             (long)getpid());
     unlink(sock_path);
     listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     struct sockaddr_un sun = {.sun_family = AF_UNIX};
     strcpy(sun.sun_path, sock_path);
-    if (listen_fd < 0
-        || bind(listen_fd, (struct sockaddr *) &sun, sizeof sun) < 0
-        || listen(listen_fd, 4) < 0) {
+    if (listen_fd < 0 ||
+        bind(listen_fd, (struct sockaddr *)&sun, sizeof sun) < 0 ||
+        listen(listen_fd, 4) < 0) {
         perror(sock_path);
         return -1;
     }

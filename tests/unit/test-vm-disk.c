@@ -55,8 +55,8 @@ make_base(const struct fixture *fx, const char *name, const char *format)
 {
     char *path = sbx_path(fx->dir, name);
     char *output = NULL;
-    if (sbx_runl(&output, "qemu-img", "create", "-q", "-f", format, path,
-                 "1M", NULL)) {
+    if (sbx_runl(&output, "qemu-img", "create", "-q", "-f", format, path, "1M",
+                 NULL)) {
         fail_msg("qemu-img create failed: %s", output);
     }
     free(output);
@@ -79,8 +79,7 @@ static json_t *
 image_info(const char *path)
 {
     char *output = NULL;
-    if (sbx_runl(&output, "qemu-img", "info", "--output=json", path,
-                 NULL)) {
+    if (sbx_runl(&output, "qemu-img", "info", "--output=json", path, NULL)) {
         fail_msg("qemu-img info failed: %s", output);
     }
     json_error_t jerr;
@@ -246,9 +245,10 @@ test_unreadable_base(void **state)
     struct ovsdb_error *error = NULL;
     assert_true(vm_disk_prepare(s, &error) < 0);
     char *prefix;
-    assert_true(asprintf(&prefix, "Cannot prepare the disk of VM "
-                                  "fabric-lab1-web: Cannot read base image "
-                                  "%s: `qemu-img info",
+    assert_true(asprintf(&prefix,
+                         "Cannot prepare the disk of VM "
+                         "fabric-lab1-web: Cannot read base image "
+                         "%s: `qemu-img info",
                          base) > 0);
     assert_int_equal(strncmp(error->msg, prefix, strlen(prefix)), 0);
     assert_int_equal(access(s->overlay, F_OK), -1);
@@ -355,14 +355,11 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_raw_base, setup, teardown),
         cmocka_unit_test_setup_teardown(test_qcow2_base, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_relative_base, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_relative_base, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_image, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_base, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_unreadable_base, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_overlay_is_base, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_unreadable_base, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_overlay_is_base, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dry_run, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -123,8 +123,7 @@ test_run_to(void **state)
     char *path = sbx_path(*state, "out");
     char *tmp = vm_files_tmp_name(path);
     struct cmd *cmd = cmd_new("sh");
-    cmd_addl(cmd, "-c", "[ ! -e \"$0\" ] && printf new > \"$0\"", tmp,
-             NULL);
+    cmd_addl(cmd, "-c", "[ ! -e \"$0\" ] && printf new > \"$0\"", tmp, NULL);
     check_dry_run(path, cmd, tmp);
 
     /* A stale temporary file goes first. */
