@@ -220,6 +220,12 @@ put_nic(FILE *f, const struct vm_nic *nic, size_t index)
         putc('\n', f);
         put_key(f, 4, "set-name", name);
     }
+    if (nic->dhcp) {
+        /* Addresses, gateway, routes and MTU come from fabric's DHCP. */
+        fputs("    dhcp4: true\n", f);
+        free(fallback);
+        return;
+    }
     if (nic->mtu > 0) {
         fprintf(f, "    mtu: %d\n", nic->mtu);
     }

@@ -5,10 +5,10 @@
 #include <stdio.h>
 
 static uint32_t
-gateway_hash(const char *network)
+name_hash(const char *prefix, const char *network)
 {
     uint32_t h = 2166136261u;
-    for (const char *s = "gateway/"; *s; s++) {
+    for (const char *s = prefix; *s; s++) {
         h = (h ^ (unsigned char)*s) * 16777619u;
     }
     for (const char *s = network; *s; s++) {
@@ -20,14 +20,25 @@ gateway_hash(const char *network)
 void
 gateway_port_name(const char *network, char name[16])
 {
-    snprintf(name, 16, "fg%08x", (unsigned int)gateway_hash(network));
+    snprintf(name, 16, "fg%08x", (unsigned int)name_hash("gateway/", network));
+}
+
+static void
+format_mac(uint8_t second, uint32_t h, char mac[18])
+{
+    snprintf(mac, 18, "02:%02x:%02x:%02x:%02x:%02x", (unsigned int)second,
+             (unsigned int)(h >> 24), (unsigned int)(h >> 16) & 0xff,
+             (unsigned int)(h >> 8) & 0xff, (unsigned int)h & 0xff);
 }
 
 void
 gateway_mac(const char *network, char mac[18])
 {
-    uint32_t h = gateway_hash(network);
-    snprintf(mac, 18, "02:fb:%02x:%02x:%02x:%02x", (unsigned int)(h >> 24),
-             (unsigned int)(h >> 16) & 0xff, (unsigned int)(h >> 8) & 0xff,
-             (unsigned int)h & 0xff);
+    format_mac(0xfb, name_hash("gateway/", network), mac);
+}
+
+void
+service_mac(const char *network, char mac[18])
+{
+    format_mac(0xfd, name_hash("service/", network), mac);
 }

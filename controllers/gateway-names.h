@@ -28,4 +28,10 @@ void gateway_port_name(const char *network, char name[16]);
  * ("02:fb:xx:xx:xx:xx"). */
 void gateway_mac(const char *network, char mac[18]);
 
+/* Stores in 'mac' the MAC of network 'network''s DHCP and DNS service
+ * (lab-services.h): 02:fd followed by FNV-1a 32 over "service/NETWORK".
+ * It answers ARP for the service address when that is no router's or
+ * host's, and is the source of DHCP answers. */
+void service_mac(const char *network, char mac[18]);
+
 #endif /* gateway-names.h */

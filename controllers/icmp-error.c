@@ -4,51 +4,16 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "frame.h"
+
 #define ETH_LEN 14
 #define ETH_TYPE_IPV4 0x0800
 #define IPPROTO_ICMP_ 1
 
-static uint16_t
-get16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
-           p[3];
-}
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-    p[0] = v >> 8;
-    p[1] = v & 0xff;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-    put16(p, v >> 16);
-    put16(p + 2, v & 0xffff);
-}
-
 uint16_t
 icmp_error_checksum(const uint8_t *data, size_t len)
 {
-    uint32_t sum = 0;
-    for (size_t i = 0; i + 1 < len; i += 2) {
-        sum += get16(data + i);
-    }
-    if (len & 1) {
-        sum += (uint32_t)data[len - 1] << 8;
-    }
-    while (sum >> 16) {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    return (uint16_t)~sum;
+    return frame_checksum(data, len);
 }
 
 /* Returns true if 'ip' (host byte order) may get an ICMP error: not
@@ -65,20 +30,20 @@ icmp_time_exceeded(const uint8_t *frame, size_t len,
                    const uint8_t router_mac[6], uint32_t router_ip,
                    uint8_t *out)
 {
-    if (len < ETH_LEN + 20 || get16(frame + 12) != ETH_TYPE_IPV4) {
+    if (len < ETH_LEN + 20 || frame_get16(frame + 12) != ETH_TYPE_IPV4) {
         return 0;
     }
     const uint8_t *ip = frame + ETH_LEN;
     size_t ihl = (size_t)(ip[0] & 0x0f) * 4;
-    size_t total = get16(ip + 2);
+    size_t total = frame_get16(ip + 2);
     if ((ip[0] >> 4) != 4 || ihl < 20 || len < ETH_LEN + ihl || total < ihl ||
         icmp_error_checksum(ip, ihl) != 0) {
         return 0;
     }
-    if (get16(ip + 6) & 0x1fff) {
+    if (frame_get16(ip + 6) & 0x1fff) {
         return 0; /* Not the first fragment. */
     }
-    uint32_t src = get32(ip + 12);
+    uint32_t src = frame_get32(ip + 12);
     if (!unicast_host(src) || (frame[6] & 1)) {
         return 0;
     }
@@ -103,7 +68,7 @@ icmp_time_exceeded(const uint8_t *frame, size_t len,
     /* Ethernet. */
     memcpy(out, frame + 6, 6);
     memcpy(out + 6, router_mac, 6);
-    put16(out + 12, ETH_TYPE_IPV4);
+    frame_put16(out + 12, ETH_TYPE_IPV4);
 
     /* IPv4. */
     uint8_t *oip = out + ETH_LEN;
@@ -111,12 +76,12 @@ icmp_time_exceeded(const uint8_t *frame, size_t len,
     memset(oip, 0, 20);
     oip[0] = 0x45;
     oip[1] = 0xc0; /* Precedence "internetwork control", as routers do. */
-    put16(oip + 2, (uint16_t)(20 + icmp_len));
+    frame_put16(oip + 2, (uint16_t)(20 + icmp_len));
     oip[8] = 64;
     oip[9] = IPPROTO_ICMP_;
-    put32(oip + 12, router_ip);
-    put32(oip + 16, src);
-    put16(oip + 10, icmp_error_checksum(oip, 20));
+    frame_put32(oip + 12, router_ip);
+    frame_put32(oip + 16, src);
+    frame_put16(oip + 10, icmp_error_checksum(oip, 20));
 
     /* ICMP. */
     uint8_t *icmp = oip + 20;
@@ -124,6 +89,6 @@ icmp_time_exceeded(const uint8_t *frame, size_t len,
     icmp[0] = 11; /* Time exceeded. */
     icmp[1] = 0;  /* TTL exceeded in transit. */
     memcpy(icmp + 8, ip, quoted);
-    put16(icmp + 2, icmp_error_checksum(icmp, icmp_len));
+    frame_put16(icmp + 2, icmp_error_checksum(icmp, icmp_len));
     return ETH_LEN + 20 + icmp_len;
 }

@@ -11,9 +11,4 @@
 
 #include "pipeline.h"
 
-/* The cookie of the object of 'kind' named "'a'/'b'" (a guest interface
- * "GUEST/IFACE", a router port "ROUTER/NETWORK"). */
-uint64_t pipeline_cookie_pair(enum pipeline_cookie_kind kind, const char *a,
-                              const char *b);
-
 #endif /* pipeline-private.h */

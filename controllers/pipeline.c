@@ -32,12 +32,14 @@
 #include <string.h>
 
 #include "gateway-names.h"
+#include "lab-services.h"
 #include "model.h"
 #include "pipeline-private.h"
 #include "xstring.h"
 
 /* Priorities. */
 #define PRIO_DOUBLE_TAG 120 /* Classify: a double-tagged frame, dropped. */
+#define PRIO_SERVICE 115    /* Classify: DHCP and DNS, to fabricd. */
 #define PRIO_ALLOW 110      /* Classify: what a port may send. */
 #define PRIO_PORT_DROP 100  /* Classify: anything else from that port. */
 #define PRIO_TUNNEL 100     /* Classify: a known VNI from a tunnel. */
@@ -55,16 +57,6 @@
 #define BCAST_MATCH "dl_dst=01:00:00:00:00:00/01:00:00:00:00:00"
 
 /* Memory. */
-
-static void *
-xrealloc(void *p, size_t size)
-{
-    p = realloc(p, size ? size : 1);
-    if (!p) {
-        abort();
-    }
-    return p;
-}
 
 static void *
 xcalloc(size_t n, size_t size)
@@ -393,13 +385,6 @@ classify_allow(struct gen *g, const struct endpoint *e, size_t net,
                                e->addrs[i]),
                      xasprintf("%s", next));
         }
-        if (g->m->networks[net].dhcp) {
-            add_flow(g, t, PRIO_ALLOW, e->cookie,
-                     xasprintf("%s,udp,dl_src=%s,nw_src=0.0.0.0,"
-                               "nw_dst=255.255.255.255,tp_src=68,tp_dst=67",
-                               in, e->mac),
-                     xasprintf("%s", next));
-        }
     } else {
         add_flow(g, t, PRIO_ALLOW, e->cookie,
                  xasprintf("%s,arp,dl_src=%s,arp_sha=%s", in, e->mac, e->mac),
@@ -411,11 +396,30 @@ classify_allow(struct gen *g, const struct endpoint *e, size_t net,
     free(next);
 }
 
+/* On a network with `dhcp: true`, a guest's DHCP requests and DNS
+ * queries (UDP) from its own MAC go to fabricd, which answers them
+ * (lab-services.h); they never reach the network. */
+static void
+classify_services(struct gen *g, const struct endpoint *e, const char *in)
+{
+    if (!e->ip_security || !g->m->networks[e->network].dhcp) {
+        return;
+    }
+    int t = PIPELINE_TABLE_CLASSIFY;
+    add_flow(g, t, PRIO_SERVICE, e->cookie,
+             xasprintf("%s,udp,dl_src=%s,tp_src=68,tp_dst=67", in, e->mac),
+             xasprintf("controller"));
+    add_flow(g, t, PRIO_SERVICE, e->cookie,
+             xasprintf("%s,udp,dl_src=%s,tp_dst=53", in, e->mac),
+             xasprintf("controller"));
+}
+
 static void
 classify_endpoint(struct gen *g, const struct endpoint *e)
 {
     int t = PIPELINE_TABLE_CLASSIFY;
     char *in = xasprintf("in_port=%ld,vlan_tci=0x0000/0x1000", e->ofport);
+    classify_services(g, e, in);
     classify_allow(g, e, e->network, in, "");
     free(in);
     for (size_t i = 0; i < e->n_trunks; i++) {
@@ -567,6 +571,25 @@ arp_responder(struct gen *g)
                  xasprintf("%s=%d,arp,arp_op=1,arp_tpa=%s,dl_src=%s",
                            PIPELINE_REG_NET, n->vni, n->host_ip, mac),
                  xasprintf("goto_table:%d", PIPELINE_TABLE_L2));
+    }
+    for (size_t net = 0; net < m->n_networks; net++) {
+        const struct fabric_network *n = &m->networks[net];
+        uint32_t a;
+        if (!n->dhcp || n->gateway || n->host_ip || !is_local(g, net) ||
+            !(a = lab_service_address(m, net))) {
+            continue;
+        }
+        /* The service address is nobody's: the DHCP and DNS service
+         * answers for it, so that guests can send to it. */
+        char mac[18], ip[16];
+        service_mac(n->name, mac);
+        snprintf(ip, sizeof ip, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff,
+                 (a >> 8) & 0xff, a & 0xff);
+        add_flow(g, t, PRIO_ARP,
+                 pipeline_cookie(PIPELINE_COOKIE_NETWORK, n->name),
+                 xasprintf("%s=%d,arp,arp_op=1,arp_tpa=%s", PIPELINE_REG_NET,
+                           n->vni, ip),
+                 arp_reply(mac, ip));
     }
     for (size_t i = 0; i < m->n_routers; i++) {
         const struct fabric_router *r = &m->routers[i];

@@ -100,6 +100,11 @@ char *pipeline_flows(const struct fabric_model *model, const char *host,
  * `ovs-ofctl dump-flows BRIDGE cookie=COOKIE/-1`. */
 uint64_t pipeline_cookie(enum pipeline_cookie_kind kind, const char *name);
 
+/* The cookie of the object of 'kind' named "'a'/'b'" (a guest interface
+ * "GUEST/IFACE", a router port "ROUTER/NETWORK"). */
+uint64_t pipeline_cookie_pair(enum pipeline_cookie_kind kind, const char *a,
+                              const char *b);
+
 /* Returns what made a flow with 'cookie' in 'model', as a new string:
  * "network NET", "guest GUEST IFACE", "router ROUTER NETWORK", "tunnel
  * HOST", "gateway NET" or "pipeline TABLE" (a table's default flow), or

@@ -38,6 +38,9 @@ struct vm_nic {
     char *gateway; /* Default gateway, or NULL. */
     struct vm_route *routes;
     size_t n_routes;
+    bool dhcp; /* The network serves DHCP (lab-services.h): the guest
+                * asks for its addresses, gateway, routes and MTU
+                * instead of being given them in the seed. */
 };
 
 struct vm_spec {

@@ -325,6 +325,8 @@ add_vm_guest(struct agent_desired *d, const struct fabric_model *m,
             n->addresses[n->n_addresses++] = strdup(f->addresses[k]);
         }
         n->gateway = xstrdup_or_null(f->gateway);
+        n->dhcp = f->vlan_mode == FABRIC_VLAN_ACCESS &&
+                  m->networks[f->network].dhcp && f->n_addresses;
         n->routes = calloc(f->n_routes + 1, sizeof *n->routes);
         for (size_t k = 0; k < f->n_routes; k++) {
             n->routes[n->n_routes].to = strdup(f->routes[k].prefix);

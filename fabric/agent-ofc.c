@@ -15,6 +15,8 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "agent-services.h"
+#include "frame.h"
 #include "icmp-error.h"
 #include "log.h"
 #include "model.h"
@@ -37,6 +39,7 @@ struct agent_ofc {
     uint32_t xid;
     struct router_port *ports;
     size_t n_ports;
+    struct agent_services *services;
     long long packet_ins, answered, ignored;
 };
 
@@ -84,12 +87,34 @@ find_port(const struct agent_ofc *o, const uint8_t *mac)
 }
 
 static void
+send_frame(void *o_, uint32_t port, const uint8_t *frame, size_t len)
+{
+    struct agent_ofc *o = o_;
+    size_t msg_len;
+    send_msg(o, ofp_packet_out(++o->xid, port, frame, len, &msg_len),
+             &msg_len);
+}
+
+static void
 handle_packet_in(struct agent_ofc *o, const uint8_t *msg, size_t len)
 {
     struct ofp_packet_in_view pin;
     o->packet_ins++;
     if (ofp_packet_in_parse(msg, len, &pin) || pin.data_len < 14 ||
-        !pin.in_port || pin.reason != OFPR13_INVALID_TTL) {
+        !pin.in_port) {
+        o->ignored++;
+        return;
+    }
+    if (pin.reason == OFPR13_ACTION) {
+        if (agent_services_packet_in(o->services, pin.cookie, pin.in_port,
+                                     pin.data, pin.data_len)) {
+            o->ignored++;
+        } else {
+            o->answered++;
+        }
+        return;
+    }
+    if (pin.reason != OFPR13_INVALID_TTL) {
         o->ignored++;
         return;
     }
@@ -101,9 +126,7 @@ handle_packet_in(struct agent_ofc *o, const uint8_t *msg, size_t len)
         o->ignored++;
         return;
     }
-    size_t msg_len;
-    send_msg(o, ofp_packet_out(++o->xid, pin.in_port, out, n, &msg_len),
-             &msg_len);
+    send_frame(o, pin.in_port, out, n);
     o->answered++;
 }
 
@@ -154,7 +177,10 @@ event_cb(struct bufferevent *bev, short what, void *o_)
         size_t len;
         send_msg(o, ofp_hello(++o->xid, &len), &len);
         send_msg(o, ofp_set_config(++o->xid, 0xffff, &len), &len);
-        send_msg(o, ofp_set_async(++o->xid, 1u << OFPR13_INVALID_TTL, &len),
+        send_msg(o,
+                 ofp_set_async(++o->xid,
+                               1u << OFPR13_INVALID_TTL | 1u << OFPR13_ACTION,
+                               &len),
                  &len);
         return;
     }
@@ -192,10 +218,12 @@ ofc_connect(struct agent_ofc *o)
 }
 
 struct agent_ofc *
-agent_ofc_create(struct event_base *base, const char *target)
+agent_ofc_create(struct event_base *base, const char *target,
+                 const char *dns_upstream)
 {
     struct agent_ofc *o = calloc(1, sizeof *o);
     o->base = base;
+    o->services = agent_services_create(base, dns_upstream, send_frame, o);
     o->path = strdup(!strncmp(target, "unix:", 5) ? target + 5 : target);
     o->retry = event_new(base, -1, 0, retry_cb, o);
     ofc_connect(o);
@@ -210,29 +238,18 @@ agent_ofc_destroy(struct agent_ofc *o)
             bufferevent_free(o->bev);
         }
         event_free(o->retry);
+        agent_services_destroy(o->services);
         free(o->ports);
         free(o->path);
         free(o);
     }
 }
 
-static bool
-parse_mac(const char *s, uint8_t mac[6])
-{
-    unsigned int b[6];
-    if (!s || sscanf(s, "%x:%x:%x:%x:%x:%x", &b[0], &b[1], &b[2], &b[3], &b[4],
-                     &b[5]) != 6) {
-        return false;
-    }
-    for (int i = 0; i < 6; i++) {
-        mac[i] = (uint8_t)b[i];
-    }
-    return true;
-}
-
 void
-agent_ofc_set_model(struct agent_ofc *o, const struct fabric_model *m)
+agent_ofc_set_model(struct agent_ofc *o, const struct fabric_model *m,
+                    const char *host)
 {
+    agent_services_set_model(o->services, m, host);
     free(o->ports);
     o->ports = NULL;
     o->n_ports = 0;
@@ -247,7 +264,7 @@ agent_ofc_set_model(struct agent_ofc *o, const struct fabric_model *m)
             ip[strcspn(ip, "/")] = '\0';
             struct in_addr a;
             struct router_port p;
-            if (!parse_mac(r->ports[j].mac, p.mac) ||
+            if (frame_parse_mac(r->ports[j].mac, p.mac) ||
                 inet_pton(AF_INET, ip, &a) != 1) {
                 continue;
             }
@@ -262,8 +279,9 @@ json_t *
 agent_ofc_status_json(const struct agent_ofc *o)
 {
     return json_pack(
-        "{s:s, s:b, s:I, s:I, s:I, s:I}", "target", o->path, "connected",
+        "{s:s, s:b, s:I, s:I, s:I, s:I, s:o}", "target", o->path, "connected",
         o->connected, "router_ports", (json_int_t)o->n_ports, "packet_ins",
         (json_int_t)o->packet_ins, "answered", (json_int_t)o->answered,
-        "ignored", (json_int_t)o->ignored);
+        "ignored", (json_int_t)o->ignored, "services",
+        agent_services_status_json(o->services));
 }

@@ -2,11 +2,12 @@
  *
  * The pipeline answers almost everything with flows; what flows cannot
  * answer comes to fabricd as a packet-in on this connection.  Today that
- * is one thing: a frame a `flows` router would route with a TTL of 0 or
+ * is two things: a frame a `flows` router would route with a TTL of 0 or
  * 1.  The route flow's dec_ttl hands it over (reason "invalid TTL"), and
  * fabricd answers the sender with an ICMP time exceeded from the router
  * port the frame was sent to (icmp-error.h), so traceroute shows the
- * router hop.
+ * router hop.  And DHCP requests and DNS queries of guests on networks
+ * with `dhcp: true` (reason "action"), answered by agent-services.h.
  *
  * Rules of this module:
  * - The connection goes to the bridge's management socket
@@ -16,7 +17,8 @@
  *   the bridge is not there.
  * - It answers only for router ports it knows (agent_ofc_set_model()):
  *   the frame's destination MAC names the router port; anything else is
- *   counted and dropped.
+ *   counted and dropped.  The same goes for the interfaces DHCP and DNS
+ *   answer.
  * - The answer goes back out of the port the frame came in on, with a
  *   packet-out: the sender is always local, since a flows router routes
  *   on the sender's host.
@@ -30,14 +32,17 @@ struct json_t;
 
 struct agent_ofc;
 
-/* 'target' is "unix:PATH" (the bridge's management socket). */
-struct agent_ofc *agent_ofc_create(struct event_base *base,
-                                   const char *target);
+/* 'target' is "unix:PATH" (the bridge's management socket);
+ * 'dns_upstream' the resolver for names outside the lab (see
+ * agent-services.h), or NULL. */
+struct agent_ofc *agent_ofc_create(struct event_base *base, const char *target,
+                                   const char *dns_upstream);
 void agent_ofc_destroy(struct agent_ofc *ofc);
 
-/* The router ports of 'model''s flows routers, for the answers. */
+/* The router ports of 'model''s flows routers, and the DHCP and DNS
+ * services of host 'host', for the answers. */
 void agent_ofc_set_model(struct agent_ofc *ofc,
-                         const struct fabric_model *model);
+                         const struct fabric_model *model, const char *host);
 
 /* Connection state and counters (new reference). */
 struct json_t *agent_ofc_status_json(const struct agent_ofc *ofc);

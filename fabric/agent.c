@@ -671,7 +671,7 @@ agent_run(evutil_socket_t fd, short what, void *a_)
     }
     long long generation = dbmodel_generation(fabric);
     if (a->ofc) {
-        agent_ofc_set_model(a->ofc, model);
+        agent_ofc_set_model(a->ofc, model, a->host);
     }
     long self = fabric_model_find_host(model, a->host);
     char *underlay_ip = self >= 0 && model->hosts[self].underlay_ip
@@ -920,7 +920,7 @@ agent_create(struct event_base *base, const struct agent_options *o,
             abort();
         }
         a->flows = agent_flows_create(a->bridge, target, a->rundir);
-        a->ofc = agent_ofc_create(base, target);
+        a->ofc = agent_ofc_create(base, target, o->dns_upstream);
         free(target);
     }
     a->ovs = make_client(a, o->ovsdb, "Open_vSwitch", NULL, ovsb_tables,

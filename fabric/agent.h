@@ -88,6 +88,9 @@ struct agent_options {
     const char *vm_dir;             /* VMs' files (default
                                      * /var/lib/fabric/vms). */
     const char *domain_type;        /* "auto" (default), "kvm" or "qemu". */
+    const char *dns_upstream;       /* Resolver for names outside the lab
+                                     * ("IP[:PORT]"), or NULL for
+                                     * /etc/resolv.conf's first. */
     struct ovsdb_tls_config tls;
 };
 

@@ -4,7 +4,8 @@
  *           [--bridge=br-int] [--datapath=auto|system|netdev]
  *           [--netns-prefix=PREFIX] [--underlay-interface=DEV
  *           [--underlay-bridge=NAME]] [--libvirt=URI] [--vm-dir=DIR]
- *           [--domain-type=auto|kvm|qemu] [--detach] [--pidfile=FILE]
+ *           [--domain-type=auto|kvm|qemu] [--dns-upstream=IP[:PORT]]
+ *           [--detach] [--pidfile=FILE]
  *           [--log-file=FILE] [--verbose] [TLS options]
  *
  * The main parses options, daemonizes, and runs the event loop; the agent
@@ -59,6 +60,9 @@ usage(FILE *out)
             "                         /var/lib/fabric/vms)\n"
             "  --domain-type=TYPE     auto, kvm or qemu (default auto: kvm "
             "when it works)\n"
+            "  --dns-upstream=IP[:PORT]  resolver for names outside the lab"
+            "\n"
+            "                         (default: /etc/resolv.conf's first)\n"
             "  --detach --pidfile=FILE --log-file=FILE --verbose\n"
             "  --private-key=FILE --certificate=FILE --ca-cert=FILE\n");
 }
@@ -110,6 +114,7 @@ main(int argc, char *argv[])
         {"libvirt", required_argument, NULL, 'L'},
         {"vm-dir", required_argument, NULL, 'M'},
         {"domain-type", required_argument, NULL, 'T'},
+        {"dns-upstream", required_argument, NULL, 'N'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -182,6 +187,9 @@ main(int argc, char *argv[])
             break;
         case 'T':
             o.domain_type = optarg;
+            break;
+        case 'N':
+            o.dns_upstream = optarg;
             break;
         case 'h':
             usage(stdout);

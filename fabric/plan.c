@@ -14,16 +14,6 @@
 
 /* Memory. */
 
-static void *
-xrealloc(void *p, size_t size)
-{
-    p = realloc(p, size ? size : 1);
-    if (!p) {
-        abort();
-    }
-    return p;
-}
-
 static char *
 xstrdup(const char *s)
 {

@@ -31,3 +31,13 @@ xstrdup_or_null(const char *s)
     }
     return copy;
 }
+
+void *
+xrealloc(void *p, size_t size)
+{
+    p = realloc(p, size ? size : 1);
+    if (!p) {
+        abort();
+    }
+    return p;
+}

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -135,12 +136,18 @@ connects(const char *ns, const char *ip, int port, char *reply, size_t size)
 
 /* The test bed. */
 
+/* The subnets between each host hvN and its outside world. */
+static const char *const outside_nets[] = {"203.0.113", "198.51.100"};
+
 static int
 start_agent(struct bed *b, int n)
 {
     char db[600], ovsdb[600], host[32], rundir[600], pidfile[600];
-    char logfile[600], prefix[64], hv[16];
+    char logfile[600], prefix[64], hv[16], dns[64];
     snprintf(hv, sizeof hv, "hv%d", n);
+    /* Names outside the lab go to a resolver in the host's outside world
+     * (make_outside(); a test starts it when it needs one). */
+    snprintf(dns, sizeof dns, "--dns-upstream=%s.2", outside_nets[n - 1]);
     snprintf(db, sizeof db, "--db=%s", b->fabric.unix_remote);
     snprintf(ovsdb, sizeof ovsdb, "--ovsdb=unix:%s/hv%d/db.sock", b->bed_dir,
              n);
@@ -152,10 +159,10 @@ start_agent(struct bed *b, int n)
              b->bed_dir, n);
     snprintf(prefix, sizeof prefix, "--netns-prefix=%shv%d-", b->prefix, n);
     char *argv[] = {
-        "bash",     TESTBED, "exec",  "--name", b->run, "--dir",
-        b->bed_dir, hv,      "--",    FABRICD,  db,     ovsdb,
-        host,       rundir,  pidfile, logfile,  prefix, "--datapath=netdev",
-        "--detach", NULL};
+        "bash",     TESTBED,    "exec",  "--name", b->run, "--dir",
+        b->bed_dir, hv,         "--",    FABRICD,  db,     ovsdb,
+        host,       rundir,     pidfile, logfile,  prefix, "--datapath=netdev",
+        dns,        "--detach", NULL};
     return sbx_run(argv, NULL);
 }
 
@@ -170,7 +177,6 @@ agent_pid(struct bed *b, int n)
 /* The outside world of host hvN: namespace RUN-outN, a veth ext0 (host)
  * / eth0 (outside) on NET.1 / NET.2, the outside's default route
  * nowhere. */
-static const char *const outside_nets[] = {"203.0.113", "198.51.100"};
 
 static int
 make_outside(struct bed *b, int n)
@@ -574,6 +580,183 @@ test_two_hosts(void **state)
     free(after2);
 }
 
+/* DHCP and DNS (lab-services.h) on two hosts, in a lab that mixes the
+ * three modes. */
+static const char services_lab[] =
+    "name: svc\n"
+    "hosts:\n"
+    "  - {name: hv1, underlay: 10.99.0.1, underlay_mtu: 1600}\n"
+    "  - {name: hv2, underlay: 10.99.0.2, underlay_mtu: 1600}\n"
+    "networks:\n"
+    "  - {name: lan, subnet: 10.70.0.0/24, dhcp: true, mtu: 1400}\n"
+    "  - {name: dmz, subnet: 10.71.0.0/24, mode: nat, dhcp: true}\n"
+    "  - {name: pub, subnet: 10.72.0.0/24, mode: routed}\n"
+    "guests:\n"
+    "  - name: g1\n"
+    "    host: hv1\n"
+    "    interfaces:\n"
+    "      - network: lan\n"
+    "        ip: 10.70.0.11\n"
+    "        routes: [{to: 10.98.0.0/16, via: 10.70.0.1}]\n"
+    "  - {name: g2, host: hv2, interfaces: [{network: lan, ip: 10.70.0.12}]}\n"
+    "  - {name: w2, host: hv2, interfaces: [{network: dmz, ip: 10.71.0.22}]}\n"
+    "  - {name: p1, host: hv1, interfaces: [{network: pub, ip: "
+    "10.72.0.31}]}\n";
+
+/* What busybox udhcpc got in guest 'guest' on hvN: the lease's variables
+ * as "name=value" lines ("" when it got none).  The script only prints:
+ * the guest keeps the address fabricd gave it. */
+static char *
+dhcp_lease(struct bed *b, int host, const char *guest)
+{
+    char *script = sbx_path(b->dir, "udhcpc.script");
+    FILE *f = fopen(script, "w");
+    fputs("#!/bin/sh\n"
+          "[ \"$1\" = bound ] || exit 0\n"
+          "for v in ip subnet router dns mtu staticroutes hostname domain "
+          "serverid lease; do\n"
+          "  eval echo \"lease.$v=\\$$v\"\n"
+          "done\n",
+          f);
+    fclose(f);
+    chmod(script, 0755);
+    char ns[64];
+    guest_ns(b, host, guest, ns, sizeof ns);
+    char *out = NULL;
+    int rc =
+        ns_run(&out, ns, "busybox", "udhcpc", "-i", "eth0", "-f", "-q", "-n",
+               "-t", "3", "-T", "1", "-s", script, "-O", "mtu", "-O",
+               "staticroutes", "-O", "domain", "-O", "hostname", NULL);
+    free(script);
+    if (rc) {
+        fprintf(stderr, "udhcpc in %s: exit %d:\n%s\n", guest, rc,
+                out ? out : "");
+        free(out);
+        return strdup("");
+    }
+    return out;
+}
+
+static void
+assert_line(const char *text, const char *line)
+{
+    const char *p = text;
+    size_t n = strlen(line);
+    while ((p = strstr(p, line))) {
+        if ((p == text || p[-1] == '\n') && (p[n] == '\n' || !p[n])) {
+            return;
+        }
+        p += n;
+    }
+    fail_msg("no line \"%s\" in:\n%s", line, text);
+}
+
+/* busybox nslookup NAME SERVER in guest 'guest' on hvN (its output and
+ * errors). */
+static char *
+nslookup(struct bed *b, int host, const char *guest, const char *name,
+         const char *server)
+{
+    char ns[64];
+    guest_ns(b, host, guest, ns, sizeof ns);
+    char *out = NULL;
+    ns_run(&out, ns, "busybox", "nslookup", "-type=a", name, server, NULL);
+    return out ? out : strdup("");
+}
+
+static void
+test_services(void **state)
+{
+    struct bed *b = *state;
+    assert_int_equal(apply_text(b, services_lab), 0);
+
+    /* g1 on hv1: exactly what the topology declares. lan has no router
+     * and no host address: the service is its highest free address. */
+    char *lease = dhcp_lease(b, 1, "g1");
+    assert_line(lease, "lease.ip=10.70.0.11");
+    assert_line(lease, "lease.subnet=255.255.255.0");
+    assert_line(lease, "lease.router=");
+    assert_line(lease, "lease.dns=10.70.0.254");
+    assert_line(lease, "lease.serverid=10.70.0.254");
+    assert_line(lease, "lease.mtu=1400");
+    assert_line(lease, "lease.staticroutes=10.98.0.0/16 10.70.0.1");
+    assert_line(lease, "lease.hostname=g1");
+    assert_line(lease, "lease.domain=svc");
+    assert_line(lease, "lease.lease=86400");
+    free(lease);
+
+    /* g2 on hv2 gets its own from hv2's agent; w2 on the nat network
+     * gets the hosts' address as gateway and DNS server. */
+    lease = dhcp_lease(b, 2, "g2");
+    assert_line(lease, "lease.ip=10.70.0.12");
+    assert_line(lease, "lease.mtu=1400");
+    free(lease);
+    lease = dhcp_lease(b, 2, "w2");
+    assert_line(lease, "lease.ip=10.71.0.22");
+    assert_line(lease, "lease.router=10.71.0.1");
+    assert_line(lease, "lease.dns=10.71.0.1");
+    assert_line(lease, "lease.mtu=1542");
+    free(lease);
+
+    /* A MAC the topology does not declare gets nothing. */
+    char ns[64];
+    guest_ns(b, 2, "g2", ns, sizeof ns);
+    char *out = NULL;
+    assert_int_equal(
+        ns_run(&out, ns, "cat", "/sys/class/net/eth0/address", NULL), 0);
+    out[strcspn(out, "\n")] = '\0';
+    char mac[32];
+    snprintf(mac, sizeof mac, "%s", out);
+    free(out);
+    assert_int_equal(ns_run(NULL, ns, "ip", "link", "set", "eth0", "address",
+                            "02:00:00:00:99:99", NULL),
+                     0);
+    lease = dhcp_lease(b, 2, "g2");
+    assert_string_equal(lease, "");
+    free(lease);
+    assert_int_equal(
+        ns_run(NULL, ns, "ip", "link", "set", "eth0", "address", mac, NULL),
+        0);
+    lease = dhcp_lease(b, 2, "g2");
+    assert_line(lease, "lease.ip=10.70.0.12");
+    free(lease);
+
+    /* Names of the lab, from any host, in any network. */
+    out = nslookup(b, 1, "g1", "g2.svc", "10.70.0.254");
+    assert_non_null(strstr(out, "Address: 10.70.0.12"));
+    free(out);
+    out = nslookup(b, 1, "g1", "w2", "10.70.0.254");
+    assert_non_null(strstr(out, "Address: 10.71.0.22"));
+    free(out);
+    out = nslookup(b, 2, "w2", "G1.SVC", "10.71.0.1");
+    assert_non_null(strstr(out, "Address: 10.70.0.11"));
+    free(out);
+    out = nslookup(b, 1, "g1", "nope.svc", "10.70.0.254");
+    assert_non_null(strstr(out, "NXDOMAIN"));
+    assert_null(strstr(out, "Address: 1"));
+    free(out);
+
+    /* Names outside the lab: refused on the isolated network; passed on
+     * to the host's resolver (in hv2's outside world) on the nat one. */
+    char outside[64];
+    ns_name(b, "out2", outside, sizeof outside);
+    pid_t dns = nstcp_dns_server_start(outside, "192.0.2.77");
+    assert_true(dns > 0);
+    out = nslookup(b, 2, "w2", "www.example.test", "10.71.0.1");
+    assert_non_null(strstr(out, "Address: 192.0.2.77"));
+    free(out);
+    out = nslookup(b, 2, "g2", "www.example.test", "10.70.0.254");
+    assert_non_null(strstr(out, "REFUSED"));
+    assert_null(strstr(out, "192.0.2.77"));
+    free(out);
+    nstcp_server_stop(dns);
+
+    /* The routed network has no dhcp: fabricd answers nothing there. */
+    out = nslookup(b, 1, "p1", "g1.svc", "10.72.0.1");
+    assert_null(strstr(out, "10.70.0.11"));
+    free(out);
+}
+
 int
 main(void)
 {
@@ -586,9 +769,13 @@ main(void)
         return 1;
     }
     atexit(cleanup_at_exit);
+    if (getenv("FABRIC_TEST_FILTER")) {
+        cmocka_set_test_filter(getenv("FABRIC_TEST_FILTER"));
+    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_one_host, setup1, teardown),
         cmocka_unit_test_setup_teardown(test_two_hosts, setup2, teardown),
+        cmocka_unit_test_setup_teardown(test_services, setup2, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -213,7 +213,7 @@ write_lab(struct world *w, const char *router_kind, const char *image)
     fprintf(f, "name: classic-vm-lab\n"
                "networks:\n"
                "  - {name: network1, subnet: 172.16.0.0/24}\n"
-               "  - {name: network2, subnet: 172.17.0.0/24}\n"
+               "  - {name: network2, subnet: 172.17.0.0/24, dhcp: true}\n"
                "routers:\n"
                "  - name: host00\n");
     if (!strcmp(router_kind, "vm")) {
@@ -424,6 +424,21 @@ test_classic_lab_vms(void **state)
     free(out);
     assert_int_equal(in_guest(w, "host03", &out, "ip route"), 0);
     assert_contains(out, "default via 172.17.0.254");
+    free(out);
+    /* network2 has dhcp: host03 asked fabricd for all of it, and its
+     * DNS server (the router's address) answers the lab's names. */
+    assert_int_equal(in_guest(w, "host03", &out, "cat /etc/resolv.conf"), 0);
+    assert_contains(out, "search classic-vm-lab");
+    assert_contains(out, "nameserver 172.17.0.254");
+    free(out);
+    char *log = console_log(w, "host03");
+    assert_int_equal(sbx_runl(&out, "cat", log, NULL), 0);
+    assert_contains(out, "dhcp eth0: 172.17.0.1/24 mtu 1442 router "
+                         "172.17.0.254");
+    free(out);
+    free(log);
+    assert_int_equal(in_guest(w, "host03", &out, "nslookup host01"), 0);
+    assert_contains(out, "172.16.0.1");
     free(out);
     assert_int_equal(
         in_guest(w, "host00", &out, "cat /proc/sys/net/ipv4/ip_forward"), 0);

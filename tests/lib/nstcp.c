@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,8 +51,37 @@ serve(int s)
     }
 }
 
-pid_t
-nstcp_server_start(const char *ns, int port)
+/* Answers DNS queries on 's' with one A record, 'answer'. */
+static void
+serve_dns(int s, struct in_addr answer)
+{
+    for (;;) {
+        uint8_t msg[512 + 16];
+        struct sockaddr_in peer;
+        socklen_t len = sizeof peer;
+        ssize_t n = recvfrom(s, msg, 512, 0, (struct sockaddr *)&peer, &len);
+        if (n < 12 || (msg[2] & 0x80)) {
+            continue;
+        }
+        /* The id and the question stay; QR, RD and RA; one answer that
+         * points at the question's name. */
+        msg[2] = 0x81;
+        msg[3] = 0x80;
+        msg[6] = 0;
+        msg[7] = 1;
+        msg[8] = msg[9] = msg[10] = msg[11] = 0;
+        static const uint8_t rr[] = {0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4};
+        memcpy(msg + n, rr, sizeof rr);
+        memcpy(msg + n + sizeof rr, &answer, 4);
+        sendto(s, msg, (size_t)n + sizeof rr + 4, 0, (struct sockaddr *)&peer,
+               len);
+    }
+}
+
+/* Forks a server in namespace 'ns' on 'port' (TCP, or UDP for DNS with
+ * 'dns_answer'), and returns its PID once it listens, or -1. */
+static pid_t
+start(const char *ns, int port, const char *dns_answer)
 {
     int ready[2];
     if (pipe(ready)) {
@@ -61,20 +91,26 @@ nstcp_server_start(const char *ns, int port)
     if (pid == 0) {
         close(ready[0]);
         enter_ns(ns);
-        int s = socket(AF_INET, SOCK_STREAM, 0);
+        int s = socket(AF_INET, dns_answer ? SOCK_DGRAM : SOCK_STREAM, 0);
         int one = 1;
         setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
         struct sockaddr_in sin = {
             .sin_family = AF_INET,
             .sin_port = htons(port),
         };
-        if (bind(s, (struct sockaddr *)&sin, sizeof sin) || listen(s, 128)) {
+        struct in_addr answer;
+        if (bind(s, (struct sockaddr *)&sin, sizeof sin) ||
+            (!dns_answer && listen(s, 128)) ||
+            (dns_answer && inet_pton(AF_INET, dns_answer, &answer) != 1)) {
             _exit(3);
         }
         if (write(ready[1], "r", 1) != 1) {
             _exit(4);
         }
         close(ready[1]);
+        if (dns_answer) {
+            serve_dns(s, answer);
+        }
         serve(s);
     }
     close(ready[1]);
@@ -90,6 +126,18 @@ nstcp_server_start(const char *ns, int port)
     }
     sbx_track_pid(pid);
     return pid;
+}
+
+pid_t
+nstcp_server_start(const char *ns, int port)
+{
+    return start(ns, port, NULL);
+}
+
+pid_t
+nstcp_dns_server_start(const char *ns, const char *answer)
+{
+    return start(ns, 53, answer);
 }
 
 void

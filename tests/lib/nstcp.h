@@ -1,5 +1,5 @@
-/* nstcp: TCP clients and servers inside network namespaces, for tests and
- * benchmarks.
+/* nstcp: TCP clients and servers, and a DNS server, inside network
+ * namespaces, for tests and benchmarks.
  *
  * Rules of this module:
  * - Each client or server is a forked child that enters the namespace
@@ -7,6 +7,9 @@
  *   program, so a test sees exactly what reached the other end.
  * - A server answers every connection with one line, the address the
  *   connection came from ("203.0.113.1\n"), and closes it.
+ * - The DNS server answers every standard query on UDP port 53 with one
+ *   A record, the address it was given, and nothing else: a stand-in for
+ *   a resolver outside the lab.
  * - Servers are tracked by the sandbox (sbx_track_pid()) so they die with
  *   the test even when it fails; nstcp_server_stop() kills one by PID.
  */
@@ -20,6 +23,11 @@
 /* Starts a server on 'port' in namespace 'ns'.  Returns its PID once it
  * listens, or -1. */
 pid_t nstcp_server_start(const char *ns, int port);
+
+/* Starts a DNS server on UDP port 53 in namespace 'ns' that answers
+ * every A query with 'answer' (dotted IPv4).  Returns its PID once it
+ * listens, or -1.  Stop it with nstcp_server_stop(). */
+pid_t nstcp_dns_server_start(const char *ns, const char *answer);
 
 /* Kills server 'pid' and reaps it. */
 void nstcp_server_stop(pid_t pid);

@@ -210,6 +210,32 @@ test_one_nic(void **state)
     vm_spec_free(s);
 }
 
+/* A NIC on a network with DHCP asks for everything. */
+static void
+test_dhcp_nic(void **state)
+{
+    struct vm_spec *s = spec_new("web", false);
+    struct vm_nic *n =
+        add_nic(s, "eth0", "52:54:00:00:00:01", 1442, "172.16.0.254");
+    add_address(n, "172.16.0.2/24");
+    add_route(n, "10.0.0.0/8", "172.16.0.253");
+    n->dhcp = true;
+    n = add_nic(s, "eth1", "52:54:00:00:00:02", 0, NULL);
+    add_address(n, "192.168.7.1/24");
+    char *network = cloudinit_network_config(s);
+    assert_non_null(strstr(network, "  eth0:\n"
+                                    "    match:\n"
+                                    "      macaddress: \"52:54:00:00:00:01\"\n"
+                                    "    set-name: eth0\n"
+                                    "    dhcp4: true\n"
+                                    "  eth1:\n"));
+    assert_null(strstr(network, "172.16.0"));
+    assert_null(strstr(network, "mtu"));
+    assert_non_null(strstr(network, "192.168.7.1/24"));
+    free(network);
+    vm_spec_free(s);
+}
+
 static void
 test_two_nics_routes(void **state)
 {
@@ -618,6 +644,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_one_nic),
         cmocka_unit_test(test_two_nics_routes),
+        cmocka_unit_test(test_dhcp_nic),
         cmocka_unit_test(test_router_generated),
         cmocka_unit_test(test_router_multipart),
         cmocka_unit_test(test_router_multipart_utf8_script),

@@ -431,7 +431,7 @@ test_flood_containment(void **state)
     fabric_model_destroy(m);
 }
 
-/* DHCP from a port with port security, and double tags on a trunk
+/* DHCP and DNS from a port with port security, and double tags on a trunk
  * without it. */
 static void
 test_dhcp_and_double_tags(void **state)
@@ -458,11 +458,25 @@ test_dhcp_and_double_tags(void **state)
     struct pipeline_ports ports = fake_ports(ports_table);
     char *flows = pipeline_flows(m, "local", &ports);
     check_cookies(m, flows);
-    assert_int_equal(count_lines(flows, "in_port=1,", "udp,",
-                                 "nw_src=0.0.0.0,nw_dst=255.255.255.255,"
-                                 "tp_src=68,tp_dst=67",
-                                 (char *)NULL),
+    /* DHCP requests and DNS queries from a's MAC go to fabricd
+     * (lab-services.h), before port security; b's trunk carries lan
+     * tagged and gets neither. */
+    assert_int_equal(count_lines(flows, "priority=115,", "in_port=1,",
+                                 "udp,dl_src=02:", "tp_src=68,tp_dst=67,",
+                                 "actions=controller", (char *)NULL),
                      1);
+    assert_int_equal(count_lines(flows, "priority=115,", "in_port=1,",
+                                 "tp_dst=53,actions=controller", (char *)NULL),
+                     1);
+    assert_int_equal(count_lines(flows, "controller", (char *)NULL), 2);
+    /* Nobody has lan's service address (no router, no host_ip): the
+     * highest free address, answered with the service MAC. */
+    char smac[18];
+    service_mac("lan", smac);
+    assert_int_equal(count_lines(flows, "table=10,", "arp_tpa=10.1.0.254,",
+                                 smac, (char *)NULL),
+                     1);
+    assert_int_equal(count_lines(flows, "0.0.0.0", (char *)NULL), 0);
     assert_int_equal(count_lines(flows, "priority=120,",
                                  "in_port=2,dl_vlan=11,dl_type=0x8100,",
                                  "actions=drop", (char *)NULL),
