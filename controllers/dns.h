@@ -3,9 +3,10 @@
  *
  * fabricd answers the DNS queries of guests on networks with `dhcp:
  * true` on the controller connection (agent-ofc.h): the pipeline hands
- * every UDP datagram a guest sends to port 53 to fabricd, which answers
- * names of the lab itself (lab-services.h) and passes the rest on to the
- * host's resolver, unless the network is isolated.
+ * every UDP datagram a guest sends to port 53 of the network's service
+ * address to fabricd, which answers names of the lab itself
+ * (lab-services.h) and passes the rest on to the host's resolver, unless
+ * the network is isolated.
  *
  * Rules of this module:
  * - Pure: bytes in, bytes out; no I/O.

@@ -124,6 +124,8 @@ fill_lease(const struct fabric_model *m, const struct fabric_guest *g,
     }
 }
 
+/* The entry of 'name' (a router's, which may also be a guest's), in
+ * s->names, which has room for it. */
 static struct lab_service_name *
 name_entry(struct lab_services *s, const char *name)
 {
@@ -134,7 +136,6 @@ name_entry(struct lab_services *s, const char *name)
             return &s->names[i];
         }
     }
-    s->names = xrealloc(s->names, (s->n_names + 1) * sizeof *s->names);
     struct lab_service_name *e = &s->names[s->n_names++];
     memset(e, 0, sizeof *e);
     e->name = lower;
@@ -166,9 +167,13 @@ lab_services_build(const struct fabric_model *m, const char *host)
     for (size_t i = 0; i < m->n_networks; i++) {
         service[i] = m->networks[i].dhcp ? lab_service_address(m, i) : 0;
     }
+    /* Guests have unique names: no search (quadratic at 1,000). */
+    s->names = xrealloc(NULL, (m->n_guests + m->n_routers) * sizeof *s->names);
     for (size_t i = 0; i < m->n_guests; i++) {
         const struct fabric_guest *g = &m->guests[i];
-        struct lab_service_name *e = name_entry(s, g->name);
+        struct lab_service_name *e = &s->names[s->n_names++];
+        memset(e, 0, sizeof *e);
+        e->name = lower_dup(g->name);
         for (size_t j = 0; j < g->n_interfaces; j++) {
             const struct fabric_interface *f = &g->interfaces[j];
             for (size_t k = 0; k < f->n_addresses; k++) {

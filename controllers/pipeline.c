@@ -143,6 +143,8 @@ struct gen {
     bool *routed_into; /* [net]: a flows router here delivers into it. */
     long *tunnels;     /* [host]: the tunnel's port, or 0. */
     long *gateways;    /* [net]: this host's gateway port, or 0. */
+    uint32_t *service; /* [net]: the DHCP and DNS service address of a
+                        * network with dhcp and a local port, or 0. */
     struct pl_flow *flows;
     size_t n_flows;
     size_t cap_flows;
@@ -346,6 +348,13 @@ index_model(struct gen *g, const struct pipeline_ports *ports)
         }
     }
 
+    g->service = xcalloc(n_nets, sizeof *g->service);
+    for (size_t net = 0; net < n_nets; net++) {
+        if (m->networks[net].dhcp && is_local(g, net)) {
+            g->service[net] = lab_service_address(m, net);
+        }
+    }
+
     g->tunnels = xcalloc(m->n_hosts, sizeof *g->tunnels);
     for (size_t h = 0; h < m->n_hosts; h++) {
         if (h != g->self && ports->tunnel) {
@@ -396,13 +405,16 @@ classify_allow(struct gen *g, const struct endpoint *e, size_t net,
     free(next);
 }
 
-/* On a network with `dhcp: true`, a guest's DHCP requests and DNS
- * queries (UDP) from its own MAC go to fabricd, which answers them
- * (lab-services.h); they never reach the network. */
+/* On a network with `dhcp: true`, a guest's DHCP requests, and its DNS
+ * queries (UDP) to the service address, from its own MAC go to fabricd,
+ * which answers them (lab-services.h); they never reach the network.
+ * DNS to any other address is the guest's business (a DNS server in the
+ * lab). */
 static void
 classify_services(struct gen *g, const struct endpoint *e, const char *in)
 {
-    if (!e->ip_security || !g->m->networks[e->network].dhcp) {
+    uint32_t a = g->service[e->network];
+    if (!e->ip_security || !a) {
         return;
     }
     int t = PIPELINE_TABLE_CLASSIFY;
@@ -410,7 +422,9 @@ classify_services(struct gen *g, const struct endpoint *e, const char *in)
              xasprintf("%s,udp,dl_src=%s,tp_src=68,tp_dst=67", in, e->mac),
              xasprintf("controller"));
     add_flow(g, t, PRIO_SERVICE, e->cookie,
-             xasprintf("%s,udp,dl_src=%s,tp_dst=53", in, e->mac),
+             xasprintf("%s,udp,dl_src=%s,nw_dst=%u.%u.%u.%u,tp_dst=53", in,
+                       e->mac, a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff,
+                       a & 0xff),
              xasprintf("controller"));
 }
 
@@ -574,9 +588,8 @@ arp_responder(struct gen *g)
     }
     for (size_t net = 0; net < m->n_networks; net++) {
         const struct fabric_network *n = &m->networks[net];
-        uint32_t a;
-        if (!n->dhcp || n->gateway || n->host_ip || !is_local(g, net) ||
-            !(a = lab_service_address(m, net))) {
+        uint32_t a = g->service[net];
+        if (!a || n->gateway || n->host_ip) {
             continue;
         }
         /* The service address is nobody's: the DHCP and DNS service
@@ -882,6 +895,7 @@ gen_clear(struct gen *g)
     free(g->routed_into);
     free(g->tunnels);
     free(g->gateways);
+    free(g->service);
     for (size_t i = 0; i < g->n_flows; i++) {
         free(g->flows[i].match);
         free(g->flows[i].actions);
