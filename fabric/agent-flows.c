@@ -13,6 +13,7 @@
 #include "ovs-bridge.h"
 #include "ovsdb-error.h"
 #include "pipeline.h"
+#include "uplink.h"
 
 struct agent_flows {
     char *bridge;
@@ -25,6 +26,7 @@ struct agent_flows {
 
 /* Port look-ups for pipeline_flows(). */
 struct ports_aux {
+    const struct fabric_model *model;
     const struct replica *fabric;
     struct ovsb_iface_status *status;
     size_t n;
@@ -81,6 +83,21 @@ gateway_port(const char *network, void *aux_)
     char name[16];
     gateway_port_name(network, name);
     return port_by_name(aux_, name);
+}
+
+/* Called for this host's uplinks only: a network has at most one. */
+static long
+uplink_port(const char *network, void *aux_)
+{
+    struct ports_aux *aux = aux_;
+    long net = fabric_model_find_network(aux->model, network);
+    if (net < 0 || !aux->model->networks[net].n_uplinks) {
+        return 0;
+    }
+    const struct fabric_uplink *u = &aux->model->networks[net].uplinks[0];
+    char name[16];
+    uplink_port_name(network, u->interface, u->vlan, name);
+    return port_by_name(aux, name);
 }
 
 static long long
@@ -154,7 +171,7 @@ agent_flows_sync(struct agent_flows *f, const struct fabric_model *model,
                  const char *host, const struct replica *fabric,
                  const struct replica *ovs, struct ovsdb_error **errorp)
 {
-    struct ports_aux aux = {.fabric = fabric};
+    struct ports_aux aux = {.model = model, .fabric = fabric};
     ovsb_status(ovs, f->bridge, &aux.status, &aux.n);
     struct pipeline_ports ports = {
         .iface = iface_port,
@@ -162,6 +179,7 @@ agent_flows_sync(struct agent_flows *f, const struct fabric_model *model,
         .tunnel = tunnel_port,
         .aux = &aux,
         .gateway = gateway_port,
+        .uplink = uplink_port,
     };
     char *text = pipeline_flows(model, host, &ports);
     ovsb_status_free(aux.status, aux.n);
