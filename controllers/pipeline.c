@@ -19,9 +19,11 @@
  *   through a tunnel and never make a host "local" to a network; a host
  *   has one for each local network of those modes.
  * - Uplinks are endpoints without a MAC or addresses and without port
- *   security: their host is local to their network like any other
- *   endpoint's, but a gateway port comes only with a guest or VM router
- *   port ('gw_local').
+ *   security, carrying their network untagged or tagged with the uplink's
+ *   VLAN ('tag'), like a trunk: their host is local to their network like
+ *   any other endpoint's, but a gateway port comes only with a guest or
+ *   VM router port ('gw_local').  Several networks' uplinks may share a
+ *   port (one interface, several VLANs).
  * - Flows are collected as (table, priority, cookie, match, actions),
  *   sorted, and written once.
  * - Cookies and table names come from pipeline-cookie.c.
@@ -133,7 +135,8 @@ struct endpoint {
     bool port_security;   /* Only its MAC (and addresses) may leave. */
     bool ip_security;     /* Port security checks source addresses
                            * (not on a router, which forwards). */
-    size_t network;       /* Its own (untagged) network. */
+    size_t network;       /* Its own network, untagged but for 'tag'. */
+    int tag;              /* An uplink's VLAN on its port, or 0. */
     const size_t *trunks; /* Networks carried tagged. */
     size_t n_trunks;
     long ofport; /* On this host: its port, or 0. */
@@ -196,12 +199,13 @@ has_gateway(const struct gen *g, size_t net)
 }
 
 /* Returns 0 when 'e' is in 'net' untagged, the VLAN it carries 'net' with
- * when tagged, or -1 when 'e' is not in 'net'. */
+ * when tagged (on a trunk, or an uplink on a VLAN), or -1 when 'e' is not
+ * in 'net'. */
 static int
 ep_vlan(const struct gen *g, const struct endpoint *e, size_t net)
 {
     if (e->network == net) {
-        return 0;
+        return e->tag;
     }
     for (size_t i = 0; i < e->n_trunks; i++) {
         if (e->trunks[i] == net) {
@@ -331,6 +335,7 @@ collect_uplinks(struct gen *g, const struct pipeline_ports *ports)
             e->cookie = pipeline_cookie(PIPELINE_COOKIE_UPLINK, n->name);
             e->host = n->uplinks[j].host;
             e->network = net;
+            e->tag = n->uplinks[j].vlan;
             if (e->host == g->self && ports->uplink) {
                 e->ofport = lookup(ports->uplink(n->name, ports->aux));
             }
@@ -443,12 +448,28 @@ classify_allow(struct gen *g, const struct endpoint *e, size_t net,
     free(next);
 }
 
+/* Drops a second tag inside a frame that matched 'in' (with a tag). */
+static void
+drop_double_tags(struct gen *g, const struct endpoint *e, const char *in)
+{
+    int t = PIPELINE_TABLE_CLASSIFY;
+    add_flow(g, t, PRIO_DOUBLE_TAG, e->cookie,
+             xasprintf("%s,dl_type=0x8100", in), xasprintf("drop"));
+    add_flow(g, t, PRIO_DOUBLE_TAG, e->cookie,
+             xasprintf("%s,dl_type=0x88a8", in), xasprintf("drop"));
+}
+
 static void
 classify_endpoint(struct gen *g, const struct endpoint *e)
 {
     int t = PIPELINE_TABLE_CLASSIFY;
-    char *in = xasprintf("in_port=%ld,vlan_tci=0x0000/0x1000", e->ofport);
-    classify_allow(g, e, e->network, in, "");
+    char *in =
+        e->tag ? xasprintf("in_port=%ld,dl_vlan=%d", e->ofport, e->tag)
+               : xasprintf("in_port=%ld,vlan_tci=0x0000/0x1000", e->ofport);
+    classify_allow(g, e, e->network, in, e->tag ? "strip_vlan," : "");
+    if (e->tag) {
+        drop_double_tags(g, e, in);
+    }
     free(in);
     for (size_t i = 0; i < e->n_trunks; i++) {
         size_t net = e->trunks[i];
@@ -458,10 +479,7 @@ classify_endpoint(struct gen *g, const struct endpoint *e)
         if (!e->port_security) {
             /* With port security, only IPv4 and ARP pass, so a second
              * tag never does. */
-            add_flow(g, t, PRIO_DOUBLE_TAG, e->cookie,
-                     xasprintf("%s,dl_type=0x8100", in), xasprintf("drop"));
-            add_flow(g, t, PRIO_DOUBLE_TAG, e->cookie,
-                     xasprintf("%s,dl_type=0x88a8", in), xasprintf("drop"));
+            drop_double_tags(g, e, in);
         }
         free(in);
     }
@@ -778,9 +796,10 @@ uplink_flows(struct gen *g)
         }
         int v = vni(g, e->network);
         if (e->host == g->self && e->ofport) {
+            struct pl_ds out = {0};
+            put_output(&out, e->ofport, e->tag, false);
             add_flow(g, PIPELINE_TABLE_L2, PRIO_UPLINK, e->cookie,
-                     xasprintf("%s=%d", PIPELINE_REG_NET, v),
-                     xasprintf("output:%ld", e->ofport));
+                     xasprintf("%s=%d", PIPELINE_REG_NET, v), ds_steal(&out));
         } else if (e->host != g->self && g->tunnels[e->host]) {
             add_flow(g, PIPELINE_TABLE_L2, PRIO_UPLINK, e->cookie,
                      xasprintf("%s=%d,%s=%#x/%#x", PIPELINE_REG_NET, v,

@@ -33,8 +33,9 @@
  *   no MAC learning.  Unknown unicast is dropped, except in a network
  *   with an uplink, where it goes to the uplink: the MACs outside are not
  *   known, and only the uplink leads to them.
- * - An uplink's port (a host's interface or a VLAN device on it) is a
- *   local port of its network without port security; its host counts as
+ * - An uplink's port (a host's interface) is a local port of its network
+ *   without port security, untagged or on the uplink's VLAN (the tag is
+ *   taken off on the way in and put on on the way out); its host counts as
  *   a host with a port in the network (tunnels, floods), and every other
  *   host with a port in the network sends its unknown unicast through the
  *   tunnel to the uplink's host.

@@ -483,19 +483,18 @@ add_uplinks(struct agent_desired *d, const struct fabric_model *m, size_t net,
         if (u->host != self) {
             continue;
         }
-        char port[16];
-        uplink_port_name(n->name, u->interface, u->vlan, port);
         d->uplinks =
             realloc(d->uplinks, (d->n_uplinks + 1) * sizeof *d->uplinks);
         d->uplink_tags = realloc(d->uplink_tags,
                                  (d->n_uplinks + 1) * sizeof *d->uplink_tags);
         d->uplinks[d->n_uplinks] = (struct uplink_dev){
             .network = strdup(n->name),
-            .device = strdup(port),
-            .parent = strdup(u->interface),
+            .interface = strdup(u->interface),
             .vlan = u->vlan,
         };
-        d->uplink_tags[d->n_uplinks++] = n->vlan;
+        /* An untagged uplink's port is an access port of the network; a
+         * tagged one's may carry several networks. */
+        d->uplink_tags[d->n_uplinks++] = u->vlan ? 0 : n->vlan;
     }
 }
 
@@ -504,12 +503,26 @@ agent_desired_add_uplink_ports(struct agent_desired *d)
 {
     for (size_t i = 0; i < d->n_uplinks; i++) {
         const struct uplink_dev *u = &d->uplinks[i];
-        if (u->ready) {
-            struct ovsb_port *p = ovsb_bridge_add_port(d->bridge, u->device,
-                                                       "", d->uplink_tags[i]);
-            fabric_smap_add(&p->external_ids, "fabric-network", u->network);
-            fabric_smap_add(&p->external_ids, "fabric-uplink", u->parent);
+        bool first = true;
+        for (size_t k = 0; k < i && first; k++) {
+            first = strcmp(d->uplinks[k].interface, u->interface) != 0;
         }
+        if (!u->ready || !first) {
+            continue;
+        }
+        struct ovsb_port *p = ovsb_bridge_add_port(d->bridge, u->interface, "",
+                                                   d->uplink_tags[i]);
+        char *networks = xasprintf("%s", u->network);
+        for (size_t k = i + 1; k < d->n_uplinks; k++) {
+            if (!strcmp(d->uplinks[k].interface, u->interface)) {
+                char *more =
+                    xasprintf("%s,%s", networks, d->uplinks[k].network);
+                free(networks);
+                networks = more;
+            }
+        }
+        fabric_smap_add(&p->external_ids, "fabric-uplink", networks);
+        free(networks);
     }
 }
 

@@ -35,12 +35,14 @@
  *   the rules of controllers/nat-table.h, with the port forwards whose
  *   guest runs on this host.
  * - Uplinks (docs/topology.md, "Uplinks") of networks onto this host's
- *   interfaces become 'struct uplink_dev's (controllers/uplink.h), whose
- *   ports join the bridge only once their device is there
- *   (agent_desired_add_uplink_ports()): a missing interface must not
- *   hold back the rest of the bridge.  An uplink makes its host carry its
- *   network: tunnels go between it and the hosts with ports in the
- *   network, but it brings no gateway port.
+ *   interfaces become 'struct uplink_dev's (controllers/uplink.h).  The
+ *   interface is the bridge's port (one port for every uplink on it,
+ *   external_ids:fabric-uplink naming their networks; tagged with the
+ *   network's VLAN when untagged, a trunk otherwise), and joins the
+ *   bridge only once it is there (agent_desired_add_uplink_ports()): a
+ *   missing interface must not hold back the rest of the bridge.  An uplink
+ * makes its host carry its network: tunnels go between it and the hosts with
+ * ports in the network, but it brings no gateway port.
  * - Access ports carry their network's VLAN tag, so `ovs-vsctl show` tells
  *   the truth and fabricd --pipeline=normal can switch with NORMAL (tunnel
  *   ports are then trunks, and frames cross hosts with their VLAN tag

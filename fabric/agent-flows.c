@@ -13,7 +13,6 @@
 #include "ovs-bridge.h"
 #include "ovsdb-error.h"
 #include "pipeline.h"
-#include "uplink.h"
 
 struct agent_flows {
     char *bridge;
@@ -85,7 +84,8 @@ gateway_port(const char *network, void *aux_)
     return port_by_name(aux_, name);
 }
 
-/* Called for this host's uplinks only: a network has at most one. */
+/* Called for this host's uplinks only: a network has at most one, and
+ * its interface is the port. */
 static long
 uplink_port(const char *network, void *aux_)
 {
@@ -94,10 +94,7 @@ uplink_port(const char *network, void *aux_)
     if (net < 0 || !aux->model->networks[net].n_uplinks) {
         return 0;
     }
-    const struct fabric_uplink *u = &aux->model->networks[net].uplinks[0];
-    char name[16];
-    uplink_port_name(network, u->interface, u->vlan, name);
-    return port_by_name(aux, name);
+    return port_by_name(aux, aux->model->networks[net].uplinks[0].interface);
 }
 
 static long long

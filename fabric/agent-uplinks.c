@@ -13,17 +13,16 @@
 #include "xstring.h"
 
 struct agent_uplinks {
-    char *owner;
     char *fingerprint; /* Of the uplinks last reconciled. */
     bool full;         /* Reconcile them next run. */
     int failures;
 };
 
 struct agent_uplinks *
-agent_uplinks_create(const char *owner)
+agent_uplinks_create(void)
 {
     struct agent_uplinks *u = calloc(1, sizeof *u);
-    if (!u || !(u->owner = strdup(owner))) {
+    if (!u) {
         abort();
     }
     return u;
@@ -33,7 +32,6 @@ void
 agent_uplinks_destroy(struct agent_uplinks *u)
 {
     if (u) {
-        free(u->owner);
         free(u->fingerprint);
         free(u);
     }
@@ -54,7 +52,7 @@ fingerprint(const struct agent_desired *d)
     FILE *f = open_memstream(&buf, &len);
     for (size_t i = 0; i < d->n_uplinks; i++) {
         const struct uplink_dev *u = &d->uplinks[i];
-        fprintf(f, "%s %s %d\n", u->device, u->parent, u->vlan);
+        fprintf(f, "%s %d\n", u->interface, u->vlan);
     }
     fclose(f);
     return buf;
@@ -81,8 +79,7 @@ agent_uplinks_sync(struct agent_uplinks *u, struct agent_desired *d,
 
     int n = 0;
     struct ovsdb_error *error = NULL;
-    u->failures =
-        uplink_reconcile(d->uplinks, d->n_uplinks, u->owner, &n, &error) < 0;
+    u->failures = uplink_reconcile(d->uplinks, d->n_uplinks, &n, &error) < 0;
     if (error) {
         *errorp = xasprintf("uplinks: %s", error->msg);
         ovsdb_error_free(error);

@@ -1,15 +1,15 @@
 /* agent-uplinks: fabricd's uplinks, run after run.
  *
- * The host kernel's side of the uplinks (controllers/uplink.h) costs a
- * command to inspect.  This module looks at it only when the uplinks
- * wanted changed, after a failure, or when forced (a repair, a reconcile
- * asked for); otherwise the devices are taken to be as the last look
- * left them.
+ * The host's side of the uplinks (controllers/uplink.h), whether their
+ * interfaces are there, costs a command to inspect.  This module looks at it
+ * only when the uplinks wanted changed, after a failure, or when forced (a
+ * repair, a reconcile asked for); otherwise the devices are taken to be as the
+ * last look left them.
  *
  * Rules of this module:
  * - It only decides when to reconcile and keeps the 'ready' flags of the
  *   uplinks between runs; uplink.h does the work.
- * - An uplink whose device is not there is not ready: its port stays off
+ * - An uplink whose interface is not there is not ready: its port stays off
  *   the bridge (agent_desired_add_uplink_ports()), and the failure is
  *   reported, so the agent tries again.
  */
@@ -19,8 +19,8 @@
 struct agent_desired;
 struct agent_uplinks;
 
-/* Returns a new state for devices owned by 'owner' (copied). */
-struct agent_uplinks *agent_uplinks_create(const char *owner);
+/* Returns a new state. */
+struct agent_uplinks *agent_uplinks_create(void);
 void agent_uplinks_destroy(struct agent_uplinks *);
 
 /* Makes the next agent_uplinks_sync() inspect the host. */

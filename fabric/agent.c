@@ -9,7 +9,7 @@
  *      its addresses and routes now, its OVS bridge in a transaction of
  *      its own (ovs-bridge names the rows of every bridge alike, so two
  *      builds cannot share one transaction), at most one in flight; then
- *      the VLAN devices of uplinks (fabric/agent-uplinks), which their
+ *      the interfaces of uplinks (fabric/agent-uplinks), which their
  *      ports need;
  *   4. the integration bridge: one Open_vSwitch transaction with the
  *      difference, at most one in flight; its reply marks the agent dirty
@@ -104,7 +104,7 @@ struct agent {
     bool gw_full;         /* Reconcile them next run. */
     int gw_failures;
     struct nat_table_state nat;
-    struct agent_uplinks *uplinks; /* Uplinks' devices. */
+    struct agent_uplinks *uplinks; /* Uplinks' interfaces. */
 
     /* The underlay, with --underlay-interface (else 'ul_dev' is NULL). */
     char *ul_dev, *ul_bridge, *ul_state_path;
@@ -716,13 +716,15 @@ agent_run(evutil_socket_t fd, short what, void *a_)
     }
     free(underlay_ip);
 
-    /* Uplinks' devices before their ports. */
+    /* Uplinks' interfaces before their ports.  A missing one leaves its
+     * port out and is retried, but holds back nothing else (its failure
+     * counts after the flows). */
     char *uplink_error = NULL;
-    if (agent_uplinks_sync(a->uplinks, &desired, &a->last, &changes,
-                           &uplink_error)) {
+    int uplink_failures = agent_uplinks_sync(a->uplinks, &desired, &a->last,
+                                             &changes, &uplink_error);
+    if (uplink_failures) {
         set_error(a, "%s", uplink_error);
         free(uplink_error);
-        failures++;
     }
     agent_desired_add_uplink_ports(&desired);
 
@@ -784,6 +786,7 @@ agent_run(evutil_socket_t fd, short what, void *a_)
         gateways_done = true;
     }
 
+    failures += uplink_failures;
     agent_desired_clear(&a->last);
     a->last = desired;
     if (failures) {
@@ -924,7 +927,7 @@ agent_create(struct event_base *base, const struct agent_options *o,
         agent_vms_create(base, o->libvirt ? o->libvirt : "qemu:///system",
                          a->host, a->netns_prefix, a->vm_dir, vms_changed, a);
     a->netns = agent_netns_create(a->rundir, a->netns_prefix, AGENT_RETRY_MS);
-    a->uplinks = agent_uplinks_create(AGENT_OWNER);
+    a->uplinks = agent_uplinks_create();
     a->fabric = make_client(a, o->db, DBMODEL_DB, &o->tls, dbmodel_tables,
                             "fabric DB");
     if (!o->pipeline || !strcmp(o->pipeline, "flows")) {

@@ -631,7 +631,7 @@ test_uplinks(void **state)
     struct fabric_model *m = load("topologies/uplink-lab.yaml");
     static const struct fake_port hv1[] = {
         {"pc1", "eth0", 1},    {"hv2", NULL, 10},      {"lan", "@uplink", 5},
-        {"ext", "@uplink", 6}, {"ext", "@gateway", 7}, {NULL, NULL, 0},
+        {"ext", "@uplink", 5}, {"ext", "@gateway", 7}, {NULL, NULL, 0},
     };
     static const struct fake_port hv2[] = {
         {"pc2", "eth0", 1}, {"pc2", "eth1", 2},     {"pc2", "eth2", 3},
@@ -650,20 +650,37 @@ test_uplinks(void **state)
     int wire = m->networks[fabric_model_find_network(m, "wire")].vni;
     char match[80];
 
-    /* hv1: any untagged frame from the uplink, no port security. */
-    snprintf(match, sizeof match, "set_field:%d->reg6,", lan);
+    /* hv1: eth1 carries lan on VLAN 100 and ext on VLAN 300; any frame
+     * with the tag enters the network untagged (no port security), but
+     * not with a second tag. */
+    snprintf(match, sizeof match, "actions=strip_vlan,set_field:%d->reg6,",
+             lan);
     assert_int_equal(count_lines(f1, "table=0,priority=110,",
-                                 "in_port=5,vlan_tci=0x0000/0x1000,actions=",
-                                 match, (char *)NULL),
+                                 "in_port=5,dl_vlan=100,", match,
+                                 (char *)NULL),
                      1);
-    assert_int_equal(count_lines(f1, "in_port=5,", (char *)NULL), 2);
-    /* Unknown unicast to the uplink; floods from a tunnel reach it. */
-    snprintf(match, sizeof match, ",reg6=%d,actions=output:5", lan);
+    snprintf(match, sizeof match, "actions=strip_vlan,set_field:%d->reg6,",
+             ext);
+    assert_int_equal(count_lines(f1, "table=0,priority=110,",
+                                 "in_port=5,dl_vlan=300,", match,
+                                 (char *)NULL),
+                     1);
+    assert_int_equal(count_lines(f1, "priority=120,", "in_port=5,dl_vlan=",
+                                 "actions=drop", (char *)NULL),
+                     4);
+    assert_int_equal(count_lines(f1, "in_port=5,", (char *)NULL), 7);
+    assert_int_equal(count_lines(f1, "table=0,priority=100,",
+                                 "in_port=5,actions=drop", (char *)NULL),
+                     1);
+    /* Unknown unicast to the uplink, tagged; floods from a tunnel reach
+     * it tagged too. */
+    snprintf(match, sizeof match, ",reg6=%d,actions=mod_vlan_vid:100,output:5",
+             lan);
     assert_int_equal(
         count_lines(f1, "table=40,priority=10,", match, (char *)NULL), 1);
     snprintf(match, sizeof match, "reg6=%d,reg7=0x2/0x2,dl_dst=01:", lan);
     char *line = the_line(f1, match, NULL, NULL);
-    assert_non_null(strstr(line, "output:5"));
+    assert_non_null(strstr(line, "mod_vlan_vid:100,output:5,strip_vlan"));
     free(line);
     /* ext: hv1 carries it for the uplink (tunnel in, ARP answers, flood
      * to hv2) without a gateway port or an answer for host_ip. */
@@ -675,6 +692,7 @@ test_uplinks(void **state)
     snprintf(match, sizeof match, "reg6=%d,reg7=0x1/0x1,dl_dst=01:", ext);
     line = the_line(f1, match, NULL, NULL);
     assert_non_null(strstr(line, "output:10"));
+    assert_non_null(strstr(line, "mod_vlan_vid:300,output:5"));
     free(line);
     /* wire has no port on hv1. */
     snprintf(match, sizeof match, "reg6=%d,", wire);
