@@ -289,6 +289,20 @@ test_one_host(void **state)
     /* lan's device is not on wire's wire. */
     assert_false(ping_once(pc, "10.40.0.201"));
 
+    /* fabricctl flows names the uplink's flows: in with VLAN 100, out
+     * with it (OVS shows the tag as 0x1000 | 100). */
+    char rd[600], *out = NULL;
+    snprintf(rd, sizeof rd, "--host-rundir=hv1=%s/hv1", b->bed_dir);
+    assert_int_equal(bed_fabricctl(b, &out, "flows", "--host=hv1", rd,
+                                   "--network=lan", NULL),
+                     0);
+    if (!strstr(out, "uplink lan hv1:eth1:100") ||
+        !strstr(out, "dl_vlan=100") ||
+        !strstr(out, "4196->vlan_vid,output:")) {
+        fail_msg("flows:\n%s", out);
+    }
+    free(out);
+
     check_undisturbed(b, 1, before);
     check_destroyed(b, 1, before);
     free(before);
