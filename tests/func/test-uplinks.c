@@ -250,6 +250,74 @@ check_destroyed(struct bed *b, int n, const char *before)
     assert_true(pings(host, sw_ip, 5000));
 }
 
+/* A lab whose uplink names an interface hv1 does not have: hv1 reports
+ * it, and the rest of the lab keeps working. */
+static const char missing_lab[] =
+    "name: uplink1\n"
+    "hosts: [{name: hv1, underlay_mtu: 1600}]\n"
+    "networks:\n"
+    "  - name: lan\n"
+    "    subnet: 192.168.100.0/24\n"
+    "    mtu: 1500\n"
+    "    uplinks: [{host: hv1, interface: eth1, vlan: 100}]\n"
+    "  - {name: gone, subnet: 10.41.0.0/24, uplinks: [{interface: eth9}]}\n"
+    "guests:\n"
+    "  - {name: pc, interfaces: [{network: lan, ip: 192.168.100.11},\n"
+    "                            {network: gone, ip: 10.41.0.11}]}\n";
+
+static void
+check_missing_interface(struct bed *b, const char *pc)
+{
+    char *path = sbx_path(b->dir, "missing.yaml");
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(missing_lab, f);
+    fclose(f);
+    char *out = NULL;
+    assert_int_equal(bed_fabricctl(b, &out, "topology", "apply", path, NULL),
+                     0);
+    free(out);
+    free(path);
+    bool reported = false;
+    for (long long end = sbx_now_ms() + 20000; !reported && sbx_now_ms() < end;
+         usleep(200 * 1000)) {
+        out = NULL;
+        bed_fabricctl(b, &out, "status", NULL);
+        reported = out && strstr(out, "eth9");
+        free(out);
+    }
+    assert_true(reported);
+    /* The guest's new interface is there and lan's uplink works all the
+     * same. */
+    assert_true(pings(pc, DEVICE, 10000));
+    out = NULL;
+    for (long long end = sbx_now_ms() + 10000;
+         sbx_now_ms() < end && !(out && strstr(out, "10.41.0.11/24"));
+         usleep(200 * 1000)) {
+        free(out);
+        out = NULL;
+        bed_ns_run(&out, pc, "ip", "-br", "address", "show", NULL);
+    }
+    assert_non_null(out);
+    assert_non_null(strstr(out, "10.41.0.11/24"));
+    free(out);
+    /* The flows were installed for the new network, without its uplink. */
+    char rd[600];
+    snprintf(rd, sizeof rd, "--host-rundir=hv1=%s/hv1", b->bed_dir);
+    out = NULL;
+    for (long long end = sbx_now_ms() + 10000;
+         sbx_now_ms() < end && !(out && strstr(out, "network gone"));
+         usleep(200 * 1000)) {
+        free(out);
+        out = NULL;
+        bed_fabricctl(b, &out, "flows", "--host=hv1", rd, "--network=gone",
+                      NULL);
+    }
+    assert_non_null(strstr(out, "network gone"));
+    assert_null(strstr(out, "uplink gone"));
+    free(out);
+}
+
 static const char one_host_lab[] =
     "name: uplink1\n"
     "hosts: [{name: hv1, underlay_mtu: 1600}]\n"
@@ -304,6 +372,7 @@ test_one_host(void **state)
     free(out);
 
     check_undisturbed(b, 1, before);
+    check_missing_interface(b, pc);
     check_destroyed(b, 1, before);
     free(before);
 }
