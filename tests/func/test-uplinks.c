@@ -250,20 +250,26 @@ check_destroyed(struct bed *b, int n, const char *before)
     assert_true(pings(host, sw_ip, 5000));
 }
 
+/* The one-host labs: lan on VLAN 100 of hv1's eth1, and another network
+ * with a guest pc in both. */
+#define LAN_LAB                                                               \
+    "name: uplink1\n"                                                         \
+    "hosts: [{name: hv1, underlay_mtu: 1600}]\n"                              \
+    "networks:\n"                                                             \
+    "  - name: lan\n"                                                         \
+    "    subnet: 192.168.100.0/24\n"                                          \
+    "    mtu: 1500\n"                                                         \
+    "    uplinks: [{host: hv1, interface: eth1, vlan: 100}]\n"
+#define PC_GUEST(NET, IP)                                                     \
+    "guests:\n"                                                               \
+    "  - {name: pc, interfaces: [{network: lan, ip: 192.168.100.11},\n"       \
+    "                            {network: " NET ", ip: " IP "}]}\n"
+
 /* A lab whose uplink names an interface hv1 does not have: hv1 reports
  * it, and the rest of the lab keeps working. */
 static const char missing_lab[] =
-    "name: uplink1\n"
-    "hosts: [{name: hv1, underlay_mtu: 1600}]\n"
-    "networks:\n"
-    "  - name: lan\n"
-    "    subnet: 192.168.100.0/24\n"
-    "    mtu: 1500\n"
-    "    uplinks: [{host: hv1, interface: eth1, vlan: 100}]\n"
-    "  - {name: gone, subnet: 10.41.0.0/24, uplinks: [{interface: eth9}]}\n"
-    "guests:\n"
-    "  - {name: pc, interfaces: [{network: lan, ip: 192.168.100.11},\n"
-    "                            {network: gone, ip: 10.41.0.11}]}\n";
+    LAN_LAB "  - {name: gone, subnet: 10.41.0.0/24, uplinks: [{interface: "
+            "eth9}]}\n" PC_GUEST("gone", "10.41.0.11");
 
 static void
 check_missing_interface(struct bed *b, const char *pc)
@@ -318,21 +324,11 @@ check_missing_interface(struct bed *b, const char *pc)
     free(out);
 }
 
-static const char one_host_lab[] =
-    "name: uplink1\n"
-    "hosts: [{name: hv1, underlay_mtu: 1600}]\n"
-    "networks:\n"
-    "  - name: lan\n"
-    "    subnet: 192.168.100.0/24\n"
-    "    mtu: 1500\n"
-    "    uplinks: [{host: hv1, interface: eth1, vlan: 100}]\n"
+static const char one_host_lab[] = LAN_LAB
     "  - name: wire\n"
     "    subnet: 10.40.0.0/24\n"
     "    mtu: 1500\n"
-    "    uplinks: [{interface: eth2}]\n"
-    "guests:\n"
-    "  - {name: pc, interfaces: [{network: lan, ip: 192.168.100.11},\n"
-    "                            {network: wire, ip: 10.40.0.11}]}\n";
+    "    uplinks: [{interface: eth2}]\n" PC_GUEST("wire", "10.40.0.11");
 
 static void
 test_one_host(void **state)
