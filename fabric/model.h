@@ -91,8 +91,9 @@ struct fabric_forward {
 
 /* An uplink: the network bridged onto interface 'interface' of host
  * 'host', untagged ('vlan' 0, the interface is then the network's alone)
- * or on VLAN 'vlan' (a VLAN device on the interface, which keeps its
- * addresses and other VLANs). */
+ * or on VLAN 'vlan' (the network's frames carry that tag on the
+ * interface, which keeps its addresses, untagged traffic and other
+ * VLANs). */
 struct fabric_uplink {
     size_t host;     /* Index into model->hosts. */
     char *interface; /* A Linux interface name, at most 15 characters. */
