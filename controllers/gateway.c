@@ -23,19 +23,6 @@ gateway_port_clear(struct gateway_port *p)
     memset(p, 0, sizeof *p);
 }
 
-/* Keeps the first of the errors in '*errorp' (and its code in '*rcp'),
- * frees the others. */
-static void
-keep_first(struct ovsdb_error **errorp, int *rcp, struct ovsdb_error *error)
-{
-    if (!*errorp) {
-        *rcp = error->code < 0 ? error->code : -EIO;
-        *errorp = error;
-    } else {
-        ovsdb_error_free(error);
-    }
-}
-
 /* Runs 'c' (freed), a change; counts it in '*changes'. */
 static int
 run_change(struct cmd *c, int *changes, struct ovsdb_error **errorp)
@@ -259,16 +246,16 @@ gateway_reconcile(const struct gateway_port *ports, size_t n,
     for (size_t i = 0; i < n; i++) {
         struct ovsdb_error *error = NULL;
         if (ensure_port(&ports[i], &changes, &error)) {
-            keep_first(&first, &rc, error);
+            cmd_keep_first_error(&first, &rc, error);
         }
     }
     struct ovsdb_error *error = NULL;
     if (ensure_forwarding(n > 0, state_path, &changes, &error)) {
-        keep_first(&first, &rc,
-                   error ? error
-                         : ovsdb_error_new(-EIO, NULL,
-                                           "Cannot read "
-                                           "net.ipv4.ip_forward."));
+        cmd_keep_first_error(&first, &rc,
+                             error ? error
+                                   : ovsdb_error_new(-EIO, NULL,
+                                                     "Cannot read "
+                                                     "net.ipv4.ip_forward."));
     }
     *changesp = changes;
     if (first) {

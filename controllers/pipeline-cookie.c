@@ -118,6 +118,17 @@ pipeline_cookie_describe(const struct fabric_model *m, uint64_t cookie)
             }
         }
         break;
+    case PIPELINE_COOKIE_UPLINK:
+        for (size_t i = 0; i < m->n_networks; i++) {
+            const struct fabric_network *n = &m->networks[i];
+            if (n->n_uplinks && pipeline_cookie(kind, n->name) == cookie) {
+                char *where = fabric_uplink_format(m, &n->uplinks[0]);
+                char *text = xasprintf("uplink %s %s", n->name, where);
+                free(where);
+                return text;
+            }
+        }
+        break;
     case PIPELINE_COOKIE_DEFAULT:
         for (size_t i = 0; i < N_TABLES; i++) {
             if (pipeline_cookie(kind, tables[i].name) == cookie) {

@@ -18,6 +18,12 @@
  *   their MAC is the same on every host, so they are never reached
  *   through a tunnel and never make a host "local" to a network; a host
  *   has one for each local network of those modes.
+ * - Uplinks are endpoints without a MAC or addresses and without port
+ *   security, carrying their network untagged or tagged with the uplink's
+ *   VLAN ('tag'), like a trunk: their host is local to their network like
+ *   any other endpoint's, but a gateway port comes only with a guest or
+ *   VM router port ('gw_local').  Several networks' uplinks may share a
+ *   port (one interface, several VLANs).
  * - Flows are collected as (table, priority, cookie, match, actions),
  *   sorted, and written once.
  * - Cookies and table names come from pipeline-cookie.c.
@@ -53,6 +59,7 @@
 #define PRIO_UNICAST 100    /* L2: a known MAC. */
 #define PRIO_FLOOD 50       /* L2: broadcast and multicast. */
 #define PRIO_GW_FLOOD 60    /* L2: the same from a gateway port. */
+#define PRIO_UPLINK 10      /* L2: unknown unicast, to the uplink. */
 
 #define BCAST_MATCH "dl_dst=01:00:00:00:00:00/01:00:00:00:00:00"
 
@@ -113,14 +120,15 @@ ds_steal(struct pl_ds *ds)
 /* A MAC behind a port of some host. */
 struct endpoint {
     uint64_t cookie;
-    size_t host; /* Index into model->hosts. */
-    const char *mac;
-    char **addrs; /* IPv4 addresses without prefix (owned). */
+    size_t host;     /* Index into model->hosts. */
+    const char *mac; /* NULL for an uplink. */
+    char **addrs;    /* IPv4 addresses without prefix (owned). */
     size_t n_addrs;
     bool port_security;   /* Only its MAC (and addresses) may leave. */
     bool ip_security;     /* Port security checks source addresses
                            * (not on a router, which forwards). */
-    size_t network;       /* Its own (untagged) network. */
+    size_t network;       /* Its own network, untagged but for 'tag'. */
+    int tag;              /* An uplink's VLAN on its port, or 0. */
     const size_t *trunks; /* Networks carried tagged. */
     size_t n_trunks;
     long ofport; /* On this host: its port, or 0. */
@@ -145,6 +153,7 @@ struct gen {
     long *gateways;    /* [net]: this host's gateway port, or 0. */
     uint32_t *service; /* [net]: the DHCP and DNS service address of a
                         * network with dhcp and a local port, or 0. */
+    bool *gw_local;    /* [net]: a guest or VM router port here. */
     struct pl_flow *flows;
     size_t n_flows;
     size_t cap_flows;
@@ -180,16 +189,17 @@ static bool
 has_gateway(const struct gen *g, size_t net)
 {
     const struct fabric_network *n = &g->m->networks[net];
-    return n->mode != FABRIC_NET_ISOLATED && n->host_ip && is_local(g, net);
+    return n->mode != FABRIC_NET_ISOLATED && n->host_ip && g->gw_local[net];
 }
 
 /* Returns 0 when 'e' is in 'net' untagged, the VLAN it carries 'net' with
- * when tagged, or -1 when 'e' is not in 'net'. */
+ * when tagged (on a trunk, or an uplink on a VLAN), or -1 when 'e' is not
+ * in 'net'. */
 static int
 ep_vlan(const struct gen *g, const struct endpoint *e, size_t net)
 {
     if (e->network == net) {
-        return 0;
+        return e->tag;
     }
     for (size_t i = 0; i < e->n_trunks; i++) {
         if (e->trunks[i] == net) {
@@ -307,6 +317,26 @@ collect_endpoints(struct gen *g, const struct pipeline_ports *ports)
     }
 }
 
+/* Adds the uplink of every network that has one, as an endpoint. */
+static void
+collect_uplinks(struct gen *g, const struct pipeline_ports *ports)
+{
+    const struct fabric_model *m = g->m;
+    for (size_t net = 0; net < m->n_networks; net++) {
+        const struct fabric_network *n = &m->networks[net];
+        for (size_t j = 0; j < n->n_uplinks; j++) {
+            struct endpoint *e = new_endpoint(g);
+            e->cookie = pipeline_cookie(PIPELINE_COOKIE_UPLINK, n->name);
+            e->host = n->uplinks[j].host;
+            e->network = net;
+            e->tag = n->uplinks[j].vlan;
+            if (e->host == g->self && ports->uplink) {
+                e->ofport = lookup(ports->uplink(n->name, ports->aux));
+            }
+        }
+    }
+}
+
 /* Fills in the sets of networks and the tunnels. */
 static void
 index_model(struct gen *g, const struct pipeline_ports *ports)
@@ -314,8 +344,15 @@ index_model(struct gen *g, const struct pipeline_ports *ports)
     const struct fabric_model *m = g->m;
     size_t n_nets = m->n_networks;
     g->host_net = xcalloc(m->n_hosts * n_nets, sizeof *g->host_net);
+    g->gw_local = xcalloc(n_nets, sizeof *g->gw_local);
     for (size_t i = 0; i < g->n_eps; i++) {
         const struct endpoint *e = &g->eps[i];
+        if (e->host == g->self && e->mac) {
+            g->gw_local[e->network] = true;
+            for (size_t k = 0; k < e->n_trunks; k++) {
+                g->gw_local[e->trunks[k]] = true;
+            }
+        }
         g->host_net[e->host * n_nets + e->network] = true;
         for (size_t k = 0; k < e->n_trunks; k++) {
             g->host_net[e->host * n_nets + e->trunks[k]] = true;
@@ -428,13 +465,29 @@ classify_services(struct gen *g, const struct endpoint *e, const char *in)
              xasprintf("controller"));
 }
 
+/* Drops a second tag inside a frame that matched 'in' (with a tag). */
+static void
+drop_double_tags(struct gen *g, const struct endpoint *e, const char *in)
+{
+    int t = PIPELINE_TABLE_CLASSIFY;
+    add_flow(g, t, PRIO_DOUBLE_TAG, e->cookie,
+             xasprintf("%s,dl_type=0x8100", in), xasprintf("drop"));
+    add_flow(g, t, PRIO_DOUBLE_TAG, e->cookie,
+             xasprintf("%s,dl_type=0x88a8", in), xasprintf("drop"));
+}
+
 static void
 classify_endpoint(struct gen *g, const struct endpoint *e)
 {
     int t = PIPELINE_TABLE_CLASSIFY;
-    char *in = xasprintf("in_port=%ld,vlan_tci=0x0000/0x1000", e->ofport);
+    char *in =
+        e->tag ? xasprintf("in_port=%ld,dl_vlan=%d", e->ofport, e->tag)
+               : xasprintf("in_port=%ld,vlan_tci=0x0000/0x1000", e->ofport);
     classify_services(g, e, in);
-    classify_allow(g, e, e->network, in, "");
+    classify_allow(g, e, e->network, in, e->tag ? "strip_vlan," : "");
+    if (e->tag) {
+        drop_double_tags(g, e, in);
+    }
     free(in);
     for (size_t i = 0; i < e->n_trunks; i++) {
         size_t net = e->trunks[i];
@@ -444,10 +497,7 @@ classify_endpoint(struct gen *g, const struct endpoint *e)
         if (!e->port_security) {
             /* With port security, only IPv4 and ARP pass, so a second
              * tag never does. */
-            add_flow(g, t, PRIO_DOUBLE_TAG, e->cookie,
-                     xasprintf("%s,dl_type=0x8100", in), xasprintf("drop"));
-            add_flow(g, t, PRIO_DOUBLE_TAG, e->cookie,
-                     xasprintf("%s,dl_type=0x88a8", in), xasprintf("drop"));
+            drop_double_tags(g, e, in);
         }
         free(in);
     }
@@ -721,7 +771,7 @@ unicast_flows(struct gen *g)
     size_t n_nets = g->m->n_networks;
     for (size_t i = 0; i < g->n_eps; i++) {
         const struct endpoint *e = &g->eps[i];
-        for (size_t net = 0; net < n_nets; net++) {
+        for (size_t net = 0; e->mac && net < n_nets; net++) {
             int vlan = ep_vlan(g, e, net);
             if (vlan < 0 || !is_reached(g, net)) {
                 continue;
@@ -766,6 +816,34 @@ gateway_unicast_flows(struct gen *g)
             pipeline_cookie(PIPELINE_COOKIE_GATEWAY, name),
             xasprintf("%s=%d,dl_dst=%s", PIPELINE_REG_NET, vni(g, net), mac),
             xasprintf("output:%ld", g->gateways[net]));
+    }
+}
+
+/* Unknown unicast in a network with an uplink: to the uplink's port on its
+ * host; from a local port on the other hosts, through the tunnel to the
+ * uplink's host. */
+static void
+uplink_flows(struct gen *g)
+{
+    for (size_t i = 0; i < g->n_eps; i++) {
+        const struct endpoint *e = &g->eps[i];
+        if (e->mac || !is_local(g, e->network)) {
+            continue;
+        }
+        int v = vni(g, e->network);
+        if (e->host == g->self && e->ofport) {
+            struct pl_ds out = {0};
+            put_output(&out, e->ofport, e->tag, false);
+            add_flow(g, PIPELINE_TABLE_L2, PRIO_UPLINK, e->cookie,
+                     xasprintf("%s=%d", PIPELINE_REG_NET, v), ds_steal(&out));
+        } else if (e->host != g->self && g->tunnels[e->host]) {
+            add_flow(g, PIPELINE_TABLE_L2, PRIO_UPLINK, e->cookie,
+                     xasprintf("%s=%d,%s=%#x/%#x", PIPELINE_REG_NET, v,
+                               PIPELINE_REG_FLAGS, PIPELINE_FLAG_LOCAL,
+                               PIPELINE_FLAG_LOCAL),
+                     xasprintf("set_field:%d->tun_id,output:%ld", v,
+                               g->tunnels[e->host]));
+        }
     }
 }
 
@@ -896,6 +974,7 @@ gen_clear(struct gen *g)
     free(g->tunnels);
     free(g->gateways);
     free(g->service);
+    free(g->gw_local);
     for (size_t i = 0; i < g->n_flows; i++) {
         free(g->flows[i].match);
         free(g->flows[i].actions);
@@ -917,6 +996,7 @@ pipeline_flows(const struct fabric_model *m, const char *host,
     if (self >= 0) {
         g.self = self;
         collect_endpoints(&g, ports);
+        collect_uplinks(&g, ports);
         index_model(&g, ports);
 
         for (size_t i = 0; i < g.n_eps; i++) {
@@ -936,6 +1016,7 @@ pipeline_flows(const struct fabric_model *m, const char *host,
         nexthop_flows(&g);
         unicast_flows(&g);
         gateway_unicast_flows(&g);
+        uplink_flows(&g);
         for (size_t net = 0; net < m->n_networks; net++) {
             if (!is_local(&g, net)) {
                 continue;

@@ -30,7 +30,15 @@
  *   pipeline_cookie_describe() turns a cookie back into the object's name.
  * - Frames are switched only to MACs the model knows (guest interfaces
  *   and router ports, and the gateway ports of nat and routed networks):
- *   no MAC learning, unknown unicast is dropped.
+ *   no MAC learning.  Unknown unicast is dropped, except in a network
+ *   with an uplink, where it goes to the uplink: the MACs outside are not
+ *   known, and only the uplink leads to them.
+ * - An uplink's port (a host's interface) is a local port of its network
+ *   without port security, untagged or on the uplink's VLAN (the tag is
+ *   taken off on the way in and put on on the way out); its host counts as
+ *   a host with a port in the network (tunnels, floods), and every other
+ *   host with a port in the network sends its unknown unicast through the
+ *   tunnel to the uplink's host.
  * - A gateway port (gateway-names.h) belongs to its host alone: frames for
  *   its MAC are delivered to the local port and never sent through a
  *   tunnel, ARP for the network's host_ip is answered on every host with
@@ -67,6 +75,7 @@ enum pipeline_cookie_kind {
     PIPELINE_COOKIE_TUNNEL = 4,  /* Name: the remote host's. */
     PIPELINE_COOKIE_DEFAULT = 5, /* A table's default flow; its name. */
     PIPELINE_COOKIE_GATEWAY = 6, /* A gateway port; the network's name. */
+    PIPELINE_COOKIE_UPLINK = 7,  /* An uplink; the network's name. */
 };
 
 /* The OpenFlow port numbers of this host's integration bridge, as the
@@ -84,6 +93,8 @@ struct pipeline_ports {
     void *aux;
     /* The gateway port of network 'network' (modes nat and routed). */
     long (*gateway)(const char *network, void *aux);
+    /* The port of the uplink of network 'network' (on this host). */
+    long (*uplink)(const char *network, void *aux);
 };
 
 /* Returns the flows (a new string, one flow per line, each ending in a
@@ -107,7 +118,8 @@ uint64_t pipeline_cookie_pair(enum pipeline_cookie_kind kind, const char *a,
 
 /* Returns what made a flow with 'cookie' in 'model', as a new string:
  * "network NET", "guest GUEST IFACE", "router ROUTER NETWORK", "tunnel
- * HOST", "gateway NET" or "pipeline TABLE" (a table's default flow), or
+ * HOST", "gateway NET", "uplink NET HOST:IFACE[:VLAN]" or "pipeline
+ * TABLE" (a table's default flow), or
  * NULL when no object of 'model' has that cookie. */
 char *pipeline_cookie_describe(const struct fabric_model *model,
                                uint64_t cookie);

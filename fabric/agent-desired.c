@@ -165,6 +165,27 @@ networks_joined(const struct fabric_model *m, size_t a, size_t b)
     return false;
 }
 
+/* Returns true if network 'net' has an uplink on host 'h'. */
+static bool
+host_has_uplink(const struct fabric_model *m, size_t h, size_t net)
+{
+    const struct fabric_network *n = &m->networks[net];
+    for (size_t j = 0; j < n->n_uplinks; j++) {
+        if (n->uplinks[j].host == h) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Returns true if host 'h' carries network 'net': a guest interface,
+ * router port or uplink in it. */
+static bool
+host_carries(const struct fabric_model *m, size_t h, size_t net)
+{
+    return host_in_network(m, h, net) || host_has_uplink(m, h, net);
+}
+
 /* Returns true if host 'a' may send to host 'b': 'b' has a port in a
  * network that one of 'a''s networks is, or is routed to (the router is
  * distributed: it routes on 'a' and the frame goes straight to 'b'). */
@@ -172,11 +193,11 @@ static bool
 hosts_share_network(const struct fabric_model *m, size_t a, size_t b)
 {
     for (size_t n = 0; n < m->n_networks; n++) {
-        if (!host_in_network(m, a, n)) {
+        if (!host_carries(m, a, n)) {
             continue;
         }
         for (size_t k = 0; k < m->n_networks; k++) {
-            if (networks_joined(m, n, k) && host_in_network(m, b, k)) {
+            if (networks_joined(m, n, k) && host_carries(m, b, k)) {
                 return true;
             }
         }
@@ -453,6 +474,60 @@ add_gateway(struct agent_desired *d, const struct fabric_model *m, size_t net,
     }
 }
 
+/* Adds the uplinks of network 'net' on host 'self'. */
+static void
+add_uplinks(struct agent_desired *d, const struct fabric_model *m, size_t net,
+            size_t self)
+{
+    const struct fabric_network *n = &m->networks[net];
+    for (size_t j = 0; j < n->n_uplinks; j++) {
+        const struct fabric_uplink *u = &n->uplinks[j];
+        if (u->host != self) {
+            continue;
+        }
+        d->uplinks =
+            realloc(d->uplinks, (d->n_uplinks + 1) * sizeof *d->uplinks);
+        d->uplink_tags = realloc(d->uplink_tags,
+                                 (d->n_uplinks + 1) * sizeof *d->uplink_tags);
+        d->uplinks[d->n_uplinks] = (struct uplink_dev){
+            .network = strdup(n->name),
+            .interface = strdup(u->interface),
+            .vlan = u->vlan,
+        };
+        /* An untagged uplink's port is an access port of the network; a
+         * tagged one's may carry several networks. */
+        d->uplink_tags[d->n_uplinks++] = u->vlan ? 0 : n->vlan;
+    }
+}
+
+void
+agent_desired_add_uplink_ports(struct agent_desired *d)
+{
+    for (size_t i = 0; i < d->n_uplinks; i++) {
+        const struct uplink_dev *u = &d->uplinks[i];
+        bool first = true;
+        for (size_t k = 0; k < i && first; k++) {
+            first = strcmp(d->uplinks[k].interface, u->interface) != 0;
+        }
+        if (!u->ready || !first) {
+            continue;
+        }
+        struct ovsb_port *p = ovsb_bridge_add_port(d->bridge, u->interface, "",
+                                                   d->uplink_tags[i]);
+        char *networks = xasprintf("%s", u->network);
+        for (size_t k = i + 1; k < d->n_uplinks; k++) {
+            if (!strcmp(d->uplinks[k].interface, u->interface)) {
+                char *more =
+                    xasprintf("%s,%s", networks, d->uplinks[k].network);
+                free(networks);
+                networks = more;
+            }
+        }
+        fabric_smap_add(&p->external_ids, "fabric-uplink", networks);
+        free(networks);
+    }
+}
+
 int
 agent_desired_compute(const struct fabric_model *m,
                       const struct replica *fabric,
@@ -511,6 +586,7 @@ agent_desired_compute(const struct fabric_model *m,
             host_has_endpoint(m, self, net)) {
             add_gateway(d, m, net, self);
         }
+        add_uplinks(d, m, net, self);
     }
     return 0;
 }
@@ -544,5 +620,10 @@ agent_desired_clear(struct agent_desired *d)
         nat_network_clear(&d->nats[i]);
     }
     free(d->nats);
+    for (size_t i = 0; i < d->n_uplinks; i++) {
+        uplink_dev_clear(&d->uplinks[i]);
+    }
+    free(d->uplinks);
+    free(d->uplink_tags);
     memset(d, 0, sizeof *d);
 }

@@ -34,6 +34,15 @@
  *   'struct gateway_port' (controllers/gateway.h), and for nat networks
  *   the rules of controllers/nat-table.h, with the port forwards whose
  *   guest runs on this host.
+ * - Uplinks (docs/topology.md, "Uplinks") of networks onto this host's
+ *   interfaces become 'struct uplink_dev's (controllers/uplink.h).  The
+ *   interface is the bridge's port (one port for every uplink on it,
+ *   external_ids:fabric-uplink naming their networks; tagged with the
+ *   network's VLAN when untagged, a trunk otherwise), and joins the
+ *   bridge only once it is there (agent_desired_add_uplink_ports()): a
+ *   missing interface must not hold back the rest of the bridge.  An uplink
+ * makes its host carry its network: tunnels go between it and the hosts with
+ * ports in the network, but it brings no gateway port.
  * - Access ports carry their network's VLAN tag, so `ovs-vsctl show` tells
  *   the truth and fabricd --pipeline=normal can switch with NORMAL (tunnel
  *   ports are then trunks, and frames cross hosts with their VLAN tag
@@ -50,6 +59,7 @@
 #include "nat-table.h"
 #include "netns.h"
 #include "ovs-bridge.h"
+#include "uplink.h"
 #include "vm-spec.h"
 
 struct fabric_model;
@@ -84,6 +94,11 @@ struct agent_desired {
     size_t n_gateways;
     struct nat_network *nats;
     size_t n_nats;
+    /* Uplinks of networks onto this host's interfaces, with the VLAN tag
+     * of each one's network (parallel to 'uplinks'). */
+    struct uplink_dev *uplinks;
+    int *uplink_tags;
+    size_t n_uplinks;
 };
 
 /* Computes what the host named in 'settings' should hold in 'model', with
@@ -97,6 +112,9 @@ int agent_desired_compute(const struct fabric_model *model,
                           struct agent_desired *desired);
 
 void agent_desired_clear(struct agent_desired *desired);
+
+/* Adds to 'desired''s bridge the port of each uplink that is 'ready'. */
+void agent_desired_add_uplink_ports(struct agent_desired *desired);
 
 /* The port names of a guest interface (from its UUID) and of the tunnel
  * to host 'remote', into 'name' (at most 15 characters). */

@@ -25,6 +25,7 @@ struct agent_flows {
 
 /* Port look-ups for pipeline_flows(). */
 struct ports_aux {
+    const struct fabric_model *model;
     const struct replica *fabric;
     struct ovsb_iface_status *status;
     size_t n;
@@ -81,6 +82,19 @@ gateway_port(const char *network, void *aux_)
     char name[16];
     gateway_port_name(network, name);
     return port_by_name(aux_, name);
+}
+
+/* Called for this host's uplinks only: a network has at most one, and
+ * its interface is the port. */
+static long
+uplink_port(const char *network, void *aux_)
+{
+    struct ports_aux *aux = aux_;
+    long net = fabric_model_find_network(aux->model, network);
+    if (net < 0 || !aux->model->networks[net].n_uplinks) {
+        return 0;
+    }
+    return port_by_name(aux, aux->model->networks[net].uplinks[0].interface);
 }
 
 static long long
@@ -154,7 +168,7 @@ agent_flows_sync(struct agent_flows *f, const struct fabric_model *model,
                  const char *host, const struct replica *fabric,
                  const struct replica *ovs, struct ovsdb_error **errorp)
 {
-    struct ports_aux aux = {.fabric = fabric};
+    struct ports_aux aux = {.model = model, .fabric = fabric};
     ovsb_status(ovs, f->bridge, &aux.status, &aux.n);
     struct pipeline_ports ports = {
         .iface = iface_port,
@@ -162,6 +176,7 @@ agent_flows_sync(struct agent_flows *f, const struct fabric_model *model,
         .tunnel = tunnel_port,
         .aux = &aux,
         .gateway = gateway_port,
+        .uplink = uplink_port,
     };
     char *text = pipeline_flows(model, host, &ports);
     ovsb_status_free(aux.status, aux.n);

@@ -8,7 +8,9 @@
  *   3. with an underlay interface, the underlay (controllers/underlay):
  *      its addresses and routes now, its OVS bridge in a transaction of
  *      its own (ovs-bridge names the rows of every bridge alike, so two
- *      builds cannot share one transaction), at most one in flight;
+ *      builds cannot share one transaction), at most one in flight; then
+ *      the interfaces of uplinks (fabric/agent-uplinks), which their
+ *      ports need;
  *   4. the integration bridge: one Open_vSwitch transaction with the
  *      difference, at most one in flight; its reply marks the agent dirty
  *      so the next run sees the result;
@@ -35,6 +37,7 @@
 #include "agent-flows.h"
 #include "agent-netns.h"
 #include "agent-ofc.h"
+#include "agent-uplinks.h"
 #include "agent-vms.h"
 #include "cloudinit.h"
 #include "domain-xml.h"
@@ -101,6 +104,7 @@ struct agent {
     bool gw_full;         /* Reconcile them next run. */
     int gw_failures;
     struct nat_table_state nat;
+    struct agent_uplinks *uplinks; /* Uplinks' interfaces. */
 
     /* The underlay, with --underlay-interface (else 'ul_dev' is NULL). */
     char *ul_dev, *ul_bridge, *ul_state_path;
@@ -712,6 +716,18 @@ agent_run(evutil_socket_t fd, short what, void *a_)
     }
     free(underlay_ip);
 
+    /* Uplinks' interfaces before their ports.  A missing one leaves its
+     * port out and is retried, but holds back nothing else (its failure
+     * counts after the flows). */
+    char *uplink_error = NULL;
+    int uplink_failures = agent_uplinks_sync(a->uplinks, &desired, &a->last,
+                                             &changes, &uplink_error);
+    if (uplink_failures) {
+        set_error(a, "%s", uplink_error);
+        free(uplink_error);
+    }
+    agent_desired_add_uplink_ports(&desired);
+
     /* The bridge waits for the guests' veths: a port whose device is
      * not there yet costs ovs-vswitchd a reconfiguration of every port
      * when it comes. */
@@ -770,6 +786,7 @@ agent_run(evutil_socket_t fd, short what, void *a_)
         gateways_done = true;
     }
 
+    failures += uplink_failures;
     agent_desired_clear(&a->last);
     a->last = desired;
     if (failures) {
@@ -808,6 +825,7 @@ agent_force_reconcile(struct agent *a)
 {
     a->vm_full = true;
     agent_netns_force(a->netns);
+    agent_uplinks_force(a->uplinks);
     a->ul_full = true;
     a->gw_full = true;
     agent_mark_dirty(a);
@@ -822,6 +840,7 @@ repair_cb(evutil_socket_t fd, short what, void *a_)
     struct agent *a = a_;
     a->vm_full = true;
     agent_netns_repair(a->netns, AGENT_REPAIR_MS);
+    agent_uplinks_force(a->uplinks);
     a->ul_full = true;
     agent_mark_dirty(a);
 }
@@ -908,6 +927,7 @@ agent_create(struct event_base *base, const struct agent_options *o,
         agent_vms_create(base, o->libvirt ? o->libvirt : "qemu:///system",
                          a->host, a->netns_prefix, a->vm_dir, vms_changed, a);
     a->netns = agent_netns_create(a->rundir, a->netns_prefix, AGENT_RETRY_MS);
+    a->uplinks = agent_uplinks_create();
     a->fabric = make_client(a, o->db, DBMODEL_DB, &o->tls, dbmodel_tables,
                             "fabric DB");
     if (!o->pipeline || !strcmp(o->pipeline, "flows")) {
@@ -973,6 +993,7 @@ agent_destroy(struct agent *a)
         event_free(a->flows_check);
     }
     agent_netns_destroy(a->netns);
+    agent_uplinks_destroy(a->uplinks);
     agent_vms_destroy(a->vms);
     agent_ofc_destroy(a->ofc);
     free(a->vm_fingerprint);

@@ -40,6 +40,18 @@ cmd_is_dry_run(void)
     return dry_run_log != NULL;
 }
 
+void
+cmd_keep_first_error(struct ovsdb_error **errorp, int *rcp,
+                     struct ovsdb_error *error)
+{
+    if (!*errorp) {
+        *rcp = error->code < 0 ? error->code : -EIO;
+        *errorp = error;
+    } else {
+        ovsdb_error_free(error);
+    }
+}
+
 struct cmd *
 cmd_new(const char *program)
 {

@@ -60,4 +60,10 @@ void cmd_set_dry_run(FILE *log);
  * them. */
 bool cmd_is_dry_run(void);
 
+/* For a module that goes on after a failed command: keeps the first of
+ * the errors in '*errorp' (and its code, a negative errno, in '*rcp') and
+ * frees the others. */
+void cmd_keep_first_error(struct ovsdb_error **errorp, int *rcp,
+                          struct ovsdb_error *error);
+
 #endif /* cmd.h */

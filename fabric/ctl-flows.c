@@ -13,7 +13,7 @@
  * --host and its Open vSwitch run directory with --host-rundir (several
  * may be given, one per host: a test bed keeps every host's on this
  * machine).  A filter keeps the flows of one object: --network also keeps
- * its router ports' flows.
+ * its router ports' and its uplink's flows.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -38,7 +38,8 @@ keep(const char *object, const char *network, const char *guest,
     char a[128] = "", b[128] = "", c[128] = "";
     sscanf(object, "%127s %127s %127s", a, b, c);
     if (network) {
-        return (!strcmp(a, "network") && !strcmp(b, network)) ||
+        return ((!strcmp(a, "network") || !strcmp(a, "uplink")) &&
+                !strcmp(b, network)) ||
                (!strcmp(a, "router") && !strcmp(c, network));
     }
     if (guest) {

@@ -199,6 +199,13 @@ sync_network(struct builder *b, size_t i, const struct replica_row *row)
         free(text);
     }
     put(want, "forwards", ovsdb_set(forwards));
+    json_t *uplinks = checked(json_array());
+    for (size_t k = 0; k < n->n_uplinks; k++) {
+        char *text = fabric_uplink_format(b->desired, &n->uplinks[k]);
+        json_array_append_new(uplinks, jstr(b, text));
+        free(text);
+    }
+    put(want, "uplinks", ovsdb_set(uplinks));
     put(want, "external_ids", jsmap(b, &n->external_ids));
     return put_row(b, "Network", row, want, b->network_names[i]);
 }

@@ -403,6 +403,49 @@ read_forwards(const struct replica_row *row, struct fabric_model *m,
     return 0;
 }
 
+/* Reads the uplinks of network 'n' from its 'row' into 'm', whose hosts
+ * are read ("HOST:INTERFACE[:VLAN]", see fabric_uplink_format()). */
+static int
+read_uplinks(const struct replica_row *row, struct fabric_model *m,
+             struct fabric_network *n, struct ovsdb_error **errorp)
+{
+    const json_t *datum = replica_row_get(row, "uplinks");
+    size_t count = dbmodel_datum_n(datum);
+    n->uplinks = xcalloc(count, sizeof *n->uplinks);
+    for (size_t i = 0; i < count; i++) {
+        const char *text = json_string_value(dbmodel_datum_at(datum, i));
+        char host[64], iface[16];
+        int vlan = 0, end = 0;
+        long h = -1;
+        int rc = text ? sscanf(text, "%63[^:]:%15[^:]%n:%d%n", host, iface,
+                               &end, &vlan, &end)
+                      : 0;
+        if ((rc == 2 || (rc == 3 && vlan >= 1 && vlan <= 4094)) &&
+            !text[end]) {
+            vlan = rc == 3 ? vlan : 0;
+            h = fabric_model_find_host(m, host);
+        }
+        if (h < 0) {
+            return ovsdb_error_set(
+                errorp, ovsdb_error_new(-EPROTO, NULL,
+                                        "Network \"%s\" has an uplink \"%s\" "
+                                        "that names no host of the fabric "
+                                        "DB.",
+                                        n->name, text ? text : ""));
+        }
+        n->uplinks[n->n_uplinks++] = (struct fabric_uplink){
+            .host = (size_t)h,
+            .interface = xstrdup(iface),
+            .vlan = vlan,
+        };
+    }
+    if (n->n_uplinks) {
+        qsort(n->uplinks, n->n_uplinks, sizeof *n->uplinks,
+              fabric_uplink_compare);
+    }
+    return 0;
+}
+
 static int
 port_compare(const void *a_, const void *b_)
 {
@@ -626,6 +669,9 @@ dbmodel_read(const struct replica *replica, struct fabric_model **modelp,
     rows = &view.by_name[DBMODEL_NETWORK];
     for (size_t i = 0; !error && i < m->n_networks; i++) {
         error = read_forwards(rows->v[i].row, m, &m->networks[i], errorp);
+        if (!error) {
+            error = read_uplinks(rows->v[i].row, m, &m->networks[i], errorp);
+        }
     }
 
     dbmodel_keyed_clear(&rd.hosts);

@@ -65,6 +65,32 @@ fabric_forward_format(const struct fabric_model *model,
     return s;
 }
 
+char *
+fabric_uplink_format(const struct fabric_model *model,
+                     const struct fabric_uplink *u)
+{
+    const char *host =
+        u->host < model->n_hosts ? model->hosts[u->host].name : "";
+    char *s;
+    int n = u->vlan ? asprintf(&s, "%s:%s:%d", host, u->interface, u->vlan)
+                    : asprintf(&s, "%s:%s", host, u->interface);
+    if (n < 0) {
+        abort();
+    }
+    return s;
+}
+
+int
+fabric_uplink_compare(const void *a_, const void *b_)
+{
+    const struct fabric_uplink *a = a_, *b = b_;
+    if (a->host != b->host) {
+        return a->host < b->host ? -1 : 1;
+    }
+    int c = strcmp(a->interface, b->interface);
+    return c ? c : (a->vlan > b->vlan) - (a->vlan < b->vlan);
+}
+
 void
 fabric_vm_clear(struct fabric_vm *vm)
 {
@@ -148,6 +174,10 @@ fabric_model_destroy(struct fabric_model *model)
         free(n->gateway);
         free(n->host_ip);
         free(n->forwards);
+        for (size_t j = 0; j < n->n_uplinks; j++) {
+            free(n->uplinks[j].interface);
+        }
+        free(n->uplinks);
         fabric_smap_clear(&n->external_ids);
     }
     free(model->networks);

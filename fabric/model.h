@@ -89,6 +89,17 @@ struct fabric_forward {
     int port;      /* 1..65535. */
 };
 
+/* An uplink: the network bridged onto interface 'interface' of host
+ * 'host', untagged ('vlan' 0, the interface is then the network's alone)
+ * or on VLAN 'vlan' (the network's frames carry that tag on the
+ * interface, which keeps its addresses, untagged traffic and other
+ * VLANs). */
+struct fabric_uplink {
+    size_t host;     /* Index into model->hosts. */
+    char *interface; /* A Linux interface name, at most 15 characters. */
+    int vlan;        /* 1..4094, or 0 for untagged. */
+};
+
 struct fabric_network {
     char *name;
     char *subnet; /* "172.16.0.0/24". */
@@ -104,6 +115,9 @@ struct fabric_network {
     struct fabric_forward *forwards; /* Mode nat only; sorted by protocol,
                                       * then host port. */
     size_t n_forwards;
+    struct fabric_uplink *uplinks; /* At most one (a second would close a
+                                    * loop through the outside network). */
+    size_t n_uplinks;
     struct fabric_smap external_ids;
 };
 
@@ -179,6 +193,13 @@ void fabric_model_destroy(struct fabric_model *model);
  * fabric DB stores it: "PROTO:HOST_PORT:GUEST:PORT", "tcp:8080:web:80". */
 char *fabric_forward_format(const struct fabric_model *model,
                             const struct fabric_forward *f);
+/* Returns uplink 'u' of 'model' as text (a new string), the way the
+ * fabric DB stores it: "HOST:INTERFACE:VLAN", or "HOST:INTERFACE" when
+ * untagged. */
+char *fabric_uplink_format(const struct fabric_model *model,
+                           const struct fabric_uplink *u);
+/* qsort() order of uplinks: by host, interface, then VLAN. */
+int fabric_uplink_compare(const void *a, const void *b);
 void fabric_vm_clear(struct fabric_vm *vm);
 
 /* Index of the object named 'name', or -1. */

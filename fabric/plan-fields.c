@@ -278,6 +278,16 @@ network_fields(const struct fabric_model *m, size_t i, struct plan_flist *fl)
         free(forwards[k]);
     }
     free(forwards);
+    char **uplinks = xrealloc(NULL, (n->n_uplinks + 1) * sizeof *uplinks);
+    for (size_t k = 0; k < n->n_uplinks; k++) {
+        uplinks[k] = fabric_uplink_format(m, &n->uplinks[k]);
+    }
+    flist_add(fl, "uplinks",
+              v_set((const char *const *)uplinks, n->n_uplinks));
+    for (size_t k = 0; k < n->n_uplinks; k++) {
+        free(uplinks[k]);
+    }
+    free(uplinks);
     flist_add(fl, "external_ids", v_smap(&n->external_ids));
 }
 

@@ -20,6 +20,8 @@
  *   first address of its subnet.
  * - Port forwards: sorted by protocol, then host port; a forward without
  *   'port' goes to the same port on the guest.
+ * - Uplinks: sorted by host, interface and VLAN; an uplink without 'host'
+ *   is on the only host.
  * The model's arrays are sorted by name; router ports by network; guest
  * interfaces, addresses, routes and trunks stay in the order of the
  * file. */
@@ -352,6 +354,25 @@ build_forwards(const struct builder *b, const struct ld_network *n,
 }
 
 static void
+build_uplinks(const struct builder *b, const struct ld_network *n,
+              struct fabric_network *mn)
+{
+    mn->uplinks = topo_xrealloc(NULL, n->n_uplinks, sizeof *mn->uplinks);
+    for (size_t j = 0; j < n->n_uplinks; j++) {
+        const struct ld_uplink *u = &n->uplinks[j];
+        mn->uplinks[mn->n_uplinks++] = (struct fabric_uplink){
+            .host = b->host_rank[u->host_idx],
+            .interface = topo_xstrdup(u->interface),
+            .vlan = u->vlan,
+        };
+    }
+    if (mn->n_uplinks) {
+        qsort(mn->uplinks, mn->n_uplinks, sizeof *mn->uplinks,
+              fabric_uplink_compare);
+    }
+}
+
+static void
 build_hosts(const struct builder *b, struct fabric_model *m)
 {
     const struct ld_topology *t = b->t;
@@ -392,6 +413,7 @@ build_networks(const struct builder *b, struct fabric_model *m)
         mn->dhcp = n->dhcp;
         mn->host_ip = host_address(t, (long)i);
         build_forwards(b, n, mn);
+        build_uplinks(b, n, mn);
         copy_smap(&mn->external_ids, &n->external_ids);
     }
     m->n_networks = t->n_networks;

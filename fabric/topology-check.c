@@ -417,6 +417,60 @@ check_forwards(struct checker *c)
     claims_check(c->ctx, &ports, "host port");
 }
 
+/* The uplinks of every network: a host of the lab, at most one per
+ * network, and an interface of a host used untagged by one uplink only
+ * or tagged by uplinks on different VLANs. */
+static void
+check_uplinks(struct checker *c)
+{
+    struct ld_topology *t = c->topo;
+    const struct ld_uplink **seen = NULL;
+    size_t n_seen = 0;
+
+    for (size_t i = 0; i < t->n_networks; i++) {
+        struct ld_network *n = &t->networks[i];
+        for (size_t j = 0; j < n->n_uplinks; j++) {
+            struct ld_uplink *u = &n->uplinks[j];
+            u->host_idx = resolve_host(c, u->host, u->host_given, u->host_pos,
+                                       u->pos, u->what);
+            if (j) {
+                topo_msg_second_uplink(c->ctx, u->pos, u->what,
+                                       n->uplinks[0].pos);
+            }
+            if (u->host_idx < 0 || !u->interface) {
+                continue;
+            }
+            seen = topo_grow(seen, n_seen, sizeof *seen);
+            seen[n_seen++] = u;
+        }
+    }
+    /* Later in the file is reported, pointing back at the first. */
+    for (size_t a = 0; a < n_seen; a++) {
+        for (size_t b = 0; b < n_seen; b++) {
+            const struct ld_uplink *x = seen[a], *y = seen[b];
+            bool later =
+                y->pos.line > x->pos.line ||
+                (y->pos.line == x->pos.line && y->pos.column > x->pos.column);
+            if (!later || x->host_idx != y->host_idx ||
+                strcmp(x->interface, y->interface) ||
+                (x->vlan && y->vlan && x->vlan != y->vlan)) {
+                continue;
+            }
+            char *text =
+                x->vlan && y->vlan
+                    ? topo_xasprintf("%s of host %s on VLAN %d", y->interface,
+                                     t->hosts[y->host_idx].name, y->vlan)
+                    : topo_xasprintf("%s of host %s", y->interface,
+                                     t->hosts[y->host_idx].name);
+            topo_msg_taken(c->ctx, y->interface_pos, y->what, "interface",
+                           text, x->what, x->interface_pos);
+            free(text);
+            break;
+        }
+    }
+    free(seen);
+}
+
 static void
 claim_mac(struct checker *c, uint64_t mac, struct topo_pos pos,
           const char *what)
@@ -640,6 +694,7 @@ topo_check(struct topo_ctx *ctx, struct ld_topology *topo)
     check_routers(&c);
     check_guests(&c);
     check_forwards(&c);
+    check_uplinks(&c);
     claims_check(ctx, &c.ips, "address");
     claims_check(ctx, &c.macs, "MAC");
     names_destroy(&c.hosts);

@@ -590,6 +590,17 @@ topo_msg_needs_mode(struct topo_ctx *ctx, struct topo_pos pos,
 }
 
 void
+topo_msg_second_uplink(struct topo_ctx *ctx, struct topo_pos pos,
+                       const char *what, struct topo_pos first)
+{
+    topo_ctx_add(ctx, pos,
+                 "%s: a network has at most one uplink (line %d, column %d "
+                 "has one); a second would close a loop through the network "
+                 "outside.",
+                 what, first.line, first.column);
+}
+
+void
 topo_msg_forward_no_address(struct topo_ctx *ctx, struct topo_pos pos,
                             const char *what, const char *guest,
                             const char *network)

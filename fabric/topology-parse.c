@@ -19,8 +19,14 @@ static const char *const host_fields[] = {
     "name", "underlay", "encap", "underlay_mtu", "external_ids", NULL,
 };
 static const char *const network_fields[] = {
-    "name", "subnet",  "mode",     "vlan",         "vni", "mtu",
-    "dhcp", "host_ip", "forwards", "external_ids", NULL,
+    "name", "subnet",  "mode",     "vlan",    "vni",          "mtu",
+    "dhcp", "host_ip", "forwards", "uplinks", "external_ids", NULL,
+};
+static const char *const uplink_fields[] = {
+    "host",
+    "interface",
+    "vlan",
+    NULL,
 };
 static const char *const forward_fields[] = {
     "host_port", "guest", "port", "proto", NULL,
@@ -127,6 +133,37 @@ parse_forward(struct topo_obj *parent, const struct topo_node *map,
 }
 
 static void
+parse_uplink(struct topo_obj *parent, const struct topo_node *map,
+             size_t index, void *network_)
+{
+    struct ld_network *n = network_;
+    struct topo_obj o = {parent->ctx, map, parent->what, parent->topo};
+    struct ld_uplink *u;
+
+    n->uplinks = topo_grow(n->uplinks, n->n_uplinks, sizeof *n->uplinks);
+    u = &n->uplinks[n->n_uplinks++];
+    memset(u, 0, sizeof *u);
+    u->pos = map->pos;
+    u->host_idx = -1;
+    u->what = topo_xasprintf("%s uplink #%zu", parent->what, index + 1);
+    o.what = u->what;
+    topo_obj_check_keys(&o, uplink_fields);
+    topo_obj_require(&o, "interface");
+    u->host_given = topo_obj_find(&o, "host") != NULL;
+    topo_obj_string(&o, "host", &u->host, &u->host_pos);
+    const char *iface;
+    if (topo_obj_string(&o, "interface", &iface, &u->interface_pos)) {
+        if (topo_valid_name(iface, TOPO_IFNAME_MAX)) {
+            u->interface = iface;
+        } else {
+            topo_msg_bad_name(o.ctx, u->interface_pos, o.what, iface,
+                              TOPO_IFNAME_MAX);
+        }
+    }
+    topo_obj_int(&o, "vlan", 1, TOPO_VLAN_MAX, &u->vlan, NULL);
+}
+
+static void
 parse_network(struct topo_obj *parent, const struct topo_node *map,
               size_t index, void *topo_)
 {
@@ -179,6 +216,7 @@ parse_network(struct topo_obj *parent, const struct topo_node *map,
         n->forwards_pos = topo_obj_key_pos(&o, "forwards");
     }
     topo_obj_for_each_map(&o, "forwards", parse_forward, n);
+    topo_obj_for_each_map(&o, "uplinks", parse_uplink, n);
     topo_obj_smap(&o, "external_ids", &n->external_ids);
 }
 
@@ -547,6 +585,10 @@ topo_ld_destroy(struct ld_topology *topo)
             free(n->forwards[j].what);
         }
         free(n->forwards);
+        for (size_t j = 0; j < n->n_uplinks; j++) {
+            free(n->uplinks[j].what);
+        }
+        free(n->uplinks);
         free(n->host_ip_what);
         free(n->what);
         fabric_smap_clear(&n->external_ids);

@@ -188,6 +188,8 @@ struct ld_network {
     size_t n_forwards;
     bool forwards_given; /* Present, even if not valid. */
     struct topo_pos forwards_pos;
+    struct ld_uplink *uplinks; /* Owned. */
+    size_t n_uplinks;
     struct fabric_smap external_ids; /* Owned. */
 
     /* Set by topology-check.c. */
@@ -206,6 +208,19 @@ struct ld_forward {
     const char *guest;
     struct topo_pos guest_pos;
     long guest_idx; /* Resolved guest, or -1. */
+};
+
+/* An uplink of a network onto a host's interface. */
+struct ld_uplink {
+    char *what; /* "network NAME uplink #N" (owned). */
+    struct topo_pos pos;
+    const char *host; /* NULL if absent. */
+    bool host_given;  /* Present, even if not valid. */
+    struct topo_pos host_pos;
+    long host_idx;         /* Resolved host, or -1. */
+    const char *interface; /* Valid, or NULL. */
+    struct topo_pos interface_pos;
+    int vlan; /* 0 for untagged. */
 };
 
 struct ld_port {
@@ -484,6 +499,8 @@ void topo_msg_no_free(struct topo_ctx *, struct topo_pos, const char *what,
 void topo_msg_needs_mode(struct topo_ctx *, struct topo_pos, const char *what,
                          const char *field, const char *modes,
                          const char *mode);
+void topo_msg_second_uplink(struct topo_ctx *, struct topo_pos,
+                            const char *what, struct topo_pos first);
 void topo_msg_forward_no_address(struct topo_ctx *, struct topo_pos,
                                  const char *what, const char *guest,
                                  const char *network);

@@ -371,6 +371,19 @@ write_networks(struct writer *w, const struct fabric_model *m)
             write_int(w, 8, "port", f->port);
             write_string(w, 8, "proto", fabric_proto_name(f->proto));
         }
+        if (n->n_uplinks) {
+            write_open(w, 4, "uplinks");
+        }
+        for (size_t j = 0; j < n->n_uplinks; j++) {
+            const struct fabric_uplink *u = &n->uplinks[j];
+            w->dash = true;
+            write_string(w, 8, "host",
+                         u->host < m->n_hosts ? m->hosts[u->host].name : "");
+            write_string(w, 8, "interface", u->interface);
+            if (u->vlan) {
+                write_int(w, 8, "vlan", u->vlan);
+            }
+        }
         write_smap(w, 4, "external_ids", &n->external_ids);
     }
 }

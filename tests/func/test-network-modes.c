@@ -21,162 +21,15 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "bed.h"
 #include "nstcp.h"
 #include "sandbox.h"
 
-#define FABRICCTL FABRIC_BINARY_DIR "/fabricctl"
-#define FABRICD FABRIC_BINARY_DIR "/fabricd"
-#define TESTBED FABRIC_SOURCE_DIR "/scripts/testbed"
-#define SCHEMA FABRIC_SOURCE_DIR "/ovsdb/fabric.ovsschema"
-
-#define MAX_SERVERS 8
-
-struct bed {
-    char run[16];    /* Test bed run name. */
-    char prefix[24]; /* "RUN-" */
-    char bed_dir[256];
-    int n_hosts;
-    char *dir;
-    struct sbx_ovsdb fabric;
-    char db_opt[512];
-    pid_t servers[MAX_SERVERS];
-    int n_servers;
-};
-
-static struct bed *the_bed;
-
-static void
-bed_down(const char *run, const char *bed_dir)
-{
-    sbx_runl(NULL, "bash", TESTBED, "down", "--name", run, "--dir", bed_dir,
-             NULL);
-}
-
-static void
-cleanup_at_exit(void)
-{
-    if (the_bed) {
-        for (int i = 0; i < the_bed->n_servers; i++) {
-            kill(the_bed->servers[i], SIGKILL);
-        }
-        bed_down(the_bed->run, the_bed->bed_dir);
-    }
-}
-
-/* Namespaces and commands. */
-
-static void
-ns_name(struct bed *b, const char *what, char *ns, size_t size)
-{
-    snprintf(ns, size, "%s%s", b->prefix, what);
-}
-
-/* The namespace of guest 'guest' on host hvN. */
-static void
-guest_ns(struct bed *b, int host, const char *guest, char *ns, size_t size)
-{
-    snprintf(ns, size, "%shv%d-%s", b->prefix, host, guest);
-}
-
-/* Runs a command inside namespace 'ns'; returns its exit status. */
-static int
-ns_run(char **outp, const char *ns, ...)
-{
-    char *argv[32] = {"ip", "netns", "exec", (char *)ns};
-    int n = 4;
-    va_list args;
-    va_start(args, ns);
-    const char *a;
-    while ((a = va_arg(args, const char *)) && n < 31) {
-        argv[n++] = (char *)a;
-    }
-    va_end(args);
-    argv[n] = NULL;
-    return sbx_run(argv, outp);
-}
-
-static pid_t
-start_server(struct bed *b, const char *ns, int port)
-{
-    pid_t pid = nstcp_server_start(ns, port);
-    if (pid > 0 && b->n_servers < MAX_SERVERS) {
-        b->servers[b->n_servers++] = pid;
-    }
-    return pid;
-}
-
-static void
-stop_servers(struct bed *b)
-{
-    for (int i = 0; i < b->n_servers; i++) {
-        nstcp_server_stop(b->servers[i]);
-    }
-    b->n_servers = 0;
-}
-
-static bool
-ns_connect(const char *ns, const char *ip, int port, int timeout_ms,
-           char *reply, size_t size)
-{
-    return nstcp_connect(ns, ip, port, timeout_ms, reply, size);
-}
-
-/* Up to three tries: the first packets through a new port may be slow on
- * a loaded machine. */
-static bool
-connects(const char *ns, const char *ip, int port, char *reply, size_t size)
-{
-    for (int i = 0; i < 3; i++) {
-        if (ns_connect(ns, ip, port, 2000, reply, size)) {
-            return true;
-        }
-    }
-    return false;
-}
-
-/* The test bed. */
-
-/* The subnets between each host hvN and its outside world. */
-static const char *const outside_nets[] = {"203.0.113", "198.51.100"};
-
-static int
-start_agent(struct bed *b, int n)
-{
-    char db[600], ovsdb[600], host[32], rundir[600], pidfile[600];
-    char logfile[600], prefix[64], hv[16], dns[64];
-    snprintf(hv, sizeof hv, "hv%d", n);
-    /* Names outside the lab go to a resolver in the host's outside world
-     * (make_outside(); a test starts it when it needs one). */
-    snprintf(dns, sizeof dns, "--dns-upstream=%s.2", outside_nets[n - 1]);
-    snprintf(db, sizeof db, "--db=%s", b->fabric.unix_remote);
-    snprintf(ovsdb, sizeof ovsdb, "--ovsdb=unix:%s/hv%d/db.sock", b->bed_dir,
-             n);
-    snprintf(host, sizeof host, "--host=hv%d", n);
-    snprintf(rundir, sizeof rundir, "--rundir=%s/hv%d", b->bed_dir, n);
-    snprintf(pidfile, sizeof pidfile, "--pidfile=%s/hv%d/fabricd.pid",
-             b->bed_dir, n);
-    snprintf(logfile, sizeof logfile, "--log-file=%s/hv%d/fabricd.log",
-             b->bed_dir, n);
-    snprintf(prefix, sizeof prefix, "--netns-prefix=%shv%d-", b->prefix, n);
-    char *argv[] = {
-        "bash",     TESTBED,    "exec",  "--name", b->run, "--dir",
-        b->bed_dir, hv,         "--",    FABRICD,  db,     ovsdb,
-        host,       rundir,     pidfile, logfile,  prefix, "--datapath=netdev",
-        dns,        "--detach", NULL};
-    return sbx_run(argv, NULL);
-}
-
-static int
-agent_pid(struct bed *b, int n)
-{
-    char path[600];
-    snprintf(path, sizeof path, "%s/hv%d/fabricd.pid", b->bed_dir, n);
-    return sbx_read_pidfile(path);
-}
-
 /* The outside world of host hvN: namespace RUN-outN, a veth ext0 (host)
  * / eth0 (outside) on NET.1 / NET.2, the outside's default route
- * nowhere. */
+ * nowhere.  Names outside the lab go to a resolver there
+ * (--dns-upstream=NET.2; a test starts one when it needs it). */
+static const char *const outside_nets[] = {"203.0.113", "198.51.100"};
 
 static int
 make_outside(struct bed *b, int n)
@@ -186,6 +39,8 @@ make_outside(struct bed *b, int n)
     snprintf(host, sizeof host, "%shv%d", b->prefix, n);
     snprintf(a, sizeof a, "%s.1/24", outside_nets[n - 1]);
     snprintf(c, sizeof c, "%s.2/24", outside_nets[n - 1]);
+    snprintf(b->agent_option[n - 1], sizeof b->agent_option[n - 1],
+             "--dns-upstream=%s.2", outside_nets[n - 1]);
     int rc = sbx_runl(NULL, "ip", "netns", "add", out, NULL);
     rc =
         rc ? rc
@@ -209,108 +64,28 @@ make_outside(struct bed *b, int n)
 }
 
 static int
-setup_n(void **state, int n_hosts)
-{
-    struct bed *b = calloc(1, sizeof *b);
-    the_bed = b;
-    b->n_hosts = n_hosts;
-    snprintf(b->run, sizeof b->run, "nm%d", (int)(getpid() % 10000));
-    snprintf(b->prefix, sizeof b->prefix, "%s-", b->run);
-    b->dir = sbx_mkdtemp("modes");
-    snprintf(b->bed_dir, sizeof b->bed_dir, "%s/bed", b->dir);
-    char hosts[8];
-    snprintf(hosts, sizeof hosts, "%d", n_hosts);
-    char *out = NULL;
-    if (sbx_runl(&out, "bash", TESTBED, "up", "--name", b->run, "--hosts",
-                 hosts, "--dir", b->bed_dir, NULL)) {
-        fprintf(stderr, "testbed up failed:\n%s\n", out ? out : "");
-        free(out);
-        return -1;
-    }
-    free(out);
-    for (int i = 1; i <= n_hosts; i++) {
-        if (make_outside(b, i)) {
-            return -1;
-        }
-    }
-    sbx_ovsdb_init(&b->fabric, b->dir, "fabric");
-    if (sbx_ovsdb_create_db(&b->fabric, SCHEMA) ||
-        sbx_ovsdb_start(&b->fabric, NULL)) {
-        return -1;
-    }
-    snprintf(b->db_opt, sizeof b->db_opt, "--db=%s", b->fabric.unix_remote);
-    for (int i = 1; i <= n_hosts; i++) {
-        if (start_agent(b, i)) {
-            return -1;
-        }
-    }
-    *state = b;
-    return 0;
-}
-
-static int
 setup1(void **state)
 {
-    return setup_n(state, 1);
+    struct bed *b;
+    int rc = bed_setup(&b, "nm", 1, 1, make_outside);
+    *state = b;
+    return rc;
 }
 
 static int
 setup2(void **state)
 {
-    return setup_n(state, 2);
+    struct bed *b;
+    int rc = bed_setup(&b, "nm", 2, 2, make_outside);
+    *state = b;
+    return rc;
 }
 
 static int
 teardown(void **state)
 {
-    struct bed *b = *state;
-    if (!b) {
-        return 0;
-    }
-    stop_servers(b);
-    for (int i = 1; i <= b->n_hosts; i++) {
-        int pid = agent_pid(b, i);
-        if (pid > 0) {
-            sbx_kill(pid, SIGTERM, 5000);
-        }
-    }
-    /* testbed down deletes every namespace of the run, the outside worlds
-     * and guests included. */
-    bed_down(b->run, b->bed_dir);
-    sbx_ovsdb_clear(&b->fabric);
-    sbx_rmtree(b->dir);
-    free(b->dir);
-    free(b);
-    the_bed = NULL;
+    bed_teardown(*state);
     return 0;
-}
-
-static int
-fabricctl(struct bed *b, char **outp, ...)
-{
-    va_list args;
-    va_start(args, outp);
-    int rc = sbx_run_va(outp, true, FABRICCTL, b->db_opt, args);
-    va_end(args);
-    return rc;
-}
-
-/* Writes 'text' to a file in the test's folder and applies it. */
-static int
-apply_text(struct bed *b, const char *text)
-{
-    char *path = sbx_path(b->dir, "lab.yaml");
-    FILE *f = fopen(path, "w");
-    fputs(text, f);
-    fclose(f);
-    char *out = NULL;
-    int rc = fabricctl(b, &out, "topology", "apply", "--wait=60", path, NULL);
-    if (rc) {
-        fprintf(stderr, "apply failed:\n%s\n", out ? out : "");
-    }
-    free(out);
-    free(path);
-    return rc;
 }
 
 /* What the host's firewall and forwarding look like. */
@@ -320,8 +95,8 @@ host_state(struct bed *b, int n)
     char host[64];
     snprintf(host, sizeof host, "%shv%d", b->prefix, n);
     char *rules = NULL, *fwd = NULL;
-    ns_run(&rules, host, "nft", "list", "ruleset", NULL);
-    ns_run(&fwd, host, "sysctl", "-n", "net.ipv4.ip_forward", NULL);
+    bed_ns_run(&rules, host, "nft", "list", "ruleset", NULL);
+    bed_ns_run(&fwd, host, "sysctl", "-n", "net.ipv4.ip_forward", NULL);
     char *s;
     if (asprintf(&s, "%sip_forward=%s", rules ? rules : "?", fwd ? fwd : "?") <
         0) {
@@ -340,15 +115,15 @@ add_foreign_rules(struct bed *b, int n)
     char host[64];
     snprintf(host, sizeof host, "%shv%d", b->prefix, n);
     assert_int_equal(
-        ns_run(NULL, host, "nft", "add", "table", "ip", "other", NULL), 0);
-    assert_int_equal(ns_run(NULL, host, "nft", "add", "chain", "ip", "other",
-                            "input", "{", "type", "filter", "hook", "input",
-                            "priority", "10", ";", "policy", "accept", ";",
-                            "}", NULL),
+        bed_ns_run(NULL, host, "nft", "add", "table", "ip", "other", NULL), 0);
+    assert_int_equal(bed_ns_run(NULL, host, "nft", "add", "chain", "ip",
+                                "other", "input", "{", "type", "filter",
+                                "hook", "input", "priority", "10", ";",
+                                "policy", "accept", ";", "}", NULL),
                      0);
-    assert_int_equal(ns_run(NULL, host, "nft", "add", "rule", "ip", "other",
-                            "input", "tcp", "dport", "9", "counter", "accept",
-                            NULL),
+    assert_int_equal(bed_ns_run(NULL, host, "nft", "add", "rule", "ip",
+                                "other", "input", "tcp", "dport", "9",
+                                "counter", "accept", NULL),
                      0);
 }
 
@@ -377,22 +152,22 @@ test_one_host(void **state)
     assert_non_null(strstr(before, "table ip other"));
 
     long long t0 = sbx_now_ms();
-    assert_int_equal(apply_text(b, one_host_lab), 0);
+    assert_int_equal(bed_apply_text(b, one_host_lab), 0);
     printf("one host: applied in %lld ms\n", sbx_now_ms() - t0);
 
     char out1[64], web[64], pub[64], db[64], host[64], reply[128];
-    ns_name(b, "out1", out1, sizeof out1);
-    ns_name(b, "hv1", host, sizeof host);
-    guest_ns(b, 1, "web", web, sizeof web);
-    guest_ns(b, 1, "pub", pub, sizeof pub);
-    guest_ns(b, 1, "db", db, sizeof db);
-    assert_true(start_server(b, out1, 7000) > 0);
-    assert_true(start_server(b, web, 80) > 0);
-    assert_true(start_server(b, pub, 80) > 0);
-    assert_true(start_server(b, db, 80) > 0);
+    bed_ns_name(b, "out1", out1, sizeof out1);
+    bed_ns_name(b, "hv1", host, sizeof host);
+    bed_guest_ns(b, 1, "web", web, sizeof web);
+    bed_guest_ns(b, 1, "pub", pub, sizeof pub);
+    bed_guest_ns(b, 1, "db", db, sizeof db);
+    assert_true(bed_start_server(b, out1, 7000) > 0);
+    assert_true(bed_start_server(b, web, 80) > 0);
+    assert_true(bed_start_server(b, pub, 80) > 0);
+    assert_true(bed_start_server(b, db, 80) > 0);
 
     /* nat: out, seen as the host's own address. */
-    assert_true(connects(web, "203.0.113.2", 7000, reply, sizeof reply));
+    assert_true(bed_connects(web, "203.0.113.2", 7000, reply, sizeof reply));
     assert_string_equal(reply, "203.0.113.1");
     /* Nothing outside opens a connection to the guest, even with a
      * route to its subnet through the host. */
@@ -400,22 +175,22 @@ test_one_host(void **state)
                               "192.168.50.0/24", "via", "203.0.113.1", NULL),
                      0);
     assert_false(
-        ns_connect(out1, "192.168.50.10", 80, 1500, reply, sizeof reply));
+        nstcp_connect(out1, "192.168.50.10", 80, 1500, reply, sizeof reply));
     /* ...except through the port forward, which keeps the client's
      * address. */
-    assert_true(connects(out1, "203.0.113.1", 8080, reply, sizeof reply));
+    assert_true(bed_connects(out1, "203.0.113.1", 8080, reply, sizeof reply));
     assert_string_equal(reply, "203.0.113.2");
 
     /* routed: the guest's own address both ways. */
     assert_int_equal(sbx_runl(NULL, "ip", "-n", out1, "route", "add",
                               "10.50.0.0/24", "via", "203.0.113.1", NULL),
                      0);
-    assert_true(connects(pub, "203.0.113.2", 7000, reply, sizeof reply));
+    assert_true(bed_connects(pub, "203.0.113.2", 7000, reply, sizeof reply));
     assert_string_equal(reply, "10.50.0.10");
-    assert_true(connects(out1, "10.50.0.10", 80, reply, sizeof reply));
+    assert_true(bed_connects(out1, "10.50.0.10", 80, reply, sizeof reply));
     assert_string_equal(reply, "203.0.113.2");
     /* The host reaches the guest directly (its connected route). */
-    assert_true(connects(host, "10.50.0.10", 80, reply, sizeof reply));
+    assert_true(bed_connects(host, "10.50.0.10", 80, reply, sizeof reply));
     assert_string_equal(reply, "10.50.0.254");
 
     /* isolated: nothing out, even with a route that tries. */
@@ -423,12 +198,12 @@ test_one_host(void **state)
                               "via", "10.60.0.1", NULL),
                      0);
     assert_false(
-        ns_connect(db, "203.0.113.2", 7000, 1500, reply, sizeof reply));
+        nstcp_connect(db, "203.0.113.2", 7000, 1500, reply, sizeof reply));
     assert_int_equal(sbx_runl(NULL, "ip", "-n", out1, "route", "add",
                               "10.60.0.0/24", "via", "203.0.113.1", NULL),
                      0);
     assert_false(
-        ns_connect(out1, "10.60.0.20", 80, 1500, reply, sizeof reply));
+        nstcp_connect(out1, "10.60.0.20", 80, 1500, reply, sizeof reply));
 
     /* The host holds fabric's table, and forwarding is on. */
     char *during = host_state(b, 1);
@@ -442,11 +217,12 @@ test_one_host(void **state)
     pid_t ipid = -1;
     char pidfile[600];
     snprintf(pidfile, sizeof pidfile, "%s/iperf3.pid", b->dir);
-    if (!ns_run(NULL, out1, "iperf3", "-s", "-1", "-D", "-I", pidfile, NULL)) {
+    if (!bed_ns_run(NULL, out1, "iperf3", "-s", "-1", "-D", "-I", pidfile,
+                    NULL)) {
         usleep(300 * 1000);
         ipid = sbx_read_pidfile(pidfile);
-        ns_run(&iperf, web, "iperf3", "-c", "203.0.113.2", "-t", "2", "-J",
-               NULL);
+        bed_ns_run(&iperf, web, "iperf3", "-c", "203.0.113.2", "-t", "2", "-J",
+                   NULL);
     }
     json_t *j = iperf ? json_loads(iperf, 0, NULL) : NULL;
     double mbps =
@@ -463,10 +239,10 @@ test_one_host(void **state)
     assert_true(mbps > 1.0);
 
     /* Destroy: the host's ruleset and forwarding as they were. */
-    stop_servers(b);
+    bed_stop_servers(b);
     char *out = NULL;
     assert_int_equal(
-        fabricctl(b, &out, "topology", "destroy", "--wait=30", NULL), 0);
+        bed_fabricctl(b, &out, "topology", "destroy", "--wait=30", NULL), 0);
     free(out);
     char *after = host_state(b, 1);
     assert_string_equal(before, after);
@@ -504,48 +280,48 @@ test_two_hosts(void **state)
 {
     struct bed *b = *state;
     char *before1 = host_state(b, 1), *before2 = host_state(b, 2);
-    assert_int_equal(apply_text(b, two_host_lab), 0);
+    assert_int_equal(bed_apply_text(b, two_host_lab), 0);
 
     char out1[64], out2[64], web1[64], web2[64], pub[64], db1[64];
     char reply[128];
-    ns_name(b, "out1", out1, sizeof out1);
-    ns_name(b, "out2", out2, sizeof out2);
-    guest_ns(b, 1, "web1", web1, sizeof web1);
-    guest_ns(b, 2, "web2", web2, sizeof web2);
-    guest_ns(b, 2, "pub", pub, sizeof pub);
-    guest_ns(b, 1, "db1", db1, sizeof db1);
-    assert_true(start_server(b, out1, 7000) > 0);
-    assert_true(start_server(b, out2, 7000) > 0);
-    assert_true(start_server(b, web2, 80) > 0);
-    assert_true(start_server(b, pub, 80) > 0);
-    assert_true(start_server(b, web1, 80) > 0);
+    bed_ns_name(b, "out1", out1, sizeof out1);
+    bed_ns_name(b, "out2", out2, sizeof out2);
+    bed_guest_ns(b, 1, "web1", web1, sizeof web1);
+    bed_guest_ns(b, 2, "web2", web2, sizeof web2);
+    bed_guest_ns(b, 2, "pub", pub, sizeof pub);
+    bed_guest_ns(b, 1, "db1", db1, sizeof db1);
+    assert_true(bed_start_server(b, out1, 7000) > 0);
+    assert_true(bed_start_server(b, out2, 7000) > 0);
+    assert_true(bed_start_server(b, web2, 80) > 0);
+    assert_true(bed_start_server(b, pub, 80) > 0);
+    assert_true(bed_start_server(b, web1, 80) > 0);
 
     /* The nat network spans both hosts: each guest goes out through its
      * own host, as that host. */
-    assert_true(connects(web1, "203.0.113.2", 7000, reply, sizeof reply));
+    assert_true(bed_connects(web1, "203.0.113.2", 7000, reply, sizeof reply));
     assert_string_equal(reply, "203.0.113.1");
-    assert_true(connects(web2, "198.51.100.2", 7000, reply, sizeof reply));
+    assert_true(bed_connects(web2, "198.51.100.2", 7000, reply, sizeof reply));
     assert_string_equal(reply, "198.51.100.1");
     /* No hairpin through the other host: hv2 has no way to hv1's outside
      * world, so neither has its guest. */
     assert_false(
-        ns_connect(web2, "203.0.113.2", 7000, 1500, reply, sizeof reply));
+        nstcp_connect(web2, "203.0.113.2", 7000, 1500, reply, sizeof reply));
     /* The guests still reach each other across the tunnel. */
-    assert_true(connects(web1, "192.168.50.12", 80, reply, sizeof reply));
+    assert_true(bed_connects(web1, "192.168.50.12", 80, reply, sizeof reply));
     assert_string_equal(reply, "192.168.50.11");
     /* The forward lives on the guest's host. */
-    assert_true(connects(out2, "198.51.100.1", 8080, reply, sizeof reply));
+    assert_true(bed_connects(out2, "198.51.100.1", 8080, reply, sizeof reply));
     assert_string_equal(reply, "198.51.100.2");
     assert_false(
-        ns_connect(out1, "203.0.113.1", 8080, 1500, reply, sizeof reply));
+        nstcp_connect(out1, "203.0.113.1", 8080, 1500, reply, sizeof reply));
 
     /* routed, on hv2 only. */
     assert_int_equal(sbx_runl(NULL, "ip", "-n", out2, "route", "add",
                               "10.50.0.0/24", "via", "198.51.100.1", NULL),
                      0);
-    assert_true(connects(out2, "10.50.0.10", 80, reply, sizeof reply));
+    assert_true(bed_connects(out2, "10.50.0.10", 80, reply, sizeof reply));
     assert_string_equal(reply, "198.51.100.2");
-    assert_true(connects(pub, "198.51.100.2", 7000, reply, sizeof reply));
+    assert_true(bed_connects(pub, "198.51.100.2", 7000, reply, sizeof reply));
     assert_string_equal(reply, "10.50.0.10");
 
     /* isolated. */
@@ -553,23 +329,23 @@ test_two_hosts(void **state)
                               "via", "10.60.0.1", NULL),
                      0);
     assert_false(
-        ns_connect(db1, "203.0.113.2", 7000, 1500, reply, sizeof reply));
+        nstcp_connect(db1, "203.0.113.2", 7000, 1500, reply, sizeof reply));
 
     /* hv1 has no dmz guest: no gateway for it there. */
     char *out = NULL;
-    assert_int_equal(fabricctl(b, &out, "--json", "status", NULL), 0);
+    assert_int_equal(bed_fabricctl(b, &out, "--json", "status", NULL), 0);
     free(out);
     char hv1[64];
-    ns_name(b, "hv1", hv1, sizeof hv1);
+    bed_ns_name(b, "hv1", hv1, sizeof hv1);
     out = NULL;
-    ns_run(&out, hv1, "ip", "-4", "address", "show", NULL);
+    bed_ns_run(&out, hv1, "ip", "-4", "address", "show", NULL);
     assert_non_null(strstr(out, "192.168.50.1/24"));
     assert_null(strstr(out, "10.50.0.1/24"));
     free(out);
 
-    stop_servers(b);
+    bed_stop_servers(b);
     assert_int_equal(
-        fabricctl(b, &out, "topology", "destroy", "--wait=30", NULL), 0);
+        bed_fabricctl(b, &out, "topology", "destroy", "--wait=30", NULL), 0);
     free(out);
     char *after1 = host_state(b, 1), *after2 = host_state(b, 2);
     assert_string_equal(before1, after1);
@@ -621,12 +397,12 @@ dhcp_lease(struct bed *b, int host, const char *guest)
     fclose(f);
     chmod(script, 0755);
     char ns[64];
-    guest_ns(b, host, guest, ns, sizeof ns);
+    bed_guest_ns(b, host, guest, ns, sizeof ns);
     char *out = NULL;
     int rc =
-        ns_run(&out, ns, "busybox", "udhcpc", "-i", "eth0", "-f", "-q", "-n",
-               "-t", "3", "-T", "1", "-s", script, "-O", "mtu", "-O",
-               "staticroutes", "-O", "domain", "-O", "hostname", NULL);
+        bed_ns_run(&out, ns, "busybox", "udhcpc", "-i", "eth0", "-f", "-q",
+                   "-n", "-t", "3", "-T", "1", "-s", script, "-O", "mtu", "-O",
+                   "staticroutes", "-O", "domain", "-O", "hostname", NULL);
     free(script);
     if (rc) {
         fprintf(stderr, "udhcpc in %s: exit %d:\n%s\n", guest, rc,
@@ -658,9 +434,9 @@ nslookup(struct bed *b, int host, const char *guest, const char *name,
          const char *server)
 {
     char ns[64];
-    guest_ns(b, host, guest, ns, sizeof ns);
+    bed_guest_ns(b, host, guest, ns, sizeof ns);
     char *out = NULL;
-    ns_run(&out, ns, "busybox", "nslookup", "-type=a", name, server, NULL);
+    bed_ns_run(&out, ns, "busybox", "nslookup", "-type=a", name, server, NULL);
     return out ? out : strdup("");
 }
 
@@ -668,7 +444,7 @@ static void
 test_services(void **state)
 {
     struct bed *b = *state;
-    assert_int_equal(apply_text(b, services_lab), 0);
+    assert_int_equal(bed_apply_text(b, services_lab), 0);
 
     /* g1 on hv1: exactly what the topology declares. lan has no router
      * and no host address: the service is its highest free address. */
@@ -700,23 +476,23 @@ test_services(void **state)
 
     /* A MAC the topology does not declare gets nothing. */
     char ns[64];
-    guest_ns(b, 2, "g2", ns, sizeof ns);
+    bed_guest_ns(b, 2, "g2", ns, sizeof ns);
     char *out = NULL;
     assert_int_equal(
-        ns_run(&out, ns, "cat", "/sys/class/net/eth0/address", NULL), 0);
+        bed_ns_run(&out, ns, "cat", "/sys/class/net/eth0/address", NULL), 0);
     out[strcspn(out, "\n")] = '\0';
     char mac[32];
     snprintf(mac, sizeof mac, "%s", out);
     free(out);
-    assert_int_equal(ns_run(NULL, ns, "ip", "link", "set", "eth0", "address",
-                            "02:00:00:00:99:99", NULL),
+    assert_int_equal(bed_ns_run(NULL, ns, "ip", "link", "set", "eth0",
+                                "address", "02:00:00:00:99:99", NULL),
                      0);
     lease = dhcp_lease(b, 2, "g2");
     assert_string_equal(lease, "");
     free(lease);
-    assert_int_equal(
-        ns_run(NULL, ns, "ip", "link", "set", "eth0", "address", mac, NULL),
-        0);
+    assert_int_equal(bed_ns_run(NULL, ns, "ip", "link", "set", "eth0",
+                                "address", mac, NULL),
+                     0);
     lease = dhcp_lease(b, 2, "g2");
     assert_line(lease, "lease.ip=10.70.0.12");
     free(lease);
@@ -739,7 +515,7 @@ test_services(void **state)
     /* Names outside the lab: refused on the isolated network; passed on
      * to the host's resolver (in hv2's outside world) on the nat one. */
     char outside[64];
-    ns_name(b, "out2", outside, sizeof outside);
+    bed_ns_name(b, "out2", outside, sizeof outside);
     pid_t dns = nstcp_dns_server_start(outside, "192.0.2.77");
     assert_true(dns > 0);
     out = nslookup(b, 2, "w2", "www.example.test", "10.71.0.1");
@@ -768,7 +544,6 @@ main(void)
         fprintf(stderr, "test-network-modes: needs nft (nftables)\n");
         return 1;
     }
-    atexit(cleanup_at_exit);
     if (getenv("FABRIC_TEST_FILTER")) {
         cmocka_set_test_filter(getenv("FABRIC_TEST_FILTER"));
     }

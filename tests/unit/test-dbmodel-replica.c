@@ -51,6 +51,7 @@ static const char lab_update[] =
     "  '" N1 "': {'initial': {'name': 'net-b', 'subnet': '10.2.0.0/24',"
     "   'mode': 'routed', 'vlan': 12, 'vni': 1012, 'mtu': 1442,"
     "   'gateway': '10.2.0.254', 'dhcp': true,"
+    "   'uplinks': ['set', ['hv1:eth1:100', 'hv0:eno2']],"
     "   'external_ids': ['map', [['z', '1'], ['a', '2']]]}},"
     "  '" N2 "': {'initial': {'name': 'net-a', 'subnet': '10.1.0.0/24',"
     "   'mode': 'isolated', 'vlan': 11, 'vni': 1011, 'mtu': 1442}}},"
@@ -235,6 +236,14 @@ test_read(void **state)
     assert_int_equal(nb->external_ids.n, 2);
     assert_string_equal(nb->external_ids.keys[0], "a");
     assert_string_equal(nb->external_ids.values[1], "1");
+    assert_int_equal(nb->n_uplinks, 2);
+    assert_int_equal(nb->uplinks[0].host, 0);
+    assert_string_equal(nb->uplinks[0].interface, "eno2");
+    assert_int_equal(nb->uplinks[0].vlan, 0);
+    assert_int_equal(nb->uplinks[1].host, 1);
+    assert_string_equal(nb->uplinks[1].interface, "eth1");
+    assert_int_equal(nb->uplinks[1].vlan, 100);
+    assert_int_equal(m->networks[0].n_uplinks, 0);
 
     const struct fabric_router *r = &m->routers[0];
     assert_int_equal(r->kind, FABRIC_ROUTER_VM);
@@ -337,6 +346,18 @@ test_read_missing_rows(void **state)
          " 'network': ['uuid', '" N2 "'],"
          " 'trunks': ['uuid', '" N1 "']}}}}",
          "Interface \"eth0\" of guest \"g\" refers to a network"},
+        {"{'Host': {'" H1 "': {'initial': {'name': 'hv1'}}},"
+         " 'Network': {'" N2 "': {'initial': {'name': 'n', 'vlan': 1,"
+         " 'vni': 1, 'uplinks': 'hv2:eth1:100'}}}}",
+         "Network \"n\" has an uplink \"hv2:eth1:100\" that names no host"},
+        {"{'Host': {'" H1 "': {'initial': {'name': 'hv1'}}},"
+         " 'Network': {'" N2 "': {'initial': {'name': 'n', 'vlan': 1,"
+         " 'vni': 1, 'uplinks': 'hv1:eth1:0'}}}}",
+         "Network \"n\" has an uplink \"hv1:eth1:0\""},
+        {"{'Host': {'" H1 "': {'initial': {'name': 'hv1'}}},"
+         " 'Network': {'" N2 "': {'initial': {'name': 'n', 'vlan': 1,"
+         " 'vni': 1, 'uplinks': 'hv1:eth1:7:8'}}}}",
+         "Network \"n\" has an uplink \"hv1:eth1:7:8\""},
     };
     struct fixture *f = *state;
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {

@@ -61,6 +61,13 @@ fake_gateway(const char *network, void *aux)
     return fake_find(aux, network, "@gateway");
 }
 
+/* An uplink's port is listed as {NETWORK, "@uplink", PORT}. */
+static long
+fake_uplink(const char *network, void *aux)
+{
+    return fake_find(aux, network, "@uplink");
+}
+
 static struct pipeline_ports
 fake_ports(const struct fake_port *table)
 {
@@ -70,6 +77,7 @@ fake_ports(const struct fake_port *table)
         .tunnel = fake_tunnel,
         .aux = (void *)table,
         .gateway = fake_gateway,
+        .uplink = fake_uplink,
     };
 }
 
@@ -627,6 +635,106 @@ test_gateway_two_hosts(void **state)
     fabric_model_destroy(m);
 }
 
+/* Uplinks: their port takes any untagged frame into the network, gets
+ * unknown unicast and floods; the other hosts send unknown unicast
+ * through the tunnel to the uplink's host; an uplink makes its host carry
+ * the network, but brings no gateway port. */
+static void
+test_uplinks(void **state)
+{
+    struct fabric_model *m = load("topologies/uplink-lab.yaml");
+    static const struct fake_port hv1[] = {
+        {"pc1", "eth0", 1},    {"hv2", NULL, 10},      {"lan", "@uplink", 5},
+        {"ext", "@uplink", 5}, {"ext", "@gateway", 7}, {NULL, NULL, 0},
+    };
+    static const struct fake_port hv2[] = {
+        {"pc2", "eth0", 1}, {"pc2", "eth1", 2},     {"pc2", "eth2", 3},
+        {"hv1", NULL, 10},  {"wire", "@uplink", 5}, {"ext", "@gateway", 7},
+        {NULL, NULL, 0},
+    };
+    struct pipeline_ports p1 = fake_ports(hv1), p2 = fake_ports(hv2);
+    char *f1 = pipeline_flows(m, "hv1", &p1);
+    char *f2 = pipeline_flows(m, "hv2", &p2);
+    check_golden("pipeline-uplink-lab-hv1.flows", f1);
+    check_golden("pipeline-uplink-lab-hv2.flows", f2);
+    check_cookies(m, f1);
+    check_cookies(m, f2);
+    int lan = m->networks[fabric_model_find_network(m, "lan")].vni;
+    int ext = m->networks[fabric_model_find_network(m, "ext")].vni;
+    int wire = m->networks[fabric_model_find_network(m, "wire")].vni;
+    char match[80];
+
+    /* hv1: eth1 carries lan on VLAN 100 and ext on VLAN 300; any frame
+     * with the tag enters the network untagged (no port security), but
+     * not with a second tag. */
+    snprintf(match, sizeof match, "actions=strip_vlan,set_field:%d->reg6,",
+             lan);
+    assert_int_equal(count_lines(f1, "table=0,priority=110,",
+                                 "in_port=5,dl_vlan=100,", match,
+                                 (char *)NULL),
+                     1);
+    snprintf(match, sizeof match, "actions=strip_vlan,set_field:%d->reg6,",
+             ext);
+    assert_int_equal(count_lines(f1, "table=0,priority=110,",
+                                 "in_port=5,dl_vlan=300,", match,
+                                 (char *)NULL),
+                     1);
+    assert_int_equal(count_lines(f1, "priority=120,", "in_port=5,dl_vlan=",
+                                 "actions=drop", (char *)NULL),
+                     4);
+    assert_int_equal(count_lines(f1, "in_port=5,", (char *)NULL), 7);
+    assert_int_equal(count_lines(f1, "table=0,priority=100,",
+                                 "in_port=5,actions=drop", (char *)NULL),
+                     1);
+    /* Unknown unicast to the uplink, tagged; floods from a tunnel reach
+     * it tagged too. */
+    snprintf(match, sizeof match, ",reg6=%d,actions=mod_vlan_vid:100,output:5",
+             lan);
+    assert_int_equal(
+        count_lines(f1, "table=40,priority=10,", match, (char *)NULL), 1);
+    snprintf(match, sizeof match, "reg6=%d,reg7=0x2/0x2,dl_dst=01:", lan);
+    char *line = the_line(f1, match, NULL, NULL);
+    assert_non_null(strstr(line, "mod_vlan_vid:100,output:5,strip_vlan"));
+    free(line);
+    /* ext: hv1 carries it for the uplink (tunnel in, ARP answers, flood
+     * to hv2) without a gateway port or an answer for host_ip. */
+    snprintf(match, sizeof match, "in_port=10,tun_id=%d,", ext);
+    assert_int_equal(count_lines(f1, match, (char *)NULL), 1);
+    assert_int_equal(count_lines(f1, "arp_tpa=10.30.0.12,", (char *)NULL), 2);
+    assert_int_equal(count_lines(f1, "arp_tpa=10.30.0.1,", (char *)NULL), 0);
+    assert_int_equal(count_lines(f1, "in_port=7", (char *)NULL), 0);
+    snprintf(match, sizeof match, "reg6=%d,reg7=0x1/0x1,dl_dst=01:", ext);
+    line = the_line(f1, match, NULL, NULL);
+    assert_non_null(strstr(line, "output:10"));
+    assert_non_null(strstr(line, "mod_vlan_vid:300,output:5"));
+    free(line);
+    /* wire has no port on hv1. */
+    snprintf(match, sizeof match, "reg6=%d,", wire);
+    assert_int_equal(count_lines(f1, match, (char *)NULL), 0);
+
+    /* hv2: unknown unicast of lan and ext from local ports to hv1. */
+    const char *uu = "table=40,priority=10,";
+    snprintf(match, sizeof match, ",reg6=%d,reg7=0x1/0x1,actions=", lan);
+    assert_int_equal(count_lines(f2, uu, match, "output:10", (char *)NULL), 1);
+    snprintf(match, sizeof match, ",reg6=%d,reg7=0x1/0x1,actions=", ext);
+    assert_int_equal(count_lines(f2, uu, match, "output:10", (char *)NULL), 1);
+    snprintf(match, sizeof match, ",reg6=%d,actions=output:5", wire);
+    assert_int_equal(count_lines(f2, uu, match, (char *)NULL), 1);
+    assert_int_equal(count_lines(f2, "in_port=7,", (char *)NULL), 3);
+
+    char *what = pipeline_cookie_describe(
+        m, pipeline_cookie(PIPELINE_COOKIE_UPLINK, "lan"));
+    assert_string_equal(what, "uplink lan hv1:eth1:100");
+    free(what);
+    what = pipeline_cookie_describe(
+        m, pipeline_cookie(PIPELINE_COOKIE_UPLINK, "wire"));
+    assert_string_equal(what, "uplink wire hv2:eth2");
+    free(what);
+    free(f1);
+    free(f2);
+    fabric_model_destroy(m);
+}
+
 static void
 test_cookies(void **state)
 {
@@ -685,6 +793,7 @@ main(void)
         cmocka_unit_test(test_dhcp_and_double_tags),
         cmocka_unit_test(test_network_modes),
         cmocka_unit_test(test_gateway_two_hosts),
+        cmocka_unit_test(test_uplinks),
         cmocka_unit_test(test_cookies),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

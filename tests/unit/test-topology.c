@@ -254,6 +254,13 @@ assert_model_eq(const struct fabric_model *a, const struct fabric_model *b)
             assert_int_equal(x->forwards[j].guest, y->forwards[j].guest);
             assert_int_equal(x->forwards[j].port, y->forwards[j].port);
         }
+        assert_int_equal(x->n_uplinks, y->n_uplinks);
+        for (size_t j = 0; j < x->n_uplinks; j++) {
+            assert_int_equal(x->uplinks[j].host, y->uplinks[j].host);
+            assert_string_equal(x->uplinks[j].interface,
+                                y->uplinks[j].interface);
+            assert_int_equal(x->uplinks[j].vlan, y->uplinks[j].vlan);
+        }
         assert_smap_eq(&x->external_ids, &y->external_ids);
     }
 
@@ -712,6 +719,48 @@ test_network_modes(void **state)
     fabric_model_destroy(m);
 }
 
+/* Uplinks: resolved hosts, the VLAN or untagged, their text form, and
+ * the export. */
+static void
+test_uplinks(void **state)
+{
+    (void)state;
+    struct fabric_model *m =
+        load_text("uplinks.yaml",
+                  "name: lab\n"
+                  "hosts:\n"
+                  "  - {name: hv2, underlay: 10.99.0.2}\n"
+                  "  - {name: hv1, underlay: 10.99.0.1}\n"
+                  "networks:\n"
+                  "  - name: lan\n"
+                  "    subnet: 10.7.0.0/24\n"
+                  "    uplinks: [{host: hv2, interface: eth1, vlan: 100}]\n"
+                  "  - name: dmz\n"
+                  "    subnet: 10.8.0.0/24\n"
+                  "    uplinks: [{host: hv2, interface: eth1, vlan: 200}]\n"
+                  "  - {name: wire, subnet: 10.9.0.0/24,\n"
+                  "     uplinks: [{host: hv1, interface: enp1s0f1}]}\n"
+                  "  - {name: iso, subnet: 10.6.0.0/24}\n");
+    const struct fabric_network *lan = &m->networks[2];
+    assert_string_equal(lan->name, "lan");
+    assert_int_equal(lan->n_uplinks, 1);
+    assert_string_equal(m->hosts[lan->uplinks[0].host].name, "hv2");
+    assert_string_equal(lan->uplinks[0].interface, "eth1");
+    assert_int_equal(lan->uplinks[0].vlan, 100);
+    char *text = fabric_uplink_format(m, &lan->uplinks[0]);
+    assert_string_equal(text, "hv2:eth1:100");
+    free(text);
+    const struct fabric_network *wire = &m->networks[3];
+    assert_string_equal(wire->name, "wire");
+    assert_int_equal(wire->uplinks[0].vlan, 0);
+    text = fabric_uplink_format(m, &wire->uplinks[0]);
+    assert_string_equal(text, "hv1:enp1s0f1");
+    free(text);
+    assert_int_equal(m->networks[1].n_uplinks, 0);
+    check_round_trip(m);
+    fabric_model_destroy(m);
+}
+
 static void
 test_yaml_forms(void **state)
 {
@@ -911,6 +960,7 @@ main(void)
         cmocka_unit_test(test_load_file_errors),
         cmocka_unit_test(test_bad_corpus),
         cmocka_unit_test(test_network_modes),
+        cmocka_unit_test(test_uplinks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
