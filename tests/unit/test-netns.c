@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "cmd.h"
+#include "golden.h"
 #include "netns-private.h"
 #include "netns.h"
 #include "ovsdb-error.h"
@@ -79,47 +80,6 @@ capture_stop(struct capture *c)
     netns_set_reader(NULL, NULL);
     fclose(c->log);
     return c->buf;
-}
-
-static char *
-golden_path(const char *name)
-{
-    char *path;
-    assert_true(
-        asprintf(&path, "%s/tests/golden/%s", FABRIC_SOURCE_DIR, name) > 0);
-    return path;
-}
-
-/* Compares 'actual' with golden file 'name', or rewrites the file when
- * FABRIC_REGEN_GOLDEN=1. */
-static void
-check_golden(const char *name, const char *actual)
-{
-    char *path = golden_path(name);
-    const char *regen = getenv("FABRIC_REGEN_GOLDEN");
-    if (regen && !strcmp(regen, "1")) {
-        FILE *f = fopen(path, "w");
-        assert_non_null(f);
-        fputs(actual, f);
-        fclose(f);
-        free(path);
-        return;
-    }
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        fail_msg("Cannot open %s (FABRIC_REGEN_GOLDEN=1 makes it).", path);
-    }
-    char *expected = NULL;
-    size_t cap = 0;
-    ssize_t n = getdelim(&expected, &cap, '\0', f);
-    fclose(f);
-    if (n < 0 || strcmp(expected, actual)) {
-        fprintf(stderr, "--- %s\n%s--- actual\n%s---\n", path,
-                expected ? expected : "", actual);
-        fail_msg("Output differs from %s.", path);
-    }
-    free(expected);
-    free(path);
 }
 
 /* The guest of most tests: two interfaces, IPv4 and IPv6. */
@@ -249,7 +209,7 @@ test_ensure_new(void **state)
     const char *log = capture_stop(&c);
     assert_int_equal(rc, 0);
     assert_null(error);
-    check_golden("netns-ensure-new.txt", log);
+    golden_check("netns-ensure-new.txt", log);
     assert_false(only_reads(log));
     free(c.buf);
     netns_guest_free(g);
@@ -264,7 +224,7 @@ test_ensure_same(void **state)
     int rc = netns_guest_ensure(g, NULL);
     const char *log = capture_stop(&c);
     assert_int_equal(rc, 0);
-    check_golden("netns-ensure-same.txt", log);
+    golden_check("netns-ensure-same.txt", log);
     assert_true(only_reads(log));
     assert_null(strstr(log, "no canned output"));
     free(c.buf);
@@ -282,7 +242,7 @@ test_ensure_readdress(void **state)
     int rc = netns_guest_ensure(g, NULL);
     const char *log = capture_stop(&c);
     assert_int_equal(rc, 0);
-    check_golden("netns-ensure-readdress.txt", log);
+    golden_check("netns-ensure-readdress.txt", log);
     const char *add = strstr(log, "\n  address add 172.16.0.11/24 dev "
                                   "eth0\n");
     const char *del = strstr(log, "\n  address del 172.16.0.1/24 dev "
@@ -362,7 +322,7 @@ test_ensure_repair(void **state)
     int rc = netns_guest_ensure(g, NULL);
     const char *log = capture_stop(&c);
     assert_int_equal(rc, 0);
-    check_golden("netns-ensure-repair.txt", log);
+    golden_check("netns-ensure-repair.txt", log);
     assert_null(strstr(log, "no canned output"));
     assert_null(strstr(log, "fg1-old"));
     assert_null(strstr(log, "sit0"));
@@ -392,7 +352,7 @@ test_remove(void **state)
     int rc = netns_guest_remove("fabric-g1", peers, 3, NULL);
     const char *log = capture_stop(&c);
     assert_int_equal(rc, 0);
-    check_golden("netns-remove.txt", log);
+    golden_check("netns-remove.txt", log);
     assert_null(strstr(log, "no canned output"));
     assert_null(strstr(log, "sit0"));
     assert_null(strstr(log, "fg1-eth0"));

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "gateway-names.h"
+#include "golden.h"
 #include "model.h"
 #include "pipeline.h"
 #include "topology.h"
@@ -98,40 +99,6 @@ load(const char *relpath)
     return m;
 }
 
-/* Compares 'actual' with golden file 'name', or rewrites the file when
- * FABRIC_REGEN_GOLDEN=1. */
-static void
-check_golden(const char *name, const char *actual)
-{
-    char *path;
-    assert_true(
-        asprintf(&path, "%s/tests/golden/%s", FABRIC_SOURCE_DIR, name) > 0);
-    const char *regen = getenv("FABRIC_REGEN_GOLDEN");
-    if (regen && !strcmp(regen, "1")) {
-        FILE *f = fopen(path, "w");
-        assert_non_null(f);
-        fputs(actual, f);
-        fclose(f);
-        free(path);
-        return;
-    }
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        fail_msg("Cannot open %s (FABRIC_REGEN_GOLDEN=1 makes it).", path);
-    }
-    char *expected = NULL;
-    size_t cap = 0;
-    ssize_t n = getdelim(&expected, &cap, '\0', f);
-    fclose(f);
-    if (n < 0 || strcmp(expected, actual)) {
-        fprintf(stderr, "--- %s\n%s--- actual\n%s---\n", path,
-                expected ? expected : "", actual);
-        fail_msg("Output differs from %s.", path);
-    }
-    free(expected);
-    free(path);
-}
-
 /* Counts the lines of 'flows' that contain every one of the
  * NULL-terminated strings given. */
 static int
@@ -208,7 +175,7 @@ test_classic_lab(void **state)
     struct fabric_model *m = load("topologies/classic-lab.yaml");
     struct pipeline_ports ports = fake_ports(classic_ports);
     char *flows = pipeline_flows(m, "local", &ports);
-    check_golden("pipeline-classic-lab.flows", flows);
+    golden_check("pipeline-classic-lab.flows", flows);
     check_cookies(m, flows);
 
     /* Routing from network1 to network2: TTL, MAC, network. */
@@ -259,7 +226,7 @@ test_two_hosts(void **state)
     struct fabric_model *m = load("topologies/two-hosts.yaml");
     struct pipeline_ports ports = fake_ports(hv1_ports);
     char *flows = pipeline_flows(m, "hv1", &ports);
-    check_golden("pipeline-two-hosts-hv1.flows", flows);
+    golden_check("pipeline-two-hosts-hv1.flows", flows);
     check_cookies(m, flows);
     /* host02 (network1, on hv2) is reached through the tunnel, only from
      * local ports. */
@@ -277,7 +244,7 @@ test_two_hosts(void **state)
 
     ports = fake_ports(hv2_ports);
     flows = pipeline_flows(m, "hv2", &ports);
-    check_golden("pipeline-two-hosts-hv2.flows", flows);
+    golden_check("pipeline-two-hosts-hv2.flows", flows);
     check_cookies(m, flows);
     free(flows);
     fabric_model_destroy(m);
@@ -295,7 +262,7 @@ test_vm_lab(void **state)
     struct fabric_model *m = load("topologies/vm-lab.yaml");
     struct pipeline_ports ports = fake_ports(vm_lab_ports);
     char *flows = pipeline_flows(m, "hv1", &ports);
-    check_golden("pipeline-vm-lab-hv1.flows", flows);
+    golden_check("pipeline-vm-lab-hv1.flows", flows);
     check_cookies(m, flows);
     /* The trunk carries lan tagged: in, out, and in floods. */
     long lan = fabric_model_find_network(m, "lan");
@@ -515,7 +482,7 @@ test_network_modes(void **state)
     };
     struct pipeline_ports ports = fake_ports(ports_table);
     char *flows = pipeline_flows(m, "local", &ports);
-    check_golden("pipeline-modes-lab.flows", flows);
+    golden_check("pipeline-modes-lab.flows", flows);
     check_cookies(m, flows);
 
     /* lan's gateway: 192.168.50.1 at 02:fb:..., port 7. */
@@ -655,8 +622,8 @@ test_uplinks(void **state)
     struct pipeline_ports p1 = fake_ports(hv1), p2 = fake_ports(hv2);
     char *f1 = pipeline_flows(m, "hv1", &p1);
     char *f2 = pipeline_flows(m, "hv2", &p2);
-    check_golden("pipeline-uplink-lab-hv1.flows", f1);
-    check_golden("pipeline-uplink-lab-hv2.flows", f2);
+    golden_check("pipeline-uplink-lab-hv1.flows", f1);
+    golden_check("pipeline-uplink-lab-hv2.flows", f2);
     check_cookies(m, f1);
     check_cookies(m, f2);
     int lan = m->networks[fabric_model_find_network(m, "lan")].vni;

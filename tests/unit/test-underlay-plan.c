@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "cmd.h"
+#include "golden.h"
 #include "ovs-bridge.h"
 #include "ovsdb-error.h"
 #include "underlay-private.h"
@@ -79,40 +80,6 @@ capture_stop(struct capture *c)
     underlay_set_reader(NULL, NULL);
     fclose(c->log);
     return c->buf;
-}
-
-/* Compares 'actual' with golden file 'name', or rewrites the file when
- * FABRIC_REGEN_GOLDEN=1. */
-static void
-check_golden(const char *name, const char *actual)
-{
-    char *path;
-    assert_true(
-        asprintf(&path, "%s/tests/golden/%s", FABRIC_SOURCE_DIR, name) > 0);
-    const char *regen = getenv("FABRIC_REGEN_GOLDEN");
-    if (regen && !strcmp(regen, "1")) {
-        FILE *f = fopen(path, "w");
-        assert_non_null(f);
-        fputs(actual, f);
-        fclose(f);
-        free(path);
-        return;
-    }
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        fail_msg("Cannot open %s (FABRIC_REGEN_GOLDEN=1 makes it).", path);
-    }
-    char *expected = NULL;
-    size_t cap = 0;
-    ssize_t n = getdelim(&expected, &cap, '\0', f);
-    fclose(f);
-    if (n < 0 || strcmp(expected, actual)) {
-        fprintf(stderr, "--- %s\n%s--- actual\n%s---\n", path,
-                expected ? expected : "", actual);
-        fail_msg("Output differs from %s.", path);
-    }
-    free(expected);
-    free(path);
 }
 
 /* Each test's own folder for the state file. */
@@ -269,7 +236,7 @@ test_move(void **state)
     char *log;
     assert_int_equal(
         reconcile(f, canned, true, "10.99.0.1", &result, &log, NULL), 0);
-    check_golden("underlay-move.txt", log);
+    golden_check("underlay-move.txt", log);
     free(log);
     assert_true(result.bridge);
     assert_false(result.pending);
@@ -332,7 +299,7 @@ test_restore(void **state)
     char *log;
     assert_int_equal(
         reconcile(f, canned, false, "10.99.0.1", &result, &log, NULL), 0);
-    check_golden("underlay-restore.txt", log);
+    golden_check("underlay-restore.txt", log);
     free(log);
     assert_false(result.bridge);
     assert_false(result.pending);
@@ -357,7 +324,7 @@ test_restore_bridge_gone(void **state)
     char *log;
     assert_int_equal(reconcile(f, canned, false, NULL, &result, &log, NULL),
                      0);
-    check_golden("underlay-restore-bridge-gone.txt", log);
+    golden_check("underlay-restore-bridge-gone.txt", log);
     free(log);
     assert_false(result.bridge);
     assert_int_equal(access(f->state, F_OK), -1);
@@ -419,7 +386,7 @@ test_redo_move(void **state)
     char *log;
     assert_int_equal(
         reconcile(f, canned, true, "10.99.0.1", &result, &log, NULL), 0);
-    check_golden("underlay-redo.txt", log);
+    golden_check("underlay-redo.txt", log);
     free(log);
     assert_true(result.bridge);
     /* What was recorded stays recorded. */
@@ -523,7 +490,7 @@ test_other_record_first(void **state)
     char *log;
     assert_int_equal(
         reconcile(f, canned, true, "10.99.0.1", &result, &log, NULL), 0);
-    check_golden("underlay-other-record.txt", log);
+    golden_check("underlay-other-record.txt", log);
     free(log);
     char *text = slurp(f->state);
     assert_non_null(strstr(text, "\"device\": \"ul0\""));
