@@ -39,8 +39,7 @@ make_outside(struct bed *b, int n)
     snprintf(host, sizeof host, "%shv%d", b->prefix, n);
     snprintf(a, sizeof a, "%s.1/24", outside_nets[n - 1]);
     snprintf(c, sizeof c, "%s.2/24", outside_nets[n - 1]);
-    snprintf(b->agent_option[n - 1], sizeof b->agent_option[n - 1],
-             "--dns-upstream=%s.2", outside_nets[n - 1]);
+    bed_agent_option(b, n, "--dns-upstream=%s.2", outside_nets[n - 1]);
     int rc = sbx_runl(NULL, "ip", "netns", "add", out, NULL);
     rc =
         rc ? rc
@@ -63,11 +62,13 @@ make_outside(struct bed *b, int n)
     return rc;
 }
 
+static const struct bed_options with_outside = {.prepare = make_outside};
+
 static int
 setup1(void **state)
 {
     struct bed *b;
-    int rc = bed_setup(&b, "nm", 1, 1, make_outside);
+    int rc = bed_setup(&b, "nm", 1, 1, &with_outside);
     *state = b;
     return rc;
 }
@@ -76,16 +77,9 @@ static int
 setup2(void **state)
 {
     struct bed *b;
-    int rc = bed_setup(&b, "nm", 2, 2, make_outside);
+    int rc = bed_setup(&b, "nm", 2, 2, &with_outside);
     *state = b;
     return rc;
-}
-
-static int
-teardown(void **state)
-{
-    bed_teardown(*state);
-    return 0;
 }
 
 /* What the host's firewall and forwarding look like. */
@@ -548,9 +542,12 @@ main(void)
         cmocka_set_test_filter(getenv("FABRIC_TEST_FILTER"));
     }
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_one_host, setup1, teardown),
-        cmocka_unit_test_setup_teardown(test_two_hosts, setup2, teardown),
-        cmocka_unit_test_setup_teardown(test_services, setup2, teardown),
+        cmocka_unit_test_setup_teardown(test_one_host, setup1,
+                                        bed_teardown_state),
+        cmocka_unit_test_setup_teardown(test_two_hosts, setup2,
+                                        bed_teardown_state),
+        cmocka_unit_test_setup_teardown(test_services, setup2,
+                                        bed_teardown_state),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

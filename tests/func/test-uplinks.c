@@ -76,8 +76,8 @@ device(struct bed *b, int sw_host, const char *name, const char *addr,
     return ip("netns", "add", ns, NULL) || wire(sw, port, ns, "eth0") ||
            ip("-n", ns, "address", "add", addr, "dev", "eth0", NULL) ||
            ip("-n", ns, "link", "set", "lo", "up", NULL) ||
-           bed_host_run(b, sw_host, "ovs-vsctl", "add-port", "br-sw", port,
-                        tag_opt, NULL);
+           bed_host_run(b, sw_host, NULL, "ovs-vsctl", "add-port", "br-sw",
+                        port, tag_opt, NULL);
 }
 
 /* The switch on host hv'sw_host', wired to hv1's eth1. */
@@ -88,18 +88,18 @@ make_switch(struct bed *b, int sw_host)
     snprintf(host, sizeof host, "%shv1", b->prefix);
     snprintf(sw, sizeof sw, "%shv%d", b->prefix, sw_host);
     int rc =
-        bed_host_run(b, sw_host, "ovs-vsctl", "add-br", "br-sw", "--", "set",
-                     "bridge", "br-sw", "datapath_type=netdev", NULL) ||
+        bed_host_run(b, sw_host, NULL, "ovs-vsctl", "add-br", "br-sw", "--",
+                     "set", "bridge", "br-sw", "datapath_type=netdev", NULL) ||
         wire(host, "eth1", sw, "up0") ||
         ip("-n", host, "address", "add", "172.31.1.1/24", "dev", "eth1",
            NULL) ||
         ip("-n", sw, "address", "add", "172.31.1.2/24", "dev", "up0", NULL) ||
-        bed_host_run(b, sw_host, "ovs-vsctl", "add-port", "br-sw", "up0",
+        bed_host_run(b, sw_host, NULL, "ovs-vsctl", "add-port", "br-sw", "up0",
                      NULL) ||
         device(b, sw_host, "dev", DEVICE "/24", "p100", "100") ||
         device(b, sw_host, "ox", OTHER_VLAN_DEVICE "/24", "p200", "200") ||
         wire(host, "eth2", sw, "up1") ||
-        bed_host_run(b, sw_host, "ovs-vsctl", "add-port", "br-sw", "up1",
+        bed_host_run(b, sw_host, NULL, "ovs-vsctl", "add-port", "br-sw", "up1",
                      "tag=300", NULL) ||
         device(b, sw_host, "dv3", "10.40.0.200/24", "p300", "300");
     return rc ? -1 : 0;
@@ -132,28 +132,13 @@ setup2(void **state)
     return setup_n(state, 2);
 }
 
-static int
-teardown(void **state)
-{
-    bed_teardown(*state);
-    return 0;
-}
-
-/* One ping from 'ns' to 'ip', within 1 s. */
-static bool
-ping_once(const char *ns, const char *ip_)
-{
-    return !sbx_runl(NULL, "ip", "netns", "exec", ns, "ping", "-c", "1", "-W",
-                     "1", ip_, NULL);
-}
-
 /* Pings until one answer, for up to 'ms'. */
 static bool
 pings(const char *ns, const char *ip_, int ms)
 {
     long long end = sbx_now_ms() + ms;
     do {
-        if (ping_once(ns, ip_)) {
+        if (bed_ping(ns, ip_)) {
             return true;
         }
     } while (sbx_now_ms() < end);
@@ -176,11 +161,7 @@ eth1_state(struct bed *b, int n)
 static char *
 bridge_ports(struct bed *b, int n)
 {
-    char hv[16], db[600];
-    snprintf(hv, sizeof hv, "hv%d", n);
-    snprintf(db, sizeof db, "--db=unix:%s/hv%d/db.sock", b->bed_dir, n);
-    char *out = NULL;
-    sbx_runl(&out, "ovs-vsctl", db, "list-ports", "br-int", NULL);
+    char *out = bed_vsctl(b, n, "list-ports", "br-int", NULL);
     return out ? out : strdup("");
 }
 
@@ -206,8 +187,8 @@ check_traffic(struct bed *b, const char *guest_ns, const char *guest_ip)
     assert_string_equal(reply, DEVICE);
 
     /* VLAN 200 of the same wire, same subnet: not the network. */
-    assert_false(ping_once(guest_ns, OTHER_VLAN_DEVICE));
-    assert_false(ping_once(ox, guest_ip));
+    assert_false(bed_ping(guest_ns, OTHER_VLAN_DEVICE));
+    assert_false(bed_ping(ox, guest_ip));
     assert_false(nstcp_connect(ox, guest_ip, 80, 1000, reply, sizeof reply));
     bed_stop_servers(b);
 }
@@ -351,7 +332,7 @@ test_one_host(void **state)
     assert_string_equal(reply, "10.40.0.200");
     bed_stop_servers(b);
     /* lan's device is not on wire's wire. */
-    assert_false(ping_once(pc, "10.40.0.201"));
+    assert_false(bed_ping(pc, "10.40.0.201"));
 
     /* fabricctl flows names the uplink's flows: in with VLAN 100, out
      * with it (OVS shows the tag as 0x1000 | 100). */
@@ -416,8 +397,10 @@ main(void)
         return 1;
     }
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_one_host, setup1, teardown),
-        cmocka_unit_test_setup_teardown(test_two_hosts, setup2, teardown),
+        cmocka_unit_test_setup_teardown(test_one_host, setup1,
+                                        bed_teardown_state),
+        cmocka_unit_test_setup_teardown(test_two_hosts, setup2,
+                                        bed_teardown_state),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -24,14 +24,28 @@ bed_down(const char *run, const char *bed_dir)
              NULL);
 }
 
+/* Stops what runs in the bed (servers, agents, the test's own) and takes
+ * the hosts down. */
+static void
+bed_stop(struct bed *b)
+{
+    bed_stop_servers(b);
+    for (int i = 1; i <= b->n_agents; i++) {
+        bed_stop_agent(b, i);
+    }
+    if (b->before_down) {
+        b->before_down(b);
+    }
+    /* testbed down deletes every namespace of the run, guests
+     * included. */
+    bed_down(b->run, b->bed_dir);
+}
+
 static void
 cleanup_at_exit(void)
 {
     if (the_bed) {
-        for (int i = 0; i < the_bed->n_servers; i++) {
-            kill(the_bed->servers[i], SIGKILL);
-        }
-        bed_down(the_bed->run, the_bed->bed_dir);
+        bed_stop(the_bed);
     }
 }
 
@@ -48,20 +62,52 @@ bed_guest_ns(const struct bed *b, int host, const char *guest, char *ns,
     snprintf(ns, size, "%shv%d-%s", b->prefix, host, guest);
 }
 
+/* Runs 'prefix' (n_prefix words) followed by the arguments in 'args' (up
+ * to a NULL); returns its exit status, its output in '*outp' if
+ * nonnull. */
+static int
+run_va(char **outp, char **prefix, int n_prefix, va_list args)
+{
+    char *argv[48];
+    int n = 0;
+    while (n < n_prefix) {
+        argv[n] = prefix[n];
+        n++;
+    }
+    const char *a;
+    while ((a = va_arg(args, const char *)) && n < 47) {
+        argv[n++] = (char *)a;
+    }
+    argv[n] = NULL;
+    return sbx_run(argv, outp);
+}
+
 int
 bed_ns_run(char **outp, const char *ns, ...)
 {
-    char *argv[32] = {"ip", "netns", "exec", (char *)ns};
-    int n = 4;
+    char *prefix[] = {"ip", "netns", "exec", (char *)ns};
     va_list args;
     va_start(args, ns);
-    const char *a;
-    while ((a = va_arg(args, const char *)) && n < 31) {
-        argv[n++] = (char *)a;
-    }
+    int rc = run_va(outp, prefix, 4, args);
     va_end(args);
-    argv[n] = NULL;
-    return sbx_run(argv, outp);
+    return rc;
+}
+
+bool
+bed_ping(const char *ns, const char *ip)
+{
+    return !bed_ns_run(NULL, ns, "ping", "-c", "1", "-W", "1", ip, NULL);
+}
+
+bool
+bed_reaches(const char *ns, const char *ip)
+{
+    for (int i = 0; i < 3; i++) {
+        if (bed_ping(ns, ip)) {
+            return true;
+        }
+    }
+    return false;
 }
 
 pid_t
@@ -95,8 +141,29 @@ bed_connects(const char *ns, const char *ip, int port, char *reply,
     return false;
 }
 
-static int
-start_agent(struct bed *b, int n)
+void
+bed_agent_option(struct bed *b, int host, const char *format, ...)
+{
+    int i = 0;
+    while (host >= 1 && host <= BED_MAX_AGENTS && i < BED_MAX_AGENT_OPTIONS &&
+           b->agent_options[host - 1][i]) {
+        i++;
+    }
+    if (host < 1 || host > BED_MAX_AGENTS || i == BED_MAX_AGENT_OPTIONS) {
+        fprintf(stderr, "bed: no room for another option of hv%d\n", host);
+        abort();
+    }
+    char **options = b->agent_options[host - 1];
+    va_list args;
+    va_start(args, format);
+    if (vasprintf(&options[i], format, args) < 0) {
+        abort();
+    }
+    va_end(args);
+}
+
+int
+bed_start_agent(struct bed *b, int n)
 {
     char db[600], ovsdb[600], host[32], rundir[600], pidfile[600];
     char logfile[600], prefix[64], hv[16];
@@ -111,19 +178,23 @@ start_agent(struct bed *b, int n)
     snprintf(logfile, sizeof logfile, "--log-file=%s/hv%d/fabricd.log",
              b->bed_dir, n);
     snprintf(prefix, sizeof prefix, "--netns-prefix=%shv%d-", b->prefix, n);
-    char *argv[] = {
+    char *argv[19 + BED_MAX_AGENT_OPTIONS + 2] = {
         "bash",     TESTBED, "exec",  "--name", b->run, "--dir",
         b->bed_dir, hv,      "--",    FABRICD,  db,     ovsdb,
         host,       rundir,  pidfile, logfile,  prefix, "--datapath=netdev",
-        "--detach", NULL,    NULL};
-    if (n >= 1 && n <= 8 && b->agent_option[n - 1][0]) {
-        argv[sizeof argv / sizeof *argv - 2] = b->agent_option[n - 1];
+        "--detach"};
+    int argc = 19;
+    for (int i = 0; n >= 1 && n <= BED_MAX_AGENTS &&
+                    i < BED_MAX_AGENT_OPTIONS && b->agent_options[n - 1][i];
+         i++) {
+        argv[argc++] = b->agent_options[n - 1][i];
     }
+    argv[argc] = NULL;
     return sbx_run(argv, NULL);
 }
 
-static int
-agent_pid(struct bed *b, int n)
+pid_t
+bed_agent_pid(const struct bed *b, int n)
 {
     char path[600];
     snprintf(path, sizeof path, "%s/hv%d/fabricd.pid", b->bed_dir, n);
@@ -131,28 +202,52 @@ agent_pid(struct bed *b, int n)
 }
 
 int
-bed_host_run(struct bed *b, int host, ...)
+bed_stop_agent(struct bed *b, int n)
+{
+    pid_t pid = bed_agent_pid(b, n);
+    if (pid > 0 && sbx_pid_alive(pid)) {
+        return sbx_kill(pid, SIGTERM, 5000);
+    }
+    return 0;
+}
+
+int
+bed_host_run(struct bed *b, int host, char **outp, ...)
 {
     char hv[16];
     snprintf(hv, sizeof hv, "hv%d", host);
-    char *argv[40] = {"bash",  TESTBED,    "exec", "--name", b->run,
+    char *prefix[] = {"bash",  TESTBED,    "exec", "--name", b->run,
                       "--dir", b->bed_dir, hv,     "--"};
-    int n = 9;
+    va_list args;
+    va_start(args, outp);
+    int rc = run_va(outp, prefix, 9, args);
+    va_end(args);
+    return rc;
+}
+
+char *
+bed_vsctl(struct bed *b, int host, ...)
+{
+    char hv[16], db[600];
+    snprintf(hv, sizeof hv, "hv%d", host);
+    snprintf(db, sizeof db, "--db=unix:%s/hv%d/db.sock", b->bed_dir, host);
+    char *prefix[] = {"bash", TESTBED,     "exec",     "--name",
+                      b->run, "--dir",     b->bed_dir, hv,
+                      "--",   "ovs-vsctl", db};
+    char *out = NULL;
     va_list args;
     va_start(args, host);
-    const char *a;
-    while ((a = va_arg(args, const char *)) && n < 39) {
-        argv[n++] = (char *)a;
-    }
+    run_va(&out, prefix, 11, args);
     va_end(args);
-    argv[n] = NULL;
-    return sbx_run(argv, NULL);
+    return out;
 }
 
 int
 bed_setup(struct bed **bp, const char *tag, int n_hosts, int n_agents,
-          int (*prepare)(struct bed *, int host))
+          const struct bed_options *options)
 {
+    static const struct bed_options no_options;
+    const struct bed_options *o = options ? options : &no_options;
     static bool hooked;
     if (!hooked) {
         sbx_at_cleanup(cleanup_at_exit);
@@ -163,22 +258,29 @@ bed_setup(struct bed **bp, const char *tag, int n_hosts, int n_agents,
     *bp = b;
     b->n_hosts = n_hosts;
     b->n_agents = n_agents;
+    b->before_down = o->before_down;
     snprintf(b->run, sizeof b->run, "%.2s%d", tag, (int)(getpid() % 10000));
     snprintf(b->prefix, sizeof b->prefix, "%s-", b->run);
     b->dir = sbx_mkdtemp(tag);
     snprintf(b->bed_dir, sizeof b->bed_dir, "%s/bed", b->dir);
     char hosts[8];
     snprintf(hosts, sizeof hosts, "%d", n_hosts);
+    char *argv[10 + 4 + 1] = {"bash",    TESTBED, "up",    "--name",  b->run,
+                              "--hosts", hosts,   "--dir", b->bed_dir};
+    int argc = 9;
+    for (int i = 0; i < 4 && o->up_args[i]; i++) {
+        argv[argc++] = (char *)o->up_args[i];
+    }
+    argv[argc] = NULL;
     char *out = NULL;
-    if (sbx_runl(&out, "bash", TESTBED, "up", "--name", b->run, "--hosts",
-                 hosts, "--dir", b->bed_dir, NULL)) {
+    if (sbx_run(argv, &out)) {
         fprintf(stderr, "testbed up failed:\n%s\n", out ? out : "");
         free(out);
         goto fail;
     }
     free(out);
-    for (int i = 1; prepare && i <= n_hosts; i++) {
-        if (prepare(b, i)) {
+    for (int i = 1; o->prepare && i <= n_hosts; i++) {
+        if (o->prepare(b, i)) {
             goto fail;
         }
     }
@@ -189,7 +291,7 @@ bed_setup(struct bed **bp, const char *tag, int n_hosts, int n_agents,
     }
     snprintf(b->db_opt, sizeof b->db_opt, "--db=%s", b->fabric.unix_remote);
     for (int i = 1; i <= n_agents; i++) {
-        if (start_agent(b, i)) {
+        if (bed_start_agent(b, i)) {
             goto fail;
         }
     }
@@ -208,21 +310,24 @@ bed_teardown(struct bed *b)
     if (!b) {
         return;
     }
-    bed_stop_servers(b);
-    for (int i = 1; i <= b->n_agents; i++) {
-        int pid = agent_pid(b, i);
-        if (pid > 0) {
-            sbx_kill(pid, SIGTERM, 5000);
-        }
-    }
-    /* testbed down deletes every namespace of the run, guests
-     * included. */
-    bed_down(b->run, b->bed_dir);
+    bed_stop(b);
     sbx_ovsdb_clear(&b->fabric);
     sbx_rmtree(b->dir);
+    for (int i = 0; i < BED_MAX_AGENTS; i++) {
+        for (int j = 0; j < BED_MAX_AGENT_OPTIONS; j++) {
+            free(b->agent_options[i][j]);
+        }
+    }
     free(b->dir);
     free(b);
     the_bed = NULL;
+}
+
+int
+bed_teardown_state(void **state)
+{
+    bed_teardown(*state);
+    return 0;
 }
 
 int
