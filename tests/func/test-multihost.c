@@ -18,111 +18,21 @@
 #include <jansson.h>
 
 #include "agent-desired.h"
+#include "bed.h"
 #include "sandbox.h"
 
-#define FABRICCTL FABRIC_BINARY_DIR "/fabricctl"
-#define FABRICD FABRIC_BINARY_DIR "/fabricd"
-#define TESTBED FABRIC_SOURCE_DIR "/scripts/testbed"
-#define SCHEMA FABRIC_SOURCE_DIR "/ovsdb/fabric.ovsschema"
 #define TWO_HOSTS FABRIC_SOURCE_DIR "/topologies/two-hosts.yaml"
 #define THREE_HOSTS FABRIC_SOURCE_DIR "/tests/data/three-hosts.yaml"
 #define ROUTED FABRIC_SOURCE_DIR "/tests/data/routed-two-hosts.yaml"
 #define CLASSIC3 FABRIC_SOURCE_DIR "/tests/data/classic-three-hosts.yaml"
 
-struct bed {
-    char run[16];    /* Test bed run name, also the guests' prefix. */
-    char prefix[24]; /* "RUN-" */
-    char bed_dir[256];
-    int n_hosts;
-    char *dir; /* Our own sandbox: the fabric DB. */
-    struct sbx_ovsdb fabric;
-    char db_opt[512];
-};
-
-static struct bed *the_bed;
-
-static void
-bed_down(const char *run, const char *bed_dir)
-{
-    sbx_runl(NULL, "bash", TESTBED, "down", "--name", run, "--dir", bed_dir,
-             NULL);
-}
-
-static void
-cleanup_at_exit(void)
-{
-    if (the_bed) {
-        bed_down(the_bed->run, the_bed->bed_dir);
-    }
-}
-
-/* Starts fabricd for host hvN inside its namespace. */
-static int
-start_agent(struct bed *b, int n)
-{
-    char db[600], ovsdb[600], host[32], rundir[600], pidfile[600];
-    char logfile[600], prefix[64], hv[16];
-    snprintf(hv, sizeof hv, "hv%d", n);
-    snprintf(db, sizeof db, "--db=%s", b->fabric.unix_remote);
-    snprintf(ovsdb, sizeof ovsdb, "--ovsdb=unix:%s/hv%d/db.sock", b->bed_dir,
-             n);
-    snprintf(host, sizeof host, "--host=hv%d", n);
-    snprintf(rundir, sizeof rundir, "--rundir=%s/hv%d", b->bed_dir, n);
-    snprintf(pidfile, sizeof pidfile, "--pidfile=%s/hv%d/fabricd.pid",
-             b->bed_dir, n);
-    snprintf(logfile, sizeof logfile, "--log-file=%s/hv%d/fabricd.log",
-             b->bed_dir, n);
-    snprintf(prefix, sizeof prefix, "--netns-prefix=%shv%d-", b->prefix, n);
-    char *argv[] = {
-        "bash",     TESTBED, "exec",  "--name", b->run, "--dir",
-        b->bed_dir, hv,      "--",    FABRICD,  db,     ovsdb,
-        host,       rundir,  pidfile, logfile,  prefix, "--datapath=netdev",
-        "--detach", NULL};
-    return sbx_run(argv, NULL);
-}
-
-static int
-agent_pid(struct bed *b, int n)
-{
-    char path[600];
-    snprintf(path, sizeof path, "%s/hv%d/fabricd.pid", b->bed_dir, n);
-    return sbx_read_pidfile(path);
-}
-
 static int
 setup_n(void **state, int n_hosts)
 {
-    struct bed *b = calloc(1, sizeof *b);
-    the_bed = b;
-    b->n_hosts = n_hosts;
-    snprintf(b->run, sizeof b->run, "m%d", (int)(getpid() % 100000));
-    snprintf(b->prefix, sizeof b->prefix, "%s-", b->run);
-    b->dir = sbx_mkdtemp("multihost");
-    snprintf(b->bed_dir, sizeof b->bed_dir, "%s/bed", b->dir);
-    char hosts[8];
-    snprintf(hosts, sizeof hosts, "%d", n_hosts);
-    char *out = NULL;
-    int rc = sbx_runl(&out, "bash", TESTBED, "up", "--name", b->run, "--hosts",
-                      hosts, "--dir", b->bed_dir, NULL);
-    if (rc) {
-        fprintf(stderr, "testbed up failed:\n%s\n", out ? out : "");
-        free(out);
-        return -1;
-    }
-    free(out);
-    sbx_ovsdb_init(&b->fabric, b->dir, "fabric");
-    if (sbx_ovsdb_create_db(&b->fabric, SCHEMA) ||
-        sbx_ovsdb_start(&b->fabric, NULL)) {
-        return -1;
-    }
-    snprintf(b->db_opt, sizeof b->db_opt, "--db=%s", b->fabric.unix_remote);
-    for (int i = 1; i <= n_hosts; i++) {
-        if (start_agent(b, i)) {
-            return -1;
-        }
-    }
+    struct bed *b;
+    int rc = bed_setup(&b, "mh", n_hosts, n_hosts, NULL);
     *state = b;
-    return 0;
+    return rc;
 }
 
 static int
@@ -137,45 +47,13 @@ setup3(void **state)
     return setup_n(state, 3);
 }
 
-static int
-teardown(void **state)
-{
-    struct bed *b = *state;
-    if (!b) {
-        return 0;
-    }
-    for (int i = 1; i <= b->n_hosts; i++) {
-        int pid = agent_pid(b, i);
-        if (pid > 0) {
-            sbx_kill(pid, SIGTERM, 5000);
-        }
-    }
-    bed_down(b->run, b->bed_dir);
-    sbx_ovsdb_clear(&b->fabric);
-    sbx_rmtree(b->dir);
-    free(b->dir);
-    free(b);
-    the_bed = NULL;
-    return 0;
-}
-
-static int
-fabricctl(struct bed *b, char **outp, ...)
-{
-    va_list args;
-    va_start(args, outp);
-    int rc = sbx_run_va(outp, true, FABRICCTL, b->db_opt, args);
-    va_end(args);
-    return rc;
-}
-
 /* The namespace of 'guest': agents on one machine use per-host prefixes
  * ("RUN-hvN-"), so the guest's host is found from the fabric DB. */
 static void
 guest_netns(struct bed *b, const char *guest, char *ns, size_t size)
 {
     char *out = NULL;
-    fabricctl(b, &out, "--json", "status", NULL);
+    bed_fabricctl(b, &out, "--json", "status", NULL);
     json_t *j = out ? json_loads(out, 0, NULL) : NULL;
     free(out);
     const char *host = "?";
@@ -196,36 +74,15 @@ ping_once(struct bed *b, const char *guest, const char *ip)
 {
     char ns[64];
     guest_netns(b, guest, ns, sizeof ns);
-    return sbx_runl(NULL, "ip", "netns", "exec", ns, "ping", "-c", "1", "-W",
-                    "1", ip, NULL) == 0;
+    return bed_ping(ns, ip);
 }
 
-/* Up to three tries: the first packet to a new port may be slow on a
- * loaded machine. */
 static bool
 reachable(struct bed *b, const char *guest, const char *ip)
 {
-    for (int i = 0; i < 3; i++) {
-        if (ping_once(b, guest, ip)) {
-            return true;
-        }
-    }
-    return false;
-}
-
-/* Runs "ovs-vsctl ARGS" on host hvN. */
-static char *
-vsctl(struct bed *b, int n, const char *a0, const char *a1, const char *a2)
-{
-    char hv[16], db[600];
-    snprintf(hv, sizeof hv, "hv%d", n);
-    snprintf(db, sizeof db, "--db=unix:%s/hv%d/db.sock", b->bed_dir, n);
-    char *argv[] = {"bash",  TESTBED,    "exec",     "--name",   b->run,
-                    "--dir", b->bed_dir, hv,         "--",       "ovs-vsctl",
-                    db,      (char *)a0, (char *)a1, (char *)a2, NULL};
-    char *out = NULL;
-    sbx_run(argv, &out);
-    return out;
+    char ns[64];
+    guest_netns(b, guest, ns, sizeof ns);
+    return bed_reaches(ns, ip);
 }
 
 /* The packets host hvN's bridge has sent on its tunnel to host 'remote'
@@ -234,16 +91,14 @@ vsctl(struct bed *b, int n, const char *a0, const char *a1, const char *a2)
 static long
 tunnel_tx(struct bed *b, int n, const char *remote)
 {
-    char hv[16], port[16], target[600];
-    snprintf(hv, sizeof hv, "hv%d", n);
+    char port[16], target[600];
     agent_tunnel_port_name(remote, port);
     snprintf(target, sizeof target, "unix:%s/hv%d/br-int.mgmt", b->bed_dir, n);
-    char *argv[] = {"bash",       TESTBED,    "exec", "--name", b->run,
-                    "--dir",      b->bed_dir, hv,     "--",     "ovs-ofctl",
-                    "dump-ports", target,     port,   NULL};
     char *out = NULL;
     long tx = -1;
-    if (sbx_run(argv, &out) == 0 && out) {
+    if (bed_host_run(b, n, &out, "ovs-ofctl", "dump-ports", target, port,
+                     NULL) == 0 &&
+        out) {
         const char *p = strstr(out, "tx pkts=");
         tx = p ? atol(p + strlen("tx pkts=")) : -1;
     }
@@ -261,15 +116,14 @@ iperf(struct bed *b, const char *server, const char *client, const char *ip)
     guest_netns(b, client, cns, sizeof cns);
     char pidfile[600];
     snprintf(pidfile, sizeof pidfile, "%s/iperf3.pid", b->dir);
-    if (sbx_runl(NULL, "ip", "netns", "exec", sns, "iperf3", "-s", "-1", "-D",
-                 "-I", pidfile, NULL)) {
+    if (bed_ns_run(NULL, sns, "iperf3", "-s", "-1", "-D", "-I", pidfile,
+                   NULL)) {
         return -1;
     }
     usleep(300 * 1000);
     pid_t server_pid = sbx_read_pidfile(pidfile);
     char *out = NULL;
-    int rc = sbx_runl(&out, "ip", "netns", "exec", cns, "iperf3", "-c", ip,
-                      "-t", "3", "-J", NULL);
+    int rc = bed_ns_run(&out, cns, "iperf3", "-c", ip, "-t", "3", "-J", NULL);
     double mbps = -1;
     json_t *j = rc == 0 && out ? json_loads(out, 0, NULL) : NULL;
     if (j) {
@@ -292,7 +146,7 @@ static json_t *
 status_json(struct bed *b)
 {
     char *out = NULL;
-    if (fabricctl(b, &out, "--json", "status", NULL)) {
+    if (bed_fabricctl(b, &out, "--json", "status", NULL)) {
         free(out);
         return NULL;
     }
@@ -343,9 +197,9 @@ test_two_hosts(void **state)
     struct bed *b = *state;
     char *out = NULL;
     long long t0 = sbx_now_ms();
-    assert_int_equal(
-        fabricctl(b, &out, "topology", "apply", "--wait=60", TWO_HOSTS, NULL),
-        0);
+    assert_int_equal(bed_fabricctl(b, &out, "topology", "apply", "--wait=60",
+                                   TWO_HOSTS, NULL),
+                     0);
     free(out);
     long long applied = sbx_now_ms();
     /* Same network, different hosts: through GENEVE. */
@@ -379,9 +233,8 @@ test_two_hosts(void **state)
     assert_int_equal(sbx_runl(NULL, "ip", "-n", ns01, "address", "add",
                               "172.16.0.77/24", "dev", "eth0", NULL),
                      0);
-    assert_int_not_equal(sbx_runl(NULL, "ip", "netns", "exec", ns01, "ping",
-                                  "-c", "1", "-W", "1", "-I", "172.16.0.77",
-                                  "172.16.0.2", NULL),
+    assert_int_not_equal(bed_ns_run(NULL, ns01, "ping", "-c", "1", "-W", "1",
+                                    "-I", "172.16.0.77", "172.16.0.2", NULL),
                          0);
     assert_int_equal(sbx_runl(NULL, "ip", "-n", ns01, "address", "del",
                               "172.16.0.77/24", "dev", "eth0", NULL),
@@ -394,17 +247,16 @@ test_two_hosts(void **state)
     assert_true(reachable(b, "host02", "172.17.0.1"));
     assert_true(reachable(b, "host02", "172.16.0.254"));
     char *ttl = NULL;
-    assert_int_equal(sbx_runl(&ttl, "ip", "netns", "exec", ns01, "ping", "-c",
-                              "1", "-W", "2", "172.17.0.2", NULL),
+    assert_int_equal(bed_ns_run(&ttl, ns01, "ping", "-c", "1", "-W", "2",
+                                "172.17.0.2", NULL),
                      0);
     assert_non_null(strstr(ttl, "ttl=63"));
     free(ttl);
 
     /* traceroute shows the router hop, answered on the sending host. */
     char *tr = NULL;
-    assert_int_equal(sbx_runl(&tr, "ip", "netns", "exec", ns01, "traceroute",
-                              "-n", "-N", "1", "-w", "2", "-q", "3", "-m", "3",
-                              "172.17.0.2", NULL),
+    assert_int_equal(bed_ns_run(&tr, ns01, "traceroute", "-n", "-N", "1", "-w",
+                                "2", "-q", "3", "-m", "3", "172.17.0.2", NULL),
                      0);
     char *hop1 = strstr(tr, "\n 1  ");
     if (!hop1 ||
@@ -421,9 +273,9 @@ test_two_hosts(void **state)
     char ctl1[600], ctl2[600];
     host_ctl_opt(b, 1, ctl1, sizeof ctl1);
     host_ctl_opt(b, 2, ctl2, sizeof ctl2);
-    assert_int_equal(
-        fabricctl(b, &out, "trace", "host01", "172.17.0.2", ctl1, ctl2, NULL),
-        0);
+    assert_int_equal(bed_fabricctl(b, &out, "trace", "host01", "172.17.0.2",
+                                   ctl1, ctl2, NULL),
+                     0);
     if (!strstr(out, "router host00 network2") ||
         !strstr(out, "through the tunnel to host hv2: in_port=gnv") ||
         !strstr(out, "nw_ttl=63") ||
@@ -434,21 +286,23 @@ test_two_hosts(void **state)
     /* fabricctl flows of the other host, from here. */
     char rd2[600];
     snprintf(rd2, sizeof rd2, "--host-rundir=hv2=%s/hv2", b->bed_dir);
-    assert_int_equal(
-        fabricctl(b, &out, "flows", "--host=hv2", rd2, "--guest=host04", NULL),
-        0);
+    assert_int_equal(bed_fabricctl(b, &out, "flows", "--host=hv2", rd2,
+                                   "--guest=host04", NULL),
+                     0);
     assert_non_null(strstr(out, "host hv2:"));
     assert_non_null(strstr(out, "guest host04 eth0"));
     assert_null(strstr(out, "guest host01"));
     free(out);
-    assert_int_not_equal(fabricctl(b, &out, "flows", "--host=hv2", NULL), 0);
+    assert_int_not_equal(bed_fabricctl(b, &out, "flows", "--host=hv2", NULL),
+                         0);
     free(out);
     assert_int_equal(
-        fabricctl(b, &out, "trace", "host01", "172.17.0.2", ctl1, NULL), 0);
+        bed_fabricctl(b, &out, "trace", "host01", "172.17.0.2", ctl1, NULL),
+        0);
     assert_non_null(strstr(out, "--host-ctl=hv2=TARGET"));
     free(out);
-    assert_int_equal(fabricctl(b, &out, "--json", "trace", "host01",
-                               "172.16.0.2", ctl1, ctl2, "--tcp=22", NULL),
+    assert_int_equal(bed_fabricctl(b, &out, "--json", "trace", "host01",
+                                   "172.16.0.2", ctl1, ctl2, "--tcp=22", NULL),
                      0);
     json_t *tj = json_loads(out, 0, NULL);
     free(out);
@@ -462,7 +316,7 @@ test_two_hosts(void **state)
 
     /* ovs-vsctl show on each host: VLAN tags and the GENEVE port. */
     for (int n = 1; n <= 2; n++) {
-        out = vsctl(b, n, "show", NULL, NULL);
+        out = bed_vsctl(b, n, "show", NULL);
         assert_non_null(strstr(out, "type: geneve"));
         assert_non_null(strstr(out, "remote_ip="));
         assert_non_null(strstr(out, "tag: "));
@@ -475,16 +329,20 @@ test_two_hosts(void **state)
     assert_true(mbps > 1.0);
 
     /* Re-apply changes nothing on any host. */
-    char *before1 = vsctl(b, 1, "--columns=_version", "list", "interface");
-    char *before2 = vsctl(b, 2, "--columns=_version", "list", "interface");
-    assert_int_equal(
-        fabricctl(b, &out, "topology", "apply", "--wait=30", TWO_HOSTS, NULL),
-        0);
+    char *before1 =
+        bed_vsctl(b, 1, "--columns=_version", "list", "interface", NULL);
+    char *before2 =
+        bed_vsctl(b, 2, "--columns=_version", "list", "interface", NULL);
+    assert_int_equal(bed_fabricctl(b, &out, "topology", "apply", "--wait=30",
+                                   TWO_HOSTS, NULL),
+                     0);
     assert_non_null(strstr(out, "No changes"));
     free(out);
     sleep(1);
-    char *after1 = vsctl(b, 1, "--columns=_version", "list", "interface");
-    char *after2 = vsctl(b, 2, "--columns=_version", "list", "interface");
+    char *after1 =
+        bed_vsctl(b, 1, "--columns=_version", "list", "interface", NULL);
+    char *after2 =
+        bed_vsctl(b, 2, "--columns=_version", "list", "interface", NULL);
     assert_string_equal(before1, after1);
     assert_string_equal(before2, after2);
     free(before1);
@@ -511,10 +369,10 @@ test_two_hosts(void **state)
     /* Destroy: no fabric namespaces, ports or bridges on any host; the
      * test bed's own br-phy stays. */
     assert_int_equal(
-        fabricctl(b, &out, "topology", "destroy", "--wait=30", NULL), 0);
+        bed_fabricctl(b, &out, "topology", "destroy", "--wait=30", NULL), 0);
     free(out);
     for (int n = 1; n <= 2; n++) {
-        out = vsctl(b, n, "list-br", NULL, NULL);
+        out = bed_vsctl(b, n, "list-br", NULL);
         assert_string_equal(out, "br-phy\n");
         free(out);
     }
@@ -531,9 +389,9 @@ test_classic_three_hosts(void **state)
 {
     struct bed *b = *state;
     char *out = NULL;
-    assert_int_equal(
-        fabricctl(b, &out, "topology", "apply", "--wait=60", CLASSIC3, NULL),
-        0);
+    assert_int_equal(bed_fabricctl(b, &out, "topology", "apply", "--wait=60",
+                                   CLASSIC3, NULL),
+                     0);
     free(out);
     static const char *const guests[] = {"host01", "host02", "host03",
                                          "host04"};
@@ -559,7 +417,7 @@ test_classic_three_hosts(void **state)
            mbps);
     assert_true(mbps > 1.0);
     assert_int_equal(
-        fabricctl(b, &out, "topology", "destroy", "--wait=30", NULL), 0);
+        bed_fabricctl(b, &out, "topology", "destroy", "--wait=30", NULL), 0);
     free(out);
 }
 
@@ -568,8 +426,8 @@ test_three_hosts_and_host_down(void **state)
 {
     struct bed *b = *state;
     char *out = NULL;
-    assert_int_equal(fabricctl(b, &out, "topology", "apply", "--wait=60",
-                               THREE_HOSTS, NULL),
+    assert_int_equal(bed_fabricctl(b, &out, "topology", "apply", "--wait=60",
+                                   THREE_HOSTS, NULL),
                      0);
     free(out);
     assert_true(reachable(b, "b1", "10.10.0.2"));
@@ -581,7 +439,7 @@ test_three_hosts_and_host_down(void **state)
     /* hv2 has no red guest: no tunnel between hv2 and... hv2 shares blue
      * with both, so it has two tunnels; every host has two. */
     for (int n = 1; n <= 3; n++) {
-        out = vsctl(b, n, "--columns=type", "list", "interface");
+        out = bed_vsctl(b, n, "--columns=type", "list", "interface", NULL);
         int geneve = 0;
         for (char *p = out; (p = strstr(p, "geneve")); p++) {
             geneve++;
@@ -598,8 +456,8 @@ test_three_hosts_and_host_down(void **state)
     assert_true(hv2_before >= 0 && hv3_before >= 0);
     char nsr1[64];
     guest_netns(b, "r1", nsr1, sizeof nsr1);
-    sbx_runl(NULL, "ip", "netns", "exec", nsr1, "ping", "-b", "-c", "100",
-             "-i", "0.01", "-W", "1", "10.20.0.255", NULL);
+    bed_ns_run(NULL, nsr1, "ping", "-b", "-c", "100", "-i", "0.01", "-W", "1",
+               "10.20.0.255", NULL);
     long hv2_sent = tunnel_tx(b, 1, "hv2") - hv2_before;
     long hv3_sent = tunnel_tx(b, 1, "hv3") - hv3_before;
     printf("three hosts: 100 broadcasts in red from hv1: %ld packets on "
@@ -609,7 +467,7 @@ test_three_hosts_and_host_down(void **state)
     assert_true(hv2_sent < 20);
 
     /* Stop hv3's agent and its Open vSwitch: status shows it down. */
-    int pid = agent_pid(b, 3);
+    int pid = bed_agent_pid(b, 3);
     assert_true(pid > 0);
     assert_int_equal(sbx_kill(pid, SIGKILL, 5000), 0);
     char path[600];
@@ -649,7 +507,8 @@ test_routed_hosts(void **state)
     struct bed *b = *state;
     char *out = NULL;
     assert_int_equal(
-        fabricctl(b, &out, "topology", "apply", "--wait=60", ROUTED, NULL), 0);
+        bed_fabricctl(b, &out, "topology", "apply", "--wait=60", ROUTED, NULL),
+        0);
     free(out);
     assert_true(reachable(b, "l1", "192.168.20.2"));
     assert_true(reachable(b, "r2", "192.168.10.1"));
@@ -663,14 +522,15 @@ main(void)
         fprintf(stderr, "test-multihost: needs root (namespaces)\n");
         return 1;
     }
-    atexit(cleanup_at_exit);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_two_hosts, setup2, teardown),
-        cmocka_unit_test_setup_teardown(test_routed_hosts, setup2, teardown),
+        cmocka_unit_test_setup_teardown(test_two_hosts, setup2,
+                                        bed_teardown_state),
+        cmocka_unit_test_setup_teardown(test_routed_hosts, setup2,
+                                        bed_teardown_state),
         cmocka_unit_test_setup_teardown(test_classic_three_hosts, setup3,
-                                        teardown),
+                                        bed_teardown_state),
         cmocka_unit_test_setup_teardown(test_three_hosts_and_host_down, setup3,
-                                        teardown),
+                                        bed_teardown_state),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
