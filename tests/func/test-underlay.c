@@ -20,172 +20,32 @@
 #include <jansson.h>
 
 #include "agent-ctl.h"
+#include "bed.h"
 #include "sandbox.h"
 
-#define FABRICCTL FABRIC_BINARY_DIR "/fabricctl"
-#define FABRICD FABRIC_BINARY_DIR "/fabricd"
-#define TESTBED FABRIC_SOURCE_DIR "/scripts/testbed"
-#define SCHEMA FABRIC_SOURCE_DIR "/ovsdb/fabric.ovsschema"
 #define TWO_HOSTS FABRIC_SOURCE_DIR "/topologies/two-hosts.yaml"
 
 #define N_HOSTS 2
 #define UL_BRIDGE "br-underlay"
 
-struct bed {
-    char run[16];    /* Test bed run name, also the guests' prefix. */
-    char prefix[24]; /* "RUN-" */
-    char bed_dir[256];
-    char *dir; /* Our own sandbox: the fabric DB. */
-    struct sbx_ovsdb fabric;
-    char db_opt[512];
-};
-
-static struct bed *the_bed;
-
-static void
-bed_down(const char *run, const char *bed_dir)
-{
-    sbx_runl(NULL, "bash", TESTBED, "down", "--name", run, "--dir", bed_dir,
-             NULL);
-}
-
-static void
-cleanup_at_exit(void)
-{
-    if (the_bed) {
-        bed_down(the_bed->run, the_bed->bed_dir);
-    }
-}
-
-/* Runs a command on host hvN (NULL-terminated arguments); returns its exit
- * status and, with 'outp', its output. */
+/* Each agent bridges the underlay interface ul0 itself. */
 static int
-host_run(struct bed *b, int n, char **outp, ...)
+underlay_interface(struct bed *b, int n)
 {
-    char hv[16];
-    snprintf(hv, sizeof hv, "hv%d", n);
-    char *argv[40] = {"bash",  TESTBED,    "exec", "--name", b->run,
-                      "--dir", b->bed_dir, hv,     "--"};
-    int argc = 9;
-    va_list args;
-    va_start(args, outp);
-    const char *arg;
-    while ((arg = va_arg(args, const char *)) && argc < 39) {
-        argv[argc++] = (char *)arg;
-    }
-    va_end(args);
-    argv[argc] = NULL;
-    char *out = NULL;
-    int rc = sbx_run(argv, &out);
-    if (outp) {
-        *outp = out;
-    } else {
-        free(out);
-    }
-    return rc;
-}
-
-/* Starts fabricd for host hvN inside its namespace, with the underlay
- * interface ul0. */
-static int
-start_agent(struct bed *b, int n)
-{
-    char db[600], ovsdb[600], host[32], rundir[600], pidfile[600];
-    char logfile[600], prefix[64];
-    snprintf(db, sizeof db, "--db=%s", b->fabric.unix_remote);
-    snprintf(ovsdb, sizeof ovsdb, "--ovsdb=unix:%s/hv%d/db.sock", b->bed_dir,
-             n);
-    snprintf(host, sizeof host, "--host=hv%d", n);
-    snprintf(rundir, sizeof rundir, "--rundir=%s/hv%d", b->bed_dir, n);
-    snprintf(pidfile, sizeof pidfile, "--pidfile=%s/hv%d/fabricd.pid",
-             b->bed_dir, n);
-    snprintf(logfile, sizeof logfile, "--log-file=%s/hv%d/fabricd.log",
-             b->bed_dir, n);
-    snprintf(prefix, sizeof prefix, "--netns-prefix=%shv%d-", b->prefix, n);
-    return host_run(b, n, NULL, FABRICD, db, ovsdb, host, rundir, pidfile,
-                    logfile, prefix, "--datapath=netdev",
-                    "--underlay-interface=ul0", "--detach", NULL);
-}
-
-static int
-agent_pid(struct bed *b, int n)
-{
-    char path[600];
-    snprintf(path, sizeof path, "%s/hv%d/fabricd.pid", b->bed_dir, n);
-    return sbx_read_pidfile(path);
-}
-
-static void
-stop_agent(struct bed *b, int n)
-{
-    int pid = agent_pid(b, n);
-    if (pid > 0) {
-        sbx_kill(pid, SIGTERM, 5000);
-    }
+    bed_agent_option(b, n, "--underlay-interface=ul0");
+    return 0;
 }
 
 static int
 setup(void **state)
 {
-    struct bed *b = calloc(1, sizeof *b);
-    the_bed = b;
-    snprintf(b->run, sizeof b->run, "u%d", (int)(getpid() % 100000));
-    snprintf(b->prefix, sizeof b->prefix, "%s-", b->run);
-    b->dir = sbx_mkdtemp("underlay");
-    snprintf(b->bed_dir, sizeof b->bed_dir, "%s/bed", b->dir);
-    char hosts[8];
-    snprintf(hosts, sizeof hosts, "%d", N_HOSTS);
-    char *out = NULL;
-    int rc =
-        sbx_runl(&out, "bash", TESTBED, "up", "--name", b->run, "--hosts",
-                 hosts, "--dir", b->bed_dir, "--no-underlay-bridge", NULL);
-    if (rc) {
-        fprintf(stderr, "testbed up failed:\n%s\n", out ? out : "");
-        free(out);
-        return -1;
-    }
-    free(out);
-    sbx_ovsdb_init(&b->fabric, b->dir, "fabric");
-    if (sbx_ovsdb_create_db(&b->fabric, SCHEMA) ||
-        sbx_ovsdb_start(&b->fabric, NULL)) {
-        return -1;
-    }
-    snprintf(b->db_opt, sizeof b->db_opt, "--db=%s", b->fabric.unix_remote);
-    for (int n = 1; n <= N_HOSTS; n++) {
-        if (start_agent(b, n)) {
-            return -1;
-        }
-    }
+    static const struct bed_options options = {
+        .up_args = {"--no-underlay-bridge"},
+        .prepare = underlay_interface,
+    };
+    struct bed *b;
+    int rc = bed_setup(&b, "un", N_HOSTS, N_HOSTS, &options);
     *state = b;
-    return 0;
-}
-
-static int
-teardown(void **state)
-{
-    struct bed *b = *state;
-    if (!b) {
-        return 0;
-    }
-    for (int n = 1; n <= N_HOSTS; n++) {
-        stop_agent(b, n);
-    }
-    bed_down(b->run, b->bed_dir);
-    sbx_ovsdb_clear(&b->fabric);
-    sbx_rmtree(b->dir);
-    free(b->dir);
-    free(b);
-    the_bed = NULL;
-    return 0;
-}
-
-static int
-fabricctl(struct bed *b, char **outp, ...)
-{
-    va_list args;
-    va_start(args, outp);
-    int rc = sbx_run_va(outp, true, FABRICCTL, b->db_opt, args);
-    va_end(args);
     return rc;
 }
 
@@ -226,8 +86,8 @@ static char *
 dev_addrs(struct bed *b, int n, const char *dev)
 {
     char *out = NULL;
-    if (host_run(b, n, &out, "ip", "-j", "-4", "address", "show", "dev", dev,
-                 NULL)) {
+    if (bed_host_run(b, n, &out, "ip", "-j", "-4", "address", "show", "dev",
+                     dev, NULL)) {
         free(out);
         return NULL;
     }
@@ -303,18 +163,6 @@ wait_moved(struct bed *b, int n, int ms)
     return moved;
 }
 
-/* Runs "ovs-vsctl ARGS" on host hvN; returns its output (new string). */
-static char *
-vsctl(struct bed *b, int n, const char *a0, const char *a1, const char *a2,
-      const char *a3)
-{
-    char db[600];
-    snprintf(db, sizeof db, "--db=unix:%s/hv%d/db.sock", b->bed_dir, n);
-    char *out = NULL;
-    host_run(b, n, &out, "ovs-vsctl", db, a0, a1, a2, a3, NULL);
-    return out;
-}
-
 /* What an agent restart must leave as it is on host hvN: every OVSDB row
  * of the bridges (UUIDs and versions), the addresses and the routes (a new
  * string). */
@@ -326,36 +174,29 @@ snapshot(struct bed *b, int n)
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     for (size_t i = 0; i < 3; i++) {
-        char *out =
-            vsctl(b, n, "--columns=_uuid,_version", "list", tables[i], NULL);
+        char *out = bed_vsctl(b, n, "--columns=_uuid,_version", "list",
+                              tables[i], NULL);
         fprintf(f, "%s", out ? out : "");
         free(out);
     }
     char *out = NULL;
-    host_run(b, n, &out, "ip", "-4", "address", "show", NULL);
+    bed_host_run(b, n, &out, "ip", "-4", "address", "show", NULL);
     fprintf(f, "%s", out ? out : "");
     free(out);
-    host_run(b, n, &out, "ip", "-4", "route", "show", NULL);
+    bed_host_run(b, n, &out, "ip", "-4", "route", "show", NULL);
     fprintf(f, "%s", out ? out : "");
     free(out);
     fclose(f);
     return buf;
 }
 
-/* Pings 'ip' from guest 'guest' of host hvN, up to three tries: the first
- * packet to a new port may be slow on a loaded machine. */
+/* Pings 'ip' from guest 'guest' of host hvN (bed_reaches()). */
 static bool
 reachable(struct bed *b, int n, const char *guest, const char *ip)
 {
     char ns[64];
-    snprintf(ns, sizeof ns, "%shv%d-%s", b->prefix, n, guest);
-    for (int i = 0; i < 3; i++) {
-        if (!sbx_runl(NULL, "ip", "netns", "exec", ns, "ping", "-c", "1", "-W",
-                      "1", ip, NULL)) {
-            return true;
-        }
-    }
-    return false;
+    bed_guest_ns(b, n, guest, ns, sizeof ns);
+    return bed_reaches(ns, ip);
 }
 
 /* Guests of topologies/two-hosts.yaml: host01 (172.16.0.1) and host03
@@ -418,7 +259,7 @@ static char *
 host_error(struct bed *b, const char *name)
 {
     char *out = NULL;
-    if (fabricctl(b, &out, "--json", "status", NULL)) {
+    if (bed_fabricctl(b, &out, "--json", "status", NULL)) {
         free(out);
         return NULL;
     }
@@ -452,7 +293,7 @@ test_underlay_bridge(void **state)
         assert_non_null(st);
         json_decref(st);
         check_address(b, n, false);
-        out = vsctl(b, n, "list-br", NULL, NULL, NULL);
+        out = bed_vsctl(b, n, "list-br", NULL);
         assert_string_equal(out, "");
         free(out);
     }
@@ -460,7 +301,8 @@ test_underlay_bridge(void **state)
     /* A lab that gives hv1 an underlay IP ul0 does not hold: hv1's agent
      * says so in its host status and leaves ul0 alone. */
     char *wrong = write_wrong_lab(b);
-    assert_int_equal(fabricctl(b, &out, "topology", "apply", wrong, NULL), 0);
+    assert_int_equal(bed_fabricctl(b, &out, "topology", "apply", wrong, NULL),
+                     0);
     free(out);
     free(wrong);
     const char *expected = "underlay IP 10.99.0.9 is not on ul0";
@@ -475,14 +317,14 @@ test_underlay_bridge(void **state)
     assert_string_equal(error, expected);
     free(error);
     check_address(b, 1, false);
-    out = vsctl(b, 1, "list-br", NULL, NULL, NULL);
+    out = bed_vsctl(b, 1, "list-br", NULL);
     assert_null(strstr(out, UL_BRIDGE));
     free(out);
 
     /* Apply: each agent bridges ul0 and moves the address. */
-    assert_int_equal(
-        fabricctl(b, &out, "topology", "apply", "--wait=60", TWO_HOSTS, NULL),
-        0);
+    assert_int_equal(bed_fabricctl(b, &out, "topology", "apply", "--wait=60",
+                                   TWO_HOSTS, NULL),
+                     0);
     free(out);
     long long generation = -1;
     for (int n = 1; n <= N_HOSTS; n++) {
@@ -493,22 +335,23 @@ test_underlay_bridge(void **state)
             json_integer_value(json_object_get(st, "applied_generation"));
         json_decref(st);
         check_address(b, n, true);
-        out = vsctl(b, n, "list-br", NULL, NULL, NULL);
+        out = bed_vsctl(b, n, "list-br", NULL);
         assert_string_equal(out, "br-int\n" UL_BRIDGE "\n");
         free(out);
-        out = vsctl(b, n, "list-ports", UL_BRIDGE, NULL, NULL);
+        out = bed_vsctl(b, n, "list-ports", UL_BRIDGE, NULL);
         assert_string_equal(out, "ul0\n");
         free(out);
-        out = vsctl(b, n, "get", "bridge", UL_BRIDGE,
-                    "external_ids:fabric-owner");
+        out = bed_vsctl(b, n, "get", "bridge", UL_BRIDGE,
+                        "external_ids:fabric-owner", NULL);
         assert_string_equal(out, "fabric-underlay\n");
         free(out);
-        out = vsctl(b, n, "get", "bridge", UL_BRIDGE, "datapath_type");
+        out =
+            bed_vsctl(b, n, "get", "bridge", UL_BRIDGE, "datapath_type", NULL);
         assert_string_equal(out, "netdev\n");
         free(out);
         /* The bridge's interface is up with ul0's MTU. */
-        host_run(b, n, &out, "ip", "-o", "link", "show", "dev", UL_BRIDGE,
-                 NULL);
+        bed_host_run(b, n, &out, "ip", "-o", "link", "show", "dev", UL_BRIDGE,
+                     NULL);
         assert_non_null(strstr(out, "mtu 1600"));
         assert_non_null(strstr(out, ",UP"));
         free(out);
@@ -519,7 +362,7 @@ test_underlay_bridge(void **state)
     assert_true(generation > 0);
     /* Across GENEVE, through the bridges the agents built. */
     check_cross_host(b);
-    out = vsctl(b, 1, "show", NULL, NULL, NULL);
+    out = bed_vsctl(b, 1, "show", NULL);
     assert_non_null(strstr(out, "type: geneve"));
     assert_non_null(strstr(out, "local_ip=\"10.99.0.1\""));
     free(out);
@@ -528,8 +371,8 @@ test_underlay_bridge(void **state)
     char *before[N_HOSTS + 1];
     for (int n = 1; n <= N_HOSTS; n++) {
         before[n] = snapshot(b, n);
-        stop_agent(b, n);
-        assert_int_equal(start_agent(b, n), 0);
+        bed_stop_agent(b, n);
+        assert_int_equal(bed_start_agent(b, n), 0);
     }
     for (int n = 1; n <= N_HOSTS; n++) {
         json_t *st = wait_agent(b, n, generation, "moved", 30000);
@@ -551,10 +394,10 @@ test_underlay_bridge(void **state)
 
     /* Someone removes hv2's bridge and puts the address back on ul0: the
      * agent builds the bridge again and redoes the move. */
-    out = vsctl(b, 2, "del-br", UL_BRIDGE, NULL, NULL);
+    out = bed_vsctl(b, 2, "del-br", UL_BRIDGE, NULL);
     free(out);
-    assert_int_equal(host_run(b, 2, NULL, "ip", "address", "add",
-                              "10.99.0.2/24", "dev", "ul0", NULL),
+    assert_int_equal(bed_host_run(b, 2, NULL, "ip", "address", "add",
+                                  "10.99.0.2/24", "dev", "ul0", NULL),
                      0);
     assert_true(wait_moved(b, 2, 30000));
     check_cross_host(b);
@@ -571,9 +414,9 @@ test_underlay_bridge(void **state)
     assert_int_equal(sbx_kill(pid, SIGKILL, 5000), 0);
     char *pidopt = NULL;
     assert_true(asprintf(&pidopt, "--pidfile=%s", pidfile) > 0);
-    assert_int_equal(host_run(b, 1, NULL, "ovs-vswitchd", dbsock,
-                              "-vconsole:err", pidopt, logfile, "--detach",
-                              "--no-chdir", NULL),
+    assert_int_equal(bed_host_run(b, 1, NULL, "ovs-vswitchd", dbsock,
+                                  "-vconsole:err", pidopt, logfile, "--detach",
+                                  "--no-chdir", NULL),
                      0);
     free(pidopt);
     assert_true(wait_moved(b, 1, 30000));
@@ -581,7 +424,7 @@ test_underlay_bridge(void **state)
 
     /* Destroy: the addresses go back on ul0 and the bridges go. */
     assert_int_equal(
-        fabricctl(b, &out, "topology", "destroy", "--wait=30", NULL), 0);
+        bed_fabricctl(b, &out, "topology", "destroy", "--wait=30", NULL), 0);
     free(out);
     for (int n = 1; n <= N_HOSTS; n++) {
         json_t *st = agent_status(b, n);
@@ -589,7 +432,7 @@ test_underlay_bridge(void **state)
         assert_string_equal(underlay_state(st), "removed");
         json_decref(st);
         check_address(b, n, false);
-        out = vsctl(b, n, "list-br", NULL, NULL, NULL);
+        out = bed_vsctl(b, n, "list-br", NULL);
         assert_string_equal(out, "");
         free(out);
         char path[600];
@@ -598,12 +441,12 @@ test_underlay_bridge(void **state)
     }
     /* The hosts reach each other over ul0 again (with no stale neighbor
      * entry naming the MAC of a bridge that is gone). */
-    assert_int_equal(
-        host_run(b, 1, NULL, "ping", "-c", "1", "-W", "2", "10.99.0.2", NULL),
-        0);
-    assert_int_equal(
-        host_run(b, 2, NULL, "ping", "-c", "1", "-W", "2", "10.99.0.1", NULL),
-        0);
+    assert_int_equal(bed_host_run(b, 1, NULL, "ping", "-c", "1", "-W", "2",
+                                  "10.99.0.2", NULL),
+                     0);
+    assert_int_equal(bed_host_run(b, 2, NULL, "ping", "-c", "1", "-W", "2",
+                                  "10.99.0.1", NULL),
+                     0);
 }
 
 int
@@ -613,9 +456,9 @@ main(void)
         fprintf(stderr, "test-underlay: needs root (namespaces)\n");
         return 1;
     }
-    atexit(cleanup_at_exit);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_underlay_bridge, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_underlay_bridge, setup,
+                                        bed_teardown_state),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
