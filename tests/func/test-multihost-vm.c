@@ -36,6 +36,7 @@
 
 #include <cmocka.h>
 
+#include "bed.h"
 #include "libvirtd.h"
 #include "ovsdb-error.h"
 #include "sandbox.h"
@@ -44,9 +45,6 @@
 #include "xstring.h"
 
 #define FABRICCTL FABRIC_BINARY_DIR "/fabricctl"
-#define FABRICD FABRIC_BINARY_DIR "/fabricd"
-#define TESTBED FABRIC_SOURCE_DIR "/scripts/testbed"
-#define SCHEMA FABRIC_SOURCE_DIR "/ovsdb/fabric.ovsschema"
 #define BUILD_TINY FABRIC_SOURCE_DIR "/scripts/build-tiny-guest"
 
 #define N_HOSTS 2
@@ -55,220 +53,115 @@
  * plus an 8-byte option, inner Ethernet 14. */
 #define GENEVE_OVERHEAD 58
 
+/* What the test adds to its bed (tests/lib/bed.h) on each host. */
 struct host {
-    char name[8];         /* "hvN". */
     char rundir_opt[600]; /* --rundir=BED/hvN: its fabricd's socket. */
     char *vm_dir;
     struct sbx_libvirtd lv;
 };
 
-struct bed {
-    char run[16]; /* Test bed run name. */
-    char bed_dir[256];
-    char *dir;  /* Our sandbox: fabric DB, VMs, libvirtds. */
+static struct {
+    char *dir;  /* The tiny guest, VMs and libvirtds, readable by QEMU. */
     char *tiny; /* The tiny guest's kernel and initrd. */
-    struct sbx_ovsdb fabric;
-    char db_opt[512];
-    bool bed_up;
     struct host hosts[N_HOSTS];
-};
-
-static struct bed *the_bed;
+} vmbed;
 
 /* Host hvN's fabricd and namespace prefix: "RUN-hvN-". */
 static char *
 host_prefix(const struct bed *b, int n)
 {
-    return xasprintf("%s-hv%d-", b->run, n);
+    return xasprintf("%shv%d-", b->prefix, n);
 }
 
 static char *
 host_netns(const struct bed *b, int n)
 {
-    return xasprintf("%s-hv%d", b->run, n);
+    return xasprintf("%shv%d", b->prefix, n);
 }
 
+/* Starts host hvN's libvirtd in its namespace with its OVS_RUNDIR, and
+ * points its fabricd at it. */
 static int
-start_agent(struct bed *b, int n)
+prepare_host(struct bed *b, int n)
 {
-    struct host *h = &b->hosts[n - 1];
-    char *prefix = host_prefix(b, n);
-    char *db = xasprintf("--db=%s", b->fabric.unix_remote);
-    char *ovsdb = xasprintf("--ovsdb=unix:%s/hv%d/db.sock", b->bed_dir, n);
-    char *host = xasprintf("--host=hv%d", n);
-    char *pidfile = xasprintf("--pidfile=%s/hv%d/fabricd.pid", b->bed_dir, n);
-    char *logfile = xasprintf("--log-file=%s/hv%d/fabricd.log", b->bed_dir, n);
-    char *nsp = xasprintf("--netns-prefix=%s", prefix);
-    char *ovs_rundir = xasprintf("--ovs-rundir=%s/hv%d", b->bed_dir, n);
-    char *libvirt = xasprintf("--libvirt=%s", h->lv.uri);
-    char *vm_dir = xasprintf("--vm-dir=%s", h->vm_dir);
-    char *argv[] = {"bash",
-                    TESTBED,
-                    "exec",
-                    "--name",
-                    b->run,
-                    "--dir",
-                    b->bed_dir,
-                    h->name,
-                    "--",
-                    FABRICD,
-                    db,
-                    ovsdb,
-                    host,
-                    h->rundir_opt,
-                    pidfile,
-                    logfile,
-                    nsp,
-                    ovs_rundir,
-                    libvirt,
-                    vm_dir,
-                    "--datapath=netdev",
-                    "--detach",
-                    NULL};
-    char *owned[] = {prefix,  db,  ovsdb,      host,    pidfile,
-                     logfile, nsp, ovs_rundir, libvirt, vm_dir};
-    int rc = sbx_run(argv, NULL);
-    for (size_t i = 0; i < sizeof owned / sizeof *owned; i++) {
-        free(owned[i]);
+    struct host *h = &vmbed.hosts[n - 1];
+    snprintf(h->rundir_opt, sizeof h->rundir_opt, "--rundir=%s/hv%d",
+             b->bed_dir, n);
+    h->vm_dir = xasprintf("%s/vms%d", vmbed.dir, n);
+    char *lvdir = xasprintf("%s/libvirt%d", vmbed.dir, n);
+    char *ovs_rundir = xasprintf("%s/hv%d", b->bed_dir, n);
+    char *netns = host_netns(b, n);
+    long long t0 = sbx_now_ms();
+    int rc = sbx_libvirtd_start_in(&h->lv, lvdir, ovs_rundir, netns);
+    fprintf(stderr, "libvirtd of hv%d in %s: %s after %lld ms\n", n, netns,
+            rc ? "failed" : "up", sbx_now_ms() - t0);
+    if (!rc) {
+        bed_agent_option(b, n, "--ovs-rundir=%s", ovs_rundir);
+        bed_agent_option(b, n, "--libvirt=%s", h->lv.uri);
+        bed_agent_option(b, n, "--vm-dir=%s", h->vm_dir);
     }
-    return rc ? -EIO : 0;
+    free(lvdir);
+    free(ovs_rundir);
+    free(netns);
+    return rc;
 }
 
-static pid_t
-agent_pid(const struct bed *b, int n)
-{
-    char *path = xasprintf("%s/hv%d/fabricd.pid", b->bed_dir, n);
-    pid_t pid = sbx_read_pidfile(path);
-    free(path);
-    return pid;
-}
-
-/* Stops everything of the bed: agents, domains, libvirtds (and their
- * QEMUs), then the test bed's daemons and namespaces.  Idempotent. */
+/* After the agents stopped: the domains (their fabricd should have
+ * removed them; after a failure it may not have), then the libvirtds and
+ * their QEMUs. */
 static void
-bed_down(struct bed *b)
+stop_libvirtds(struct bed *b)
 {
     for (int n = 1; n <= N_HOSTS; n++) {
-        pid_t pid = agent_pid(b, n);
-        if (pid > 0 && sbx_pid_alive(pid)) {
-            sbx_kill(pid, SIGTERM, 5000);
-        }
-    }
-    for (int n = 1; n <= N_HOSTS; n++) {
-        /* Its fabricd should have removed them; after a failure it may
-         * not have. */
         char *prefix = host_prefix(b, n);
-        sbx_libvirtd_remove_domains(&b->hosts[n - 1].lv, prefix);
+        sbx_libvirtd_remove_domains(&vmbed.hosts[n - 1].lv, prefix);
         free(prefix);
-        sbx_libvirtd_stop(&b->hosts[n - 1].lv);
-    }
-    if (b->bed_up) {
-        sbx_runl(NULL, "bash", TESTBED, "down", "--name", b->run, "--dir",
-                 b->bed_dir, NULL);
-        b->bed_up = false;
-    }
-}
-
-static void
-cleanup_at_exit(void)
-{
-    if (the_bed) {
-        bed_down(the_bed);
+        sbx_libvirtd_stop(&vmbed.hosts[n - 1].lv);
     }
 }
 
 static int
 setup(void **state)
 {
-    struct bed *b = calloc(1, sizeof *b);
-    the_bed = b;
-    snprintf(b->run, sizeof b->run, "v%d", (int)(getpid() % 100000));
-    b->dir = sbx_mkdtemp("mhvm");
-    chmod(b->dir, 0755); /* QEMU runs as libvirt-qemu. */
-    snprintf(b->bed_dir, sizeof b->bed_dir, "%s/bed", b->dir);
-    b->tiny = sbx_path(b->dir, "tiny");
-    int rc = sbx_runl(NULL, "bash", BUILD_TINY, b->tiny, NULL);
+    vmbed.dir = sbx_mkdtemp("mhvm");
+    chmod(vmbed.dir, 0755); /* QEMU runs as libvirt-qemu. */
+    vmbed.tiny = sbx_path(vmbed.dir, "tiny");
+    int rc = sbx_runl(NULL, "bash", BUILD_TINY, vmbed.tiny, NULL);
     if (rc) {
         fprintf(stderr, "build-tiny-guest failed (%d)\n", rc);
         return -1;
     }
-
     char mtu[16];
     snprintf(mtu, sizeof mtu, "%d", UNDERLAY_MTU);
-    char *out = NULL;
-    b->bed_up = true; /* Even a half-made bed must go. */
-    rc = sbx_runl(&out, "bash", TESTBED, "up", "--name", b->run, "--hosts",
-                  "2", "--dir", b->bed_dir, "--underlay-mtu", mtu, NULL);
-    if (rc) {
-        fprintf(stderr, "testbed up failed:\n%s\n", out ? out : "");
-        free(out);
-        return -1;
-    }
-    free(out);
-    sbx_ovsdb_init(&b->fabric, b->dir, "fabric");
-    if (sbx_ovsdb_create_db(&b->fabric, SCHEMA) ||
-        sbx_ovsdb_start(&b->fabric, NULL)) {
-        return -1;
-    }
-    snprintf(b->db_opt, sizeof b->db_opt, "--db=%s", b->fabric.unix_remote);
-
-    for (int n = 1; n <= N_HOSTS; n++) {
-        struct host *h = &b->hosts[n - 1];
-        snprintf(h->name, sizeof h->name, "hv%d", n);
-        snprintf(h->rundir_opt, sizeof h->rundir_opt, "--rundir=%s/hv%d",
-                 b->bed_dir, n);
-        h->vm_dir = xasprintf("%s/vms%d", b->dir, n);
-        char *lvdir = xasprintf("%s/libvirt%d", b->dir, n);
-        char *ovs_rundir = xasprintf("%s/hv%d", b->bed_dir, n);
-        char *netns = host_netns(b, n);
-        long long t0 = sbx_now_ms();
-        rc = sbx_libvirtd_start_in(&h->lv, lvdir, ovs_rundir, netns);
-        fprintf(stderr, "libvirtd of hv%d in %s: %s after %lld ms\n", n, netns,
-                rc ? "failed" : "up", sbx_now_ms() - t0);
-        free(lvdir);
-        free(ovs_rundir);
-        free(netns);
-        if (rc || start_agent(b, n)) {
-            return -1;
-        }
-    }
+    const struct bed_options options = {
+        .up_args = {"--underlay-mtu", mtu},
+        .prepare = prepare_host,
+        .before_down = stop_libvirtds,
+    };
+    struct bed *b;
+    rc = bed_setup(&b, "mv", N_HOSTS, N_HOSTS, &options);
     *state = b;
-    return 0;
+    return rc;
 }
 
 static int
 teardown(void **state)
 {
     struct bed *b = *state;
-    if (!b) {
-        return 0;
-    }
     if (getenv("FABRIC_TEST_HOLD")) {
-        fprintf(stderr, "holding %s for %s s\n", b->dir,
+        fprintf(stderr, "holding %s and %s for %s s\n", b->dir, vmbed.dir,
                 getenv("FABRIC_TEST_HOLD"));
         sleep(atoi(getenv("FABRIC_TEST_HOLD")));
     }
-    bed_down(b);
-    sbx_ovsdb_clear(&b->fabric);
-    sbx_rmtree(b->dir);
+    bed_teardown(b);
+    sbx_rmtree(vmbed.dir);
     for (int n = 1; n <= N_HOSTS; n++) {
-        free(b->hosts[n - 1].vm_dir);
+        free(vmbed.hosts[n - 1].vm_dir);
     }
-    free(b->dir);
-    free(b->tiny);
-    free(b);
-    the_bed = NULL;
+    free(vmbed.dir);
+    free(vmbed.tiny);
+    memset(&vmbed, 0, sizeof vmbed);
     return 0;
-}
-
-static int
-fabricctl(struct bed *b, char **outp, ...)
-{
-    va_list args;
-    va_start(args, outp);
-    int rc = sbx_run_va(outp, true, FABRICCTL, b->db_opt, args);
-    va_end(args);
-    return rc;
 }
 
 /* The lab, written to the sandbox; returns its path. */
@@ -281,7 +174,7 @@ write_lab(struct bed *b)
                          "    kernel: %s/vmlinuz\n"
                          "    initrd: %s/initrd.img\n"
                          "    cmdline: console=ttyS0 quiet no_timer_check\n",
-                         b->tiny, b->tiny);
+                         vmbed.tiny, vmbed.tiny);
     fprintf(f,
             "name: multihost-vm\n"
             "hosts:\n"
@@ -343,7 +236,7 @@ wait_ready(struct bed *b, const char *guest, int timeout_ms)
 {
     int n = vm_host(guest);
     char *prefix = host_prefix(b, n);
-    char *log = xasprintf("%s/%s%s/console.log", b->hosts[n - 1].vm_dir,
+    char *log = xasprintf("%s/%s%s/console.log", vmbed.hosts[n - 1].vm_dir,
                           prefix, guest);
     bool ready = vmt_wait_ready(log, 0, timeout_ms);
     free(prefix);
@@ -357,7 +250,7 @@ wait_ready(struct bed *b, const char *guest, int timeout_ms)
 static int
 in_guest(struct bed *b, const char *guest, char **outp, const char *command)
 {
-    struct host *h = &b->hosts[vm_host(guest) - 1];
+    struct host *h = &vmbed.hosts[vm_host(guest) - 1];
     return vmt_console(FABRICCTL, b->db_opt, h->rundir_opt, guest, command,
                        outp);
 }
@@ -392,8 +285,8 @@ vm_ping(struct bed *b, const char *guest, const char *ip, int size,
 static bool
 ns_ping(struct bed *b, const char *ip, int size, char **outp)
 {
-    char *prefix = host_prefix(b, 2);
-    char *ns = xasprintf("%sns2", prefix);
+    char ns[64];
+    bed_guest_ns(b, 2, "ns2", ns, sizeof ns);
     char *s = xasprintf("%d", size);
     char *argv[] = {"ip",
                     "netns",
@@ -422,25 +315,8 @@ ns_ping(struct bed *b, const char *ip, int size, char **outp)
     } else {
         free(out);
     }
-    free(prefix);
-    free(ns);
     free(s);
     return ok;
-}
-
-/* Runs "ovs-vsctl ARGS" on host hvN; returns its output. */
-static char *
-vsctl(struct bed *b, int n, const char *a0, const char *a1, const char *a2)
-{
-    char *db = xasprintf("--db=unix:%s/hv%d/db.sock", b->bed_dir, n);
-    char *argv[] = {"bash",     TESTBED,     "exec",     "--name",
-                    b->run,     "--dir",     b->bed_dir, b->hosts[n - 1].name,
-                    "--",       "ovs-vsctl", db,         (char *)a0,
-                    (char *)a1, (char *)a2,  NULL};
-    char *out = NULL;
-    sbx_run(argv, &out);
-    free(db);
-    return out;
 }
 
 static void
@@ -453,7 +329,7 @@ dump_diagnostics(struct bed *b)
         fprintf(stderr, "--- hv%d fabricd.log:\n%s\n", n, out ? out : "");
         free(out);
         free(path);
-        out = vsctl(b, n, "show", NULL, NULL);
+        out = bed_vsctl(b, n, "show", NULL);
         fprintf(stderr, "--- hv%d ovs-vsctl show:\n%s\n", n, out ? out : "");
         free(out);
     }
@@ -466,11 +342,11 @@ qemu_in_host_netns(struct bed *b, const char *guest)
 {
     int n = vm_host(guest);
     char *prefix = host_prefix(b, n);
-    char *pidfile = xasprintf("%s/run/qemu/%s%s.pid", b->hosts[n - 1].lv.dir,
-                              prefix, guest);
+    char *pidfile = xasprintf("%s/run/qemu/%s%s.pid",
+                              vmbed.hosts[n - 1].lv.dir, prefix, guest);
     pid_t pid = sbx_read_pidfile(pidfile);
     char *proc = xasprintf("/proc/%d/ns/net", (int)pid);
-    char *netns = xasprintf("/run/netns/%s-hv%d", b->run, n);
+    char *netns = xasprintf("/run/netns/%shv%d", b->prefix, n);
     struct stat a, c;
     bool same = pid > 0 && !stat(proc, &a) && !stat(netns, &c) &&
                 a.st_dev == c.st_dev && a.st_ino == c.st_ino;
@@ -492,7 +368,7 @@ test_vms_across_hosts(void **state)
     char *lab = write_lab(b);
     char *out = NULL;
     long long t0 = sbx_now_ms();
-    if (fabricctl(b, &out, "topology", "apply", "--wait=120", lab, NULL)) {
+    if (bed_fabricctl(b, &out, "topology", "apply", "--wait=120", lab, NULL)) {
         dump_diagnostics(b);
         fail_msg("apply failed");
     }
@@ -552,14 +428,14 @@ test_vms_across_hosts(void **state)
                      0);
     assert_int_equal(atoi(out), mtu);
     free(out);
-    char *ns2 = xasprintf("%s-hv2-ns2", b->run);
+    char ns2[64];
+    bed_guest_ns(b, 2, "ns2", ns2, sizeof ns2);
     char *want = xasprintf(" mtu %d ", mtu);
     assert_int_equal(
         sbx_runl(&out, "ip", "-n", ns2, "link", "show", "eth0", NULL), 0);
     assert_contains(out, want);
     free(out);
     free(want);
-    free(ns2);
     int size = mtu - 28; /* IPv4 20 + ICMP 8. */
     if (!vm_ping(b, "vm1", "172.16.0.2", size, &out)) {
         dump_diagnostics(b);
@@ -588,21 +464,22 @@ test_vms_across_hosts(void **state)
     /* Each host's OVS has the GENEVE tunnel and the VM ports libvirt
      * plugged. */
     for (int n = 1; n <= N_HOSTS; n++) {
-        out = vsctl(b, n, "show", NULL, NULL);
+        out = bed_vsctl(b, n, "show", NULL);
         assert_contains(out, "type: geneve");
         free(out);
-        out = vsctl(b, n, "--columns=external_ids", "list", "interface");
+        out = bed_vsctl(b, n, "--columns=external_ids", "list", "interface",
+                        NULL);
         assert_contains(out, "vm-id=");
         free(out);
     }
 
     /* Destroy: no domains left on either host. */
     assert_int_equal(
-        fabricctl(b, &out, "topology", "destroy", "--wait=60", NULL), 0);
+        bed_fabricctl(b, &out, "topology", "destroy", "--wait=60", NULL), 0);
     free(out);
     for (int n = 1; n <= N_HOSTS; n++) {
         assert_int_equal(sbx_runl(&out, "virsh", "-q", "-c",
-                                  b->hosts[n - 1].lv.uri, "list", "--all",
+                                  vmbed.hosts[n - 1].lv.uri, "list", "--all",
                                   "--name", NULL),
                          0);
         assert_string_equal(out, "");
@@ -619,9 +496,6 @@ main(void)
                         "libvirtd)\n");
         return 1;
     }
-    /* Also on a fatal signal (a test runner's timeout), before the
-     * sandbox kills the daemons it tracks. */
-    sbx_at_cleanup(cleanup_at_exit);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_vms_across_hosts, setup,
                                         teardown),
