@@ -181,7 +181,7 @@ write_lab(struct bed *b)
             "  - {name: hv1, underlay: 10.99.0.1, underlay_mtu: %d}\n"
             "  - {name: hv2, underlay: 10.99.0.2, underlay_mtu: %d}\n"
             "networks:\n"
-            "  - {name: network1, subnet: 172.16.0.0/24}\n"
+            "  - {name: network1, subnet: 172.16.0.0/24, dhcp: true}\n"
             "  - {name: network2, subnet: 172.17.0.0/24}\n"
             "routers:\n"
             "  - name: r0\n"
@@ -397,6 +397,23 @@ test_vms_across_hosts(void **state)
             "after %lld ms\n",
             t_applied - t0, t_ready - t0, t_ping - t0);
     assert_true(vm_ping(b, "vm2", "172.16.0.1", 0, NULL));
+
+    /* network1 serves DHCP: vm1 and vm2 took their leases from their own
+     * host's agent (the lease alone writes resolv.conf in the tiny
+     * guest), and the lab's names resolve across hosts and networks. */
+    for (size_t i = 0; i < 2; i++) {
+        const char *vm = i ? "vm2" : "vm1";
+        assert_int_equal(in_guest(b, vm, &out, "cat /etc/resolv.conf"), 0);
+        assert_contains(out, "search multihost-vm");
+        assert_contains(out, "nameserver 172.16.0.254");
+        free(out);
+    }
+    assert_int_equal(in_guest(b, "vm2", &out, "ip -4 addr show eth0"), 0);
+    assert_contains(out, "172.16.0.2/24");
+    free(out);
+    assert_int_equal(in_guest(b, "vm2", &out, "nslookup vm3"), 0);
+    assert_contains(out, "172.17.0.1");
+    free(out);
 
     /* A VM and a namespace guest on the other host, both ways. */
     assert_true(vm_ping(b, "vm1", "172.16.0.3", 0, NULL));
