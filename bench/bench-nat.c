@@ -7,10 +7,14 @@
  * server in the outside world: TCP throughput (iperf3, -t SECONDS) and new
  * TCP connections per second (tests/lib/nstcp.h: connect, read one line,
  * close, one after the other).  Ratios: nat against the host's own figure
- * (the issue's goal, 0.8) and nat against routed (the same path through
- * OVS and the gateway port, without translation: the cost of NAT alone).
+ * (the goal, 0.8) and nat against routed (the same path through OVS and
+ * the gateway port, without translation: the cost of NAT alone).  The
+ * three clients take turns for ROUNDS rounds, and the medians are
+ * compared.
  *
- *   bench-nat [SECONDS [SOURCE_DIR]]   (default 5 s; as root)
+ *   bench-nat [SECONDS [SOURCE_DIR [ROUNDS]]]   (5 s, 3 rounds; as root;
+ *                                                SOURCE_DIR "" for the
+ *                                                default)
  *
  * fabricd and fabricctl are taken from the folder of bench-nat itself,
  * scripts/testbed and the schema from SOURCE_DIR (default: the source
@@ -29,6 +33,7 @@
 
 #include "nstcp.h"
 #include "sandbox.h"
+#include "stats.h"
 
 static char run[16], bed_dir[300];
 static char *FABRICCTL, *FABRICD, *TESTBED, *SCHEMA;
@@ -125,16 +130,20 @@ iperf(const char *ns, const char *out_ns, const char *dir, int seconds)
     return mbps;
 }
 
+#define MAX_ROUNDS 9
+
 int
 main(int argc, char *argv[])
 {
     int seconds = argc > 1 ? atoi(argv[1]) : 5;
-    if (geteuid() != 0 || seconds <= 0 || argc > 3) {
-        fprintf(stderr, "usage: bench-nat [SECONDS [SOURCE_DIR]] "
+    int rounds = argc > 3 ? atoi(argv[3]) : 3;
+    if (geteuid() != 0 || seconds <= 0 || rounds <= 0 || rounds > MAX_ROUNDS ||
+        argc > 4) {
+        fprintf(stderr, "usage: bench-nat [SECONDS [SOURCE_DIR [ROUNDS]]] "
                         "(as root)\n");
         return 2;
     }
-    if (find_paths(argc > 2 ? argv[2] : NULL)) {
+    if (find_paths(argc > 2 && *argv[2] ? argv[2] : NULL)) {
         fprintf(stderr, "bench-nat: cannot find scripts/testbed; give the "
                         "source folder\n");
         return 2;
@@ -224,19 +233,40 @@ main(int argc, char *argv[])
 
     static const char *const names[] = {"host", "nat guest", "routed guest"};
     const char *const nss[] = {host, web, pub};
-    double mbps[3];
-    double cps[3];
-    for (int i = 0; i < 3; i++) {
-        mbps[i] = iperf(nss[i], out_ns, dir, seconds);
-        long n =
-            nstcp_connect_rate(nss[i], "203.0.113.2", 7000, seconds * 1000);
-        cps[i] = n < 0 ? -1 : (double)n / seconds;
-        /* Let TIME_WAIT and conntrack settle between clients. */
-        sleep(1);
+    /* The clients take turns, round after round, so that a change in the
+     * machine's load hits all three alike; the medians are compared. */
+    double runs_mbps[3][MAX_ROUNDS], runs_cps[3][MAX_ROUNDS];
+    for (int r = 0; r < rounds; r++) {
+        for (int i = 0; i < 3; i++) {
+            runs_mbps[i][r] = iperf(nss[i], out_ns, dir, seconds);
+            /* A server port of its own for each measurement: the host's
+             * conntrack keeps every connection's tuple for 2 minutes
+             * (TIME_WAIT), and masquerade must not reuse one; with one
+             * port for all, each measurement would find the ports of the
+             * ones before it taken. */
+            int port = 7100 + r * 3 + i;
+            pid_t s = nstcp_server_start(out_ns, port);
+            long n = s > 0 ? nstcp_connect_rate(nss[i], "203.0.113.2", port,
+                                                seconds * 1000)
+                           : -1;
+            nstcp_server_stop(s);
+            runs_cps[i][r] = n < 0 ? -1 : (double)n / seconds;
+            sleep(1);
+        }
     }
+    double mbps[3], cps[3];
+    printf("%d rounds of %d s: median (each round, sorted)\n", rounds,
+           seconds);
     printf("%-13s %12s %14s\n", "client", "TCP Mbit/s", "connections/s");
     for (int i = 0; i < 3; i++) {
-        printf("%-13s %12.0f %14.0f\n", names[i], mbps[i], cps[i]);
+        mbps[i] = stats_median(runs_mbps[i], rounds);
+        cps[i] = stats_median(runs_cps[i], rounds);
+        printf("%-13s %12.0f %14.0f   (", names[i], mbps[i], cps[i]);
+        for (int r = 0; r < rounds; r++) {
+            printf("%s%.0f/%.0f", r ? ", " : "", runs_mbps[i][r],
+                   runs_cps[i][r]);
+        }
+        printf(")\n");
     }
     printf("nat / host:   throughput %.2f, connections %.2f\n",
            mbps[1] / mbps[0], cps[1] / cps[0]);

@@ -40,7 +40,9 @@ bool nstcp_connect(const char *ns, const char *ip, int port, int timeout_ms,
 
 /* Opens and closes connections from namespace 'ns' to 'ip':'port', one
  * after the other (each reads the server's line), for 'ms' milliseconds.
- * Returns the number that completed, or -1 if the child failed. */
+ * Returns the number that completed (a failed one, refused or timed out
+ * after 2 s, costs its time and does not count), or -1 if the child
+ * failed. */
 long nstcp_connect_rate(const char *ns, const char *ip, int port, int ms);
 
 #endif /* nstcp.h */
