@@ -111,4 +111,13 @@ const char *agent_router_port_uuid(const struct replica *fabric,
 const char *agent_iface_uuid(const struct replica *fabric, const char *guest,
                              const char *iface);
 
+/* The same for many look-ups: every guest interface of 'fabric', sorted
+ * by guest and interface name, valid while 'fabric' does not change. */
+struct agent_iface_index;
+struct agent_iface_index *
+agent_iface_index_create(const struct replica *fabric);
+void agent_iface_index_destroy(struct agent_iface_index *);
+const char *agent_iface_index_find(const struct agent_iface_index *,
+                                   const char *guest, const char *iface);
+
 #endif /* agent-desired.h */

@@ -6,10 +6,17 @@
  * --bundle replace-flows` (DESIGN.md decision 5).
  *
  * Rules of this module:
- * - It installs only when the flows differ from what it installed last,
- *   or when the switch no longer holds that many flows (a restarted
- *   ovs-vswitchd has none): the flow count is checked at most every
- *   AGENT_FLOWS_VERIFY_MS, and the agent runs every AGENT_FLOWS_CHECK_MS.
+ * - The flows are computed again only when the lab changed (the agent
+ *   says so with agent_flows_model_changed()) or the port numbers did;
+ *   otherwise the flows installed last are what the host needs.
+ * - It installs (`ovs-ofctl -O OpenFlow15 --bundle replace-flows`) when
+ *   the flows differ from what it installed last, after
+ *   agent_flows_reset() (a new connection to the Open_vSwitch DB, often a
+ *   restarted ovs-vswitchd), after a failed install, and when the switch
+ *   no longer holds as many flows as were installed (a restarted
+ *   ovs-vswitchd has none, a flow deleted by hand): the flow count is
+ *   checked at most every AGENT_FLOWS_VERIFY_MS, and the agent runs every
+ *   AGENT_FLOWS_CHECK_MS.
  * - The flows of the last install are kept in RUNDIR/flows.txt, for
  *   people and for fabricctl.
  */
@@ -40,5 +47,11 @@ int agent_flows_sync(struct agent_flows *flows,
 
 /* Number of flows installed last. */
 int agent_flows_count(const struct agent_flows *flows);
+
+/* The lab given to the next agent_flows_sync() is not the last one. */
+void agent_flows_model_changed(struct agent_flows *flows);
+
+/* The next agent_flows_sync() installs every flow again. */
+void agent_flows_reset(struct agent_flows *flows);
 
 #endif /* agent-flows.h */

@@ -11,6 +11,11 @@
  *   one deferred run computes what the host should hold
  *   (agent-desired.h) from the current inputs and applies the difference.
  *   A restart, a reconnection or a half-done run converges the same way.
+ * - A run reads the lab and computes what the host should hold again only
+ *   when an input changed since (agent-inputs.h), or after a new
+ *   connection to the fabric DB; the agents' status writes (heartbeats,
+ *   applied generations, guest states) and ovs-vswitchd's statistics
+ *   bring no run at all.
  * - Namespace guests cost commands to inspect, so a run looks at them
  *   only when what they should be has changed, after a failure, when
  *   asked (control socket), and every 30 s to repair drift; the bridge,

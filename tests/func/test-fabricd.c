@@ -520,6 +520,59 @@ test_faults(void **state)
     assert_false(namespace_exists(ns));
 }
 
+/* The agent's status through its control socket (a new reference), or
+ * NULL. */
+static json_t *
+agent_status(struct world *w)
+{
+    char rundir_opt[600], *out = NULL;
+    snprintf(rundir_opt, sizeof rundir_opt, "--rundir=%s", w->dir);
+    json_t *st = NULL;
+    if (!fabricctl(w, &out, rundir_opt, "agent", "status", NULL)) {
+        st = json_loads(out, 0, NULL);
+    }
+    free(out);
+    return st;
+}
+
+/* The agent's counter 'name' in its status, or in its object 'object'
+ * (NULL for none), or -1. */
+static long long
+agent_counter(struct world *w, const char *object, const char *name)
+{
+    json_t *st = agent_status(w);
+    json_t *o = object ? json_object_get(st, object) : st;
+    json_t *v = json_object_get(o, name);
+    long long n = v ? json_integer_value(v) : -1;
+    json_decref(st);
+    return n;
+}
+
+/* Idle, the agent's own heartbeats come back as updates of the fabric
+ * DB, and it checks its flows: it runs, but it does not read the lab
+ * again.  A change of the lab is read at once. */
+static void
+test_idle(void **state)
+{
+    struct world *w = *state;
+    char *out = NULL;
+    assert_int_equal(
+        fabricctl(w, &out, "topology", "apply", "--wait=30", CLASSIC, NULL),
+        0);
+    free(out);
+    long long reads = agent_counter(w, NULL, "lab_reads");
+    long long runs = agent_counter(w, NULL, "runs");
+    assert_true(reads >= 1);
+    sleep(5);
+    assert_int_equal(agent_counter(w, NULL, "lab_reads"), reads);
+    assert_true(agent_counter(w, NULL, "runs") > runs);
+    assert_int_equal(
+        fabricctl(w, &out, "topology", "destroy", "--wait=30", NULL), 0);
+    free(out);
+    assert_true(agent_counter(w, NULL, "lab_reads") > reads);
+    assert_true(agent_applied(w) >= 2);
+}
+
 int
 main(void)
 {
@@ -532,6 +585,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_classic_lab_single_host, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_faults, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_idle, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
