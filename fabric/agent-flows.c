@@ -9,6 +9,7 @@
 
 #include "agent-desired.h"
 #include "cmd.h"
+#include "flow-diff.h"
 #include "gateway-names.h"
 #include "log.h"
 #include "ovs-bridge.h"
@@ -19,12 +20,14 @@ struct agent_flows {
     char *bridge;
     char *target;
     char *path;      /* RUNDIR/flows.txt */
+    char *diff_path; /* RUNDIR/flows-diff.txt */
     char *installed; /* Text of the last install, or NULL. */
     int n_installed; /* Its number of flows. */
     long long verified_ms;
     bool full;                  /* Replace every flow next time. */
     bool model_changed;         /* Since the flows were computed. */
     unsigned long long port_fp; /* Of the port numbers they were for. */
+    long long installs, updates, changes; /* Counters, see the header. */
 };
 
 /* Port look-ups for pipeline_flows(). */
@@ -109,7 +112,8 @@ agent_flows_create(const char *bridge, const char *target, const char *rundir)
     struct agent_flows *f = calloc(1, sizeof *f);
     f->bridge = strdup(bridge);
     f->target = strdup(target);
-    if (asprintf(&f->path, "%s/flows.txt", rundir) < 0) {
+    if (asprintf(&f->path, "%s/flows.txt", rundir) < 0 ||
+        asprintf(&f->diff_path, "%s/flows-diff.txt", rundir) < 0) {
         abort();
     }
     f->full = true;
@@ -123,6 +127,7 @@ agent_flows_destroy(struct agent_flows *f)
         free(f->bridge);
         free(f->target);
         free(f->path);
+        free(f->diff_path);
         free(f->installed);
         free(f);
     }
@@ -145,6 +150,15 @@ agent_flows_reset(struct agent_flows *f)
 {
     f->full = true;
     f->verified_ms = 0;
+}
+
+void
+agent_flows_stats(const struct agent_flows *f, long long *installs,
+                  long long *updates, long long *changes)
+{
+    *installs = f->installs;
+    *updates = f->updates;
+    *changes = f->changes;
 }
 
 static int
@@ -239,14 +253,32 @@ run_bundle(const struct agent_flows *f, const char *command, const char *path,
     return error;
 }
 
-/* Makes the switch hold the flows of 'text'. */
+/* Makes the switch hold the flows of 'text' (the text of the last
+ * install, or other flows): only what differs from the last install,
+ * unless every flow is to be installed again. */
 static int
 install(struct agent_flows *f, const char *text, struct ovsdb_error **errorp)
 {
     int error = write_file(f->path, text, errorp);
-    if (!error) {
-        error = run_bundle(f, "replace-flows", f->path, errorp);
+    if (error) {
+        return error;
     }
+    char *diff = NULL;
+    int n = f->full || !f->installed
+                ? -1
+                : flow_diff(f->installed, text, &diff, NULL);
+    if (n < 0) {
+        error = run_bundle(f, "replace-flows", f->path, errorp);
+        f->installs += !error;
+    } else if (n > 0) {
+        error = write_file(f->diff_path, diff, errorp);
+        if (!error) {
+            error = run_bundle(f, "add-flows", f->diff_path, errorp);
+        }
+        f->updates += !error;
+        f->changes += error ? 0 : n;
+    }
+    free(diff);
     /* After a failure, the switch may hold anything. */
     f->full = error != 0;
     if (!error) {

@@ -2,23 +2,26 @@
  *
  * The agent asks for the flows its host needs (controllers/pipeline.h,
  * given the OpenFlow port numbers its Open_vSwitch replica reports) and
- * this module installs them atomically with `ovs-ofctl -O OpenFlow15
- * --bundle replace-flows` (DESIGN.md decision 5).
+ * this module installs them atomically, in one OpenFlow bundle
+ * (DESIGN.md decision 5).
  *
  * Rules of this module:
  * - The flows are computed again only when the lab changed (the agent
  *   says so with agent_flows_model_changed()) or the port numbers did;
  *   otherwise the flows installed last are what the host needs.
- * - It installs (`ovs-ofctl -O OpenFlow15 --bundle replace-flows`) when
- *   the flows differ from what it installed last, after
- *   agent_flows_reset() (a new connection to the Open_vSwitch DB, often a
- *   restarted ovs-vswitchd), after a failed install, and when the switch
- *   no longer holds as many flows as were installed (a restarted
- *   ovs-vswitchd has none, a flow deleted by hand): the flow count is
- *   checked at most every AGENT_FLOWS_VERIFY_MS, and the agent runs every
- *   AGENT_FLOWS_CHECK_MS.
+ * - Every flow is installed (`ovs-ofctl -O OpenFlow15 --bundle
+ *   replace-flows`) the first time, after agent_flows_reset() (a new
+ *   connection to the Open_vSwitch DB, often a restarted ovs-vswitchd),
+ *   after a failed install, and when the switch no longer holds as many
+ *   flows as were installed (a restarted ovs-vswitchd has none, a flow
+ *   deleted by hand): the flow count is checked at most every
+ *   AGENT_FLOWS_VERIFY_MS, and the agent runs every AGENT_FLOWS_CHECK_MS.
+ *   Otherwise only what differs from the last install goes, in one
+ *   bundle of `ovs-ofctl --bundle add-flows` (flow-diff.h): the flows
+ *   that stay keep their counters.
  * - The flows of the last install are kept in RUNDIR/flows.txt, for
- *   people and for fabricctl.
+ *   people and for fabricctl; the last changes sent in
+ *   RUNDIR/flows-diff.txt.
  */
 #ifndef FABRIC_AGENT_FLOWS_H
 #define FABRIC_AGENT_FLOWS_H 1
@@ -53,5 +56,10 @@ void agent_flows_model_changed(struct agent_flows *flows);
 
 /* The next agent_flows_sync() installs every flow again. */
 void agent_flows_reset(struct agent_flows *flows);
+
+/* Counters since the module was made: installs of every flow, installs of
+ * changes only, and the flows those added, modified or deleted. */
+void agent_flows_stats(const struct agent_flows *flows, long long *installs,
+                       long long *updates, long long *changes);
 
 #endif /* agent-flows.h */

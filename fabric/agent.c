@@ -1161,5 +1161,15 @@ agent_status_json(const struct agent *a)
                                       "state", a->ul_status, "commands",
                                       (json_int_t)a->ul_commands));
     }
+    if (a->flows) {
+        long long installs, updates, changes;
+        agent_flows_stats(a->flows, &installs, &updates, &changes);
+        json_object_set_new(status, "flows",
+                            json_pack("{s:i, s:I, s:I, s:I}", "count",
+                                      agent_flows_count(a->flows), "installs",
+                                      (json_int_t)installs, "updates",
+                                      (json_int_t)updates, "changes",
+                                      (json_int_t)changes));
+    }
     return status;
 }

@@ -107,7 +107,8 @@ void agent_force_reconcile(struct agent *agent);
  * applied, last error, owned ports, namespaces and tunnels, and with an
  * underlay interface the underlay's device, bridge, state ("moved",
  * "pending", "removed" or "error") and the number of commands the agent
- * ran on it since it started. */
+ * ran on it since it started; with the pipeline, its flows ("count",
+ * and the counters of agent_flows_stats()). */
 struct json_t *agent_status_json(const struct agent *agent);
 
 /* The console socket of VM guest or router 'name' on this host, or
