@@ -225,6 +225,16 @@ drifted(struct agent_flows *f)
     return false;
 }
 
+bool
+agent_flows_check(struct agent_flows *f)
+{
+    if (!f->installed || f->full || !drifted(f)) {
+        return false;
+    }
+    f->full = true;
+    return true;
+}
+
 /* Writes 'text' to 'path'.  Returns 0 or a negative errno, with '*errorp'
  * set. */
 static int

@@ -15,7 +15,8 @@
  *   after a failed install, and when the switch no longer holds as many
  *   flows as were installed (a restarted ovs-vswitchd has none, a flow
  *   deleted by hand): the flow count is checked at most every
- *   AGENT_FLOWS_VERIFY_MS, and the agent runs every AGENT_FLOWS_CHECK_MS.
+ *   AGENT_FLOWS_VERIFY_MS by a run, and every AGENT_FLOWS_CHECK_MS by
+ *   agent_flows_check() without one.
  *   Otherwise only what differs from the last install goes, in one
  *   bundle of `ovs-ofctl --bundle add-flows` (flow-diff.h): the flows
  *   that stay keep their counters.
@@ -26,6 +27,8 @@
 #ifndef FABRIC_AGENT_FLOWS_H
 #define FABRIC_AGENT_FLOWS_H 1
 
+#include <stdbool.h>
+
 struct agent_flows;
 struct fabric_model;
 struct ovsdb_error;
@@ -33,7 +36,7 @@ struct replica;
 
 /* The switch's flow count is checked at most this often... */
 #define AGENT_FLOWS_VERIFY_MS 1000
-/* ...and the agent runs at least this often to let it be checked. */
+/* ...and the agent asks agent_flows_check() this often. */
 #define AGENT_FLOWS_CHECK_MS 2000
 
 /* 'target' is how ovs-ofctl reaches the bridge ("unix:DIR/br-int.mgmt"). */
@@ -56,6 +59,11 @@ void agent_flows_model_changed(struct agent_flows *flows);
 
 /* The next agent_flows_sync() installs every flow again. */
 void agent_flows_reset(struct agent_flows *flows);
+
+/* Returns true if the switch no longer holds as many flows as were
+ * installed last (asking it at most every AGENT_FLOWS_VERIFY_MS): then
+ * the next agent_flows_sync() installs every flow again. */
+bool agent_flows_check(struct agent_flows *flows);
 
 /* Counters since the module was made: installs of every flow, installs of
  * changes only, and the flows those added, modified or deleted. */

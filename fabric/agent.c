@@ -930,12 +930,16 @@ repair_cb(evutil_socket_t fd, short what, void *a_)
 }
 
 /* A restarted ovs-vswitchd comes back with no flows and, often, nothing
- * in the Open_vSwitch DB changed: a run every AGENT_FLOWS_CHECK_MS lets
- * agent-flows notice the missing flows. */
+ * in the Open_vSwitch DB changed: every AGENT_FLOWS_CHECK_MS agent-flows
+ * counts the switch's flows, and a run installs them again when they are
+ * not all there. */
 static void
-flows_check_cb(evutil_socket_t fd, short what, void *a)
+flows_check_cb(evutil_socket_t fd, short what, void *a_)
 {
-    agent_mark_dirty(a);
+    struct agent *a = a_;
+    if (agent_flows_check(a->flows)) {
+        agent_mark_dirty(a);
+    }
 }
 
 const char *
