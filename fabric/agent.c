@@ -913,6 +913,10 @@ agent_force_reconcile(struct agent *a)
     agent_netns_force(a->netns);
     a->ul_full = true;
     a->gw_full = true;
+    a->lab_changed = true;
+    if (a->flows) {
+        agent_flows_reset(a->flows);
+    }
     agent_mark_dirty(a);
 }
 

@@ -100,7 +100,8 @@ int agent_create(struct event_base *base, const struct agent_options *o,
                  struct agent **agentp);
 void agent_destroy(struct agent *agent);
 
-/* Asks for a full reconcile now. */
+/* Asks for a full reconcile now: the lab read again, every guest
+ * inspected, every flow installed again. */
 void agent_force_reconcile(struct agent *agent);
 
 /* A JSON object describing the agent (new reference): host, generation

@@ -738,6 +738,22 @@ test_incremental_flows(void **state)
     assert_int_equal(agent_flows_counter(w, "installs"), installs + 1);
     assert_true(reachable(w, "host01", "172.16.0.2"));
 
+    /* A flow changed by hand keeps the count: a reconcile asked through
+     * the control socket installs every flow again. */
+    assert_int_equal(sbx_runl(NULL, "ovs-ofctl", "-O", "OpenFlow15",
+                              "mod-flows", mgmt,
+                              "table=0,ip,dl_src=02:fa:6f:95:73:b0,"
+                              "actions=drop",
+                              NULL),
+                     0);
+    assert_false(ping(w, "host01", "172.16.0.2"));
+    char rundir_opt[600];
+    snprintf(rundir_opt, sizeof rundir_opt, "--rundir=%s", w->dir);
+    assert_int_equal(
+        fabricctl(w, NULL, rundir_opt, "agent", "reconcile", NULL), 0);
+    assert_true(reachable(w, "host01", "172.16.0.2"));
+    assert_int_equal(agent_flows_counter(w, "installs"), installs + 2);
+
     assert_int_equal(
         fabricctl(w, &out, "topology", "destroy", "--wait=30", NULL), 0);
     free(out);
