@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "netns-dump.h"
 #include "ovsdb-error.h"
 
 /* Where `ip netns` keeps its namespaces (iproute2's NETNS_RUN_DIR). */
@@ -695,6 +696,24 @@ read_links(struct ctx *ctx, const char *netns, struct netns_links *links,
     return error;
 }
 
+/* Reads the links of the calling namespace into 'links': what `ip -j -d
+ * link show` prints, from a netlink dump in process but under a dry run
+ * or a reader. */
+static int
+read_host_links(struct ctx *ctx, struct netns_links *links)
+{
+    if (reader_func || cmd_is_dry_run()) {
+        return read_links(ctx, NULL, links, NULL);
+    }
+    int error = flush_batch(ctx);
+    if (error) {
+        return error;
+    }
+    struct cmd *cmd = ip_cmd(NULL);
+    cmd_addl(cmd, "-j", "-d", "link", "show", NULL);
+    return end_builtin(ctx, cmd, netns_links_dump(links));
+}
+
 /* Makes 'snap' ready for an operation on 'netns': reads it when it has
  * not been read yet or when 'netns' was changed since (then what it holds
  * of that namespace and its peers may be wrong), and marks 'netns' as
@@ -714,7 +733,7 @@ snapshot_use(struct ctx *ctx, struct netns_snapshot *snap, const char *netns)
             return error;
         }
         struct netns_links out = {NULL, 0};
-        error = read_links(ctx, NULL, &out, NULL);
+        error = read_host_links(ctx, &out);
         if (error) {
             json_decref(list);
             return error;
