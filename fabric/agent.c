@@ -93,12 +93,12 @@ struct agent {
     struct agent_desired last;    /* What the last run wanted. */
     struct fabric_model *model;   /* The lab 'last' was computed from. */
     bool lab_changed;             /* An input of 'last' changed since. */
-    bool ovs_changed;          /* The Open_vSwitch DB, since the last run. */
-    struct agent_netns *netns; /* The namespace guests. */
-    struct event *netns_slice; /* Their next slice. */
-    bool netns_done;           /* They are as last described. */
-    struct event *repair;      /* Periodic full reconcile. */
-    struct event *flows_check; /* Periodic run to verify the flows. */
+    bool ovs_changed;             /* The Open_vSwitch DB changed. */
+    struct agent_netns *netns;    /* The namespace guests. */
+    struct event *netns_slice;    /* Their next slice. */
+    bool netns_done;              /* They are as last described. */
+    struct event *repair;         /* Periodic full reconcile. */
+    struct event *flows_check;    /* Periodic check of the flows. */
 
     /* Gateways of nat and routed networks, and the nat table. */
     char *gw_state_path;  /* RUNDIR/ip_forward */
