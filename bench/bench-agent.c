@@ -1486,9 +1486,13 @@ print_scale(const struct scale_result *r)
     printf("  %-40s %9.3fs %9.3fs %10.1f\n", "CPU for one more guest",
            one_cpu / 1e3, r->base_one_cpu_ms / 1e3,
            one_cpu / r->base_one_cpu_ms);
+    printf("  %-40s %9.3fs %9s\n", "  of which the agents themselves",
+           r->one_cpu.self_ms / 1e3, "");
     double idle = r->idle_cpu.self_ms + r->idle_cpu.children_ms;
     printf("  %-40s %8.0f%% %10s %10s\n", "CPU while idle (of one core)",
            idle / r->idle_ms * 100, "0%", "-");
+    printf("  %-40s %8.0f%% %10s %10s\n", "  of which the agents themselves",
+           r->idle_cpu.self_ms / r->idle_ms * 100, "", "");
     printf("  %-40s %9.1f %10s %10s\n", "  reconcile runs per second",
            r->idle_runs, "0", "-");
     printf("  %-40s %9.2fs %10s %10s\n", "  longest wait for a status reply",

@@ -19,8 +19,11 @@
  *   are done in process with the same effect: the SIOCETHTOOL ioctl
  *   (ETHTOOL_GTXCSUM, ETHTOOL_STXCSUM) and a write to
  *   /proc/sys/net, on a socket or file opened after setns() into the
- *   namespace, found where `ip netns` keeps it (/var/run/netns).  Under
- *   a dry run or a reader (netns_set_reader()) they are not done.
+ *   namespace, found where `ip netns` keeps it (/var/run/netns); so are
+ *   the reads `ip -j netns list`, from the entries of that directory,
+ *   and `ip -j -d link show` of the calling namespace, from a netlink
+ *   dump (netns-dump.h).
+ *   Under a dry run or a reader (netns_set_reader()) they are not done.
  * - Host-wide state is read once for many guests: a 'struct
  *   netns_snapshot' holds what `ip -j netns list` and `ip -j -d link
  *   show` (the calling namespace's links) print, read when first used.

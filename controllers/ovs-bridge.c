@@ -58,18 +58,27 @@ ovsb_bridge_add_port(struct ovsb_bridge *bridge, const char *name,
 }
 
 void
-ovsb_bridge_free(struct ovsb_bridge *bridge)
+ovsb_bridge_truncate_ports(struct ovsb_bridge *bridge, size_t n)
 {
-    if (!bridge) {
-        return;
-    }
-    for (size_t i = 0; i < bridge->n_ports; i++) {
+    for (size_t i = n; i < bridge->n_ports; i++) {
         struct ovsb_port *port = &bridge->ports[i];
         free(port->name);
         free(port->type);
         fabric_smap_clear(&port->options);
         fabric_smap_clear(&port->external_ids);
     }
+    if (n < bridge->n_ports) {
+        bridge->n_ports = n;
+    }
+}
+
+void
+ovsb_bridge_free(struct ovsb_bridge *bridge)
+{
+    if (!bridge) {
+        return;
+    }
+    ovsb_bridge_truncate_ports(bridge, 0);
     free(bridge->ports);
     free(bridge->name);
     free(bridge->datapath_type);

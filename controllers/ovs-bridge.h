@@ -133,6 +133,9 @@ struct ovsb_port *ovsb_bridge_add_port(struct ovsb_bridge *bridge,
 /* Frees 'bridge', its ports and every string they hold.  Accepts NULL. */
 void ovsb_bridge_free(struct ovsb_bridge *bridge);
 
+/* Frees the ports of 'bridge' from the 'n'th on, keeping the first 'n'. */
+void ovsb_bridge_truncate_ports(struct ovsb_bridge *bridge, size_t n);
+
 /* Adds to 'txn' (a transaction on the Open_vSwitch database) the
  * operations that turn the Open_vSwitch DB held by 'ovs' (borrowed) into
  * 'desired' (borrowed; NULL to remove everything 'owner' owns), following

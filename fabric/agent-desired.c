@@ -35,6 +35,18 @@ agent_tunnel_port_name(const char *remote, char name[16])
     snprintf(name, 16, "gnv%08x", fnv1a(remote));
 }
 
+/* The Guest_Interface row that 'ref' (a UUID atom) names, with its name
+ * in '*namep', or NULL. */
+static const struct replica_row *
+iface_row(const struct replica *fabric, const json_t *ref, const char **namep)
+{
+    const char *uuid = ovsdb_atom_uuid(ref);
+    const struct replica_row *row =
+        uuid ? replica_get(fabric, "Guest_Interface", uuid) : NULL;
+    *namep = row ? json_string_value(replica_row_get(row, "name")) : NULL;
+    return *namep ? row : NULL;
+}
+
 const char *
 agent_iface_uuid(const struct replica *fabric, const char *guest,
                  const char *iface)
@@ -52,12 +64,9 @@ agent_iface_uuid(const struct replica *fabric, const char *guest,
         json_t *ref;
         json_array_foreach(refs, i, ref)
         {
-            const char *uuid = ovsdb_atom_uuid(ref);
-            const struct replica_row *row =
-                uuid ? replica_get(fabric, "Guest_Interface", uuid) : NULL;
-            const char *n =
-                row ? json_string_value(replica_row_get(row, "name")) : NULL;
-            if (n && !strcmp(n, iface)) {
+            const char *n;
+            const struct replica_row *row = iface_row(fabric, ref, &n);
+            if (row && !strcmp(n, iface)) {
                 found = row->uuid;
                 break;
             }
@@ -66,6 +75,76 @@ agent_iface_uuid(const struct replica *fabric, const char *guest,
         return found;
     }
     return NULL;
+}
+
+/* One guest interface: names and UUID borrowed from the replica. */
+struct iface_entry {
+    const char *guest, *iface, *uuid;
+};
+
+struct agent_iface_index {
+    struct iface_entry *v;
+    size_t n;
+};
+
+static int
+compare_entries(const void *a_, const void *b_)
+{
+    const struct iface_entry *a = a_, *b = b_;
+    int c = strcmp(a->guest, b->guest);
+    return c ? c : strcmp(a->iface, b->iface);
+}
+
+struct agent_iface_index *
+agent_iface_index_create(const struct replica *fabric)
+{
+    struct agent_iface_index *x = calloc(1, sizeof *x);
+    size_t cap = 0, iter = 0;
+    const struct replica_row *g;
+    while ((g = replica_next(fabric, "Guest", &iter))) {
+        const char *name = json_string_value(replica_row_get(g, "name"));
+        const json_t *refs = name ? replica_row_get(g, "interfaces") : NULL;
+        json_t *set = refs ? ovsdb_set_elements(refs) : NULL;
+        size_t i;
+        json_t *ref;
+        json_array_foreach(set, i, ref)
+        {
+            const char *n;
+            const struct replica_row *row = iface_row(fabric, ref, &n);
+            if (!row) {
+                continue;
+            }
+            if (x->n == cap) {
+                cap = cap ? cap * 2 : 64;
+                x->v = realloc(x->v, cap * sizeof *x->v);
+            }
+            x->v[x->n++] = (struct iface_entry){name, n, row->uuid};
+        }
+        json_decref(set);
+    }
+    if (x->n) {
+        qsort(x->v, x->n, sizeof *x->v, compare_entries);
+    }
+    return x;
+}
+
+void
+agent_iface_index_destroy(struct agent_iface_index *x)
+{
+    if (x) {
+        free(x->v);
+        free(x);
+    }
+}
+
+const char *
+agent_iface_index_find(const struct agent_iface_index *x, const char *guest,
+                       const char *iface)
+{
+    struct iface_entry key = {guest, iface, NULL};
+    const struct iface_entry *e =
+        x->n ? bsearch(&key, x->v, x->n, sizeof *x->v, compare_entries) : NULL;
+    return e ? e->uuid : NULL;
 }
 
 /* The row of table 'table' named 'name', or NULL. */
@@ -216,7 +295,8 @@ strv_append(char **v, size_t n, const char *s)
 /* Adds the namespace guest 'g' and its access ports. */
 static void
 add_netns_guest(struct agent_desired *d, const struct fabric_model *m,
-                const struct fabric_guest *g, const struct replica *fabric,
+                const struct fabric_guest *g,
+                const struct agent_iface_index *ifaces,
                 const struct agent_settings *s)
 {
     char *netns;
@@ -231,7 +311,7 @@ add_netns_guest(struct agent_desired *d, const struct fabric_model *m,
     d->n_guests++;
     for (size_t j = 0; j < g->n_interfaces; j++) {
         const struct fabric_interface *f = &g->interfaces[j];
-        const char *uuid = agent_iface_uuid(fabric, g->name, f->name);
+        const char *uuid = agent_iface_index_find(ifaces, g->name, f->name);
         if (!uuid) {
             /* The replica lags the model: skip until it catches up. */
             continue;
@@ -323,6 +403,7 @@ add_vm(struct agent_desired *d, struct vm_spec *v, enum fabric_restart r)
 static void
 add_vm_guest(struct agent_desired *d, const struct fabric_model *m,
              const struct fabric_guest *g, const struct replica *fabric,
+             const struct agent_iface_index *ifaces,
              const struct agent_settings *s)
 {
     const struct replica_row *row = row_by_name(fabric, "Guest", g->name);
@@ -332,7 +413,7 @@ add_vm_guest(struct agent_desired *d, const struct fabric_model *m,
     struct vm_spec *v = new_vm(m, g->name, row->uuid, &g->vm, s);
     for (size_t j = 0; j < g->n_interfaces; j++) {
         const struct fabric_interface *f = &g->interfaces[j];
-        const char *uuid = agent_iface_uuid(fabric, g->name, f->name);
+        const char *uuid = agent_iface_index_find(ifaces, g->name, f->name);
         if (!uuid) {
             continue;
         }
@@ -503,6 +584,11 @@ add_uplinks(struct agent_desired *d, const struct fabric_model *m, size_t net,
 void
 agent_desired_add_uplink_ports(struct agent_desired *d)
 {
+    if (d->uplink_ports_added) {
+        ovsb_bridge_truncate_ports(d->bridge, d->n_base_ports);
+    }
+    d->n_base_ports = d->bridge->n_ports;
+    d->uplink_ports_added = true;
     for (size_t i = 0; i < d->n_uplinks; i++) {
         const struct uplink_dev *u = &d->uplinks[i];
         bool first = true;
@@ -528,6 +614,22 @@ agent_desired_add_uplink_ports(struct agent_desired *d)
     }
 }
 
+void
+agent_desired_keep_uplinks_ready(struct agent_desired *d,
+                                 const struct agent_desired *prev)
+{
+    for (size_t i = 0; i < d->n_uplinks; i++) {
+        struct uplink_dev *u = &d->uplinks[i];
+        for (size_t k = 0; k < prev->n_uplinks; k++) {
+            const struct uplink_dev *p = &prev->uplinks[k];
+            if (!strcmp(p->interface, u->interface) && p->vlan == u->vlan) {
+                u->ready = p->ready;
+                break;
+            }
+        }
+    }
+}
+
 int
 agent_desired_compute(const struct fabric_model *m,
                       const struct replica *fabric,
@@ -540,14 +642,16 @@ agent_desired_compute(const struct fabric_model *m,
     if (self < 0) {
         return -ENOENT;
     }
+    struct agent_iface_index *ifaces = agent_iface_index_create(fabric);
     for (size_t i = 0; i < m->n_guests; i++) {
         const struct fabric_guest *g = &m->guests[i];
         if (g->host == (size_t)self && g->kind == FABRIC_GUEST_NETNS) {
-            add_netns_guest(d, m, g, fabric, s);
+            add_netns_guest(d, m, g, ifaces, s);
         } else if (g->host == (size_t)self && s->vm_dir) {
-            add_vm_guest(d, m, g, fabric, s);
+            add_vm_guest(d, m, g, fabric, ifaces, s);
         }
     }
+    agent_iface_index_destroy(ifaces);
     for (size_t i = 0; i < m->n_routers; i++) {
         const struct fabric_router *r = &m->routers[i];
         if (r->kind == FABRIC_ROUTER_VM && r->has_host &&

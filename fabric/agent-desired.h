@@ -52,6 +52,7 @@
 #ifndef FABRIC_AGENT_DESIRED_H
 #define FABRIC_AGENT_DESIRED_H 1
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "gateway.h"
@@ -99,6 +100,10 @@ struct agent_desired {
     struct uplink_dev *uplinks;
     int *uplink_tags;
     size_t n_uplinks;
+    /* The bridge's ports before agent_desired_add_uplink_ports() added
+     * the uplinks' (when 'uplink_ports_added'). */
+    size_t n_base_ports;
+    bool uplink_ports_added;
 };
 
 /* Computes what the host named in 'settings' should hold in 'model', with
@@ -113,8 +118,15 @@ int agent_desired_compute(const struct fabric_model *model,
 
 void agent_desired_clear(struct agent_desired *desired);
 
-/* Adds to 'desired''s bridge the port of each uplink that is 'ready'. */
+/* Adds to 'desired''s bridge the port of each uplink that is 'ready', in
+ * place of those an earlier call added: a desired state computed once
+ * serves many runs, whose uplinks come and go. */
 void agent_desired_add_uplink_ports(struct agent_desired *desired);
+
+/* Gives each uplink of 'desired' the 'ready' flag of the same uplink
+ * (interface and VLAN) in 'previous'. */
+void agent_desired_keep_uplinks_ready(struct agent_desired *desired,
+                                      const struct agent_desired *previous);
 
 /* The port names of a guest interface (from its UUID) and of the tunnel
  * to host 'remote', into 'name' (at most 15 characters). */
@@ -128,5 +140,14 @@ const char *agent_router_port_uuid(const struct replica *fabric,
 /* The UUID of guest 'guest''s interface 'iface' in 'fabric', or NULL. */
 const char *agent_iface_uuid(const struct replica *fabric, const char *guest,
                              const char *iface);
+
+/* The same for many look-ups: every guest interface of 'fabric', sorted
+ * by guest and interface name, valid while 'fabric' does not change. */
+struct agent_iface_index;
+struct agent_iface_index *
+agent_iface_index_create(const struct replica *fabric);
+void agent_iface_index_destroy(struct agent_iface_index *);
+const char *agent_iface_index_find(const struct agent_iface_index *,
+                                   const char *guest, const char *iface);
 
 #endif /* agent-desired.h */

@@ -9,7 +9,9 @@
 
 #include "agent-desired.h"
 #include "cmd.h"
+#include "flow-diff.h"
 #include "gateway-names.h"
+#include "log.h"
 #include "ovs-bridge.h"
 #include "ovsdb-error.h"
 #include "pipeline.h"
@@ -18,35 +20,48 @@ struct agent_flows {
     char *bridge;
     char *target;
     char *path;      /* RUNDIR/flows.txt */
+    char *diff_path; /* RUNDIR/flows-diff.txt */
     char *installed; /* Text of the last install, or NULL. */
     int n_installed; /* Its number of flows. */
     long long verified_ms;
+    bool full;                  /* Replace every flow next time. */
+    bool model_changed;         /* Since the flows were computed. */
+    unsigned long long port_fp; /* Of the port numbers they were for. */
+    long long installs, updates, changes; /* Counters, see the header. */
 };
 
 /* Port look-ups for pipeline_flows(). */
 struct ports_aux {
     const struct fabric_model *model;
     const struct replica *fabric;
-    struct ovsb_iface_status *status;
+    const struct agent_iface_index *ifaces;
+    struct ovsb_iface_status *status; /* Sorted by name. */
     size_t n;
 };
+
+static int
+compare_status(const void *a_, const void *b_)
+{
+    const struct ovsb_iface_status *a = a_, *b = b_;
+    return strcmp(a->name, b->name);
+}
 
 static long
 port_by_name(const struct ports_aux *aux, const char *name)
 {
-    for (size_t i = 0; i < aux->n; i++) {
-        if (!strcmp(aux->status[i].name, name)) {
-            return aux->status[i].ofport;
-        }
-    }
-    return 0;
+    struct ovsb_iface_status key = {.name = (char *)name};
+    const struct ovsb_iface_status *st =
+        aux->n ? bsearch(&key, aux->status, aux->n, sizeof *aux->status,
+                         compare_status)
+               : NULL;
+    return st ? st->ofport : 0;
 }
 
 static long
 iface_port(const char *guest, const char *iface, void *aux_)
 {
     struct ports_aux *aux = aux_;
-    const char *uuid = agent_iface_uuid(aux->fabric, guest, iface);
+    const char *uuid = agent_iface_index_find(aux->ifaces, guest, iface);
     if (!uuid) {
         return 0;
     }
@@ -111,9 +126,11 @@ agent_flows_create(const char *bridge, const char *target, const char *rundir)
     struct agent_flows *f = calloc(1, sizeof *f);
     f->bridge = strdup(bridge);
     f->target = strdup(target);
-    if (asprintf(&f->path, "%s/flows.txt", rundir) < 0) {
+    if (asprintf(&f->path, "%s/flows.txt", rundir) < 0 ||
+        asprintf(&f->diff_path, "%s/flows-diff.txt", rundir) < 0) {
         abort();
     }
+    f->full = true;
     return f;
 }
 
@@ -124,6 +141,7 @@ agent_flows_destroy(struct agent_flows *f)
         free(f->bridge);
         free(f->target);
         free(f->path);
+        free(f->diff_path);
         free(f->installed);
         free(f);
     }
@@ -133,6 +151,28 @@ int
 agent_flows_count(const struct agent_flows *f)
 {
     return f->n_installed;
+}
+
+void
+agent_flows_model_changed(struct agent_flows *f)
+{
+    f->model_changed = true;
+}
+
+void
+agent_flows_reset(struct agent_flows *f)
+{
+    f->full = true;
+    f->verified_ms = 0;
+}
+
+void
+agent_flows_stats(const struct agent_flows *f, long long *installs,
+                  long long *updates, long long *changes)
+{
+    *installs = f->installs;
+    *updates = f->updates;
+    *changes = f->changes;
 }
 
 static int
@@ -163,6 +203,114 @@ switch_flow_count(const struct agent_flows *f, struct ovsdb_error **errorp)
     return n;
 }
 
+/* An order-independent hash of the port names and numbers 'st'. */
+static unsigned long long
+ports_fingerprint(const struct ovsb_iface_status *st, size_t n)
+{
+    unsigned long long sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned long long h = 14695981039346656037ull;
+        for (const char *p = st[i].name; *p; p++) {
+            h = (h ^ (unsigned char)*p) * 1099511628211ull;
+        }
+        h = (h ^ (unsigned long long)st[i].ofport) * 1099511628211ull;
+        sum += h;
+    }
+    return sum;
+}
+
+/* Returns true if the switch may no longer hold the flows installed last:
+ * it holds another number of them.  Asks at most every
+ * AGENT_FLOWS_VERIFY_MS. */
+static bool
+drifted(struct agent_flows *f)
+{
+    if (now_ms() - f->verified_ms < AGENT_FLOWS_VERIFY_MS) {
+        return false;
+    }
+    int n = switch_flow_count(f, NULL);
+    f->verified_ms = now_ms();
+    if (n != f->n_installed) {
+        log_info("%s holds %d flows where %d were installed: installing "
+                 "every flow again",
+                 f->bridge, n, f->n_installed);
+        return true;
+    }
+    return false;
+}
+
+bool
+agent_flows_check(struct agent_flows *f)
+{
+    if (!f->installed || f->full || !drifted(f)) {
+        return false;
+    }
+    f->full = true;
+    return true;
+}
+
+/* Writes 'text' to 'path'.  Returns 0 or a negative errno, with '*errorp'
+ * set. */
+static int
+write_file(const char *path, const char *text, struct ovsdb_error **errorp)
+{
+    FILE *file = fopen(path, "w");
+    if (!file || fputs(text, file) < 0 || fclose(file)) {
+        int error = -errno;
+        return ovsdb_error_set(
+            errorp, ovsdb_error_new(error, NULL, "Cannot write %s: %s.", path,
+                                    strerror(-error)));
+    }
+    return 0;
+}
+
+/* Runs `ovs-ofctl -O OpenFlow15 --bundle COMMAND TARGET PATH`. */
+static int
+run_bundle(const struct agent_flows *f, const char *command, const char *path,
+           struct ovsdb_error **errorp)
+{
+    struct cmd *c = cmd_new("ovs-ofctl");
+    cmd_addl(c, "-O", "OpenFlow15", "--bundle", command, f->target, path,
+             NULL);
+    int error = cmd_run(c, NULL, errorp);
+    cmd_free(c);
+    return error;
+}
+
+/* Makes the switch hold the flows of 'text' (the text of the last
+ * install, or other flows): only what differs from the last install,
+ * unless every flow is to be installed again. */
+static int
+install(struct agent_flows *f, const char *text, struct ovsdb_error **errorp)
+{
+    int error = write_file(f->path, text, errorp);
+    if (error) {
+        return error;
+    }
+    char *diff = NULL;
+    int n = f->full || !f->installed
+                ? -1
+                : flow_diff(f->installed, text, &diff, NULL);
+    if (n < 0) {
+        error = run_bundle(f, "replace-flows", f->path, errorp);
+        f->installs += !error;
+    } else if (n > 0) {
+        error = write_file(f->diff_path, diff, errorp);
+        if (!error) {
+            error = run_bundle(f, "add-flows", f->diff_path, errorp);
+        }
+        f->updates += !error;
+        f->changes += error ? 0 : n;
+    }
+    free(diff);
+    /* After a failure, the switch may hold anything. */
+    f->full = error != 0;
+    if (!error) {
+        f->verified_ms = now_ms();
+    }
+    return error;
+}
+
 int
 agent_flows_sync(struct agent_flows *f, const struct fabric_model *model,
                  const char *host, const struct replica *fabric,
@@ -170,6 +318,21 @@ agent_flows_sync(struct agent_flows *f, const struct fabric_model *model,
 {
     struct ports_aux aux = {.model = model, .fabric = fabric};
     ovsb_status(ovs, f->bridge, &aux.status, &aux.n);
+    if (aux.n) {
+        qsort(aux.status, aux.n, sizeof *aux.status, compare_status);
+    }
+    unsigned long long port_fp = ports_fingerprint(aux.status, aux.n);
+    if (f->installed && !f->full && !f->model_changed &&
+        port_fp == f->port_fp) {
+        /* The same inputs give the same flows: no need to compute them. */
+        ovsb_status_free(aux.status, aux.n);
+        if (!drifted(f)) {
+            return 0;
+        }
+        f->full = true;
+        return install(f, f->installed, errorp);
+    }
+
     struct pipeline_ports ports = {
         .iface = iface_port,
         .router_port = router_port,
@@ -178,36 +341,26 @@ agent_flows_sync(struct agent_flows *f, const struct fabric_model *model,
         .gateway = gateway_port,
         .uplink = uplink_port,
     };
+    struct agent_iface_index *ifaces = agent_iface_index_create(fabric);
+    aux.ifaces = ifaces;
     char *text = pipeline_flows(model, host, &ports);
+    agent_iface_index_destroy(ifaces);
     ovsb_status_free(aux.status, aux.n);
 
-    bool same = f->installed && !strcmp(text, f->installed);
-    if (same && now_ms() - f->verified_ms < AGENT_FLOWS_VERIFY_MS) {
+    if (f->installed && !f->full && !strcmp(text, f->installed)) {
         free(text);
+        if (drifted(f)) {
+            f->full = true;
+            int error = install(f, f->installed, errorp);
+            if (error) {
+                return error;
+            }
+        }
+        f->model_changed = false;
+        f->port_fp = port_fp;
         return 0;
     }
-    if (same) {
-        int n = switch_flow_count(f, NULL);
-        f->verified_ms = now_ms();
-        if (n == f->n_installed) {
-            free(text);
-            return 0;
-        }
-    }
-
-    FILE *file = fopen(f->path, "w");
-    if (!file || fputs(text, file) < 0 || fclose(file)) {
-        int error = -errno;
-        free(text);
-        return ovsdb_error_set(
-            errorp, ovsdb_error_new(error, NULL, "Cannot write %s: %s.",
-                                    f->path, strerror(-error)));
-    }
-    struct cmd *c = cmd_new("ovs-ofctl");
-    cmd_addl(c, "-O", "OpenFlow15", "--bundle", "replace-flows", f->target,
-             f->path, NULL);
-    int error = cmd_run(c, NULL, errorp);
-    cmd_free(c);
+    int error = install(f, text, errorp);
     if (error) {
         free(text);
         return error;
@@ -215,6 +368,7 @@ agent_flows_sync(struct agent_flows *f, const struct fabric_model *model,
     free(f->installed);
     f->installed = text;
     f->n_installed = count_lines(text);
-    f->verified_ms = now_ms();
+    f->model_changed = false;
+    f->port_fp = port_fp;
     return 0;
 }

@@ -35,6 +35,7 @@
 
 #include "agent-desired.h"
 #include "agent-flows.h"
+#include "agent-inputs.h"
 #include "agent-netns.h"
 #include "agent-ofc.h"
 #include "agent-uplinks.h"
@@ -88,15 +89,19 @@ struct agent {
     bool status_txn_busy;
     long long applied_generation; /* Last generation fully applied. */
     long long runs;               /* Reconcile runs so far. */
+    long long lab_reads;          /* ...that read the lab again. */
     char error[512];              /* Last run's error, or "". */
     char written_error[512];      /* The error the Host row holds. */
     long long written_generation; /* What the Host row holds. */
     struct agent_desired last;    /* What the last run wanted. */
+    struct fabric_model *model;   /* The lab 'last' was computed from. */
+    bool lab_changed;             /* An input of 'last' changed since. */
+    bool ovs_changed;             /* The Open_vSwitch DB changed. */
     struct agent_netns *netns;    /* The namespace guests. */
     struct event *netns_slice;    /* Their next slice. */
     bool netns_done;              /* They are as last described. */
     struct event *repair;         /* Periodic full reconcile. */
-    struct event *flows_check;    /* Periodic run to verify the flows. */
+    struct event *flows_check;    /* Periodic check of the flows. */
 
     /* Gateways of nat and routed networks, and the nat table. */
     char *gw_state_path;  /* RUNDIR/ip_forward */
@@ -137,10 +142,70 @@ set_error(struct agent *a, const char *fmt, ...)
 
 /* Client callbacks: mark dirty, nothing else. */
 
+/* The fabric DB's replica is in step: a run, when an input changed, or
+ * when the Host row does not say what the agent applied yet. */
 static void
-on_synced(void *a)
+on_fabric_synced(void *a_)
 {
-    agent_mark_dirty(a);
+    struct agent *a = a_;
+    if (a->lab_changed || a->written_generation != a->applied_generation ||
+        strcmp(a->written_error, a->error)) {
+        agent_mark_dirty(a);
+    }
+}
+
+/* The Open_vSwitch DB's replica is in step: a run, unless only statistics
+ * changed. */
+static void
+on_ovs_synced(void *a_)
+{
+    struct agent *a = a_;
+    if (a->ovs_changed) {
+        a->ovs_changed = false;
+        agent_mark_dirty(a);
+    }
+}
+
+static void
+on_ovs_change(void *a_, enum replica_change change,
+              const struct replica_row *old, const struct replica_row *new)
+{
+    struct agent *a = a_;
+    if (!a->ovs_changed && agent_inputs_ovs_changed(old, new)) {
+        a->ovs_changed = true;
+    }
+}
+
+/* A change of a fabric DB row: the lab is read again only when an input
+ * changed (agent-inputs.h), not for every agent's status. */
+static void
+on_fabric_change(void *a_, enum replica_change change,
+                 const struct replica_row *old, const struct replica_row *new)
+{
+    struct agent *a = a_;
+    if (!a->lab_changed && agent_inputs_changed(old, new)) {
+        a->lab_changed = true;
+    }
+}
+
+/* A new connection to the fabric DB: read the lab again. */
+static void
+on_fabric_connected(void *a_, const char *remote)
+{
+    struct agent *a = a_;
+    a->lab_changed = true;
+}
+
+/* A new connection to the Open_vSwitch DB, often a restarted
+ * ovs-vswitchd: install every flow again. */
+static void
+on_ovs_connected(void *a_, const char *remote)
+{
+    struct agent *a = a_;
+    a->ovs_changed = true;
+    if (a->flows) {
+        agent_flows_reset(a->flows);
+    }
 }
 
 static void
@@ -207,6 +272,11 @@ status_done(void *a_, const json_t *result, const struct ovsdb_error *error)
     a->status_txn_busy = false;
     if (error) {
         log_warn("writing status to the fabric DB failed: %s", error->msg);
+    }
+    if (a->written_generation != a->applied_generation ||
+        strcmp(a->written_error, a->error)) {
+        /* A run found more to write while this was under way. */
+        agent_mark_dirty(a);
     }
 }
 
@@ -628,6 +698,13 @@ reconcile_gateways(struct agent *a, const struct agent_desired *d,
     return a->gw_failures;
 }
 
+static int
+compare_names(const void *a_, const void *b_)
+{
+    const char *const *a = a_, *const *b = b_;
+    return strcmp(*a, *b);
+}
+
 /* Returns true when ovs-vswitchd has given every port of 'bridge' an
  * OpenFlow port number. */
 static bool
@@ -636,22 +713,78 @@ ports_bound(const struct agent *a, const struct ovsb_bridge *bridge)
     struct ovsb_iface_status *st = NULL;
     size_t n = 0;
     ovsb_status(ovsdb_client_replica(a->ovs), a->bridge, &st, &n);
+    /* Port names, sorted, for bsearch(). */
+    const char **bound_names = calloc(n + 1, sizeof *bound_names);
+    size_t n_bound = 0;
+    for (size_t j = 0; j < n; j++) {
+        if (st[j].ofport > 0) {
+            bound_names[n_bound++] = st[j].name;
+        }
+    }
+    if (n_bound) {
+        qsort(bound_names, n_bound, sizeof *bound_names, compare_names);
+    }
     size_t bound = 0, named = 0;
     for (size_t i = 0; i < bridge->n_ports; i++) {
         /* A VM's port (bound by iface-id, no name) comes when libvirt
          * plugs it; the pipeline gets its flows once it is there. */
-        named += bridge->ports[i].name != NULL;
-        for (size_t j = 0; j < n; j++) {
-            if (bridge->ports[i].name &&
-                !strcmp(st[j].name, bridge->ports[i].name) &&
-                st[j].ofport > 0) {
-                bound++;
-                break;
-            }
-        }
+        const char *name = bridge->ports[i].name;
+        named += name != NULL;
+        bound += name && n_bound &&
+                 bsearch(&name, bound_names, n_bound, sizeof *bound_names,
+                         compare_names);
     }
+    free(bound_names);
     ovsb_status_free(st, n);
     return bound == named;
+}
+
+/* Reads the lab and computes what the host should hold into 'a->model'
+ * and 'a->last', when an input changed since they were (or they never
+ * were).  Returns 0, or -1 with the error set. */
+static int
+read_lab(struct agent *a)
+{
+    if (a->model && !a->lab_changed) {
+        return 0;
+    }
+    const struct replica *fabric = ovsdb_client_replica(a->fabric);
+    struct fabric_model *model = NULL;
+    struct ovsdb_error *error = NULL;
+    if (dbmodel_read(fabric, &model, &error) < 0) {
+        set_error(a, "cannot read the lab: %s", error->msg);
+        ovsdb_error_free(error);
+        return -1;
+    }
+    a->lab_changed = false;
+    a->lab_reads++;
+    if (a->ofc) {
+        agent_ofc_set_model(a->ofc, model, a->host);
+    }
+    struct agent_settings settings = {
+        .host = a->host,
+        .bridge = a->bridge,
+        .datapath_type = a->datapath_type,
+        .netns_prefix = a->netns_prefix,
+        .vm_dir = a->vm_dir,
+        .domain_type = a->domain_type,
+    };
+    struct agent_desired fresh;
+    agent_desired_compute(model, fabric, &settings, &fresh);
+    /* An uplink whose interface was there still is: the next inspection
+     * of the uplinks says otherwise (agent-uplinks.h). */
+    agent_desired_keep_uplinks_ready(&fresh, &a->last);
+    agent_desired_clear(&a->last);
+    a->last = fresh;
+    if (a->flows) {
+        /* fabric's own pipeline decides everything: no NORMAL. */
+        free(a->last.bridge->fail_mode);
+        a->last.bridge->fail_mode = strdup("secure");
+        agent_flows_model_changed(a->flows);
+    }
+    fabric_model_destroy(a->model);
+    a->model = model;
+    return 0;
 }
 
 static void
@@ -666,36 +799,16 @@ agent_run(evutil_socket_t fd, short what, void *a_)
     a->runs++;
     a->error[0] = '\0';
     const struct replica *fabric = ovsdb_client_replica(a->fabric);
-    struct fabric_model *model = NULL;
     struct ovsdb_error *error = NULL;
-    if (dbmodel_read(fabric, &model, &error) < 0) {
-        set_error(a, "cannot read the lab: %s", error->msg);
-        ovsdb_error_free(error);
+    if (read_lab(a) < 0) {
         return;
     }
     long long generation = dbmodel_generation(fabric);
-    if (a->ofc) {
-        agent_ofc_set_model(a->ofc, model, a->host);
-    }
+    const struct fabric_model *model = a->model;
+    struct agent_desired *desired = &a->last;
     long self = fabric_model_find_host(model, a->host);
-    char *underlay_ip = self >= 0 && model->hosts[self].underlay_ip
-                            ? strdup(model->hosts[self].underlay_ip)
-                            : NULL;
-    struct agent_settings settings = {
-        .host = a->host,
-        .bridge = a->bridge,
-        .datapath_type = a->datapath_type,
-        .netns_prefix = a->netns_prefix,
-        .vm_dir = a->vm_dir,
-        .domain_type = a->domain_type,
-    };
-    struct agent_desired desired;
-    agent_desired_compute(model, fabric, &settings, &desired);
-    if (a->flows) {
-        /* fabric's own pipeline decides everything: no NORMAL. */
-        free(desired.bridge->fail_mode);
-        desired.bridge->fail_mode = strdup("secure");
-    }
+    const char *underlay_ip =
+        self >= 0 ? model->hosts[self].underlay_ip : NULL;
 
     /* The namespace guests cost a few commands each even when nothing is
      * to be done, and every status write comes back as a DB update:
@@ -703,30 +816,29 @@ agent_run(evutil_socket_t fd, short what, void *a_)
      * after a failure, when asked, and every AGENT_REPAIR_MS to repair
      * drift, a slice per turn of the loop. */
     int failures = 0;
-    bool netns_done = reconcile_netns(a, &desired, &failures);
+    bool netns_done = reconcile_netns(a, desired, &failures);
 
-    failures += reconcile_vms(a, &desired);
+    failures += reconcile_vms(a, desired);
 
     int changes = 0;
     if (a->ul_dev) {
         /* Wanted while the host holds something of the lab. */
-        bool wanted = underlay_ip && (desired.bridge->n_ports ||
-                                      desired.n_guests || desired.n_tunnels);
+        bool wanted = underlay_ip && (desired->bridge->n_ports ||
+                                      desired->n_guests || desired->n_tunnels);
         changes += reconcile_underlay(a, wanted, underlay_ip, &failures);
     }
-    free(underlay_ip);
 
     /* Uplinks' interfaces before their ports.  A missing one leaves its
      * port out and is retried, but holds back nothing else (its failure
      * counts after the flows). */
     char *uplink_error = NULL;
-    int uplink_failures = agent_uplinks_sync(a->uplinks, &desired, &a->last,
+    int uplink_failures = agent_uplinks_sync(a->uplinks, desired, desired,
                                              &changes, &uplink_error);
     if (uplink_failures) {
         set_error(a, "%s", uplink_error);
         free(uplink_error);
     }
-    agent_desired_add_uplink_ports(&desired);
+    agent_desired_add_uplink_ports(desired);
 
     /* The bridge waits for the guests' veths: a port whose device is
      * not there yet costs ovs-vswitchd a reconfiguration of every port
@@ -735,7 +847,7 @@ agent_run(evutil_socket_t fd, short what, void *a_)
         struct ovsdb_txn *txn = ovsdb_txn_create("Open_vSwitch");
         /* A host with nothing of the lab on it keeps no bridge. */
         const struct ovsb_bridge *bridge =
-            desired.bridge->n_ports ? desired.bridge : NULL;
+            desired->bridge->n_ports ? desired->bridge : NULL;
         int n = ovsb_build_txn(ovsdb_client_replica(a->ovs), bridge,
                                AGENT_OWNER, txn, &error);
         if (n < 0) {
@@ -757,10 +869,10 @@ agent_run(evutil_socket_t fd, short what, void *a_)
     }
 
     /* The pipeline, once the bridge and its ports are in place. */
-    bool flows_done = !a->flows || !desired.bridge->n_ports;
+    bool flows_done = !a->flows || !desired->bridge->n_ports;
     if (!flows_done && !changes && !a->ovs_txn_busy && !failures &&
         netns_done) {
-        if (!ports_bound(a, desired.bridge)) {
+        if (!ports_bound(a, desired->bridge)) {
             /* ovs-vswitchd has not numbered every port yet: its update
              * of the Open_vSwitch DB brings the next run. */
         } else if (agent_flows_sync(a->flows, model, a->host, fabric,
@@ -774,21 +886,18 @@ agent_run(evutil_socket_t fd, short what, void *a_)
             flows_done = true;
         }
     }
-    fabric_model_destroy(model);
 
     /* Gateways, once their ports are there; with none wanted, at once
      * (forwarding back, the nat table gone). */
     bool gateways_done = false;
-    if (!desired.n_gateways ||
-        (!changes && !a->ovs_txn_busy && ports_bound(a, desired.bridge))) {
+    if (!desired->n_gateways ||
+        (!changes && !a->ovs_txn_busy && ports_bound(a, desired->bridge))) {
         int gw_changes = 0;
-        failures += reconcile_gateways(a, &desired, &gw_changes);
+        failures += reconcile_gateways(a, desired, &gw_changes);
         gateways_done = true;
     }
 
     failures += uplink_failures;
-    agent_desired_clear(&a->last);
-    a->last = desired;
     if (failures) {
         event_add(a->retry, &(struct timeval){AGENT_RETRY_MS / 1000, 0});
     } else if (a->ul_dev && !strcmp(a->ul_status, "pending")) {
@@ -828,6 +937,10 @@ agent_force_reconcile(struct agent *a)
     agent_uplinks_force(a->uplinks);
     a->ul_full = true;
     a->gw_full = true;
+    a->lab_changed = true;
+    if (a->flows) {
+        agent_flows_reset(a->flows);
+    }
     agent_mark_dirty(a);
 }
 
@@ -846,12 +959,16 @@ repair_cb(evutil_socket_t fd, short what, void *a_)
 }
 
 /* A restarted ovs-vswitchd comes back with no flows and, often, nothing
- * in the Open_vSwitch DB changed: a run every AGENT_FLOWS_CHECK_MS lets
- * agent-flows notice the missing flows. */
+ * in the Open_vSwitch DB changed: every AGENT_FLOWS_CHECK_MS agent-flows
+ * counts the switch's flows, and a run installs them again when they are
+ * not all there. */
 static void
-flows_check_cb(evutil_socket_t fd, short what, void *a)
+flows_check_cb(evutil_socket_t fd, short what, void *a_)
 {
-    agent_mark_dirty(a);
+    struct agent *a = a_;
+    if (agent_flows_check(a->flows)) {
+        agent_mark_dirty(a);
+    }
 }
 
 const char *
@@ -866,7 +983,8 @@ agent_pick_datapath(const char *datapath)
 static struct ovsdb_client *
 make_client(struct agent *a, const char *remotes, const char *db,
             const struct ovsdb_tls_config *tls, const char *const *tables,
-            const char *log_name)
+            const char *log_name, void (*connected)(void *, const char *),
+            void (*synced)(void *))
 {
     struct ovsdb_client_options o = {
         .remotes = remotes,
@@ -880,7 +998,8 @@ make_client(struct agent *a, const char *remotes, const char *db,
     if (tls) {
         o.tls = *tls;
     }
-    struct ovsdb_client_callbacks cbs = {.synced = on_synced, .aux = a};
+    struct ovsdb_client_callbacks cbs = {
+        .connected = connected, .synced = synced, .aux = a};
     struct ovsdb_client *client;
     struct ovsdb_error *error = NULL;
     if (ovsdb_client_create(a->base, &o, &cbs, &client, &error) < 0) {
@@ -928,8 +1047,12 @@ agent_create(struct event_base *base, const struct agent_options *o,
                          a->host, a->netns_prefix, a->vm_dir, vms_changed, a);
     a->netns = agent_netns_create(a->rundir, a->netns_prefix, AGENT_RETRY_MS);
     a->uplinks = agent_uplinks_create();
-    a->fabric = make_client(a, o->db, DBMODEL_DB, &o->tls, dbmodel_tables,
-                            "fabric DB");
+    a->fabric =
+        make_client(a, o->db, DBMODEL_DB, &o->tls, dbmodel_tables, "fabric DB",
+                    on_fabric_connected, on_fabric_synced);
+    for (const char *const *t = dbmodel_tables; a->fabric && *t; t++) {
+        ovsdb_client_on_change(a->fabric, *t, on_fabric_change, a);
+    }
     if (!o->pipeline || !strcmp(o->pipeline, "flows")) {
         const char *ovs_rundir = o->ovs_rundir ? o->ovs_rundir
                                  : getenv("OVS_RUNDIR")
@@ -944,7 +1067,10 @@ agent_create(struct event_base *base, const struct agent_options *o,
         free(target);
     }
     a->ovs = make_client(a, o->ovsdb, "Open_vSwitch", NULL, ovsb_tables,
-                         "Open_vSwitch DB");
+                         "Open_vSwitch DB", on_ovs_connected, on_ovs_synced);
+    for (const char *const *t = ovsb_tables; a->ovs && *t; t++) {
+        ovsdb_client_on_change(a->ovs, *t, on_ovs_change, a);
+    }
     if (!a->fabric || !a->ovs) {
         agent_destroy(a);
         return -EINVAL;
@@ -1008,6 +1134,7 @@ agent_destroy(struct agent *a)
     free(a->ul_state_path);
     agent_flows_destroy(a->flows);
     agent_desired_clear(&a->last);
+    fabric_model_destroy(a->model);
     free(a->host);
     free(a->bridge);
     free(a->netns_prefix);
@@ -1041,13 +1168,13 @@ agent_status_json(const struct agent *a)
                             json_string(a->last.tunnel_ports[i]));
     }
     json_t *status = json_pack(
-        "{s:s, s:s, s:s, s:b, s:b, s:I, s:I, s:s, s:o, s:o, s:o}", "host",
+        "{s:s, s:s, s:s, s:b, s:b, s:I, s:I, s:I, s:s, s:o, s:o, s:o}", "host",
         a->host, "bridge", a->bridge, "datapath", a->datapath_type,
         "fabric_db_synced", ovsdb_client_is_synced(a->fabric), "ovsdb_synced",
         ovsdb_client_is_synced(a->ovs), "applied_generation",
         (json_int_t)a->applied_generation, "runs", (json_int_t)a->runs,
-        "error", a->error, "guests", guests, "ports", ports, "tunnels",
-        tunnels);
+        "lab_reads", (json_int_t)a->lab_reads, "error", a->error, "guests",
+        guests, "ports", ports, "tunnels", tunnels);
     json_object_set_new(status, "vms", agent_vms_status_json(a->vms));
     json_t *gateways = json_array();
     for (size_t i = 0; i < a->last.n_gateways; i++) {
@@ -1068,6 +1195,16 @@ agent_status_json(const struct agent *a)
                                       a->ul_dev, "bridge", a->ul_bridge,
                                       "state", a->ul_status, "commands",
                                       (json_int_t)a->ul_commands));
+    }
+    if (a->flows) {
+        long long installs, updates, changes;
+        agent_flows_stats(a->flows, &installs, &updates, &changes);
+        json_object_set_new(status, "flows",
+                            json_pack("{s:i, s:I, s:I, s:I}", "count",
+                                      agent_flows_count(a->flows), "installs",
+                                      (json_int_t)installs, "updates",
+                                      (json_int_t)updates, "changes",
+                                      (json_int_t)changes));
     }
     return status;
 }

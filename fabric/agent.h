@@ -11,6 +11,11 @@
  *   one deferred run computes what the host should hold
  *   (agent-desired.h) from the current inputs and applies the difference.
  *   A restart, a reconnection or a half-done run converges the same way.
+ * - A run reads the lab and computes what the host should hold again only
+ *   when an input changed since (agent-inputs.h), or after a new
+ *   connection to the fabric DB; the agents' status writes (heartbeats,
+ *   applied generations, guest states) and ovs-vswitchd's statistics
+ *   bring no run at all.
  * - Namespace guests cost commands to inspect, so a run looks at them
  *   only when what they should be has changed, after a failure, when
  *   asked (control socket), and every 30 s to repair drift; the bridge,
@@ -98,14 +103,16 @@ int agent_create(struct event_base *base, const struct agent_options *o,
                  struct agent **agentp);
 void agent_destroy(struct agent *agent);
 
-/* Asks for a full reconcile now. */
+/* Asks for a full reconcile now: the lab read again, every guest
+ * inspected, every flow installed again. */
 void agent_force_reconcile(struct agent *agent);
 
 /* A JSON object describing the agent (new reference): host, generation
  * applied, last error, owned ports, namespaces and tunnels, and with an
  * underlay interface the underlay's device, bridge, state ("moved",
  * "pending", "removed" or "error") and the number of commands the agent
- * ran on it since it started. */
+ * ran on it since it started; with the pipeline, its flows ("count",
+ * and the counters of agent_flows_stats()). */
 struct json_t *agent_status_json(const struct agent *agent);
 
 /* The console socket of VM guest or router 'name' on this host, or

@@ -520,6 +520,247 @@ test_faults(void **state)
     assert_false(namespace_exists(ns));
 }
 
+/* The agent's status through its control socket (a new reference), or
+ * NULL. */
+static json_t *
+agent_status(struct world *w)
+{
+    char rundir_opt[600], *out = NULL;
+    snprintf(rundir_opt, sizeof rundir_opt, "--rundir=%s", w->dir);
+    json_t *st = NULL;
+    if (!fabricctl(w, &out, rundir_opt, "agent", "status", NULL)) {
+        st = json_loads(out, 0, NULL);
+    }
+    free(out);
+    return st;
+}
+
+/* The agent's counter 'name' in its status, or in its object 'object'
+ * (NULL for none), or -1. */
+static long long
+agent_counter(struct world *w, const char *object, const char *name)
+{
+    json_t *st = agent_status(w);
+    json_t *o = object ? json_object_get(st, object) : st;
+    json_t *v = json_object_get(o, name);
+    long long n = v ? json_integer_value(v) : -1;
+    json_decref(st);
+    return n;
+}
+
+/* The agent's flow counter 'name' ("count", "installs", "updates",
+ * "changes"), or -1. */
+static long long
+agent_flows_counter(struct world *w, const char *name)
+{
+    return agent_counter(w, "flows", name);
+}
+
+/* `ovs-ofctl dump-flows` of br-int (a new string), stats included. */
+static char *
+dump_flows(struct world *w)
+{
+    char mgmt[600], *out = NULL;
+    snprintf(mgmt, sizeof mgmt, "unix:%s/br-int.mgmt", w->dir);
+    sbx_runl(&out, "ovs-ofctl", "-O", "OpenFlow15", "--no-names", "dump-flows",
+             mgmt, NULL);
+    return out;
+}
+
+/* The number of flows in a dump. */
+static int
+count_flows(const char *dump)
+{
+    int n = 0;
+    for (const char *p = dump; p && (p = strstr(p, " cookie=")); p++) {
+        n++;
+    }
+    return n;
+}
+
+/* The value of field 'field' ("duration=", "n_packets=") of the flow of
+ * 'dump' that contains 'match', or -1. */
+static double
+flow_field(const char *dump, const char *match, const char *field)
+{
+    const char *hit = dump ? strstr(dump, match) : NULL;
+    if (!hit) {
+        return -1;
+    }
+    const char *line = hit;
+    while (line > dump && line[-1] != '\n') {
+        line--;
+    }
+    const char *f = strstr(line, field);
+    return f && f < hit ? atof(f + strlen(field)) : -1;
+}
+
+/* Writes the classic lab with one more guest in network2, host05. */
+static char *
+write_lab_with_host05(struct world *w)
+{
+    char *path = sbx_path(w->dir, "classic-plus.yaml"), *text = NULL;
+    assert_int_equal(sbx_runl(&text, "cat", CLASSIC, NULL), 0);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f,
+            "%s  - name: host05\n"
+            "    kind: netns\n"
+            "    interfaces:\n"
+            "      - {network: network2, ip: 172.17.0.3/24, "
+            "gateway: 172.17.0.254}\n",
+            text);
+    assert_int_equal(fclose(f), 0);
+    free(text);
+    return path;
+}
+
+/* Applies the topology 'file' and waits until it is applied. */
+static void
+apply_wait(struct world *w, const char *file)
+{
+    char *out = NULL;
+    assert_int_equal(
+        fabricctl(w, &out, "topology", "apply", "--wait=30", file, NULL), 0);
+    free(out);
+}
+
+/* Idle, the agent's own heartbeats come back as updates of the fabric
+ * DB, and it checks its flows: it neither runs nor reads the lab again.
+ * A change of the lab is read at once. */
+static void
+test_idle(void **state)
+{
+    struct world *w = *state;
+    char *out = NULL;
+    apply_wait(w, CLASSIC);
+    long long reads = agent_counter(w, NULL, "lab_reads");
+    long long runs = agent_counter(w, NULL, "runs");
+    assert_true(reads >= 1);
+    sleep(5);
+    assert_int_equal(agent_counter(w, NULL, "lab_reads"), reads);
+    assert_true(agent_counter(w, NULL, "runs") <= runs + 2);
+    /* ...though its heartbeats went on. */
+    char *out_status = NULL;
+    assert_int_equal(fabricctl(w, &out_status, "--json", "status", NULL), 0);
+    json_t *j = json_loads(out_status, 0, NULL);
+    free(out_status);
+    json_t *host = json_array_get(json_object_get(j, "hosts"), 0);
+    long long age =
+        json_integer_value(json_object_get(host, "heartbeat_age_ms"));
+    assert_true(age >= 0 && age < 3000);
+    json_decref(j);
+    assert_int_equal(
+        fabricctl(w, &out, "topology", "destroy", "--wait=30", NULL), 0);
+    free(out);
+    assert_true(agent_counter(w, NULL, "lab_reads") > reads);
+    assert_true(agent_applied(w) >= 2);
+}
+
+/* The pipeline goes in whole once, then a change of the lab sends only
+ * the flows that differ: the others keep their age and counters.  A flow
+ * deleted by hand comes back with the periodic check. */
+static void
+test_incremental_flows(void **state)
+{
+    struct world *w = *state;
+    char *out = NULL;
+    apply_wait(w, CLASSIC);
+    assert_true(reachable(w, "host01", "172.16.0.2"));
+    long long installs = agent_flows_counter(w, "installs");
+    long long updates = agent_flows_counter(w, "updates");
+    long long changes = agent_flows_counter(w, "changes");
+    long long count = agent_flows_counter(w, "count");
+    assert_int_equal(installs, 1);
+    assert_true(count > 20);
+
+    /* host01's ingress flow for IPv4 has counted the pings. */
+    const char *ip01 = "dl_src=02:fa:6f:95:73:b0,nw_src=172.16.0.1";
+    char *before = dump_flows(w);
+    assert_int_equal(count_flows(before), count);
+    double packets = flow_field(before, ip01, "n_packets=");
+    double age = flow_field(before, ip01, "duration=");
+    assert_true(packets >= 1);
+    assert_true(age >= 0);
+    free(before);
+
+    /* One more guest: its flows are added, nothing is installed again. */
+    char *plus = write_lab_with_host05(w);
+    sleep(1);
+    apply_wait(w, plus);
+    assert_true(reachable(w, "host05", "172.17.0.1"));
+    assert_true(reachable(w, "host01", "172.17.0.3"));
+    assert_int_equal(agent_flows_counter(w, "installs"), installs);
+    assert_true(agent_flows_counter(w, "updates") > updates);
+    long long added = agent_flows_counter(w, "changes") - changes;
+    long long count_plus = agent_flows_counter(w, "count");
+    assert_true(count_plus > count);
+    assert_true(added >= count_plus - count);
+    assert_true(added < count);
+    char *after = dump_flows(w);
+    assert_int_equal(count_flows(after), count_plus);
+    assert_true(flow_field(after, ip01, "n_packets=") >= packets);
+    assert_true(flow_field(after, ip01, "duration=") >= age + 1);
+    assert_non_null(strstr(after, "nw_src=172.17.0.3"));
+    free(after);
+
+    /* Without it again: its flows are deleted, the others stay. */
+    updates = agent_flows_counter(w, "updates");
+    apply_wait(w, CLASSIC);
+    assert_int_equal(agent_flows_counter(w, "installs"), installs);
+    assert_true(agent_flows_counter(w, "updates") > updates);
+    assert_int_equal(agent_flows_counter(w, "count"), count);
+    after = dump_flows(w);
+    assert_int_equal(count_flows(after), count);
+    assert_null(strstr(after, "nw_src=172.17.0.3"));
+    assert_true(flow_field(after, ip01, "duration=") >= age + 1);
+    free(after);
+
+    /* A flow deleted by hand: the periodic check installs every flow
+     * again, and host01 is reachable again. */
+    char mgmt[600];
+    snprintf(mgmt, sizeof mgmt, "unix:%s/br-int.mgmt", w->dir);
+    assert_int_equal(sbx_runl(NULL, "ovs-ofctl", "-O", "OpenFlow15",
+                              "del-flows", mgmt,
+                              "table=0,ip,dl_src=02:fa:6f:95:73:b0", NULL),
+                     0);
+    after = dump_flows(w);
+    assert_int_equal(count_flows(after), count - 1);
+    free(after);
+    bool restored = false;
+    for (int i = 0; i < 100 && !restored; i++) {
+        usleep(100 * 1000);
+        after = dump_flows(w);
+        restored = count_flows(after) == count && strstr(after, ip01) != NULL;
+        free(after);
+    }
+    assert_true(restored);
+    assert_int_equal(agent_flows_counter(w, "installs"), installs + 1);
+    assert_true(reachable(w, "host01", "172.16.0.2"));
+
+    /* A flow changed by hand keeps the count: a reconcile asked through
+     * the control socket installs every flow again. */
+    assert_int_equal(sbx_runl(NULL, "ovs-ofctl", "-O", "OpenFlow15",
+                              "mod-flows", mgmt,
+                              "table=0,ip,dl_src=02:fa:6f:95:73:b0,"
+                              "actions=drop",
+                              NULL),
+                     0);
+    assert_false(ping(w, "host01", "172.16.0.2"));
+    char rundir_opt[600];
+    snprintf(rundir_opt, sizeof rundir_opt, "--rundir=%s", w->dir);
+    assert_int_equal(
+        fabricctl(w, NULL, rundir_opt, "agent", "reconcile", NULL), 0);
+    assert_true(reachable(w, "host01", "172.16.0.2"));
+    assert_int_equal(agent_flows_counter(w, "installs"), installs + 2);
+
+    assert_int_equal(
+        fabricctl(w, &out, "topology", "destroy", "--wait=30", NULL), 0);
+    free(out);
+    unlink(plus);
+    free(plus);
+}
+
 int
 main(void)
 {
@@ -532,6 +773,9 @@ main(void)
         cmocka_unit_test_setup_teardown(test_classic_lab_single_host, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_faults, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_idle, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_incremental_flows, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,6 +27,7 @@
 #include "bed.h"
 #include "nstcp.h"
 #include "sandbox.h"
+#include "xstring.h"
 
 #define DEVICE "192.168.100.200"
 #define OTHER_VLAN_DEVICE "192.168.100.201"
@@ -333,6 +334,20 @@ test_one_host(void **state)
     bed_stop_servers(b);
     /* lan's device is not on wire's wire. */
     assert_false(bed_ping(pc, "10.40.0.201"));
+
+    /* A change of the lab that leaves the uplinks as they are (one more
+     * guest) keeps both uplinks' ports: the agent computes the host again
+     * without looking at the interfaces again. */
+    char *more = xasprintf("%s  - {name: pc9, interfaces: [{network: wire, "
+                           "ip: 10.40.0.19}]}\n",
+                           one_host_lab);
+    assert_int_equal(bed_apply_text(b, more), 0);
+    free(more);
+    char pc9[64];
+    bed_guest_ns(b, 1, "pc9", pc9, sizeof pc9);
+    assert_true(pings(pc9, "10.40.0.200", 10000));
+    assert_true(pings(pc, DEVICE, 10000));
+    assert_int_equal(bed_apply_text(b, one_host_lab), 0);
 
     /* fabricctl flows names the uplink's flows: in with VLAN 100, out
      * with it (OVS shows the tag as 0x1000 | 100). */
