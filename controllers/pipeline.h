@@ -1,8 +1,9 @@
 /* pipeline: fabric's OpenFlow pipeline for one host, as text.
  *
  * fabricd installs on its integration bridge (fail_mode secure) the flows
- * that pipeline_flows() writes for its host, with `ovs-ofctl -O
- * OpenFlow15 --bundle replace-flows BRIDGE FILE`.  The pipeline classifies
+ * that pipeline_flows() writes for its host, in one OpenFlow bundle: all of
+ * them (`ovs-ofctl --bundle replace-flows`) on start and after drift, only
+ * those that changed (fabric/flow-diff.h) otherwise.  The pipeline classifies
  * every frame into a network (its VNI in a register), enforces port
  * security, answers ARP for known addresses, routes between the networks
  * of `flows` routers on the host the frame came from, and delivers known
