@@ -62,6 +62,7 @@
 #define AGENT_RETRY_MS 1000
 #define AGENT_REPAIR_MS 30000
 #define AGENT_PENDING_MS 200      /* Until ovs-vswitchd made an interface. */
+#define AGENT_UNBOUND_MS 10000    /* Ports not numbered: an error after. */
 #define AGENT_SLICE_MS 50         /* Of guest work per turn of the loop. */
 #define AGENT_REPAIR_PAUSE_MS 200 /* Between two slices of a repair. */
 
@@ -80,6 +81,8 @@ struct agent {
     bool vm_full;         /* Reconcile the VMs next run. */
     int vm_failures;
     long long vm_failed_ms; /* When they last failed. */
+    long long unbound_ms;   /* Since when ovs-vswitchd has not numbered
+                             * every port of the bridge, or 0. */
 
     struct event *run_event; /* Deferred reconcile. */
     struct event *heartbeat; /* Periodic status. */
@@ -706,9 +709,12 @@ compare_names(const void *a_, const void *b_)
 }
 
 /* Returns true when ovs-vswitchd has given every port of 'bridge' an
- * OpenFlow port number. */
+ * OpenFlow port number.  Otherwise, with 'whyp' nonnull, stores in it a
+ * new string naming the ports (up to 4) not numbered, with the error
+ * ovs-vswitchd reported for each, if any. */
 static bool
-ports_bound(const struct agent *a, const struct ovsb_bridge *bridge)
+ports_bound_why(const struct agent *a, const struct ovsb_bridge *bridge,
+                char **whyp)
 {
     struct ovsb_iface_status *st = NULL;
     size_t n = 0;
@@ -725,18 +731,49 @@ ports_bound(const struct agent *a, const struct ovsb_bridge *bridge)
         qsort(bound_names, n_bound, sizeof *bound_names, compare_names);
     }
     size_t bound = 0, named = 0;
+    char *why = NULL;
+    size_t len = 0;
+    FILE *f = whyp ? open_memstream(&why, &len) : NULL;
     for (size_t i = 0; i < bridge->n_ports; i++) {
         /* A VM's port (bound by iface-id, no name) comes when libvirt
          * plugs it; the pipeline gets its flows once it is there. */
         const char *name = bridge->ports[i].name;
+        bool ok = name && n_bound &&
+                  bsearch(&name, bound_names, n_bound, sizeof *bound_names,
+                          compare_names);
         named += name != NULL;
-        bound += name && n_bound &&
-                 bsearch(&name, bound_names, n_bound, sizeof *bound_names,
-                         compare_names);
+        bound += ok;
+        if (f && name && !ok && named - bound <= 4) {
+            const char *error = NULL;
+            for (size_t j = 0; j < n; j++) {
+                if (!strcmp(st[j].name, name)) {
+                    error = st[j].error;
+                }
+            }
+            fprintf(f, "%s%s%s%s%s", named - bound > 1 ? ", " : "", name,
+                    error ? " (" : "", error ? error : "", error ? ")" : "");
+        }
+    }
+    if (f) {
+        if (named - bound > 4) {
+            fprintf(f, " and %zu more", named - bound - 4);
+        }
+        fclose(f);
     }
     free(bound_names);
     ovsb_status_free(st, n);
+    if (whyp && bound != named) {
+        *whyp = why;
+    } else {
+        free(why);
+    }
     return bound == named;
+}
+
+static bool
+ports_bound(const struct agent *a, const struct ovsb_bridge *bridge)
+{
+    return ports_bound_why(a, bridge, NULL);
 }
 
 /* Reads the lab and computes what the host should hold into 'a->model'
@@ -872,9 +909,31 @@ agent_run(evutil_socket_t fd, short what, void *a_)
     bool flows_done = !a->flows || !desired->bridge->n_ports;
     if (!flows_done && !changes && !a->ovs_txn_busy && !failures &&
         netns_done) {
-        if (!ports_bound(a, desired->bridge)) {
+        char *why = NULL;
+        bool bound = ports_bound_why(a, desired->bridge, &why);
+        if (bound) {
+            a->unbound_ms = 0;
+        }
+        if (!bound) {
             /* ovs-vswitchd has not numbered every port yet: its update
-             * of the Open_vSwitch DB brings the next run. */
+             * of the Open_vSwitch DB brings the next run.  Should it
+             * never come (a bridge it could not create, a device it
+             * cannot open), the host says so after a while. */
+            long long now = wall_ms();
+            if (!a->unbound_ms) {
+                a->unbound_ms = now;
+            }
+            if (now - a->unbound_ms >= AGENT_UNBOUND_MS) {
+                set_error(a,
+                          "ovs-vswitchd has not numbered these ports of %s "
+                          "after %d s: %s (see its log)",
+                          a->bridge, AGENT_UNBOUND_MS / 1000, why);
+                failures++;
+            } else {
+                event_add(a->retry,
+                          &(struct timeval){AGENT_RETRY_MS / 1000, 0});
+            }
+            free(why);
         } else if (agent_flows_sync(a->flows, model, a->host, fabric,
                                     ovsdb_client_replica(a->ovs),
                                     &error) < 0) {

@@ -657,6 +657,48 @@ test_idle(void **state)
     assert_true(agent_applied(w) >= 2);
 }
 
+/* An ovs-vswitchd that cannot make the bridge (here: the userspace
+ * datapath's "ovs-netdev" tap, whose name a device of somebody else's
+ * already has) never numbers the guests' ports; the host says so in its
+ * status instead of applying forever in silence. */
+static void
+test_bridge_not_made(void **state)
+{
+    struct world *w = *state;
+    /* The ovs-vswitchd of an earlier test (in this test's namespace) may
+     * have left its tap behind; this one has not made its own yet. */
+    sbx_runl(NULL, "ip", "link", "del", "ovs-netdev", NULL);
+    assert_int_equal(sbx_runl(NULL, "ip", "link", "add", "ovs-netdev", "type",
+                              "veth", "peer", "name", "ovs-netdev-p", NULL),
+                     0);
+    char *out = NULL;
+    assert_int_equal(fabricctl(w, &out, "topology", "apply", CLASSIC, NULL),
+                     0);
+    free(out);
+    char *error = NULL;
+    for (long long end = sbx_now_ms() + 25000; !error && sbx_now_ms() < end;
+         usleep(250 * 1000)) {
+        json_t *st = agent_status(w);
+        const char *e = json_string_value(json_object_get(st, "error"));
+        if (e && strstr(e, "has not numbered")) {
+            error = strdup(e);
+        }
+        json_decref(st);
+    }
+    sbx_runl(NULL, "ip", "link", "del", "ovs-netdev", NULL);
+    if (!error) {
+        fail_msg("no error in the agent's status after 25 s");
+    }
+    /* It names the bridge and the ports it waits for. */
+    assert_non_null(strstr(error, "ports of br-int after 10 s: "));
+    assert_non_null(strstr(error, "fv"));
+    free(error);
+    /* The fabric DB has it too, for `fabricctl status`. */
+    assert_int_equal(fabricctl(w, &out, "status", NULL), 0);
+    assert_non_null(strstr(out, "has not numbered"));
+    free(out);
+}
+
 /* The pipeline goes in whole once, then a change of the lab sends only
  * the flows that differ: the others keep their age and counters.  A flow
  * deleted by hand comes back with the periodic check. */
@@ -769,11 +811,15 @@ main(void)
         return 1;
     }
     atexit(cleanup_at_exit);
+    if (getenv("FABRIC_TEST_FILTER")) {
+        cmocka_set_test_filter(getenv("FABRIC_TEST_FILTER"));
+    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_classic_lab_single_host, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_faults, setup, teardown),
         cmocka_unit_test_setup_teardown(test_idle, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bridge_not_made, setup, teardown),
         cmocka_unit_test_setup_teardown(test_incremental_flows, setup,
                                         teardown),
     };
