@@ -81,6 +81,7 @@
 #include "agent-ctl.h"
 #include "model.h"
 #include "sandbox.h"
+#include "stats.h"
 #include "topology.h"
 
 #define MAX_HOSTS 3
@@ -145,21 +146,6 @@ sleep_ms(int ms)
     while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {
         continue;
     }
-}
-
-static int
-cmp_double(const void *a_, const void *b_)
-{
-    double a = *(const double *)a_, b = *(const double *)b_;
-    return a < b ? -1 : a > b;
-}
-
-/* Median of the 'n' values of 'v' (reorders 'v'). */
-static double
-median(double *v, int n)
-{
-    qsort(v, n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 static const char *
@@ -1158,10 +1144,10 @@ bench_lab(struct bed *b, const char *label, const char *file, bool all,
                "(apply --wait %.2f s)\n",
                r + 1, base[r], hand_made[r], ours[r], made[r]);
     }
-    res->ours_s = median(ours, repeat);
-    res->base_s = median(base, repeat);
-    res->made_s = median(made, repeat);
-    res->hand_made_s = median(hand_made, repeat);
+    res->ours_s = stats_median(ours, repeat);
+    res->base_s = stats_median(base, repeat);
+    res->made_s = stats_median(made, repeat);
+    res->hand_made_s = stats_median(hand_made, repeat);
     res->ok = true;
     printf("  %-34s %8s %8s\n", "median of the runs", "time", "/ base");
     printf("  %-34s %7.2fs %8.2f\n", "by hand: made", res->hand_made_s,
@@ -1228,7 +1214,7 @@ time_read(char *const argv[], long *bytes)
         *bytes = out ? (long)strlen(out) : 0;
         free(out);
     }
-    return median(t, 5);
+    return stats_median(t, 5);
 }
 
 /* The host-wide reads an agent makes once per pass over its guests,
