@@ -5,39 +5,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "frame.h"
+
 #define OXM_CLASS_OPENFLOW_BASIC 0x8000
 #define OXM_FIELD_IN_PORT 0
-
-static uint16_t
-get16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-    return (uint32_t)get16(p) << 16 | get16(p + 2);
-}
 
 static uint64_t
 get64(const uint8_t *p)
 {
-    return (uint64_t)get32(p) << 32 | get32(p + 4);
-}
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-    p[0] = v >> 8;
-    p[1] = v & 0xff;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-    put16(p, v >> 16);
-    put16(p + 2, v & 0xffff);
+    return (uint64_t)frame_get32(p) << 32 | frame_get32(p + 4);
 }
 
 /* A new zeroed message of 'len' bytes with its header filled in. */
@@ -50,8 +26,8 @@ new_msg(uint8_t type, uint32_t xid, size_t len)
     }
     m[0] = OFP13_VERSION;
     m[1] = type;
-    put16(m + 2, (uint16_t)len);
-    put32(m + 4, xid);
+    frame_put16(m + 2, (uint16_t)len);
+    frame_put32(m + 4, xid);
     return m;
 }
 
@@ -63,8 +39,8 @@ ofp_header_parse(const uint8_t *data, size_t len, struct ofp_header_view *h)
     }
     h->version = data[0];
     h->type = data[1];
-    h->length = get16(data + 2);
-    h->xid = get32(data + 4);
+    h->length = frame_get16(data + 2);
+    h->xid = frame_get32(data + 4);
     return h->length < OFP_HEADER_LEN ? -EPROTO : 0;
 }
 
@@ -76,7 +52,7 @@ ofp_packet_in_parse(const uint8_t *msg, size_t len,
      * (1), cookie (8), then the match. */
     const size_t fixed = OFP_HEADER_LEN + 16;
     if (len < fixed + 4 || msg[1] != OFPT13_PACKET_IN ||
-        get16(msg + 2) != len) {
+        frame_get16(msg + 2) != len) {
         return -EPROTO;
     }
     memset(pin, 0, sizeof *pin);
@@ -85,8 +61,8 @@ ofp_packet_in_parse(const uint8_t *msg, size_t len,
     pin->cookie = get64(msg + 16);
 
     const uint8_t *match = msg + fixed;
-    uint16_t match_type = get16(match);
-    uint16_t match_len = get16(match + 2);
+    uint16_t match_type = frame_get16(match);
+    uint16_t match_len = frame_get16(match + 2);
     size_t padded = (match_len + 7u) / 8 * 8;
     if (match_type != 1 || match_len < 4 || padded > len - fixed) {
         return -EPROTO;
@@ -99,7 +75,7 @@ ofp_packet_in_parse(const uint8_t *msg, size_t len,
             return -EPROTO;
         }
         const uint8_t *oxm = match + off;
-        uint16_t class = get16(oxm);
+        uint16_t class = frame_get16(oxm);
         uint8_t field = oxm[2] >> 1;
         uint8_t oxm_len = oxm[3];
         if (oxm_len > match_len - off - 4) {
@@ -107,7 +83,7 @@ ofp_packet_in_parse(const uint8_t *msg, size_t len,
         }
         if (class == OXM_CLASS_OPENFLOW_BASIC && field == OXM_FIELD_IN_PORT &&
             oxm_len == 4) {
-            pin->in_port = get32(oxm + 4);
+            pin->in_port = frame_get32(oxm + 4);
         }
         off += 4 + oxm_len;
     }
@@ -132,8 +108,9 @@ uint8_t *
 ofp_echo_reply(const uint8_t *request, size_t len, size_t *lenp)
 {
     size_t n = len < OFP_HEADER_LEN ? OFP_HEADER_LEN : len;
-    uint8_t *m = new_msg(OFPT13_ECHO_REPLY,
-                         len >= OFP_HEADER_LEN ? get32(request + 4) : 0, n);
+    uint8_t *m =
+        new_msg(OFPT13_ECHO_REPLY,
+                len >= OFP_HEADER_LEN ? frame_get32(request + 4) : 0, n);
     if (len > OFP_HEADER_LEN) {
         memcpy(m + OFP_HEADER_LEN, request + OFP_HEADER_LEN,
                len - OFP_HEADER_LEN);
@@ -147,8 +124,8 @@ ofp_set_config(uint32_t xid, uint16_t miss_send_len, size_t *lenp)
 {
     *lenp = OFP_HEADER_LEN + 4;
     uint8_t *m = new_msg(OFPT13_SET_CONFIG, xid, *lenp);
-    put16(m + 8, 0); /* Flags: normal fragment handling. */
-    put16(m + 10, miss_send_len);
+    frame_put16(m + 8, 0); /* Flags: normal fragment handling. */
+    frame_put16(m + 10, miss_send_len);
     return m;
 }
 
@@ -158,7 +135,7 @@ ofp_set_async(uint32_t xid, uint32_t reasons, size_t *lenp)
     /* packet_in_mask[2], port_status_mask[2], flow_removed_mask[2]. */
     *lenp = OFP_HEADER_LEN + 24;
     uint8_t *m = new_msg(OFPT13_SET_ASYNC, xid, *lenp);
-    put32(m + 8, reasons);
+    frame_put32(m + 8, reasons);
     return m;
 }
 
@@ -170,14 +147,14 @@ ofp_packet_out(uint32_t xid, uint32_t port, const uint8_t *frame,
      * action (16), the frame. */
     size_t n = OFP_HEADER_LEN + 16 + 16 + frame_len;
     uint8_t *m = new_msg(OFPT13_PACKET_OUT, xid, n);
-    put32(m + 8, 0xffffffff);
-    put32(m + 12, OFPP13_CONTROLLER);
-    put16(m + 16, 16);
+    frame_put32(m + 8, 0xffffffff);
+    frame_put32(m + 12, OFPP13_CONTROLLER);
+    frame_put16(m + 16, 16);
     uint8_t *action = m + 24;
-    put16(action, 0); /* OFPAT_OUTPUT. */
-    put16(action + 2, 16);
-    put32(action + 4, port);
-    put16(action + 8, 0xffff);
+    frame_put16(action, 0); /* OFPAT_OUTPUT. */
+    frame_put16(action + 2, 16);
+    frame_put32(action + 4, port);
+    frame_put16(action + 8, 0xffff);
     memcpy(m + 40, frame, frame_len);
     *lenp = n;
     return m;

@@ -57,11 +57,11 @@ port_by_name(const struct ports_aux *aux, const char *name)
     return st ? st->ofport : 0;
 }
 
+/* The port of the guest interface or router port whose row is 'uuid'
+ * (NULL: not in the fabric DB yet). */
 static long
-iface_port(const char *guest, const char *iface, void *aux_)
+port_by_uuid(const struct ports_aux *aux, const char *uuid)
 {
-    struct ports_aux *aux = aux_;
-    const char *uuid = agent_iface_index_find(aux->ifaces, guest, iface);
     if (!uuid) {
         return 0;
     }
@@ -71,16 +71,19 @@ iface_port(const char *guest, const char *iface, void *aux_)
 }
 
 static long
+iface_port(const char *guest, const char *iface, void *aux_)
+{
+    struct ports_aux *aux = aux_;
+    return port_by_uuid(aux,
+                        agent_iface_index_find(aux->ifaces, guest, iface));
+}
+
+static long
 router_port(const char *router, const char *network, void *aux_)
 {
     struct ports_aux *aux = aux_;
-    const char *uuid = agent_router_port_uuid(aux->fabric, router, network);
-    if (!uuid) {
-        return 0;
-    }
-    char name[16];
-    agent_iface_port_name(uuid, name);
-    return port_by_name(aux, name);
+    return port_by_uuid(aux,
+                        agent_router_port_uuid(aux->fabric, router, network));
 }
 
 static long

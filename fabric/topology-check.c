@@ -10,6 +10,7 @@
  * When the same value is used twice, the later use in the file is reported
  * and the message points back at the first. */
 #include "topology-private.h"
+#include "xstring.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -273,11 +274,11 @@ check_networks(struct checker *c)
         const struct ld_network *n = &t->networks[i];
         if (n->vlan) {
             claims_add(&vlans, n->vlan, n->what, n->vlan_pos,
-                       topo_xasprintf("%d", n->vlan));
+                       xasprintf("%d", n->vlan));
         }
         if (n->vni) {
             claims_add(&vnis, n->vni, n->what, n->vni_pos,
-                       topo_xasprintf("%d", n->vni));
+                       xasprintf("%d", n->vni));
         }
     }
     claims_check(c->ctx, &vlans, "VLAN");
@@ -388,8 +389,8 @@ check_forwards(struct checker *c)
             if (f->host_port) {
                 claims_add(&ports, ((uint64_t)f->proto << 16) | f->host_port,
                            f->what, f->host_port_pos,
-                           topo_xasprintf("%d/%s", f->host_port,
-                                          fabric_proto_name(f->proto)));
+                           xasprintf("%d/%s", f->host_port,
+                                     fabric_proto_name(f->proto)));
             }
             if (!f->guest) {
                 continue;
@@ -458,10 +459,10 @@ check_uplinks(struct checker *c)
             }
             char *text =
                 x->vlan && y->vlan
-                    ? topo_xasprintf("%s of host %s on VLAN %d", y->interface,
-                                     t->hosts[y->host_idx].name, y->vlan)
-                    : topo_xasprintf("%s of host %s", y->interface,
-                                     t->hosts[y->host_idx].name);
+                    ? xasprintf("%s of host %s on VLAN %d", y->interface,
+                                t->hosts[y->host_idx].name, y->vlan)
+                    : xasprintf("%s of host %s", y->interface,
+                                t->hosts[y->host_idx].name);
             topo_msg_taken(c->ctx, y->interface_pos, y->what, "interface",
                            text, x->what, x->interface_pos);
             free(text);

@@ -7,6 +7,7 @@
  * default and reading goes on.  A null value (an empty value, "~" or
  * "null") counts as an absent field. */
 #include "topology-private.h"
+#include "xstring.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -291,7 +292,7 @@ topo_obj_smap(struct topo_obj *o, const char *field, struct fabric_smap *smap)
             continue;
         }
         if (v->type != TOPO_SCALAR || topo_node_is_null(v)) {
-            char *name = topo_xasprintf("%s.%s", field, k->scalar);
+            char *name = xasprintf("%s.%s", field, k->scalar);
             topo_msg_type(o->ctx, o->what, name, "a string", v);
             free(name);
             continue;
@@ -323,8 +324,8 @@ topo_obj_name(struct topo_obj *o, const char *kind, size_t index,
     if (topo_obj_string(o, "name", &name, posp)) {
         *okp = topo_valid_name(name, TOPO_NAME_MAX);
     }
-    what = (*okp ? topo_xasprintf("%s %s", kind, name)
-            : topo_xasprintf("%s #%zu", kind, index + 1));
+    what = (*okp ? xasprintf("%s %s", kind, name)
+                 : xasprintf("%s #%zu", kind, index + 1));
     o->what = what;
     topo_obj_require(o, "name");
     if (name && !*okp) {

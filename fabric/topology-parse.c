@@ -8,6 +8,7 @@
  * possible.  A null value (an empty value, "~" or "null") counts as an
  * absent field. */
 #include "topology-private.h"
+#include "xstring.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -120,7 +121,7 @@ parse_forward(struct topo_obj *parent, const struct topo_node *map,
     memset(f, 0, sizeof *f);
     f->pos = map->pos;
     f->guest_idx = -1;
-    f->what = topo_xasprintf("%s forward #%zu", parent->what, index + 1);
+    f->what = xasprintf("%s forward #%zu", parent->what, index + 1);
     o.what = f->what;
     topo_obj_check_keys(&o, forward_fields);
     topo_obj_require(&o, "host_port");
@@ -145,7 +146,7 @@ parse_uplink(struct topo_obj *parent, const struct topo_node *map,
     memset(u, 0, sizeof *u);
     u->pos = map->pos;
     u->host_idx = -1;
-    u->what = topo_xasprintf("%s uplink #%zu", parent->what, index + 1);
+    u->what = xasprintf("%s uplink #%zu", parent->what, index + 1);
     o.what = u->what;
     topo_obj_check_keys(&o, uplink_fields);
     topo_obj_require(&o, "interface");
@@ -204,7 +205,7 @@ parse_network(struct topo_obj *parent, const struct topo_node *map,
     topo_obj_int(&o, "vni", 1, TOPO_VNI_MAX, &n->vni, &n->vni_pos);
     topo_obj_mtu(&o, "mtu", &n->mtu, &n->mtu_pos);
     topo_obj_bool(&o, "dhcp", &n->dhcp);
-    n->host_ip_what = topo_xasprintf("%s host_ip", n->what);
+    n->host_ip_what = xasprintf("%s host_ip", n->what);
     const struct topo_node *host_ip = topo_obj_find(&o, "host_ip");
     if (host_ip && host_ip->type != TOPO_SCALAR) {
         topo_msg_type(o.ctx, o.what, "host_ip", "a string", host_ip);
@@ -236,8 +237,8 @@ parse_port(struct topo_obj *parent, const struct topo_node *map, size_t index,
 
     topo_obj_string(&o, "network", &p->network, &p->network_pos);
     p->what = (p->network && topo_valid_name(p->network, TOPO_NAME_MAX)
-                   ? topo_xasprintf("%s interface %s", r->what, p->network)
-                   : topo_xasprintf("%s interface #%zu", r->what, index + 1));
+                   ? xasprintf("%s interface %s", r->what, p->network)
+                   : xasprintf("%s interface #%zu", r->what, index + 1));
     o.what = p->what;
     topo_obj_check_keys(&o, port_fields);
     topo_obj_require(&o, "network");
@@ -397,13 +398,12 @@ parse_iface(struct topo_obj *parent, const struct topo_node *map, size_t index,
             iface->name = topo_xstrdup(s);
         }
     } else {
-        iface->name = topo_xasprintf("eth%zu", index);
+        iface->name = xasprintf("eth%zu", index);
         iface->name_pos = map->pos;
     }
     iface->what =
-        (iface->name
-             ? topo_xasprintf("%s interface %s", g->what, iface->name)
-             : topo_xasprintf("%s interface #%zu", g->what, index + 1));
+        (iface->name ? xasprintf("%s interface %s", g->what, iface->name)
+                     : xasprintf("%s interface #%zu", g->what, index + 1));
     o.what = iface->what;
     if (iface->has_name && !iface->name) {
         topo_msg_bad_name(o.ctx, iface->name_pos, o.what, s, TOPO_IFNAME_MAX);

@@ -118,8 +118,6 @@ void *topo_xrealloc(void *, size_t n, size_t size);
  * doubles whenever 'n' reaches a power of 2. */
 void *topo_grow(void *array, size_t n, size_t size);
 char *topo_xstrdup(const char *);
-char *topo_xasprintf(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
 
 /* An open-addressing hash index from a string or a 64-bit key to a size_t,
  * for name lookups and duplicate detection.  String keys are borrowed. */

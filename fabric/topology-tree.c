@@ -7,6 +7,7 @@
  * recursion stays shallow.  Only the first document of the stream is read;
  * a second one is an error. */
 #include "topology-private.h"
+#include "xstring.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -62,8 +63,8 @@ syntax_error(struct tree_parser *tp)
 
     if (p->error == YAML_READER_ERROR) {
         text = p->problem_value >= 0
-            ? topo_xasprintf("%s (byte 0x%02x)", problem, p->problem_value)
-            : topo_xstrdup(problem);
+                   ? xasprintf("%s (byte 0x%02x)", problem, p->problem_value)
+                   : topo_xstrdup(problem);
         topo_msg_syntax(tp->ctx, offset_pos(tp, p->problem_offset), text,
                         NULL, (struct topo_pos) {0, 0});
     } else if (p->error == YAML_MEMORY_ERROR) {

@@ -1,9 +1,9 @@
 /* topology-util: addresses, names, hashes and a small hash index for the
  * topology loader (see topology-private.h). */
 #include "topology-private.h"
+#include "xstring.h"
 
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,20 +35,6 @@ topo_xstrdup(const char *s)
         abort();
     }
     return copy;
-}
-
-char *
-topo_xasprintf(const char *fmt, ...)
-{
-    va_list args;
-    char *s;
-
-    va_start(args, fmt);
-    if (vasprintf(&s, fmt, args) < 0) {
-        abort();
-    }
-    va_end(args);
-    return s;
 }
 
 /* Parses a decimal number without sign or leading zeros, at most 'max',
@@ -157,27 +143,25 @@ topo_mask(int plen)
 char *
 topo_format_ipv4(uint32_t ip)
 {
-    return topo_xasprintf("%u.%u.%u.%u", ip >> 24, (ip >> 16) & 0xff,
-                          (ip >> 8) & 0xff, ip & 0xff);
+    return xasprintf("%u.%u.%u.%u", ip >> 24, (ip >> 16) & 0xff,
+                     (ip >> 8) & 0xff, ip & 0xff);
 }
 
 char *
 topo_format_prefix(uint32_t ip, int plen)
 {
-    return topo_xasprintf("%u.%u.%u.%u/%d", ip >> 24, (ip >> 16) & 0xff,
-                          (ip >> 8) & 0xff, ip & 0xff, plen);
+    return xasprintf("%u.%u.%u.%u/%d", ip >> 24, (ip >> 16) & 0xff,
+                     (ip >> 8) & 0xff, ip & 0xff, plen);
 }
 
 char *
 topo_format_mac(uint64_t mac)
 {
-    return topo_xasprintf("%02x:%02x:%02x:%02x:%02x:%02x",
-                          (unsigned) (mac >> 40) & 0xff,
-                          (unsigned) (mac >> 32) & 0xff,
-                          (unsigned) (mac >> 24) & 0xff,
-                          (unsigned) (mac >> 16) & 0xff,
-                          (unsigned) (mac >> 8) & 0xff,
-                          (unsigned) mac & 0xff);
+    return xasprintf(
+        "%02x:%02x:%02x:%02x:%02x:%02x", (unsigned)(mac >> 40) & 0xff,
+        (unsigned)(mac >> 32) & 0xff, (unsigned)(mac >> 24) & 0xff,
+        (unsigned)(mac >> 16) & 0xff, (unsigned)(mac >> 8) & 0xff,
+        (unsigned)mac & 0xff);
 }
 
 static uint32_t

@@ -10,6 +10,7 @@
 
 #include "model.h"
 #include "topology-private.h"
+#include "xstring.h"
 
 void
 topology_errors_clear(struct topology_errors *errors)
@@ -70,7 +71,7 @@ topo_ctx_add(struct topo_ctx *ctx, struct topo_pos pos, const char *fmt, ...)
     diag->pos = pos;
     diag->seq = ctx->n_diags++;
     diag->text =
-        topo_xasprintf("%s:%d:%d: %s", ctx->file, pos.line, pos.column, msg);
+        xasprintf("%s:%d:%d: %s", ctx->file, pos.line, pos.column, msg);
     free(msg);
 }
 
@@ -180,8 +181,8 @@ cleanup:
     int retval;
     if (error) {
         if (errors) {
-            errors_append(errors, topo_xasprintf("%s: cannot read: %s", path,
-                                                 strerror(error)));
+            errors_append(errors, xasprintf("%s: cannot read: %s", path,
+                                            strerror(error)));
         }
         retval = -error;
     } else {
