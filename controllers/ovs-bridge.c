@@ -224,6 +224,38 @@ delete_row(struct ovsb_ctx *ctx, const char *table,
     ovsdb_txn_delete(ctx->txn, table, ovsdb_where_uuid(row->uuid));
 }
 
+/* Adds an insertion (or, with 'insert' false, a deletion) of the pair
+ * 'key'='value' in the external_ids of Port 'row'. */
+static void
+mutate_port_key(struct ovsb_ctx *ctx, const struct replica_row *row,
+                const char *key, const char *value, bool insert)
+{
+    json_t *pair = ovsb_checked(json_pack("[[s s]]", key, value));
+    ovsdb_txn_mutate(
+        ctx->txn, "Port", ovsdb_where_uuid(row->uuid),
+        ovsb_checked(json_pack(
+            "[o]", ovsdb_mutation("external_ids", insert ? "insert" : "delete",
+                                  ovsdb_map(pair)))));
+}
+
+/* True if Port 'row' was adopted by this owner. */
+static bool
+port_adopted(const struct ovsb_ctx *ctx, const struct replica_row *row)
+{
+    const char *bound = ovsb_row_map_get(row, "external_ids", OVSB_BOUND_KEY);
+    return bound && !strcmp(bound, ctx->owner) &&
+           !ovsb_row_map_get(row, "external_ids", OVSB_OWNER_KEY);
+}
+
+/* Gives adopted Port 'row' back: no tag, no fabric-bound. */
+static void
+release_port(struct ovsb_ctx *ctx, const struct replica_row *row)
+{
+    update_diff(ctx, "Port", row,
+                ovsb_checked(json_pack("{s:o}", "tag", optional_int(0))));
+    mutate_port_key(ctx, row, OVSB_BOUND_KEY, ctx->owner, false);
+}
+
 /* Deletes 'port' and its owned interfaces (the others go with the port by
  * garbage collection); the caller removes the reference to it. */
 static void
@@ -354,6 +386,8 @@ remove_bridge(struct ovsb_ctx *ctx, const struct replica_row *bridge,
             delete_port(ctx, ports[i]);
             json_array_append_new(refs,
                                   ovsb_checked(ovsdb_uuid(ports[i]->uuid)));
+        } else if (port_adopted(ctx, ports[i])) {
+            release_port(ctx, ports[i]);
         }
     }
     free(ports);
@@ -575,20 +609,19 @@ sync_bound_port(struct ovsb_ctx *ctx, const struct ovsb_port *port,
     }
     const struct replica_row *row = bp->rows[i];
     const char *owner = ovsb_row_map_get(row, "external_ids", OVSB_OWNER_KEY);
-    if (owner && strcmp(owner, ctx->owner)) {
+    const char *bound = ovsb_row_map_get(row, "external_ids", OVSB_BOUND_KEY);
+    if ((owner && strcmp(owner, ctx->owner)) ||
+        (bound && strcmp(bound, ctx->owner))) {
         return;
     }
     bp->claimed[i] = true;
     update_diff(
         ctx, "Port", row,
         ovsb_checked(json_pack("{s:o}", "tag", optional_int(port->tag))));
-    if (!owner) {
-        json_t *mark =
-            ovsb_checked(json_pack("[[s s]]", OVSB_OWNER_KEY, ctx->owner));
-        ovsdb_txn_mutate(ctx->txn, "Port", ovsdb_where_uuid(row->uuid),
-                         ovsb_checked(json_pack(
-                             "[o]", ovsdb_mutation("external_ids", "insert",
-                                                   ovsdb_map(mark)))));
+    if (port->adopt && !owner && !bound) {
+        mutate_port_key(ctx, row, OVSB_BOUND_KEY, ctx->owner, true);
+    } else if (!port->adopt && !owner) {
+        mutate_port_key(ctx, row, OVSB_OWNER_KEY, ctx->owner, true);
     }
 }
 
@@ -624,12 +657,15 @@ sync_bridge(struct ovsb_ctx *ctx, const struct replica_row *bridge,
         }
     }
 
-    /* Owned ports that no desired port claimed go. */
+    /* Owned ports that no desired port claimed go; adopted ones are
+     * given back. */
     for (size_t i = 0; i < bp.n; i++) {
         if (!bp.claimed[i] && ovsb_row_owned(bp.rows[i], ctx->owner)) {
             delete_port(ctx, bp.rows[i]);
             json_array_append_new(refs_delete,
                                   ovsb_checked(ovsdb_uuid(bp.rows[i]->uuid)));
+        } else if (!bp.claimed[i] && port_adopted(ctx, bp.rows[i])) {
+            release_port(ctx, bp.rows[i]);
         }
     }
     bridge_ports_destroy(&bp);

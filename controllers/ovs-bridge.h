@@ -54,6 +54,14 @@
  *   once the port appeared, binds it.  A port owned by another owner is
  *   never bound.  The 'type', 'options', 'bfd', 'mtu_request' and other
  *   external_ids of such a desired port are ignored.
+ * - Adoption.  A desired port bound by iface-id with 'adopt' set binds the
+ *   same way but is never owned: its Port gets 'tag' and fabric-bound
+ *   (OVSB_BOUND_KEY) instead of fabric-owner.  Once no longer desired,
+ *   or when its bridge goes, it is released, not deleted: its tag is
+ *   cleared and fabric-bound removed, and the program that plugged it
+ *   keeps it.  Like any port that is not owned, it keeps an owned bridge
+ *   that is no longer desired.  A port bound by another owner is never
+ *   adopted.
  * - Determinism.  Named UUIDs are stable ("bridge", "brport", "briface",
  *   "portN" and "ifaceN" for desired port N) and operations come in a
  *   fixed order (the bridge, then desired ports in their order, then
@@ -85,6 +93,9 @@ struct replica_row;
 
 /* The external_ids key that marks a row as owned. */
 #define OVSB_OWNER_KEY "fabric-owner"
+/* The Port external_ids key that marks a port plugged by another program
+ * as bound (adopted) by an owner. */
+#define OVSB_BOUND_KEY "fabric-bound"
 
 /* The tables an Open_vSwitch DB client monitors (every column), in this
  * order: Open_vSwitch, Bridge, Port, Interface.  NULL-terminated. */
@@ -106,6 +117,7 @@ struct ovsb_port {
                       * horizon between tunnels). */
     int mtu_request; /* Interface mtu_request, 0 for none (the column is
                       * kept empty). */
+    bool adopt;      /* Bound by iface-id without owning (see the rules). */
 };
 
 struct ovsb_bridge {

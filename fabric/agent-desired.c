@@ -336,6 +336,49 @@ add_netns_guest(struct agent_desired *d, const struct fabric_model *m,
     }
 }
 
+int
+agent_port_iface_compare(const void *a_, const void *b_)
+{
+    const struct agent_port_iface *a = a_, *b = b_;
+    int cmp = strcmp(a->guest, b->guest);
+    return cmp ? cmp : strcmp(a->iface_id, b->iface_id);
+}
+
+const char *
+agent_port_iface_id(const struct fabric_interface *f, const char *uuid)
+{
+    return f->iface_id ? f->iface_id : uuid;
+}
+
+/* Adds guest 'g' of kind port: a port bound by iface-id and adopted for
+ * each interface. */
+static void
+add_port_guest(struct agent_desired *d, const struct fabric_model *m,
+               const struct fabric_guest *g,
+               const struct agent_iface_index *ifaces)
+{
+    for (size_t j = 0; j < g->n_interfaces; j++) {
+        const struct fabric_interface *f = &g->interfaces[j];
+        const char *uuid = agent_iface_index_find(ifaces, g->name, f->name);
+        if (!uuid) {
+            continue; /* The replica lags the model. */
+        }
+        const char *id = agent_port_iface_id(f, uuid);
+        int tag = f->vlan_mode == FABRIC_VLAN_ACCESS
+                      ? m->networks[f->network].vlan
+                      : 0;
+        struct ovsb_port *p = ovsb_bridge_add_port(d->bridge, NULL, "", tag);
+        p->adopt = true;
+        fabric_smap_add(&p->external_ids, "iface-id", id);
+        d->port_ifaces = xrealloc(d->port_ifaces, (d->n_port_ifaces + 1) *
+                                                      sizeof *d->port_ifaces);
+        d->port_ifaces[d->n_port_ifaces++] = (struct agent_port_iface){
+            .guest = strdup(g->name),
+            .iface_id = strdup(id),
+        };
+    }
+}
+
 /* A new VM spec for 'name' (a guest or router with settings 'vm' and row
  * 'uuid'), without NICs. */
 static struct vm_spec *
@@ -645,13 +688,21 @@ agent_desired_compute(const struct fabric_model *m,
     struct agent_iface_index *ifaces = agent_iface_index_create(fabric);
     for (size_t i = 0; i < m->n_guests; i++) {
         const struct fabric_guest *g = &m->guests[i];
-        if (g->host == (size_t)self && g->kind == FABRIC_GUEST_NETNS) {
+        if (g->host != (size_t)self) {
+            continue;
+        } else if (g->kind == FABRIC_GUEST_NETNS) {
             add_netns_guest(d, m, g, ifaces, s);
-        } else if (g->host == (size_t)self && s->vm_dir) {
+        } else if (g->kind == FABRIC_GUEST_PORT) {
+            add_port_guest(d, m, g, ifaces);
+        } else if (s->vm_dir) {
             add_vm_guest(d, m, g, fabric, ifaces, s);
         }
     }
     agent_iface_index_destroy(ifaces);
+    if (d->n_port_ifaces) {
+        qsort(d->port_ifaces, d->n_port_ifaces, sizeof *d->port_ifaces,
+              agent_port_iface_compare);
+    }
     for (size_t i = 0; i < m->n_routers; i++) {
         const struct fabric_router *r = &m->routers[i];
         if (r->kind == FABRIC_ROUTER_VM && r->has_host &&
@@ -729,5 +780,10 @@ agent_desired_clear(struct agent_desired *d)
     }
     free(d->uplinks);
     free(d->uplink_tags);
+    for (size_t i = 0; i < d->n_port_ifaces; i++) {
+        free(d->port_ifaces[i].guest);
+        free(d->port_ifaces[i].iface_id);
+    }
+    free(d->port_ifaces);
     memset(d, 0, sizeof *d);
 }

@@ -43,6 +43,13 @@
  *   missing interface must not hold back the rest of the bridge.  An uplink
  * makes its host carry its network: tunnels go between it and the hosts with
  * ports in the network, but it brings no gateway port.
+ * - Guests of kind port: each interface stands for a port that another
+ *   program plugs into the bridge with external_ids:iface-id set to the
+ *   interface's iface_id, or to its Guest_Interface UUID without one; the
+ *   bridge holds it as a port bound by iface-id and adopted (ovs-bridge.h:
+ *   tagged, never owned, given back when no longer wanted).  Nothing else
+ *   is made for it: the program that plugs the port gives it the
+ *   interface's MAC and addresses.
  * - Access ports carry their network's VLAN tag, so `ovs-vsctl show` tells
  *   the truth and fabricd --pipeline=normal can switch with NORMAL (tunnel
  *   ports are then trunks, and frames cross hosts with their VLAN tag
@@ -76,8 +83,18 @@ struct agent_settings {
     const char *domain_type;   /* "kvm" or "qemu". */
 };
 
+/* An interface of a guest of kind port placed here. */
+struct agent_port_iface {
+    char *guest;
+    char *iface_id;
+};
+
 struct agent_desired {
     struct ovsb_bridge *bridge;
+    /* Interfaces of guests of kind port, sorted by guest, then iface-id
+     * (agent_port_iface_compare()). */
+    struct agent_port_iface *port_ifaces;
+    size_t n_port_ifaces;
     struct netns_guest **guests;
     size_t n_guests;
     /* Guest names, parallel to 'guests'. */
@@ -117,6 +134,13 @@ int agent_desired_compute(const struct fabric_model *model,
                           struct agent_desired *desired);
 
 void agent_desired_clear(struct agent_desired *desired);
+
+int agent_port_iface_compare(const void *, const void *);
+
+/* The iface-id that binds interface 'f' of a guest of kind port, whose
+ * Guest_Interface row is 'uuid': its own, or the UUID. */
+const char *agent_port_iface_id(const struct fabric_interface *f,
+                                const char *uuid);
 
 /* Adds to 'desired''s bridge the port of each uplink that is 'ready', in
  * place of those an earlier call added: a desired state computed once

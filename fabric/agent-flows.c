@@ -15,6 +15,7 @@
 #include "ovs-bridge.h"
 #include "ovsdb-error.h"
 #include "pipeline.h"
+#include "xstring.h"
 
 struct agent_flows {
     char *bridge;
@@ -30,6 +31,12 @@ struct agent_flows {
     long long installs, updates, changes; /* Counters, see the header. */
 };
 
+/* An interface of a guest of kind port in the model. */
+struct port_iface {
+    const char *guest, *iface;
+    const struct fabric_interface *f;
+};
+
 /* Port look-ups for pipeline_flows(). */
 struct ports_aux {
     const struct fabric_model *model;
@@ -37,7 +44,79 @@ struct ports_aux {
     const struct agent_iface_index *ifaces;
     struct ovsb_iface_status *status; /* Sorted by name. */
     size_t n;
+    /* The interfaces with an iface-id in 'status', sorted by iface-id,
+     * then name. */
+    const struct ovsb_iface_status **by_id;
+    size_t n_by_id;
+    struct port_iface *port_ifaces; /* Sorted by guest, then interface. */
+    size_t n_port_ifaces;
 };
+
+static int
+compare_port_ifaces(const void *a_, const void *b_)
+{
+    const struct port_iface *a = a_, *b = b_;
+    int cmp = strcmp(a->guest, b->guest);
+    return cmp ? cmp : strcmp(a->iface, b->iface);
+}
+
+static int
+compare_by_id(const void *a_, const void *b_)
+{
+    const struct ovsb_iface_status *const *a = a_, *const *b = b_;
+    int cmp = strcmp((*a)->iface_id, (*b)->iface_id);
+    return cmp ? cmp : strcmp((*a)->name, (*b)->name);
+}
+
+/* Fills the look-ups of 'aux' for guests of kind port. */
+static void
+ports_aux_index(struct ports_aux *aux)
+{
+    aux->by_id = xrealloc(NULL, (aux->n + 1) * sizeof *aux->by_id);
+    for (size_t i = 0; i < aux->n; i++) {
+        if (aux->status[i].iface_id) {
+            aux->by_id[aux->n_by_id++] = &aux->status[i];
+        }
+    }
+    if (aux->n_by_id) {
+        qsort(aux->by_id, aux->n_by_id, sizeof *aux->by_id, compare_by_id);
+    }
+    const struct fabric_model *m = aux->model;
+    for (size_t i = 0; i < m->n_guests; i++) {
+        const struct fabric_guest *g = &m->guests[i];
+        for (size_t j = 0; g->kind == FABRIC_GUEST_PORT && j < g->n_interfaces;
+             j++) {
+            aux->port_ifaces =
+                xrealloc(aux->port_ifaces,
+                         (aux->n_port_ifaces + 1) * sizeof *aux->port_ifaces);
+            aux->port_ifaces[aux->n_port_ifaces++] = (struct port_iface){
+                g->name, g->interfaces[j].name, &g->interfaces[j]};
+        }
+    }
+    if (aux->n_port_ifaces) {
+        qsort(aux->port_ifaces, aux->n_port_ifaces, sizeof *aux->port_ifaces,
+              compare_port_ifaces);
+    }
+}
+
+/* The number of the first port by name whose interface has iface-id
+ * 'id', or 0. */
+static long
+port_by_iface_id(const struct ports_aux *aux, const char *id)
+{
+    size_t lo = 0, hi = aux->n_by_id;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(aux->by_id[mid]->iface_id, id) < 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo < aux->n_by_id && !strcmp(aux->by_id[lo]->iface_id, id)
+               ? aux->by_id[lo]->ofport
+               : 0;
+}
 
 static int
 compare_status(const void *a_, const void *b_)
@@ -74,8 +153,19 @@ static long
 iface_port(const char *guest, const char *iface, void *aux_)
 {
     struct ports_aux *aux = aux_;
-    return port_by_uuid(aux,
-                        agent_iface_index_find(aux->ifaces, guest, iface));
+    const char *uuid = agent_iface_index_find(aux->ifaces, guest, iface);
+    struct port_iface key = {guest, iface, NULL};
+    const struct port_iface *p =
+        aux->n_port_ifaces
+            ? bsearch(&key, aux->port_ifaces, aux->n_port_ifaces,
+                      sizeof *aux->port_ifaces, compare_port_ifaces)
+            : NULL;
+    if (p) {
+        /* Plugged by another program: found by its iface-id. */
+        const char *id = uuid ? agent_port_iface_id(p->f, uuid) : NULL;
+        return id ? port_by_iface_id(aux, id) : 0;
+    }
+    return port_by_uuid(aux, uuid);
 }
 
 static long
@@ -206,7 +296,8 @@ switch_flow_count(const struct agent_flows *f, struct ovsdb_error **errorp)
     return n;
 }
 
-/* An order-independent hash of the port names and numbers 'st'. */
+/* An order-independent hash of the port names, numbers and iface-ids
+ * 'st'. */
 static unsigned long long
 ports_fingerprint(const struct ovsb_iface_status *st, size_t n)
 {
@@ -214,6 +305,9 @@ ports_fingerprint(const struct ovsb_iface_status *st, size_t n)
     for (size_t i = 0; i < n; i++) {
         unsigned long long h = 14695981039346656037ull;
         for (const char *p = st[i].name; *p; p++) {
+            h = (h ^ (unsigned char)*p) * 1099511628211ull;
+        }
+        for (const char *p = st[i].iface_id ? st[i].iface_id : ""; *p; p++) {
             h = (h ^ (unsigned char)*p) * 1099511628211ull;
         }
         h = (h ^ (unsigned long long)st[i].ofport) * 1099511628211ull;
@@ -346,8 +440,11 @@ agent_flows_sync(struct agent_flows *f, const struct fabric_model *model,
     };
     struct agent_iface_index *ifaces = agent_iface_index_create(fabric);
     aux.ifaces = ifaces;
+    ports_aux_index(&aux);
     char *text = pipeline_flows(model, host, &ports);
     agent_iface_index_destroy(ifaces);
+    free(aux.by_id);
+    free(aux.port_ifaces);
     ovsb_status_free(aux.status, aux.n);
 
     if (f->installed && !f->full && !strcmp(text, f->installed)) {

@@ -56,6 +56,7 @@
 #include "replica.h"
 #include "txn.h"
 #include "underlay.h"
+#include "xstring.h"
 
 #define AGENT_OWNER "fabric"
 #define AGENT_VERSION "0.1"
@@ -268,6 +269,125 @@ tunnel_status(const struct agent *a)
     return ovsdb_map(pairs);
 }
 
+/* Look-ups for the guests' states: this host's namespace guests by name,
+ * and the bound ports of the bridge by iface-id. */
+struct guest_states {
+    const char **netns;  /* Their names, sorted. */
+    size_t *netns_index; /* Index in a->last.guests of each of 'netns'. */
+    size_t n_netns;
+    struct ovsb_iface_status *st;
+    size_t n_st;
+    const char **bound_ids; /* iface-ids of numbered ports, sorted. */
+    size_t n_bound;
+};
+
+static int
+compare_strptr(const void *a_, const void *b_)
+{
+    const char *const *a = a_, *const *b = b_;
+    return strcmp(*a, *b);
+}
+
+static void
+guest_states_init(struct guest_states *gs, const struct agent *a)
+{
+    memset(gs, 0, sizeof *gs);
+    size_t n = a->last.n_guests;
+    gs->netns = calloc(n + 1, sizeof *gs->netns);
+    gs->netns_index = calloc(n + 1, sizeof *gs->netns_index);
+    for (size_t i = 0; i < n; i++) {
+        gs->netns[i] = a->last.guest_names[i];
+    }
+    if (n) {
+        qsort(gs->netns, n, sizeof *gs->netns, compare_strptr);
+    }
+    for (size_t i = 0; i < n; i++) {
+        const char **p = bsearch(&a->last.guest_names[i], gs->netns, n,
+                                 sizeof *gs->netns, compare_strptr);
+        gs->netns_index[p - gs->netns] = i;
+    }
+    gs->n_netns = n;
+    if (!a->last.n_port_ifaces) {
+        return;
+    }
+    const struct replica *ovs = ovsdb_client_replica(a->ovs);
+    if (ovs) {
+        ovsb_status(ovs, a->bridge, &gs->st, &gs->n_st);
+    }
+    gs->bound_ids = calloc(gs->n_st + 1, sizeof *gs->bound_ids);
+    for (size_t i = 0; i < gs->n_st; i++) {
+        if (gs->st[i].iface_id && gs->st[i].ofport > 0) {
+            gs->bound_ids[gs->n_bound++] = gs->st[i].iface_id;
+        }
+    }
+    if (gs->n_bound) {
+        qsort(gs->bound_ids, gs->n_bound, sizeof *gs->bound_ids,
+              compare_strptr);
+    }
+}
+
+static void
+guest_states_destroy(struct guest_states *gs)
+{
+    free(gs->netns);
+    free(gs->netns_index);
+    free(gs->bound_ids);
+    ovsb_status_free(gs->st, gs->n_st);
+}
+
+/* The state of this host's guest 'name' and why, or false when it is not
+ * a namespace guest or guest of kind port of this host.  '*reasonp' is a
+ * new string. */
+static bool
+guest_state(const struct agent *a, const struct guest_states *gs,
+            const char *name, const char **statep, char **reasonp)
+{
+    const char **p = gs->n_netns ? bsearch(&name, gs->netns, gs->n_netns,
+                                           sizeof *gs->netns, compare_strptr)
+                                 : NULL;
+    if (p) {
+        size_t i = gs->netns_index[p - gs->netns];
+        *statep = a->error[0] ? "error"
+                  : agent_netns_is_made(a->netns, a->last.guests[i]->netns)
+                      ? "running"
+                      : "pending";
+        *reasonp = strdup(a->error);
+        return true;
+    }
+    /* The first interface of guest 'name'. */
+    const struct agent_port_iface *v = a->last.port_ifaces;
+    size_t lo = 0, hi = a->last.n_port_ifaces;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(v[mid].guest, name) < 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    const char *missing = NULL;
+    bool found = false;
+    for (size_t i = lo; i < a->last.n_port_ifaces && !strcmp(v[i].guest, name);
+         i++) {
+        const struct agent_port_iface *pi = &v[i];
+        found = true;
+        if (!missing &&
+            !(gs->n_bound && bsearch(&pi->iface_id, gs->bound_ids, gs->n_bound,
+                                     sizeof *gs->bound_ids, compare_strptr))) {
+            missing = pi->iface_id;
+        }
+    }
+    if (!found) {
+        return false;
+    }
+    *statep = a->error[0] ? "error" : missing ? "unplugged" : "bound";
+    *reasonp = a->error[0] ? strdup(a->error)
+               : missing   ? xasprintf("no port with iface-id %s on %s yet",
+                                       missing, a->bridge)
+                           : strdup("");
+    return true;
+}
+
 static void
 status_done(void *a_, const json_t *result, const struct ovsdb_error *error)
 {
@@ -308,21 +428,18 @@ write_status(struct agent *a, long long generation)
      * VMs. */
     const struct replica *r = ovsdb_client_replica(a->fabric);
     static const char *const tables[] = {"Guest", "Router"};
+    struct guest_states gs;
+    guest_states_init(&gs, a);
     for (size_t t = 0; t < 2; t++) {
         size_t iter = 0;
         const struct replica_row *g;
         while ((g = replica_next(r, tables[t], &iter))) {
             const char *name = json_string_value(replica_row_get(g, "name"));
             const char *state = NULL, *reason = NULL;
-            for (size_t i = 0; name && t == 0 && i < a->last.n_guests; i++) {
-                if (!strcmp(a->last.guest_names[i], name)) {
-                    state = a->error[0] ? "error"
-                            : agent_netns_is_made(a->netns,
-                                                  a->last.guests[i]->netns)
-                                ? "running"
-                                : "pending";
-                    reason = a->error;
-                }
+            char *reason_buf = NULL;
+            if (name && t == 0 &&
+                guest_state(a, &gs, name, &state, &reason_buf)) {
+                reason = reason_buf;
             }
             if (name && !state) {
                 agent_vms_state(a->vms, name, &state, &reason);
@@ -339,8 +456,10 @@ write_status(struct agent *a, long long generation)
                                  json_pack("{s:s, s:s}", "state", state,
                                            "state_reason", reason));
             }
+            free(reason_buf);
         }
     }
+    guest_states_destroy(&gs);
     a->status_txn_busy = true;
     if (ovsdb_client_transact(a->fabric, txn, status_done, a) < 0) {
         a->status_txn_busy = false;

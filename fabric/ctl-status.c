@@ -254,8 +254,26 @@ print_guests(const struct replica *replica)
             }
             json_decref(addrs);
         }
-        json_decref(ifaces);
         print_close();
+        const char *kind = row_string(row, "kind");
+        if (kind && !strcmp(kind, "port")) {
+            /* What the program that plugs the ports sets. */
+            print_open_list("iface_ids");
+            json_array_foreach(ifaces, i, ref)
+            {
+                const char *uuid = ovsdb_atom_uuid(ref);
+                const struct replica_row *iface =
+                    uuid ? replica_get(replica, "Guest_Interface", uuid)
+                         : NULL;
+                const char *id = iface ? row_string(iface, "iface_id") : NULL;
+                if (iface) {
+                    print_string(NULL, "iface-id=%s ",
+                                 id && id[0] ? id : uuid);
+                }
+            }
+            print_close();
+        }
+        json_decref(ifaces);
         print_nl();
         print_close();
     }

@@ -294,6 +294,7 @@ interface_row(struct builder *b, const struct fabric_interface *iface)
     }
     put(row, "addresses", ovsdb_set(addresses));
     put(row, "gateway", jopt(b, iface->gateway));
+    put(row, "iface_id", jopt(b, iface->iface_id));
     json_t *routes = checked(json_array());
     for (size_t i = 0; i < iface->n_routes; i++) {
         json_t *pair = checked(json_array());

@@ -532,6 +532,7 @@ read_interface(const struct reader *rd, const char *guest,
                             : FABRIC_VLAN_ACCESS);
     iface->port_security = json_is_true(replica_row_get(row, "port_security"));
     iface->mtu = dbmodel_row_int(row, "mtu");
+    iface->iface_id = row_opt_string(row, "iface_id");
 
     const json_t *routes = replica_row_get(row, "routes");
     size_t n = dbmodel_datum_n(routes);
@@ -586,9 +587,10 @@ read_guest(const struct reader *rd, const struct replica_row *row,
            struct fabric_guest *g, struct ovsdb_error **errorp)
 {
     g->name = xstrdup(dbmodel_row_string(row, "name"));
-    g->kind =
-        (!strcmp(dbmodel_row_string(row, "kind"), "vm") ? FABRIC_GUEST_VM
-                                                        : FABRIC_GUEST_NETNS);
+    const char *kind = dbmodel_row_string(row, "kind");
+    g->kind = !strcmp(kind, "vm")     ? FABRIC_GUEST_VM
+              : !strcmp(kind, "port") ? FABRIC_GUEST_PORT
+                                      : FABRIC_GUEST_NETNS;
     read_vm(row, &g->vm);
     row_smap(row, "external_ids", &g->external_ids);
     const char *host = row_ref(row, "host");

@@ -28,7 +28,9 @@ fabric_router_kind_name(enum fabric_router_kind kind)
 const char *
 fabric_guest_kind_name(enum fabric_guest_kind kind)
 {
-    return kind == FABRIC_GUEST_VM ? "vm" : "netns";
+    return kind == FABRIC_GUEST_VM     ? "vm"
+           : kind == FABRIC_GUEST_PORT ? "port"
+                                       : "netns";
 }
 
 const char *
@@ -145,6 +147,7 @@ interface_clear(struct fabric_interface *iface)
     }
     free(iface->addresses);
     free(iface->gateway);
+    free(iface->iface_id);
     for (size_t i = 0; i < iface->n_routes; i++) {
         free(iface->routes[i].prefix);
         free(iface->routes[i].via);

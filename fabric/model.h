@@ -35,7 +35,15 @@ enum fabric_net_mode {
     FABRIC_NET_NAT
 };
 enum fabric_router_kind { FABRIC_ROUTER_FLOWS, FABRIC_ROUTER_VM };
-enum fabric_guest_kind { FABRIC_GUEST_NETNS, FABRIC_GUEST_VM };
+/* A guest's kind: a network namespace fabricd makes, a VM fabricd runs,
+ * or a port that something else plugs into the integration bridge (a
+ * container runtime, a VM outside fabric, a test) and fabricd binds by
+ * its iface-id. */
+enum fabric_guest_kind {
+    FABRIC_GUEST_NETNS,
+    FABRIC_GUEST_VM,
+    FABRIC_GUEST_PORT
+};
 enum fabric_vlan_mode { FABRIC_VLAN_ACCESS, FABRIC_VLAN_TRUNK };
 enum fabric_proto { FABRIC_PROTO_TCP, FABRIC_PROTO_UDP };
 /* When fabricd starts a VM again that is not running: 'on-failure' after
@@ -163,6 +171,9 @@ struct fabric_interface {
     size_t n_trunks;
     bool port_security; /* Default true. */
     int mtu;            /* Default: the network's MTU. */
+    char *iface_id;     /* Guests of kind port: the external_ids:iface-id of
+                         * the port to bind, or NULL for the interface's row
+                         * UUID in the fabric DB. */
 };
 
 struct fabric_guest {

@@ -393,6 +393,7 @@ interface_fields(const struct fabric_model *m, size_t obj, size_t i,
     }
     flist_add(fl, "trunks", v_set(trunks, iface->n_trunks));
     free(trunks);
+    flist_add(fl, "iface_id", v_opt(iface->iface_id));
     flist_add(fl, "port_security", v_bool(iface->port_security));
     flist_add(fl, "mtu", v_int(iface->mtu));
 }

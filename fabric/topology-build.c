@@ -490,6 +490,7 @@ build_iface(const struct builder *b, const struct ld_iface *iface,
     mi->n_trunks = iface->n_trunks;
     mi->port_security = iface->port_security;
     mi->mtu = iface->mtu ? iface->mtu : n->mtu ? n->mtu : t->mtu_limit;
+    mi->iface_id = iface->iface_id ? topo_xstrdup(iface->iface_id) : NULL;
 }
 
 static void

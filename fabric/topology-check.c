@@ -652,6 +652,40 @@ check_routes(struct checker *c, const struct ld_guest *g)
     free(tos.items);
 }
 
+/* No two interfaces of guests of kind port bind one iface-id: it would
+ * be ambiguous on a host, and a guest may move to another host. */
+static void
+check_iface_ids(struct checker *c)
+{
+    struct ld_topology *t = c->topo;
+    struct topo_index seen = {0};
+    const struct ld_iface **ifaces = NULL;
+    size_t n = 0;
+
+    for (size_t i = 0; i < t->n_guests; i++) {
+        const struct ld_guest *g = &t->guests[i];
+        for (size_t j = 0; g->kind == FABRIC_GUEST_PORT && j < g->n_ifaces;
+             j++) {
+            const struct ld_iface *iface = &g->ifaces[j];
+            size_t first;
+            if (!iface->iface_id) {
+                continue;
+            } else if (topo_index_find_str(&seen, iface->iface_id, &first)) {
+                topo_msg_taken(c->ctx, iface->iface_id_pos, iface->what,
+                               "iface_id", iface->iface_id,
+                               ifaces[first]->what,
+                               ifaces[first]->iface_id_pos);
+            } else {
+                ifaces = topo_grow(ifaces, n, sizeof *ifaces);
+                ifaces[n] = iface;
+                topo_index_add_str(&seen, iface->iface_id, n++);
+            }
+        }
+    }
+    topo_index_destroy(&seen);
+    free(ifaces);
+}
+
 static void
 check_guests(struct checker *c)
 {
@@ -679,6 +713,7 @@ check_guests(struct checker *c)
         }
         check_routes(c, g);
     }
+    check_iface_ids(c);
 }
 
 void

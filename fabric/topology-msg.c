@@ -503,6 +503,27 @@ topo_msg_trunks_on_access(struct topo_ctx *ctx, struct topo_pos pos,
 }
 
 void
+topo_msg_iface_id_kind(struct topo_ctx *ctx, struct topo_pos pos,
+                       const char *what)
+{
+    topo_ctx_add(ctx, pos,
+                 "%s: field 'iface_id' is for guests of kind port; fabricd "
+                 "names the ports of the other kinds itself.",
+                 what);
+}
+
+void
+topo_msg_bad_iface_id(struct topo_ctx *ctx, struct topo_pos pos,
+                      const char *what, const char *value)
+{
+    char c[CLIP_SIZE];
+    topo_ctx_add(ctx, pos,
+                 "%s: iface_id '%s' is not 1 to %d printable characters "
+                 "without spaces.",
+                 what, clip(value, c), TOPO_IFACE_ID_MAX);
+}
+
+void
 topo_msg_trunks_empty(struct topo_ctx *ctx, struct topo_pos pos,
                       const char *what)
 {

@@ -44,15 +44,17 @@ static const char *const guest_fields[] = {
     "restart", "interfaces", "external_ids", NULL,
 };
 static const char *const iface_fields[] = {
-    "name",   "network",   "ip",     "ips",           "mac", "gateway",
-    "routes", "vlan_mode", "trunks", "port_security", "mtu", NULL,
+    "name",    "network",  "ip",        "ips",    "mac",
+    "gateway", "routes",   "vlan_mode", "trunks", "port_security",
+    "mtu",     "iface_id", NULL,
 };
 static const char *const route_fields[] = {"to", "via", NULL};
 
 static const char *const encap_names[] = {"geneve", NULL};
 static const char *const mode_names[] = {"isolated", "routed", "nat", NULL};
 static const char *const router_kind_names[] = {"flows", "vm", NULL};
-static const char *const guest_kind_names[] = {"netns", "vm", NULL};
+/* In the order of enum fabric_guest_kind. */
+static const char *const guest_kind_names[] = {"netns", "vm", "port", NULL};
 /* In the order of enum fabric_restart. */
 static const char *const restart_names[] = {"on-failure", "always", "never",
                                             NULL};
@@ -479,6 +481,17 @@ parse_iface(struct topo_obj *parent, const struct topo_node *map, size_t index,
 
     topo_obj_bool(&o, "port_security", &iface->port_security);
     topo_obj_mtu(&o, "mtu", &iface->mtu, &iface->mtu_pos);
+
+    /* fabricd names the ports of the other kinds itself. */
+    if (topo_obj_string(&o, "iface_id", &iface->iface_id,
+                        &iface->iface_id_pos)) {
+        if (g->kind != FABRIC_GUEST_PORT) {
+            topo_msg_iface_id_kind(o.ctx, iface->iface_id_pos, o.what);
+        } else if (!topo_valid_iface_id(iface->iface_id)) {
+            topo_msg_bad_iface_id(o.ctx, iface->iface_id_pos, o.what,
+                                  iface->iface_id);
+        }
+    }
 }
 
 static void

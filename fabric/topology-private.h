@@ -112,6 +112,10 @@ char *topo_format_prefix(uint32_t ip, int plen);    /* New string. */
 char *topo_format_mac(uint64_t mac);                /* New string. */
 uint32_t topo_hash32(const char *a, const char *b); /* FNV-1a of "a/b". */
 bool topo_valid_name(const char *, size_t max_len);
+/* An iface-id: 1 to TOPO_IFACE_ID_MAX printable ASCII characters, no
+ * space. */
+#define TOPO_IFACE_ID_MAX 128
+bool topo_valid_iface_id(const char *);
 void *topo_xrealloc(void *, size_t n, size_t size);
 /* Returns 'array', which holds 'n' elements of 'size' bytes and was only
  * ever grown by this function, with room for one more: the capacity
@@ -296,6 +300,8 @@ struct ld_iface {
     bool port_security;
     int mtu; /* 0 to derive. */
     struct topo_pos mtu_pos;
+    const char *iface_id; /* As written; NULL if not given. */
+    struct topo_pos iface_id_pos;
 };
 
 struct ld_guest {
@@ -477,6 +483,10 @@ void topo_msg_route_duplicate(struct topo_ctx *, struct topo_pos,
                               struct topo_pos first);
 void topo_msg_trunks_on_access(struct topo_ctx *, struct topo_pos,
                                const char *what);
+void topo_msg_iface_id_kind(struct topo_ctx *, struct topo_pos,
+                            const char *what);
+void topo_msg_bad_iface_id(struct topo_ctx *, struct topo_pos,
+                           const char *what, const char *value);
 void topo_msg_trunks_empty(struct topo_ctx *, struct topo_pos,
                            const char *what);
 void topo_msg_trunk_twice(struct topo_ctx *, struct topo_pos, const char *what,

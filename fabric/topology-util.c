@@ -202,6 +202,21 @@ topo_valid_name(const char *s, size_t max_len)
     return true;
 }
 
+bool
+topo_valid_iface_id(const char *s)
+{
+    size_t len = strlen(s);
+    if (!len || len > TOPO_IFACE_ID_MAX) {
+        return false;
+    }
+    for (; *s; s++) {
+        if (*s <= ' ' || *s > '~') {
+            return false;
+        }
+    }
+    return true;
+}
+
 /* The hash index. */
 
 static uint64_t

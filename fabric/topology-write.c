@@ -480,6 +480,9 @@ write_iface(struct writer *w, const struct fabric_model *m,
     }
     write_bool(w, 8, "port_security", iface->port_security);
     write_int(w, 8, "mtu", iface->mtu);
+    if (iface->iface_id) {
+        write_string(w, 8, "iface_id", iface->iface_id);
+    }
 }
 
 static void

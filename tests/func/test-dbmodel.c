@@ -394,7 +394,7 @@ test_schema(void **state)
     assert_int_equal(
         sbx_runl(&out, "ovsdb-tool", "schema-version", FABRIC_SCHEMA, NULL),
         0);
-    assert_string_equal(out, "1.3.0\n");
+    assert_string_equal(out, "1.4.0\n");
     free(out);
     char *cksum = NULL;
     assert_int_equal(

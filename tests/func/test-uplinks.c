@@ -133,19 +133,6 @@ setup2(void **state)
     return setup_n(state, 2);
 }
 
-/* Pings until one answer, for up to 'ms'. */
-static bool
-pings(const char *ns, const char *ip_, int ms)
-{
-    long long end = sbx_now_ms() + ms;
-    do {
-        if (bed_ping(ns, ip_)) {
-            return true;
-        }
-    } while (sbx_now_ms() < end);
-    return false;
-}
-
 /* What host hvN's eth1 looks like (its addresses and state). */
 static char *
 eth1_state(struct bed *b, int n)
@@ -176,9 +163,9 @@ check_traffic(struct bed *b, const char *guest_ns, const char *guest_ip)
     bed_ns_name(b, "dev", sw, sizeof sw);
     bed_ns_name(b, "ox", ox, sizeof ox);
     long long t0 = sbx_now_ms();
-    assert_true(pings(guest_ns, DEVICE, 20000));
+    assert_true(bed_pings(guest_ns, DEVICE, 20000));
     printf("first ping guest -> device after %lld ms\n", sbx_now_ms() - t0);
-    assert_true(pings(sw, guest_ip, 5000));
+    assert_true(bed_pings(sw, guest_ip, 5000));
 
     assert_true(bed_start_server(b, sw, 7000) > 0);
     assert_true(bed_start_server(b, guest_ns, 80) > 0);
@@ -206,7 +193,7 @@ check_undisturbed(struct bed *b, int n, const char *before)
     char *now = eth1_state(b, n);
     assert_string_equal(before, now);
     free(now);
-    assert_true(pings(host, sw_ip, 5000));
+    assert_true(bed_pings(host, sw_ip, 5000));
     char *ports = bridge_ports(b, n);
     assert_non_null(strstr(ports, "eth1\n"));
     free(ports);
@@ -229,7 +216,7 @@ check_destroyed(struct bed *b, int n, const char *before)
     char host[64], sw_ip[32];
     snprintf(host, sizeof host, "%shv%d", b->prefix, n);
     snprintf(sw_ip, sizeof sw_ip, "172.31.%d.2", n);
-    assert_true(pings(host, sw_ip, 5000));
+    assert_true(bed_pings(host, sw_ip, 5000));
 }
 
 /* The one-host labs: lan on VLAN 100 of hv1's eth1, and another network
@@ -277,7 +264,7 @@ check_missing_interface(struct bed *b, const char *pc)
     assert_true(reported);
     /* The guest's new interface is there and lan's uplink works all the
      * same. */
-    assert_true(pings(pc, DEVICE, 10000));
+    assert_true(bed_pings(pc, DEVICE, 10000));
     out = NULL;
     for (long long end = sbx_now_ms() + 10000;
          sbx_now_ms() < end && !(out && strstr(out, "10.41.0.11/24"));
@@ -327,7 +314,7 @@ test_one_host(void **state)
     /* The untagged uplink: eth2 is the network's. */
     char dv3[64], reply[128];
     bed_ns_name(b, "dv3", dv3, sizeof dv3);
-    assert_true(pings(pc, "10.40.0.200", 10000));
+    assert_true(bed_pings(pc, "10.40.0.200", 10000));
     assert_true(bed_start_server(b, pc, 80) > 0);
     assert_true(bed_connects(dv3, "10.40.0.11", 80, reply, sizeof reply));
     assert_string_equal(reply, "10.40.0.200");
@@ -345,8 +332,8 @@ test_one_host(void **state)
     free(more);
     char pc9[64];
     bed_guest_ns(b, 1, "pc9", pc9, sizeof pc9);
-    assert_true(pings(pc9, "10.40.0.200", 10000));
-    assert_true(pings(pc, DEVICE, 10000));
+    assert_true(bed_pings(pc9, "10.40.0.200", 10000));
+    assert_true(bed_pings(pc, DEVICE, 10000));
     assert_int_equal(bed_apply_text(b, one_host_lab), 0);
 
     /* fabricctl flows names the uplink's flows: in with VLAN 100, out

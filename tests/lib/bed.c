@@ -110,6 +110,18 @@ bed_reaches(const char *ns, const char *ip)
     return false;
 }
 
+bool
+bed_pings(const char *ns, const char *ip, int ms)
+{
+    long long end = sbx_now_ms() + ms;
+    do {
+        if (bed_ping(ns, ip)) {
+            return true;
+        }
+    } while (sbx_now_ms() < end);
+    return false;
+}
+
 pid_t
 bed_start_server(struct bed *b, const char *ns, int port)
 {

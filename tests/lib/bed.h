@@ -104,6 +104,8 @@ int bed_ns_run(char **outp, const char *ns, ...) __attribute__((sentinel));
  * loaded machine. */
 bool bed_ping(const char *ns, const char *ip);
 bool bed_reaches(const char *ns, const char *ip);
+/* Pings until one answer, for up to 'ms'. */
+bool bed_pings(const char *ns, const char *ip, int ms);
 
 /* An nstcp server on 'port' in 'ns', stopped by bed_stop_servers() or
  * the teardown.  Returns its PID or -1. */

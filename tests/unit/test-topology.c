@@ -762,6 +762,36 @@ test_uplinks(void **state)
 }
 
 static void
+test_port_guests(void **state)
+{
+    (void)state;
+    struct fabric_model *m = load_text(
+        "ports.yaml", "name: lab\n"
+                      "networks:\n"
+                      "  - {name: lan, subnet: 10.7.0.0/24}\n"
+                      "guests:\n"
+                      "  - name: web\n"
+                      "    kind: port\n"
+                      "    interfaces:\n"
+                      "      - {network: lan, ip: 10.7.0.5, iface_id: "
+                      "\"9f3c-web/eth0\"}\n"
+                      "      - {network: lan, ip: 10.7.0.6}\n"
+                      "  - {name: ns, interfaces: [{network: lan}]}\n");
+    assert_int_equal(m->n_guests, 2);
+    const struct fabric_guest *g = &m->guests[1];
+    assert_string_equal(g->name, "web");
+    assert_int_equal(g->kind, FABRIC_GUEST_PORT);
+    assert_string_equal(fabric_guest_kind_name(g->kind), "port");
+    assert_string_equal(g->interfaces[0].iface_id, "9f3c-web/eth0");
+    /* Without one, fabricd binds the interface's row UUID. */
+    assert_null(g->interfaces[1].iface_id);
+    assert_int_equal(m->guests[0].kind, FABRIC_GUEST_NETNS);
+    assert_null(m->guests[0].interfaces[0].iface_id);
+    check_round_trip(m);
+    fabric_model_destroy(m);
+}
+
+static void
 test_yaml_forms(void **state)
 {
     (void)state;
@@ -961,6 +991,7 @@ main(void)
         cmocka_unit_test(test_bad_corpus),
         cmocka_unit_test(test_network_modes),
         cmocka_unit_test(test_uplinks),
+        cmocka_unit_test(test_port_guests),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
