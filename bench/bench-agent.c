@@ -36,6 +36,17 @@
  *   command line, per phase: converging, one more guest, 5 s idle,
  *   destroy.  strace slows every program start down, so only the counts
  *   mean something, not the times.
+ * Part 4, bound ports.  With as many guests of kind port (--sizes) over
+ *   two hosts, plus one: the lab applied first (nothing plugged), then
+ *   `ovs-vsctl add-port` of an internal port with its iface-id for each
+ *   interface, one call per host with its share, both in parallel (what a
+ *   container runtime or a VM manager would do), and the time until both
+ *   agents report every port bound (tagged, flows installed: their
+ *   control socket's port_guests.bound, asked every 2 ms); then one more
+ *   port, plugged for the last guest.  Baseline: the same ovs-vsctl
+ *   calls into a scratch bridge without fabricd, as in part 2.  This is
+ *   the shape of the work OVN's figures measure (ports bound by
+ *   iface-id), which the goals are about.
  *
  * Rules of the benchmark:
  * - Every figure is printed with its ratio to its baseline, measured in
@@ -112,7 +123,7 @@ struct options {
     int limit_s;        /* Convergence limit per apply. */
     int profile_guests; /* Part 3; 0 skips it. */
     int ping_jobs;
-    bool parts[4]; /* Parts 1 to 3. */
+    bool parts[5]; /* Parts 1 to 4. */
     char *bin_dir, *source_dir;
 };
 
@@ -752,12 +763,13 @@ remove_leftovers(struct bed *b, int n)
 
 /* Labs. */
 
-/* Writes to 'path' a lab of 'n_guests' netns guests over 'n_hosts' hosts
+/* Writes to 'path' a lab of 'n_guests' netns guests (with 'ports', guests
+ * of kind port, interface i bound by iface-id "bpI") over 'n_hosts' hosts
  * (hv1...) in N_NETS networks: guest i is on host i % n_hosts + 1, in
  * network i % N_NETS (10.100.4K.0/22 for network K), with the next free
  * address of its network. */
 static int
-write_lab(const char *path, long n_guests, int n_hosts)
+write_lab_kind(const char *path, long n_guests, int n_hosts, bool ports)
 {
     FILE *f = fopen(path, "w");
     if (!f) {
@@ -776,12 +788,23 @@ write_lab(const char *path, long n_guests, int n_hosts)
     for (long i = 0; i < n_guests; i++) {
         int k = i % N_NETS;
         long j = i / N_NETS + 1;
+        char kind[64] = "";
+        if (ports) {
+            snprintf(kind, sizeof kind, ", iface_id: bp%ld", i);
+        }
         fprintf(f,
-                "  - {name: g%04ld, host: hv%ld, interfaces: "
-                "[{network: net%d, ip: 10.100.%ld.%ld/22}]}\n",
-                i, i % n_hosts + 1, k, 4 * k + j / 256, j % 256);
+                "  - {name: g%04ld, host: hv%ld,%s interfaces: "
+                "[{network: net%d, ip: 10.100.%ld.%ld/22%s}]}\n",
+                i, i % n_hosts + 1, ports ? " kind: port," : "", k,
+                4 * k + j / 256, j % 256, kind);
     }
     return fclose(f) ? -1 : 0;
+}
+
+static int
+write_lab(const char *path, long n_guests, int n_hosts)
+{
+    return write_lab_kind(path, n_guests, n_hosts, false);
 }
 
 static struct fabric_model *
@@ -1173,7 +1196,10 @@ struct scale_result {
     bool ok;
     bool converged;       /* The first apply converged. */
     char why[256];        /* Why the size failed. */
-    double conv_s, one_s; /* apply --wait of N, then of N + 1. */
+    double conv_s, one_s; /* apply --wait of N, then of N + 1; part 4:
+                           * from the plug to every port bound. */
+    double plug_s, plug_one_s; /* Part 4: the ovs-vsctl calls alone. */
+    double declare_s;          /* Part 4: apply --wait, nothing plugged. */
     double destroy_s;
     struct proc_cpu conv_cpu;  /* Agents' CPU until converged. */
     struct proc_cpu one_cpu;   /* ... for the one more guest. */
@@ -1316,6 +1342,12 @@ cleanup:
     return rc;
 }
 
+static int finish_size(struct bed *, const struct options *, int n_hosts,
+                       long size, struct scale_result *,
+                       const struct proc_cpu *c0, const struct proc_cpu *c1,
+                       const struct proc_cpu *c2,
+                       void (*before_baseline)(struct bed *, int n_hosts));
+
 static int
 bench_scale_size(struct bed *b, long size, const struct options *o,
                  struct scale_result *r)
@@ -1335,7 +1367,7 @@ bench_scale_size(struct bed *b, long size, const struct options *o,
         snprintf(r->why, sizeof r->why, "could not set up");
         goto cleanup;
     }
-    struct proc_cpu c0, c1, c2, c3;
+    struct proc_cpu c0, c1, c2;
     agents_cpu(b, n_hosts, &c0);
     flush_tunnel_neighbours(b);
     double ms;
@@ -1368,6 +1400,38 @@ bench_scale_size(struct bed *b, long size, const struct options *o,
     }
     r->one_s = ms / 1e3;
     agents_cpu(b, n_hosts, &c2);
+    if (finish_size(b, o, n_hosts, size, r, &c0, &c1, &c2, NULL) == 0) {
+        rc = 0;
+    }
+
+cleanup:
+    if (!r->ok) {
+        remove_leftovers(b, n_hosts);
+        /* The baseline still says what the size costs Open vSwitch. */
+        if (!r->base_s) {
+            scale_baseline(b, n_hosts, size, r);
+        }
+    }
+    for (int h = 1; h <= n_hosts; h++) {
+        agent_stop(b, h);
+    }
+    free(file);
+    free(file_one);
+    return rc;
+}
+
+/* What parts 2 and 4 measure the same way once the agents converged
+ * (CPU 'c0' at the start, 'c1' once converged, 'c2' after one more): the
+ * CPU, runs and control-socket waits while idle, RSS, flows; then the
+ * destroy, with 'before_baseline' run after it; then the baseline. */
+static int
+finish_size(struct bed *b, const struct options *o, int n_hosts, long size,
+            struct scale_result *r, const struct proc_cpu *c0,
+            const struct proc_cpu *c1, const struct proc_cpu *c2,
+            void (*before_baseline)(struct bed *, int n_hosts))
+{
+    struct proc_cpu c3;
+    double ms;
 
     /* Idle: CPU over IDLE_MS, then reconcile runs over another IDLE_MS
      * (asking an agent for its status waits until its current run is
@@ -1390,9 +1454,9 @@ bench_scale_size(struct bed *b, long size, const struct options *o,
         }
         span[k] = now_ms();
     }
-    cpu_sub(&r->conv_cpu, &c1, &c0);
-    cpu_sub(&r->one_cpu, &c2, &c1);
-    cpu_sub(&r->idle_cpu, &c3, &c2);
+    cpu_sub(&r->conv_cpu, c1, c0);
+    cpu_sub(&r->one_cpu, c2, c1);
+    cpu_sub(&r->idle_cpu, &c3, c2);
     r->idle_runs = (runs[1] - runs[0]) / ((span[1] - span[0]) / 1e3);
     for (int h = 1; h <= n_hosts; h++) {
         long hwm = proc_status_kib(b->agents[h], "VmHWM");
@@ -1402,37 +1466,245 @@ bench_scale_size(struct bed *b, long size, const struct options *o,
         r->flows[h] = count_flows(b, h, "br-int");
     }
     if (destroy_wait(b, o->limit_s, &ms)) {
-        snprintf(r->why, sizeof r->why,
-                 "destroy did not finish within "
-                 "%d s",
+        snprintf(r->why, sizeof r->why, "destroy did not finish within %d s",
                  o->limit_s);
-        goto cleanup;
+        return -1;
     }
     r->destroy_s = ms / 1e3;
     for (int h = 1; h <= n_hosts; h++) {
         agent_stop(b, h);
     }
+    if (before_baseline) {
+        before_baseline(b, n_hosts);
+    }
     if (scale_baseline(b, n_hosts, size, r) < 0) {
         snprintf(r->why, sizeof r->why, "the baseline failed");
-        goto cleanup;
+        return -1;
     }
     r->ok = true;
-    rc = 0;
+    return 0;
+}
+
+/* The lines parts 2 and 4 print alike: RSS, flows, destroy. */
+static void
+print_size_tail(const struct scale_result *r)
+{
+    printf("  %-40s %7.1fMiB %7.1fMiB %10.1f\n",
+           "peak RSS, largest agent (VmHWM)", r->hwm_kib / 1024.0,
+           r->base_rss_kib / 1024.0, (double)r->hwm_kib / r->base_rss_kib);
+    printf("  %-40s %10ld %10ld %10.1f\n", "flows per bridge (br-int, hv1)",
+           r->flows[1], r->base_flows,
+           r->base_flows > 0 ? (double)r->flows[1] / r->base_flows : 0);
+    printf("  %-40s %9.2fs\n", "destroy (apply of nothing, --wait)",
+           r->destroy_s);
+}
+
+/* Part 4: ports plugged by another program, bound by iface-id. */
+
+/* The interfaces of guests of kind port that hvN's agent had bound at its
+ * last run with nothing left to do, or -1. */
+static long long
+agent_ports_bound(const struct bed *b, int host)
+{
+    json_t *j = agent_status(b, host);
+    json_t *pg = json_object_get(j, "port_guests");
+    long long n = pg ? json_integer_value(json_object_get(pg, "bound")) : -1;
+    json_decref(j);
+    return n;
+}
+
+/* Waits until every host hvH (1 to 'n_hosts') reports 'want[H]' bound
+ * ports, for up to 'limit_s' from 'start' (a now_ms() time).  Returns the
+ * time from 'start', or -1. */
+static double
+wait_bound(const struct bed *b, int n_hosts, const long *want, double start,
+           int limit_s)
+{
+    for (;;) {
+        bool all = true;
+        for (int h = 1; h <= n_hosts && all; h++) {
+            all = agent_ports_bound(b, h) >= want[h];
+        }
+        double t = now_ms();
+        if (all) {
+            return t - start;
+        } else if (t - start > limit_s * 1e3) {
+            return -1;
+        }
+        sleep_ms(2);
+    }
+}
+
+/* Fills 'a' with the ovs-vsctl call that plugs into hvH's br-int the
+ * internal ports bpI of interfaces I in ['from', 'to') placed on it (I %
+ * n_hosts == H - 1), each with external_ids:iface-id=bpI. */
+static void
+plug_args(struct args *a, const struct bed *b, int h, int n_hosts, long from,
+          long to)
+{
+    memset(a, 0, sizeof *a);
+    args_host(a, b, h);
+    args_add(a, "ovs-vsctl");
+    args_add(a, "--timeout=600");
+    for (long i = from; i < to; i++) {
+        if (i % n_hosts != h - 1) {
+            continue;
+        }
+        args_add(a, "--");
+        args_add(a, "add-port");
+        args_add(a, "br-int");
+        args_add(a, "bp%ld", i);
+        args_add(a, "--");
+        args_add(a, "set");
+        args_add(a, "interface");
+        args_add(a, "bp%ld", i);
+        args_add(a, "type=internal");
+        args_add(a, "external_ids:iface-id=bp%ld", i);
+    }
+}
+
+/* Plugs the ports of interfaces ['from', 'to') on their hosts, in
+ * parallel, and waits until the agents bound 'want' ports.  Stores the
+ * time of the ovs-vsctl calls in '*plug_s' and returns the time to bound
+ * in seconds, or -1. */
+static double
+plug_and_bind(struct bed *b, int n_hosts, long from, long to, const long *want,
+              int limit_s, double *plug_s)
+{
+    struct args argvs[MAX_HOSTS + 1];
+    struct measure ms[MAX_HOSTS + 1];
+    int n = 0;
+    for (int h = 1; h <= n_hosts; h++) {
+        if (to - from >= n_hosts || (from % n_hosts) == h - 1) {
+            plug_args(&argvs[n++], b, h, n_hosts, from, to);
+        }
+    }
+    char *log = sbx_path(b->dir, "plug.log");
+    double start = now_ms();
+    double t = run_parallel(argvs, n, log, ms);
+    free(log);
+    for (int i = 0; i < n; i++) {
+        args_free(&argvs[i]);
+    }
+    if (t < 0) {
+        return -1;
+    }
+    *plug_s = t / 1e3;
+    double bound = wait_bound(b, n_hosts, want, start, limit_s);
+    return bound < 0 ? -1 : bound / 1e3;
+}
+
+/* The ports given back after the destroy go with their bridge. */
+static void
+remove_plugged(struct bed *b, int n_hosts)
+{
+    for (int h = 1; h <= n_hosts; h++) {
+        host_run(b, h, NULL, "ovs-vsctl", "--timeout=120", "--if-exists",
+                 "del-br", "br-int", NULL);
+    }
+}
+
+static int
+bench_ports_size(struct bed *b, long size, const struct options *o,
+                 struct scale_result *r)
+{
+    const int n_hosts = 2;
+    char name[64];
+    snprintf(name, sizeof name, "ports-%ld.yaml", size + 1);
+    char *file = sbx_path(b->dir, name);
+    int rc = -1;
+    r->size = size;
+
+    /* The lab holds one more guest than is plugged at first. */
+    if (write_lab_kind(file, size + 1, n_hosts, true) < 0 ||
+        agents_start(b, n_hosts) < 0) {
+        snprintf(r->why, sizeof r->why, "could not set up");
+        goto cleanup;
+    }
+    double ms;
+    if (apply_wait(b, file, o->limit_s, &ms)) {
+        snprintf(r->why, sizeof r->why, "apply did not converge within %d s",
+                 o->limit_s);
+        goto cleanup;
+    }
+    r->declare_s = ms / 1e3;
+
+    struct proc_cpu c0, c1, c2;
+    long want[MAX_HOSTS + 1] = {0};
+    for (long i = 0; i < size; i++) {
+        want[i % n_hosts + 1]++;
+    }
+    agents_cpu(b, n_hosts, &c0);
+    r->conv_s =
+        plug_and_bind(b, n_hosts, 0, size, want, o->limit_s, &r->plug_s);
+    if (r->conv_s < 0) {
+        snprintf(r->why, sizeof r->why,
+                 "the ports were not all bound within %d s", o->limit_s);
+        goto cleanup;
+    }
+    r->converged = true;
+    agents_cpu(b, n_hosts, &c1);
+    want[size % n_hosts + 1]++;
+    r->one_s = plug_and_bind(b, n_hosts, size, size + 1, want, o->limit_s,
+                             &r->plug_one_s);
+    if (r->one_s < 0) {
+        snprintf(r->why, sizeof r->why,
+                 "one more port was not bound within %d s", o->limit_s);
+        goto cleanup;
+    }
+    agents_cpu(b, n_hosts, &c2);
+    if (finish_size(b, o, n_hosts, size, r, &c0, &c1, &c2, remove_plugged) ==
+        0) {
+        rc = 0;
+    }
 
 cleanup:
     if (!r->ok) {
+        destroy_wait(b, o->limit_s, NULL);
+        remove_plugged(b, n_hosts);
         remove_leftovers(b, n_hosts);
-        /* The baseline still says what the size costs Open vSwitch. */
-        if (!r->base_s) {
-            scale_baseline(b, n_hosts, size, r);
-        }
     }
     for (int h = 1; h <= n_hosts; h++) {
         agent_stop(b, h);
     }
     free(file);
-    free(file_one);
     return rc;
+}
+
+static void
+print_ports(const struct scale_result *r)
+{
+    printf("\n%ld ports over 2 hosts (%ld per host)%s\n", r->size,
+           (r->size + 1) / 2, r->ok ? "" : ": FAILED");
+    if (!r->ok) {
+        printf("  %s\n", r->why);
+        return;
+    }
+    printf("  %-40s %10s %10s %10s\n", "", "fabricd", "baseline", "ratio");
+    printf("  %-40s %9.2fs %10s %10s\n", "apply --wait, nothing plugged",
+           r->declare_s, "-", "-");
+    printf("  %-40s %9.2fs %9.2fs %10.1f\n", "plug to every port bound",
+           r->conv_s, r->base_s, r->conv_s / r->base_s);
+    printf("  %-40s %9.2fs %9.2fs %10.1f\n", "  of which ovs-vsctl plugging",
+           r->plug_s, r->base_s, r->plug_s / r->base_s);
+    printf("  %-40s %9.3fs %9.3fs %10.1f\n", "one more port: plug to bound",
+           r->one_s, r->base_one_s, r->one_s / r->base_one_s);
+    printf("  %-40s %9.3fs %9.3fs %10.1f\n", "  of which ovs-vsctl plugging",
+           r->plug_one_s, r->base_one_s, r->plug_one_s / r->base_one_s);
+    double conv_cpu = r->conv_cpu.self_ms + r->conv_cpu.children_ms;
+    printf("  %-40s %9.2fs %10s %10s\n", "CPU of the agents to bind them",
+           conv_cpu / 1e3, "-", "-");
+    printf("  %-40s %9.2fs %9s\n", "  of which the agents themselves",
+           r->conv_cpu.self_ms / 1e3, "");
+    double one_cpu = r->one_cpu.self_ms + r->one_cpu.children_ms;
+    printf("  %-40s %9.3fs %10s %10s\n", "CPU of the agents for one more",
+           one_cpu / 1e3, "-", "-");
+    double idle = r->idle_cpu.self_ms + r->idle_cpu.children_ms;
+    printf("  %-40s %8.0f%% %10s %10s\n", "CPU while idle (of one core)",
+           idle / r->idle_ms * 100, "0%", "-");
+    printf("  %-40s %9.1f %10s %10s\n", "  reconcile runs per second",
+           r->idle_runs, "0", "-");
+    print_size_tail(r);
 }
 
 static void
@@ -1483,14 +1755,7 @@ print_scale(const struct scale_result *r)
            r->idle_runs, "0", "-");
     printf("  %-40s %9.2fs %10s %10s\n", "  longest wait for a status reply",
            r->ctl_ms / 1e3, "-", "-");
-    printf("  %-40s %7.1fMiB %7.1fMiB %10.1f\n",
-           "peak RSS, largest agent (VmHWM)", r->hwm_kib / 1024.0,
-           r->base_rss_kib / 1024.0, (double)r->hwm_kib / r->base_rss_kib);
-    printf("  %-40s %10ld %10ld %10.1f\n", "flows per bridge (br-int, hv1)",
-           r->flows[1], r->base_flows,
-           r->base_flows > 0 ? (double)r->flows[1] / r->base_flows : 0);
-    printf("  %-40s %9.2fs\n", "destroy (apply of nothing, --wait)",
-           r->destroy_s);
+    print_size_tail(r);
     printf("  per guest: %.1f ms of wall time per host, %.1f ms of CPU\n",
            r->conv_s * 1e3 / guests_per_host, conv_cpu / r->size);
     printf("  host-wide reads the agent makes once per pass (median of "
@@ -1811,7 +2076,7 @@ print_header(const struct bed *b, const char *source_dir)
 
 static void
 print_goals(const struct lab_result *four, const struct scale_result *sr,
-            int n_sr)
+            int n_sr, const char *what)
 {
     const struct scale_result *big = NULL;
     for (int i = 0; i < n_sr; i++) {
@@ -1819,7 +2084,7 @@ print_goals(const struct lab_result *four, const struct scale_result *sr,
             big = &sr[i];
         }
     }
-    printf("\nAgainst OVN 23.03 and the goals\n");
+    printf("\nAgainst OVN 23.03 and the goals (%s)\n", what);
     printf("  %-36s %10s %10s %12s %10s %8s\n", "", "OVN 23.03", "goal",
            "fabricd", "baseline", "goal");
     if (four && four->ok) {
@@ -1833,7 +2098,7 @@ print_goals(const struct lab_result *four, const struct scale_result *sr,
                "-");
     }
     if (!big) {
-        printf("  (no size of part 2 converged)\n");
+        printf("  (no size converged)\n");
         return;
     }
     bool at_1000 = big->size >= 1000;
@@ -1862,6 +2127,27 @@ print_goals(const struct lab_result *four, const struct scale_result *sr,
     }
 }
 
+/* Runs 'bench' for every size of 'o' into 'results', printing each with
+ * 'print', until one fails.  Returns the number run. */
+static int
+run_sizes(struct bed *b, const struct options *o,
+          int (*bench)(struct bed *, long, const struct options *,
+                       struct scale_result *),
+          void (*print)(const struct scale_result *),
+          struct scale_result *results)
+{
+    int n = 0;
+    for (int i = 0; i < o->n_sizes; i++) {
+        bench(b, o->sizes[i], o, &results[n]);
+        print(&results[n]);
+        if (!results[n++].ok) {
+            printf("  Larger sizes are not run.\n");
+            break;
+        }
+    }
+    return n;
+}
+
 /* Options and paths. */
 
 static void
@@ -1880,7 +2166,7 @@ usage(void)
            "  --limit S           seconds one apply may take (180)\n"
            "  --profile-guests N  part 3: guests under strace (30)\n"
            "  --ping-jobs N       pings at once (64)\n"
-           "  --parts LIST        parts to run, e.g. 1,3 (1,2,3)\n"
+           "  --parts LIST        parts to run, e.g. 1,3 (1,2,3,4)\n"
            "  --bin-dir DIR       where fabricd and fabricctl are (next to "
            "this program)\n"
            "  --source-dir DIR    the source tree, for scripts/testbed and "
@@ -1969,8 +2255,8 @@ main(int argc, char *argv[])
                         .limit_s = 180,
                         .profile_guests = 30,
                         .ping_jobs = 64,
-                        .parts = {false, true, true, true}};
-    long parts[4];
+                        .parts = {false, true, true, true, true}};
+    long parts[5];
     int n, c;
 
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1995,10 +2281,10 @@ main(int argc, char *argv[])
             o.ping_jobs = atoi(optarg);
             break;
         case 'P':
-            n = parse_list(optarg, parts, 4);
+            n = parse_list(optarg, parts, 5);
             memset(o.parts, 0, sizeof o.parts);
             for (int i = 0; i < n; i++) {
-                if (parts[i] >= 1 && parts[i] <= 3) {
+                if (parts[i] >= 1 && parts[i] <= 4) {
                     o.parts[parts[i]] = true;
                 }
             }
@@ -2047,9 +2333,10 @@ main(int argc, char *argv[])
     char *schema = sbx_path(o.source_dir, "ovsdb/fabric.ovsschema");
     char *two_hosts = sbx_path(o.source_dir, "topologies/two-hosts.yaml");
     struct lab_result four = {0}, hundred = {0};
-    struct scale_result sr[MAX_SIZES];
-    int n_sr = 0, rc = 1;
+    struct scale_result sr[MAX_SIZES], pr[MAX_SIZES];
+    int n_sr = 0, n_pr = 0, rc = 1;
     memset(sr, 0, sizeof sr);
+    memset(pr, 0, sizeof pr);
 
     if (!file_ok(b.fabricd, X_OK) || !file_ok(b.fabricctl, X_OK) ||
         !file_ok(b.testbed, R_OK) || !file_ok(schema, R_OK) ||
@@ -2108,19 +2395,28 @@ main(int argc, char *argv[])
                "into a scratch bridge,\none call per host with its share, "
                "in parallel; then one more port\n",
                N_NETS);
-        for (int i = 0; i < o.n_sizes; i++) {
-            bench_scale_size(&b, o.sizes[i], &o, &sr[n_sr]);
-            print_scale(&sr[n_sr]);
-            if (!sr[n_sr++].ok) {
-                printf("  Larger sizes are not run.\n");
-                break;
-            }
-        }
+        n_sr = run_sizes(&b, &o, bench_scale_size, print_scale, sr);
     }
     if (ok && o.parts[3] && o.profile_guests > 0) {
         ok = bench_profile(&b, &o) == 0;
     }
-    print_goals(o.parts[1] ? &four : NULL, sr, n_sr);
+    if (ok && o.parts[4]) {
+        printf("\nPart 4: ports plugged by another program (guests of kind "
+               "port), over two hosts\nin %d networks: ovs-vsctl add-port "
+               "of internal ports with their iface-ids into br-int,\none "
+               "call per host in parallel, until both agents bound every "
+               "port (tag, flows)\nbaseline: the same ovs-vsctl calls into "
+               "a scratch bridge, without fabricd\n",
+               N_NETS);
+        n_pr = run_sizes(&b, &o, bench_ports_size, print_ports, pr);
+    }
+    if (n_pr) {
+        print_goals(o.parts[1] ? &four : NULL, pr, n_pr, "part 4, ports");
+    }
+    if (n_sr || !n_pr) {
+        print_goals(o.parts[1] ? &four : NULL, sr, n_sr,
+                    "part 2, netns guests");
+    }
     rc = ok ? 0 : 1;
 
 out:

@@ -94,6 +94,9 @@ struct agent {
     long long applied_generation; /* Last generation fully applied. */
     long long runs;               /* Reconcile runs so far. */
     long long lab_reads;          /* ...that read the lab again. */
+    /* Interfaces of guests of kind port whose port was bound, tagged and
+     * had its flows when a run last found nothing left to do. */
+    long long ports_bound;
     char error[512];              /* Last run's error, or "". */
     char written_error[512];      /* The error the Host row holds. */
     long long written_generation; /* What the Host row holds. */
@@ -326,6 +329,14 @@ guest_states_init(struct guest_states *gs, const struct agent *a)
     }
 }
 
+/* True if a numbered port carries 'iface_id'. */
+static bool
+guest_states_bound(const struct guest_states *gs, const char *iface_id)
+{
+    return gs->n_bound && bsearch(&iface_id, gs->bound_ids, gs->n_bound,
+                                  sizeof *gs->bound_ids, compare_strptr);
+}
+
 static void
 guest_states_destroy(struct guest_states *gs)
 {
@@ -371,9 +382,7 @@ guest_state(const struct agent *a, const struct guest_states *gs,
          i++) {
         const struct agent_port_iface *pi = &v[i];
         found = true;
-        if (!missing &&
-            !(gs->n_bound && bsearch(&pi->iface_id, gs->bound_ids, gs->n_bound,
-                                     sizeof *gs->bound_ids, compare_strptr))) {
+        if (!missing && !guest_states_bound(gs, pi->iface_id)) {
             missing = pi->iface_id;
         }
     }
@@ -1086,6 +1095,14 @@ agent_run(evutil_socket_t fd, short what, void *a_)
             log_info("applied generation %lld", generation);
         }
         a->applied_generation = generation;
+        struct guest_states gs;
+        guest_states_init(&gs, a);
+        a->ports_bound = 0;
+        for (size_t i = 0; i < desired->n_port_ifaces; i++) {
+            a->ports_bound +=
+                guest_states_bound(&gs, desired->port_ifaces[i].iface_id);
+        }
+        guest_states_destroy(&gs);
     }
     if (a->written_generation != a->applied_generation ||
         strcmp(a->written_error, a->error)) {
@@ -1353,6 +1370,10 @@ agent_status_json(const struct agent *a)
         (json_int_t)a->applied_generation, "runs", (json_int_t)a->runs,
         "lab_reads", (json_int_t)a->lab_reads, "error", a->error, "guests",
         guests, "ports", ports, "tunnels", tunnels);
+    json_object_set_new(status, "port_guests",
+                        json_pack("{s:I, s:I}", "interfaces",
+                                  (json_int_t)a->last.n_port_ifaces, "bound",
+                                  (json_int_t)a->ports_bound));
     json_object_set_new(status, "vms", agent_vms_status_json(a->vms));
     json_t *gateways = json_array();
     for (size_t i = 0; i < a->last.n_gateways; i++) {
