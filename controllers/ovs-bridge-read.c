@@ -326,15 +326,30 @@ status_compare(const void *a_, const void *b_)
     return strcmp(a->name, b->name);
 }
 
+/* The Bridge row named 'name' in 'ovs', or NULL: a scan, cheaper than
+ * ovsb_ctx_init()'s index of every bridge, port and interface for a
+ * reader that needs one bridge's rows only. */
+static const struct replica_row *
+find_bridge(const struct replica *ovs, const char *name)
+{
+    size_t iter = 0;
+    const struct replica_row *row;
+    while ((row = replica_next(ovs, "Bridge", &iter))) {
+        if (!strcmp(ovsb_row_string(row, "name"), name)) {
+            return row;
+        }
+    }
+    return NULL;
+}
+
 int
 ovsb_status(const struct replica *ovs, const char *bridge,
             struct ovsb_iface_status **statusp, size_t *np)
 {
-    struct ovsb_ctx ctx;
-    ovsb_ctx_init(&ctx, ovs, "", NULL);
-    const struct replica_row *br = ovsb_ctx_bridge(&ctx, bridge);
+    /* ovsb_child_rows() needs nothing else. */
+    struct ovsb_ctx ctx = {.ovs = ovs};
+    const struct replica_row *br = find_bridge(ovs, bridge);
     if (!br) {
-        ovsb_ctx_destroy(&ctx);
         return -ENOENT;
     }
 
@@ -365,7 +380,6 @@ ovsb_status(const struct replica *ovs, const char *bridge,
         free(ifaces);
     }
     free(ports);
-    ovsb_ctx_destroy(&ctx);
 
     if (n) {
         qsort(status, n, sizeof *status, status_compare);

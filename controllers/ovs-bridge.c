@@ -615,6 +615,9 @@ sync_bound_port(struct ovsb_ctx *ctx, const struct ovsb_port *port,
         return;
     }
     bp->claimed[i] = true;
+    if (port->tag == OVSB_TAG_LATER) {
+        return;
+    }
     update_diff(
         ctx, "Port", row,
         ovsb_checked(json_pack("{s:o}", "tag", optional_int(port->tag))));
@@ -768,7 +771,8 @@ check_desired(const struct ovsb_bridge *desired, const char *owner,
                                 "nor an iface-id.",
                                 i, desired->name));
         }
-        if (p->tag < 0 || p->tag > 4095) {
+        if ((p->tag < 0 || p->tag > 4095) &&
+            !(p->adopt && p->tag == OVSB_TAG_LATER)) {
             return ovsdb_error_set(
                 errorp,
                 ovsdb_error_new(-EINVAL, NULL,

@@ -61,7 +61,12 @@
  *   cleared and fabric-bound removed, and the program that plugged it
  *   keeps it.  Like any port that is not owned, it keeps an owned bridge
  *   that is no longer desired.  A port bound by another owner is never
- *   adopted.
+ *   adopted.  A desired adopted port may also be bound later
+ *   (OVSB_TAG_LATER): it is claimed, so not released, but left as it is,
+ *   neither tagged nor marked.  ovs-vswitchd reconfigures every port of
+ *   the bridge when a tag changes, and OpenFlow waits meanwhile, so a
+ *   caller whose own flows isolate the port installs them first and
+ *   tags it after.
  * - Determinism.  Named UUIDs are stable ("bridge", "brport", "briface",
  *   "portN" and "ifaceN" for desired port N) and operations come in a
  *   fixed order (the bridge, then desired ports in their order, then
@@ -96,6 +101,8 @@ struct replica_row;
 /* The Port external_ids key that marks a port plugged by another program
  * as bound (adopted) by an owner. */
 #define OVSB_BOUND_KEY "fabric-bound"
+/* The 'tag' of an adopted port to be bound later (see the rules). */
+#define OVSB_TAG_LATER (-1)
 
 /* The tables an Open_vSwitch DB client monitors (every column), in this
  * order: Open_vSwitch, Bridge, Port, Interface.  NULL-terminated. */
@@ -106,7 +113,8 @@ struct ovsb_port {
                  * NULL to bind by external_ids:iface-id. */
     char *type; /* "" (a system device such as a veth), "internal",
                  * "geneve"; NULL is taken as "". */
-    int tag;    /* VLAN access tag 1..4095, 0 for none (trunk). */
+    int tag;    /* VLAN access tag 1..4095, 0 for none (trunk);
+                 * OVSB_TAG_LATER for an adopted port bound later. */
     struct fabric_smap options;      /* Interface options: remote_ip,
                                       * local_ip, key, ... */
     struct fabric_smap external_ids; /* Interface external_ids: iface-id,

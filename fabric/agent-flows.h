@@ -9,14 +9,15 @@
  * - The flows are computed again only when the lab changed (the agent
  *   says so with agent_flows_model_changed()) or the port numbers did;
  *   otherwise the flows installed last are what the host needs.
- * - Every flow is installed (`ovs-ofctl -O OpenFlow15 --bundle
+ * - Every flow is installed (`ovs-ofctl -O OpenFlow15 --no-names --bundle
  *   replace-flows`) the first time, after agent_flows_reset() (a new
  *   connection to the Open_vSwitch DB, often a restarted ovs-vswitchd),
  *   after a failed install, and when the switch no longer holds as many
  *   flows as were installed (a restarted ovs-vswitchd has none, a flow
- *   deleted by hand): the flow count is checked at most every
- *   AGENT_FLOWS_VERIFY_MS by a run, and every AGENT_FLOWS_CHECK_MS by
- *   agent_flows_check() without one.
+ *   deleted by hand): agent_flows_check() asks for the flow count every
+ *   AGENT_FLOWS_CHECK_MS, outside the runs (a run never waits for
+ *   ovs-vswitchd to answer it: that could hold back the flows of a new
+ *   port while ovs-vswitchd reconfigures for it).
  *   Otherwise only what differs from the last install goes, in one
  *   bundle of `ovs-ofctl --bundle add-flows` (flow-diff.h): the flows
  *   that stay keep their counters.
@@ -28,9 +29,11 @@
 #define FABRIC_AGENT_FLOWS_H 1
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct agent_flows;
 struct fabric_model;
+struct ovsb_iface_status;
 struct ovsdb_error;
 struct replica;
 
@@ -44,11 +47,13 @@ struct agent_flows *agent_flows_create(const char *bridge, const char *target,
                                        const char *rundir);
 void agent_flows_destroy(struct agent_flows *flows);
 
-/* Makes the bridge hold the flows host 'host' needs for 'model'.
- * Returns 0, or a negative errno with '*errorp' set. */
+/* Makes the bridge hold the flows host 'host' needs for 'model', with
+ * the bridge's interfaces as 'status' says (ovsb_status(): sorted by
+ * name).  Returns 0, or a negative errno with '*errorp' set. */
 int agent_flows_sync(struct agent_flows *flows,
                      const struct fabric_model *model, const char *host,
-                     const struct replica *fabric, const struct replica *ovs,
+                     const struct replica *fabric,
+                     const struct ovsb_iface_status *status, size_t n_status,
                      struct ovsdb_error **errorp);
 
 /* Number of flows installed last. */

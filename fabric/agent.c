@@ -94,9 +94,22 @@ struct agent {
     long long applied_generation; /* Last generation fully applied. */
     long long runs;               /* Reconcile runs so far. */
     long long lab_reads;          /* ...that read the lab again. */
-    /* Interfaces of guests of kind port whose port was bound, tagged and
-     * had its flows when a run last found nothing left to do. */
+    /* Interfaces of guests of kind port whose port carries traffic: with
+     * fabric's pipeline, numbered when its flows were last installed;
+     * with NORMAL, numbered and tagged when a run last found nothing left
+     * to do. */
     long long ports_bound;
+    /* The bridge's interfaces (ovsb_status(): its result, the array and
+     * its size), read again only after the Open_vSwitch replica changed
+     * (ovs_status()). */
+    int st_error;
+    struct ovsb_iface_status *st;
+    size_t n_st;
+    bool st_valid;
+    /* With fabric's pipeline, the iface-ids of those ports, sorted: only
+     * they are tagged (see tag_later()). */
+    char **flowed;
+    size_t n_flowed;
     char error[512];              /* Last run's error, or "". */
     char written_error[512];      /* The error the Host row holds. */
     long long written_generation; /* What the Host row holds. */
@@ -167,6 +180,7 @@ static void
 on_ovs_synced(void *a_)
 {
     struct agent *a = a_;
+    a->st_valid = false;
     if (a->ovs_changed) {
         a->ovs_changed = false;
         agent_mark_dirty(a);
@@ -178,9 +192,30 @@ on_ovs_change(void *a_, enum replica_change change,
               const struct replica_row *old, const struct replica_row *new)
 {
     struct agent *a = a_;
-    if (!a->ovs_changed && agent_inputs_ovs_changed(old, new)) {
+    if (agent_inputs_ovs_changed(old, new)) {
         a->ovs_changed = true;
+        a->st_valid = false;
     }
+}
+
+/* The status of the bridge's interfaces, sorted by name, and their
+ * number in '*np'; 0 or -ENOENT without the bridge (ovsb_status()).
+ * Read once per change of the replica: a run asks several times. */
+static int
+ovs_status(struct agent *a, const struct ovsb_iface_status **stp, size_t *np)
+{
+    const struct replica *ovs = ovsdb_client_replica(a->ovs);
+    if (!a->st_valid) {
+        ovsb_status_free(a->st, a->n_st);
+        a->st = NULL;
+        a->n_st = 0;
+        a->st_error =
+            ovs ? ovsb_status(ovs, a->bridge, &a->st, &a->n_st) : -ENOENT;
+        a->st_valid = true;
+    }
+    *stp = a->st;
+    *np = a->n_st;
+    return a->st_error;
 }
 
 /* A change of a fabric DB row: the lab is read again only when an input
@@ -210,6 +245,7 @@ on_ovs_connected(void *a_, const char *remote)
 {
     struct agent *a = a_;
     a->ovs_changed = true;
+    a->st_valid = false;
     if (a->flows) {
         agent_flows_reset(a->flows);
     }
@@ -248,15 +284,12 @@ host_row(const struct agent *a)
 /* tunnel_status: remote host -> BFD state ("up", "down", "init", or
  * "unknown" before BFD has said anything). */
 static json_t *
-tunnel_status(const struct agent *a)
+tunnel_status(struct agent *a)
 {
     json_t *pairs = json_array();
-    struct ovsb_iface_status *st = NULL;
-    size_t n = 0;
-    const struct replica *ovs = ovsdb_client_replica(a->ovs);
-    if (ovs) {
-        ovsb_status(ovs, a->bridge, &st, &n);
-    }
+    const struct ovsb_iface_status *st;
+    size_t n;
+    ovs_status(a, &st, &n);
     for (size_t i = 0; i < a->last.n_tunnels; i++) {
         const char *state = "unknown";
         for (size_t j = 0; j < n; j++) {
@@ -268,7 +301,6 @@ tunnel_status(const struct agent *a)
         json_array_append_new(
             pairs, json_pack("[s s]", a->last.tunnel_hosts[i], state));
     }
-    ovsb_status_free(st, n);
     return ovsdb_map(pairs);
 }
 
@@ -278,7 +310,7 @@ struct guest_states {
     const char **netns;  /* Their names, sorted. */
     size_t *netns_index; /* Index in a->last.guests of each of 'netns'. */
     size_t n_netns;
-    struct ovsb_iface_status *st;
+    const struct ovsb_iface_status *st; /* ovs_status()'s. */
     size_t n_st;
     const char **bound_ids; /* iface-ids of numbered ports, sorted. */
     size_t n_bound;
@@ -292,7 +324,7 @@ compare_strptr(const void *a_, const void *b_)
 }
 
 static void
-guest_states_init(struct guest_states *gs, const struct agent *a)
+guest_states_init(struct guest_states *gs, struct agent *a)
 {
     memset(gs, 0, sizeof *gs);
     size_t n = a->last.n_guests;
@@ -313,10 +345,7 @@ guest_states_init(struct guest_states *gs, const struct agent *a)
     if (!a->last.n_port_ifaces) {
         return;
     }
-    const struct replica *ovs = ovsdb_client_replica(a->ovs);
-    if (ovs) {
-        ovsb_status(ovs, a->bridge, &gs->st, &gs->n_st);
-    }
+    ovs_status(a, &gs->st, &gs->n_st);
     gs->bound_ids = calloc(gs->n_st + 1, sizeof *gs->bound_ids);
     for (size_t i = 0; i < gs->n_st; i++) {
         if (gs->st[i].iface_id && gs->st[i].ofport > 0) {
@@ -343,7 +372,77 @@ guest_states_destroy(struct guest_states *gs)
     free(gs->netns);
     free(gs->netns_index);
     free(gs->bound_ids);
-    ovsb_status_free(gs->st, gs->n_st);
+}
+
+/* With fabric's pipeline, an adopted port is tagged and marked only once
+ * its flows are in: the tag changes nothing for the flows, but
+ * ovs-vswitchd reconfigures every port of the bridge for it, and
+ * OpenFlow waits meanwhile; and a transaction first would hold the flows
+ * back for its round trip.  Sets the tag of the others to
+ * OVSB_TAG_LATER, saving the tags in 'saved' (n_ports entries) for
+ * tag_restore(). */
+static void
+tag_later(struct agent *a, struct ovsb_bridge *bridge, int *saved)
+{
+    for (size_t i = 0; i < bridge->n_ports; i++) {
+        struct ovsb_port *p = &bridge->ports[i];
+        saved[i] = p->tag;
+        const char *id = fabric_smap_get(&p->external_ids, "iface-id");
+        if (a->flows && p->adopt && id &&
+            !(a->n_flowed && bsearch(&id, a->flowed, a->n_flowed,
+                                     sizeof *a->flowed, compare_strptr))) {
+            p->tag = OVSB_TAG_LATER;
+        }
+    }
+}
+
+static void
+tag_restore(struct ovsb_bridge *bridge, const int *saved)
+{
+    for (size_t i = 0; i < bridge->n_ports; i++) {
+        bridge->ports[i].tag = saved[i];
+    }
+}
+
+static void
+flowed_clear(struct agent *a)
+{
+    for (size_t i = 0; i < a->n_flowed; i++) {
+        free(a->flowed[i]);
+    }
+    free(a->flowed);
+    a->flowed = NULL;
+    a->n_flowed = 0;
+}
+
+/* After flows were installed: the adopted ports they were for.  Returns
+ * true if a port joined them (its tag is to be written). */
+static bool
+flowed_update(struct agent *a)
+{
+    struct guest_states gs;
+    guest_states_init(&gs, a);
+    char **flowed = calloc(a->last.n_port_ifaces + 1, sizeof *flowed);
+    size_t n = 0;
+    bool grew = false;
+    for (size_t i = 0; i < a->last.n_port_ifaces; i++) {
+        const char *id = a->last.port_ifaces[i].iface_id;
+        if (guest_states_bound(&gs, id)) {
+            grew |=
+                !(a->n_flowed && bsearch(&id, a->flowed, a->n_flowed,
+                                         sizeof *a->flowed, compare_strptr));
+            flowed[n++] = strdup(id);
+        }
+    }
+    guest_states_destroy(&gs);
+    if (n) {
+        qsort(flowed, n, sizeof *flowed, compare_strptr);
+    }
+    flowed_clear(a);
+    a->flowed = flowed;
+    a->n_flowed = n;
+    a->ports_bound = n;
+    return grew;
 }
 
 /* The state of this host's guest 'name' and why, or false when it is not
@@ -734,11 +833,9 @@ reconcile_vms(struct agent *a, const struct agent_desired *d)
         free(fp);
         return a->vm_failures;
     }
-    struct ovsb_iface_status *st = NULL;
-    size_t n_st = 0;
-    bool bridge_up =
-        ovsb_status(ovsdb_client_replica(a->ovs), a->bridge, &st, &n_st) == 0;
-    ovsb_status_free(st, n_st);
+    const struct ovsb_iface_status *st;
+    size_t n_st;
+    bool bridge_up = ovs_status(a, &st, &n_st) == 0;
     if (d->n_vms && (!bridge_up || vm_port_taken(a, d))) {
         /* libvirt plugs the VMs' ports into the bridge: once it is there
          * and their names are free (the Open_vSwitch DB's update brings
@@ -841,12 +938,11 @@ compare_names(const void *a_, const void *b_)
  * new string naming the ports (up to 4) not numbered, with the error
  * ovs-vswitchd reported for each, if any. */
 static bool
-ports_bound_why(const struct agent *a, const struct ovsb_bridge *bridge,
-                char **whyp)
+ports_bound_why(struct agent *a, const struct ovsb_bridge *bridge, char **whyp)
 {
-    struct ovsb_iface_status *st = NULL;
-    size_t n = 0;
-    ovsb_status(ovsdb_client_replica(a->ovs), a->bridge, &st, &n);
+    const struct ovsb_iface_status *st;
+    size_t n;
+    ovs_status(a, &st, &n);
     /* Port names, sorted, for bsearch(). */
     const char **bound_names = calloc(n + 1, sizeof *bound_names);
     size_t n_bound = 0;
@@ -889,7 +985,6 @@ ports_bound_why(const struct agent *a, const struct ovsb_bridge *bridge,
         fclose(f);
     }
     free(bound_names);
-    ovsb_status_free(st, n);
     if (whyp && bound != named) {
         *whyp = why;
     } else {
@@ -899,7 +994,7 @@ ports_bound_why(const struct agent *a, const struct ovsb_bridge *bridge,
 }
 
 static bool
-ports_bound(const struct agent *a, const struct ovsb_bridge *bridge)
+ports_bound(struct agent *a, const struct ovsb_bridge *bridge)
 {
     return ports_bound_why(a, bridge, NULL);
 }
@@ -1013,8 +1108,12 @@ agent_run(evutil_socket_t fd, short what, void *a_)
         /* A host with nothing of the lab on it keeps no bridge. */
         const struct ovsb_bridge *bridge =
             desired->bridge->n_ports ? desired->bridge : NULL;
+        int *saved = calloc(desired->bridge->n_ports + 1, sizeof *saved);
+        tag_later(a, desired->bridge, saved);
         int n = ovsb_build_txn(ovsdb_client_replica(a->ovs), bridge,
                                AGENT_OWNER, txn, &error);
+        tag_restore(desired->bridge, saved);
+        free(saved);
         if (n < 0) {
             set_error(a, "%s", error->msg);
             ovsdb_error_free(error);
@@ -1039,6 +1138,9 @@ agent_run(evutil_socket_t fd, short what, void *a_)
         netns_done) {
         char *why = NULL;
         bool bound = ports_bound_why(a, desired->bridge, &why);
+        const struct ovsb_iface_status *st;
+        size_t n_st;
+        ovs_status(a, &st, &n_st);
         if (bound) {
             a->unbound_ms = 0;
         }
@@ -1062,8 +1164,7 @@ agent_run(evutil_socket_t fd, short what, void *a_)
                           &(struct timeval){AGENT_RETRY_MS / 1000, 0});
             }
             free(why);
-        } else if (agent_flows_sync(a->flows, model, a->host, fabric,
-                                    ovsdb_client_replica(a->ovs),
+        } else if (agent_flows_sync(a->flows, model, a->host, fabric, st, n_st,
                                     &error) < 0) {
             set_error(a, "cannot install flows on %s: %s", a->bridge,
                       error->msg);
@@ -1071,6 +1172,10 @@ agent_run(evutil_socket_t fd, short what, void *a_)
             failures++;
         } else {
             flows_done = true;
+            if (flowed_update(a)) {
+                /* Their tags, in the next run. */
+                agent_mark_dirty(a);
+            }
         }
     }
 
@@ -1095,14 +1200,16 @@ agent_run(evutil_socket_t fd, short what, void *a_)
             log_info("applied generation %lld", generation);
         }
         a->applied_generation = generation;
-        struct guest_states gs;
-        guest_states_init(&gs, a);
-        a->ports_bound = 0;
-        for (size_t i = 0; i < desired->n_port_ifaces; i++) {
-            a->ports_bound +=
-                guest_states_bound(&gs, desired->port_ifaces[i].iface_id);
+        if (!a->flows) {
+            struct guest_states gs;
+            guest_states_init(&gs, a);
+            a->ports_bound = 0;
+            for (size_t i = 0; i < desired->n_port_ifaces; i++) {
+                a->ports_bound +=
+                    guest_states_bound(&gs, desired->port_ifaces[i].iface_id);
+            }
+            guest_states_destroy(&gs);
         }
-        guest_states_destroy(&gs);
     }
     if (a->written_generation != a->applied_generation ||
         strcmp(a->written_error, a->error)) {
@@ -1329,6 +1436,8 @@ agent_destroy(struct agent *a)
     free(a->ul_state_path);
     agent_flows_destroy(a->flows);
     agent_desired_clear(&a->last);
+    flowed_clear(a);
+    ovsb_status_free(a->st, a->n_st);
     fabric_model_destroy(a->model);
     free(a->host);
     free(a->bridge);
