@@ -1373,6 +1373,14 @@ agent_create(struct event_base *base, const struct agent_options *o,
     for (const char *const *t = ovsb_tables; a->ovs && *t; t++) {
         ovsdb_client_on_change(a->ovs, *t, on_ovs_change, a);
     }
+    if (a->ovs) {
+        /* What ovs-vswitchd rewrites for every interface every few
+         * seconds and nothing here reads: no parsing, no memory. */
+        static const char *const unread[] = {
+            "statistics", "status",      "link_speed",   "link_resets",
+            "duplex",     "admin_state", "lacp_current", NULL};
+        ovsdb_client_monitor_except(a->ovs, "Interface", unread);
+    }
     if (!a->fabric || !a->ovs) {
         agent_destroy(a);
         return -EINVAL;

@@ -22,6 +22,8 @@ enum conn_state {
 struct monitored_table {
     char *name;
     json_t *columns; /* Array of names, or NULL for every column. */
+    json_t *except;  /* With 'columns' NULL: array of names of columns
+                      * left out, or NULL. */
     json_t *where;   /* Array of conditions, or NULL for every row. */
 };
 

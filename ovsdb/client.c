@@ -70,6 +70,37 @@ client_conn_fail(struct ovsdb_client *client, const char *fmt, ...)
 
 /* Monitor requests and their replies. */
 
+static bool
+names_have(const json_t *names, const char *name)
+{
+    size_t i;
+    json_t *n;
+    json_array_foreach(names, i, n)
+    {
+        if (!strcmp(json_string_value(n), name)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The columns of monitored table 't' in 'schema' but those of t->except
+ * and the two every row has (_uuid, _version). */
+static json_t *
+columns_except(const struct ovsdb_schema *schema,
+               const struct monitored_table *t)
+{
+    json_t *columns = json_array();
+    const struct ovsdb_table *table = ovsdb_schema_table(schema, t->name);
+    for (size_t i = 0; table && i < table->n_columns; i++) {
+        const char *name = table->columns[i].name;
+        if (name[0] != '_' && !names_have(t->except, name)) {
+            json_array_append_new(columns, json_string(name));
+        }
+    }
+    return columns;
+}
+
 static json_t *
 client_monitor_requests(const struct ovsdb_client *client, bool with_columns)
 {
@@ -79,6 +110,9 @@ client_monitor_requests(const struct ovsdb_client *client, bool with_columns)
         json_t *req = json_object();
         if (with_columns && t->columns) {
             json_object_set(req, "columns", t->columns);
+        } else if (with_columns && t->except && client->schema) {
+            json_object_set_new(req, "columns",
+                                columns_except(client->schema, t));
         }
         if (t->where) {
             json_object_set(req, "where", t->where);
@@ -521,6 +555,7 @@ ovsdb_client_destroy(struct ovsdb_client *client)
     for (size_t i = 0; i < client->n_tables; i++) {
         free(client->tables[i].name);
         json_decref(client->tables[i].columns);
+        json_decref(client->tables[i].except);
         json_decref(client->tables[i].where);
     }
     free(client->tables);
@@ -563,12 +598,26 @@ ovsdb_client_monitor(struct ovsdb_client *client, const char *table,
         t->name = strdup(table);
     }
     json_decref(t->columns);
+    json_decref(t->except);
     t->columns = NULL;
+    t->except = NULL;
     if (columns) {
         t->columns = json_array();
         for (const char *const *c = columns; *c; c++) {
             json_array_append_new(t->columns, json_string(*c));
         }
+    }
+}
+
+void
+ovsdb_client_monitor_except(struct ovsdb_client *client, const char *table,
+                            const char *const *except)
+{
+    ovsdb_client_monitor(client, table, NULL);
+    struct monitored_table *t = find_table(client, table);
+    t->except = json_array();
+    for (const char *const *c = except; *c; c++) {
+        json_array_append_new(t->except, json_string(*c));
     }
 }
 
@@ -591,6 +640,7 @@ ovsdb_client_unmonitor(struct ovsdb_client *client, const char *table)
     }
     free(t->name);
     json_decref(t->columns);
+    json_decref(t->except);
     json_decref(t->where);
     *t = client->tables[--client->n_tables];
     if (client->replica) {

@@ -92,6 +92,13 @@ void ovsdb_client_destroy(struct ovsdb_client *client);
 void ovsdb_client_monitor(struct ovsdb_client *client, const char *table,
                           const char *const *columns);
 
+/* Adds 'table' to the monitored tables with every column its schema has
+ * but 'except' (NULL-terminated): for columns the server rewrites often
+ * that the caller never reads (ovs-vswitchd's statistics every 5 s).
+ * Takes effect like ovsdb_client_monitor(). */
+void ovsdb_client_monitor_except(struct ovsdb_client *client,
+                                 const char *table, const char *const *except);
+
 /* Stops monitoring 'table': its rows leave the replica (reported as
  * deletes).  When connected, sends "monitor_cancel" for the current
  * monitor and "monitor_cond" for the remaining tables, whose initial

@@ -477,6 +477,82 @@ test_second_writer(void **state)
     ovsdb_client_destroy(client);
 }
 
+/* For sbx_loop_until(): 'target' is {&seen, N}: N modifies seen. */
+struct modifies_wait {
+    const struct seen *seen;
+    int n;
+};
+
+static bool
+modifies_reach(void *mw_)
+{
+    const struct modifies_wait *mw = mw_;
+    return mw->seen->modifies >= mw->n;
+}
+
+/* A table monitored but for some columns: the replica never holds them,
+ * and a change of those alone sends nothing. */
+static void
+test_monitor_except(void **state)
+{
+    struct world *w = *state;
+    struct seen seen = {0};
+    struct ovsdb_client *client =
+        make_client(w, w->server.unix_remote, "Open_vSwitch", &seen, NULL);
+    static const char *const unread[] = {"statistics", "ofport", NULL};
+    ovsdb_client_monitor_except(client, "Interface", unread);
+    ovsdb_client_on_change(client, "Interface", count_change, &seen);
+    wait_synced(w, client);
+    assert_int_equal(
+        ovsdb_client_cli(w, "[\"Open_vSwitch\","
+                            "{\"op\":\"insert\",\"table\":\"Interface\","
+                            "\"row\":{\"name\":\"eth7\",\"ofport\":42,"
+                            "\"type\":\"internal\",\"statistics\":[\"map\","
+                            "[[\"rx_packets\",5]]]},\"uuid-name\":\"i\"},"
+                            "{\"op\":\"insert\",\"table\":\"Port\","
+                            "\"row\":{\"name\":\"eth7\",\"interfaces\":"
+                            "[\"named-uuid\",\"i\"]},\"uuid-name\":\"p\"},"
+                            "{\"op\":\"insert\",\"table\":\"Bridge\","
+                            "\"row\":{\"name\":\"br0\",\"ports\":"
+                            "[\"named-uuid\",\"p\"]},\"uuid-name\":\"b\"},"
+                            "{\"op\":\"insert\",\"table\":\"Open_vSwitch\","
+                            "\"row\":{\"bridges\":[\"named-uuid\",\"b\"]}}]"),
+        0);
+    wait_count(w, client, "Interface", 1);
+    size_t iter = 0;
+    const struct replica_row *row =
+        replica_next(ovsdb_client_replica(client), "Interface", &iter);
+    assert_non_null(row);
+    assert_string_equal(
+        json_string_value(json_object_get(row->columns, "type")), "internal");
+    assert_null(json_object_get(row->columns, "statistics"));
+    assert_null(json_object_get(row->columns, "ofport"));
+
+    /* Statistics alone: no update; then the type: one. */
+    int modifies = seen.modifies;
+    assert_int_equal(
+        ovsdb_client_cli(w,
+                         "[\"Open_vSwitch\",{\"op\":\"update\",\"table\":"
+                         "\"Interface\",\"where\":[],\"row\":{\"statistics\":"
+                         "[\"map\",[[\"rx_packets\",9]]]}}]"),
+        0);
+    assert_int_equal(
+        ovsdb_client_cli(w, "[\"Open_vSwitch\",{\"op\":\"update\",\"table\":"
+                            "\"Interface\",\"where\":[],\"row\":{\"type\":"
+                            "\"\"}}]"),
+        0);
+    /* The notifications come in order: the type's is the first. */
+    struct modifies_wait mw = {&seen, modifies + 1};
+    assert_true(sbx_loop_until(w->base, modifies_reach, &mw, WAIT_MS));
+    iter = 0;
+    row = replica_next(ovsdb_client_replica(client), "Interface", &iter);
+    const json_t *type = json_object_get(row->columns, "type");
+    assert_true(!type || !strcmp(json_string_value(type), ""));
+    assert_int_equal(seen.modifies, modifies + 1);
+    assert_string_equal(seen.log, "");
+    ovsdb_client_destroy(client);
+}
+
 /* Condition changes: rows that leave the condition are deleted from the
  * replica, rows that enter it are inserted. */
 static void
@@ -916,6 +992,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_every_operation,
                                         setup_test_schema, teardown_world),
         cmocka_unit_test_setup_teardown(test_second_writer, setup_vswitch,
+                                        teardown_world),
+        cmocka_unit_test_setup_teardown(test_monitor_except, setup_vswitch,
                                         teardown_world),
         cmocka_unit_test_setup_teardown(test_condition_change,
                                         setup_test_schema, teardown_world),
