@@ -22,6 +22,7 @@
 #include "replica.h"
 #include "sandbox.h"
 #include "txn.h"
+#include "xstring.h"
 
 #define VSWITCH_SCHEMA "/usr/share/openvswitch/vswitch.ovsschema"
 #define TEST_SCHEMA FABRIC_SOURCE_DIR "/tests/data/test.ovsschema"
@@ -431,6 +432,27 @@ wait_count(struct world *w, struct ovsdb_client *client, const char *table,
     assert_true(sbx_loop_until(w->base, count_is, &cw, WAIT_MS));
 }
 
+/* Inserts Interface 'row' (JSON) with a Port and a Bridge (br0) to hold
+ * it, since Interface is not a root table; returns ovsdb-client's
+ * status. */
+static int
+insert_eth7(struct world *w, const char *row)
+{
+    char *txn = xasprintf(
+        "[\"Open_vSwitch\",{\"op\":\"insert\",\"table\":\"Interface\","
+        "\"row\":%s,\"uuid-name\":\"i\"},"
+        "{\"op\":\"insert\",\"table\":\"Port\",\"row\":{\"name\":\"eth7\","
+        "\"interfaces\":[\"named-uuid\",\"i\"]},\"uuid-name\":\"p\"},"
+        "{\"op\":\"insert\",\"table\":\"Bridge\",\"row\":{\"name\":\"br0\","
+        "\"ports\":[\"named-uuid\",\"p\"]},\"uuid-name\":\"b\"},"
+        "{\"op\":\"insert\",\"table\":\"Open_vSwitch\",\"row\":{"
+        "\"bridges\":[\"named-uuid\",\"b\"]}}]",
+        row);
+    int rc = ovsdb_client_cli(w, txn);
+    free(txn);
+    return rc;
+}
+
 static void
 test_second_writer(void **state)
 {
@@ -445,20 +467,7 @@ test_second_writer(void **state)
     assert_int_equal(replica_count(ovsdb_client_replica(client), "Interface"),
                      0);
 
-    /* Interface is not a root table: a Port and a Bridge hold it. */
-    assert_int_equal(
-        ovsdb_client_cli(w, "[\"Open_vSwitch\","
-                            "{\"op\":\"insert\",\"table\":\"Interface\","
-                            "\"row\":{\"name\":\"eth7\"},\"uuid-name\":\"i\"},"
-                            "{\"op\":\"insert\",\"table\":\"Port\","
-                            "\"row\":{\"name\":\"eth7\",\"interfaces\":"
-                            "[\"named-uuid\",\"i\"]},\"uuid-name\":\"p\"},"
-                            "{\"op\":\"insert\",\"table\":\"Bridge\","
-                            "\"row\":{\"name\":\"br0\",\"ports\":"
-                            "[\"named-uuid\",\"p\"]},\"uuid-name\":\"b\"},"
-                            "{\"op\":\"insert\",\"table\":\"Open_vSwitch\","
-                            "\"row\":{\"bridges\":[\"named-uuid\",\"b\"]}}]"),
-        0);
+    assert_int_equal(insert_eth7(w, "{\"name\":\"eth7\"}"), 0);
     wait_count(w, client, "Interface", 1);
     assert_int_equal(seen.inserts, 1);
 
@@ -503,21 +512,11 @@ test_monitor_except(void **state)
     ovsdb_client_monitor_except(client, "Interface", unread);
     ovsdb_client_on_change(client, "Interface", count_change, &seen);
     wait_synced(w, client);
-    assert_int_equal(
-        ovsdb_client_cli(w, "[\"Open_vSwitch\","
-                            "{\"op\":\"insert\",\"table\":\"Interface\","
-                            "\"row\":{\"name\":\"eth7\",\"ofport\":42,"
-                            "\"type\":\"internal\",\"statistics\":[\"map\","
-                            "[[\"rx_packets\",5]]]},\"uuid-name\":\"i\"},"
-                            "{\"op\":\"insert\",\"table\":\"Port\","
-                            "\"row\":{\"name\":\"eth7\",\"interfaces\":"
-                            "[\"named-uuid\",\"i\"]},\"uuid-name\":\"p\"},"
-                            "{\"op\":\"insert\",\"table\":\"Bridge\","
-                            "\"row\":{\"name\":\"br0\",\"ports\":"
-                            "[\"named-uuid\",\"p\"]},\"uuid-name\":\"b\"},"
-                            "{\"op\":\"insert\",\"table\":\"Open_vSwitch\","
-                            "\"row\":{\"bridges\":[\"named-uuid\",\"b\"]}}]"),
-        0);
+    assert_int_equal(insert_eth7(w,
+                                 "{\"name\":\"eth7\",\"ofport\":42,\"type\":"
+                                 "\"internal\",\"statistics\":[\"map\","
+                                 "[[\"rx_packets\",5]]]}"),
+                     0);
     wait_count(w, client, "Interface", 1);
     size_t iter = 0;
     const struct replica_row *row =
