@@ -112,6 +112,8 @@ struct agent {
     size_t n_flowed;
     char error[512];              /* Last run's error, or "". */
     char written_error[512];      /* The error the Host row holds. */
+    char bridge_uuid[40];         /* The bridge's row when flows were last
+                                   * synced, or "". */
     long long written_generation; /* What the Host row holds. */
     struct agent_desired last;    /* What the last run wanted. */
     struct fabric_model *model;   /* The lab 'last' was computed from. */
@@ -265,20 +267,28 @@ client_log(void *name, enum jsonrpc_log_level level, const char *msg)
 
 /* Status. */
 
+/* The last row of 'table' in 'r' (NULL: none) whose "name" is 'name', or
+ * NULL. */
+static const struct replica_row *
+named_row(const struct replica *r, const char *table, const char *name)
+{
+    const struct replica_row *found = NULL;
+    size_t iter = 0;
+    const struct replica_row *row;
+    while (r && (row = replica_next(r, table, &iter))) {
+        const char *n = json_string_value(replica_row_get(row, "name"));
+        if (n && !strcmp(n, name)) {
+            found = row;
+        }
+    }
+    return found;
+}
+
 /* The Host row for this agent, or NULL. */
 static const struct replica_row *
 host_row(const struct agent *a)
 {
-    const struct replica *r = ovsdb_client_replica(a->fabric);
-    size_t iter = 0;
-    const struct replica_row *row;
-    while (r && (row = replica_next(r, "Host", &iter))) {
-        const char *n = json_string_value(replica_row_get(row, "name"));
-        if (n && !strcmp(n, a->host)) {
-            return row;
-        }
-    }
-    return NULL;
+    return named_row(ovsdb_client_replica(a->fabric), "Host", a->host);
 }
 
 /* tunnel_status: remote host -> BFD state ("up", "down", "init", or
@@ -617,18 +627,11 @@ ul_txn_done(void *a_, const json_t *result, const struct ovsdb_error *error)
 static char *
 underlay_fingerprint(const struct agent *a, bool wanted, const char *ip)
 {
-    const struct replica *ovs = ovsdb_client_replica(a->ovs);
-    const char *uuid = "";
-    long long ifindex = 0;
-    size_t iter = 0;
-    const struct replica_row *row;
-    while (ovs && (row = replica_next(ovs, "Interface", &iter))) {
-        const char *name = json_string_value(replica_row_get(row, "name"));
-        if (name && !strcmp(name, a->ul_bridge)) {
-            uuid = row->uuid;
-            ifindex = json_integer_value(replica_row_get(row, "ifindex"));
-        }
-    }
+    const struct replica_row *row =
+        named_row(ovsdb_client_replica(a->ovs), "Interface", a->ul_bridge);
+    const char *uuid = row ? row->uuid : "";
+    long long ifindex =
+        row ? json_integer_value(replica_row_get(row, "ifindex")) : 0;
     char *fp;
     if (asprintf(&fp, "%d %s %s %lld", wanted, ip ? ip : "", uuid, ifindex) <
         0) {
@@ -999,6 +1002,20 @@ ports_bound(struct agent *a, const struct ovsb_bridge *bridge)
     return ports_bound_why(a, bridge, NULL);
 }
 
+/* A bridge made again (after a destroy, or by hand) holds no flow: then
+ * every flow goes again, at once rather than at the next flow check. */
+static void
+bridge_made_again(struct agent *a)
+{
+    const struct replica_row *row =
+        named_row(ovsdb_client_replica(a->ovs), "Bridge", a->bridge);
+    const char *uuid = row ? row->uuid : "";
+    if (strcmp(uuid, a->bridge_uuid)) {
+        agent_flows_reset(a->flows);
+        snprintf(a->bridge_uuid, sizeof a->bridge_uuid, "%s", uuid);
+    }
+}
+
 /* Reads the lab and computes what the host should hold into 'a->model'
  * and 'a->last', when an input changed since they were (or they never
  * were).  Returns 0, or -1 with the error set. */
@@ -1136,6 +1153,7 @@ agent_run(evutil_socket_t fd, short what, void *a_)
     bool flows_done = !a->flows || !desired->bridge->n_ports;
     if (!flows_done && !changes && !a->ovs_txn_busy && !failures &&
         netns_done) {
+        bridge_made_again(a);
         char *why = NULL;
         bool bound = ports_bound_why(a, desired->bridge, &why);
         const struct ovsb_iface_status *st;

@@ -803,6 +803,18 @@ test_incremental_flows(void **state)
     assert_true(reachable(w, "host01", "172.16.0.2"));
     assert_int_equal(agent_flows_counter(w, "installs"), installs + 2);
 
+    /* Destroyed and applied again: the bridge is a new one, with no flow,
+     * and the same ports and numbers as before; every flow is there when
+     * apply --wait returns. */
+    assert_int_equal(
+        fabricctl(w, &out, "topology", "destroy", "--wait=30", NULL), 0);
+    free(out);
+    apply_wait(w, CLASSIC);
+    after = dump_flows(w);
+    assert_int_equal(count_flows(after), count);
+    free(after);
+    assert_int_equal(agent_flows_counter(w, "installs"), installs + 3);
+
     assert_int_equal(
         fabricctl(w, &out, "topology", "destroy", "--wait=30", NULL), 0);
     free(out);

@@ -373,38 +373,13 @@ static const char services_lab[] =
     "  - {name: p1, host: hv1, interfaces: [{network: pub, ip: "
     "10.72.0.31}]}\n";
 
-/* What busybox udhcpc got in guest 'guest' on hvN: the lease's variables
- * as "name=value" lines ("" when it got none).  The script only prints:
- * the guest keeps the address fabricd gave it. */
+/* bed_dhcp_lease() in guest 'guest' on hvN. */
 static char *
 dhcp_lease(struct bed *b, int host, const char *guest)
 {
-    char *script = sbx_path(b->dir, "udhcpc.script");
-    FILE *f = fopen(script, "w");
-    fputs("#!/bin/sh\n"
-          "[ \"$1\" = bound ] || exit 0\n"
-          "for v in ip subnet router dns mtu staticroutes hostname domain "
-          "serverid lease; do\n"
-          "  eval echo \"lease.$v=\\$$v\"\n"
-          "done\n",
-          f);
-    fclose(f);
-    chmod(script, 0755);
     char ns[64];
     bed_guest_ns(b, host, guest, ns, sizeof ns);
-    char *out = NULL;
-    int rc =
-        bed_ns_run(&out, ns, "busybox", "udhcpc", "-i", "eth0", "-f", "-q",
-                   "-n", "-t", "3", "-T", "1", "-s", script, "-O", "mtu", "-O",
-                   "staticroutes", "-O", "domain", "-O", "hostname", NULL);
-    free(script);
-    if (rc) {
-        fprintf(stderr, "udhcpc in %s: exit %d:\n%s\n", guest, rc,
-                out ? out : "");
-        free(out);
-        return strdup("");
-    }
-    return out;
+    return bed_dhcp_lease(b, ns);
 }
 
 static void

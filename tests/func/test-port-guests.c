@@ -6,7 +6,8 @@
  * namespace guest of its network on hv2 and nothing of another network;
  * fabricd tags it and marks it bound but never owns it: once the guest is
  * gone from the lab, or the lab is destroyed, the port stays where the
- * test put it, untagged and unmarked. */
+ * test put it, untagged and unmarked.  Its network has DHCP: fabricd
+ * answers the port like any guest. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -32,7 +33,7 @@
     "  - {name: hv1, underlay: 10.99.0.1, underlay_mtu: 1600}\n"              \
     "  - {name: hv2, underlay: 10.99.0.2, underlay_mtu: 1600}\n"              \
     "networks:\n"                                                             \
-    "  - {name: lan, subnet: 10.70.0.0/24, vlan: 70}\n"                       \
+    "  - {name: lan, subnet: 10.70.0.0/24, vlan: 70, dhcp: true}\n"           \
     "  - {name: other, subnet: 10.71.0.0/24, vlan: 71}\n"                     \
     "guests:\n"                                                               \
     "  - {name: ns2, host: hv2, interfaces: [{network: lan, ip: " NS2_IP      \
@@ -182,6 +183,11 @@ test_port_guest(void **state)
     bed_stop_servers(b);
     /* Another network, on the same host: never at layer 2, no router. */
     assert_false(bed_ping(ext, OTHER_IP));
+    /* DHCP gives the port the interface's own address and name. */
+    char *lease = bed_dhcp_lease(b, ext);
+    assert_non_null(strstr(lease, "lease.ip=" EXT_IP "\n"));
+    assert_non_null(strstr(lease, "lease.hostname=ext\n"));
+    free(lease);
 
     /* Tagged and bound, never owned. */
     /* The tag comes once the flows are in (the pipeline isolates the

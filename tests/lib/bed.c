@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "nstcp.h"
@@ -120,6 +121,39 @@ bed_pings(const char *ns, const char *ip, int ms)
         }
     } while (sbx_now_ms() < end);
     return false;
+}
+
+char *
+bed_dhcp_lease(struct bed *b, const char *ns)
+{
+    char *script = sbx_path(b->dir, "udhcpc.script");
+    FILE *f = fopen(script, "w");
+    if (!f) {
+        free(script);
+        return strdup("");
+    }
+    fputs("#!/bin/sh\n"
+          "[ \"$1\" = bound ] || exit 0\n"
+          "for v in ip subnet router dns mtu staticroutes hostname domain "
+          "serverid lease; do\n"
+          "  eval echo \"lease.$v=\\$$v\"\n"
+          "done\n",
+          f);
+    fclose(f);
+    chmod(script, 0755);
+    char *out = NULL;
+    int rc =
+        bed_ns_run(&out, ns, "busybox", "udhcpc", "-i", "eth0", "-f", "-q",
+                   "-n", "-t", "3", "-T", "1", "-s", script, "-O", "mtu", "-O",
+                   "staticroutes", "-O", "domain", "-O", "hostname", NULL);
+    free(script);
+    if (rc) {
+        fprintf(stderr, "udhcpc in %s: exit %d:\n%s\n", ns, rc,
+                out ? out : "");
+        free(out);
+        return strdup("");
+    }
+    return out;
 }
 
 pid_t

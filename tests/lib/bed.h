@@ -107,6 +107,10 @@ bool bed_reaches(const char *ns, const char *ip);
 /* Pings until one answer, for up to 'ms'. */
 bool bed_pings(const char *ns, const char *ip, int ms);
 
+/* What busybox udhcpc got on eth0 in namespace 'ns': the lease's
+ * variables as "lease.NAME=VALUE" lines (a new string, "" when it got
+ * none).  The script only prints: the namespace keeps its addresses. */
+char *bed_dhcp_lease(struct bed *, const char *ns);
 /* An nstcp server on 'port' in 'ns', stopped by bed_stop_servers() or
  * the teardown.  Returns its PID or -1. */
 pid_t bed_start_server(struct bed *, const char *ns, int port);
