@@ -13,7 +13,11 @@
  *      ports need;
  *   4. the integration bridge: one Open_vSwitch transaction with the
  *      difference, at most one in flight; its reply marks the agent dirty
- *      so the next run sees the result;
+ *      so the next run sees the result.  Ports of guests of kind port,
+ *      plugged by another program, are tagged and marked in it only once
+ *      their flows are in (agent-ports.h);
+ *   4b. the flows (fabric/agent-flows), once every named port has its
+ *      OpenFlow number; a bridge made again gets every flow;
  *   5. gateways of nat and routed networks (controllers/gateway,
  *      controllers/nat-table): once their ports have OpenFlow numbers,
  *      their addresses, forwarding and the nat table; with no gateway
@@ -38,6 +42,7 @@
 #include "agent-inputs.h"
 #include "agent-netns.h"
 #include "agent-ofc.h"
+#include "agent-ports.h"
 #include "agent-uplinks.h"
 #include "agent-vms.h"
 #include "cloudinit.h"
@@ -99,17 +104,7 @@ struct agent {
      * with NORMAL, numbered and tagged when a run last found nothing left
      * to do. */
     long long ports_bound;
-    /* The bridge's interfaces (ovsb_status(): its result, the array and
-     * its size), read again only after the Open_vSwitch replica changed
-     * (ovs_status()). */
-    int st_error;
-    struct ovsb_iface_status *st;
-    size_t n_st;
-    bool st_valid;
-    /* With fabric's pipeline, the iface-ids of those ports, sorted: only
-     * they are tagged (see tag_later()). */
-    char **flowed;
-    size_t n_flowed;
+    struct agent_ports *ports;    /* The bridge's status, bound ports. */
     char error[512];              /* Last run's error, or "". */
     char written_error[512];      /* The error the Host row holds. */
     char bridge_uuid[40];         /* The bridge's row when flows were last
@@ -182,7 +177,7 @@ static void
 on_ovs_synced(void *a_)
 {
     struct agent *a = a_;
-    a->st_valid = false;
+    agent_ports_invalidate(a->ports);
     if (a->ovs_changed) {
         a->ovs_changed = false;
         agent_mark_dirty(a);
@@ -196,28 +191,16 @@ on_ovs_change(void *a_, enum replica_change change,
     struct agent *a = a_;
     if (agent_inputs_ovs_changed(old, new)) {
         a->ovs_changed = true;
-        a->st_valid = false;
+        agent_ports_invalidate(a->ports);
     }
 }
 
 /* The status of the bridge's interfaces, sorted by name, and their
- * number in '*np'; 0 or -ENOENT without the bridge (ovsb_status()).
- * Read once per change of the replica: a run asks several times. */
+ * number in '*np'; 0 or -ENOENT without the bridge (agent-ports.h). */
 static int
 ovs_status(struct agent *a, const struct ovsb_iface_status **stp, size_t *np)
 {
-    const struct replica *ovs = ovsdb_client_replica(a->ovs);
-    if (!a->st_valid) {
-        ovsb_status_free(a->st, a->n_st);
-        a->st = NULL;
-        a->n_st = 0;
-        a->st_error =
-            ovs ? ovsb_status(ovs, a->bridge, &a->st, &a->n_st) : -ENOENT;
-        a->st_valid = true;
-    }
-    *stp = a->st;
-    *np = a->n_st;
-    return a->st_error;
+    return agent_ports_status(a->ports, ovsdb_client_replica(a->ovs), stp, np);
 }
 
 /* A change of a fabric DB row: the lab is read again only when an input
@@ -247,7 +230,7 @@ on_ovs_connected(void *a_, const char *remote)
 {
     struct agent *a = a_;
     a->ovs_changed = true;
-    a->st_valid = false;
+    agent_ports_invalidate(a->ports);
     if (a->flows) {
         agent_flows_reset(a->flows);
     }
@@ -314,16 +297,11 @@ tunnel_status(struct agent *a)
     return ovsdb_map(pairs);
 }
 
-/* Look-ups for the guests' states: this host's namespace guests by name,
- * and the bound ports of the bridge by iface-id. */
+/* This host's namespace guests by name, for their states. */
 struct guest_states {
     const char **netns;  /* Their names, sorted. */
     size_t *netns_index; /* Index in a->last.guests of each of 'netns'. */
     size_t n_netns;
-    const struct ovsb_iface_status *st; /* ovs_status()'s. */
-    size_t n_st;
-    const char **bound_ids; /* iface-ids of numbered ports, sorted. */
-    size_t n_bound;
 };
 
 static int
@@ -334,9 +312,8 @@ compare_strptr(const void *a_, const void *b_)
 }
 
 static void
-guest_states_init(struct guest_states *gs, struct agent *a)
+guest_states_init(struct guest_states *gs, const struct agent *a)
 {
-    memset(gs, 0, sizeof *gs);
     size_t n = a->last.n_guests;
     gs->netns = calloc(n + 1, sizeof *gs->netns);
     gs->netns_index = calloc(n + 1, sizeof *gs->netns_index);
@@ -352,28 +329,6 @@ guest_states_init(struct guest_states *gs, struct agent *a)
         gs->netns_index[p - gs->netns] = i;
     }
     gs->n_netns = n;
-    if (!a->last.n_port_ifaces) {
-        return;
-    }
-    ovs_status(a, &gs->st, &gs->n_st);
-    gs->bound_ids = calloc(gs->n_st + 1, sizeof *gs->bound_ids);
-    for (size_t i = 0; i < gs->n_st; i++) {
-        if (gs->st[i].iface_id && gs->st[i].ofport > 0) {
-            gs->bound_ids[gs->n_bound++] = gs->st[i].iface_id;
-        }
-    }
-    if (gs->n_bound) {
-        qsort(gs->bound_ids, gs->n_bound, sizeof *gs->bound_ids,
-              compare_strptr);
-    }
-}
-
-/* True if a numbered port carries 'iface_id'. */
-static bool
-guest_states_bound(const struct guest_states *gs, const char *iface_id)
-{
-    return gs->n_bound && bsearch(&iface_id, gs->bound_ids, gs->n_bound,
-                                  sizeof *gs->bound_ids, compare_strptr);
 }
 
 static void
@@ -381,86 +336,14 @@ guest_states_destroy(struct guest_states *gs)
 {
     free(gs->netns);
     free(gs->netns_index);
-    free(gs->bound_ids);
-}
-
-/* With fabric's pipeline, an adopted port is tagged and marked only once
- * its flows are in: the tag changes nothing for the flows, but
- * ovs-vswitchd reconfigures every port of the bridge for it, and
- * OpenFlow waits meanwhile; and a transaction first would hold the flows
- * back for its round trip.  Sets the tag of the others to
- * OVSB_TAG_LATER, saving the tags in 'saved' (n_ports entries) for
- * tag_restore(). */
-static void
-tag_later(struct agent *a, struct ovsb_bridge *bridge, int *saved)
-{
-    for (size_t i = 0; i < bridge->n_ports; i++) {
-        struct ovsb_port *p = &bridge->ports[i];
-        saved[i] = p->tag;
-        const char *id = fabric_smap_get(&p->external_ids, "iface-id");
-        if (a->flows && p->adopt && id &&
-            !(a->n_flowed && bsearch(&id, a->flowed, a->n_flowed,
-                                     sizeof *a->flowed, compare_strptr))) {
-            p->tag = OVSB_TAG_LATER;
-        }
-    }
-}
-
-static void
-tag_restore(struct ovsb_bridge *bridge, const int *saved)
-{
-    for (size_t i = 0; i < bridge->n_ports; i++) {
-        bridge->ports[i].tag = saved[i];
-    }
-}
-
-static void
-flowed_clear(struct agent *a)
-{
-    for (size_t i = 0; i < a->n_flowed; i++) {
-        free(a->flowed[i]);
-    }
-    free(a->flowed);
-    a->flowed = NULL;
-    a->n_flowed = 0;
-}
-
-/* After flows were installed: the adopted ports they were for.  Returns
- * true if a port joined them (its tag is to be written). */
-static bool
-flowed_update(struct agent *a)
-{
-    struct guest_states gs;
-    guest_states_init(&gs, a);
-    char **flowed = calloc(a->last.n_port_ifaces + 1, sizeof *flowed);
-    size_t n = 0;
-    bool grew = false;
-    for (size_t i = 0; i < a->last.n_port_ifaces; i++) {
-        const char *id = a->last.port_ifaces[i].iface_id;
-        if (guest_states_bound(&gs, id)) {
-            grew |=
-                !(a->n_flowed && bsearch(&id, a->flowed, a->n_flowed,
-                                         sizeof *a->flowed, compare_strptr));
-            flowed[n++] = strdup(id);
-        }
-    }
-    guest_states_destroy(&gs);
-    if (n) {
-        qsort(flowed, n, sizeof *flowed, compare_strptr);
-    }
-    flowed_clear(a);
-    a->flowed = flowed;
-    a->n_flowed = n;
-    a->ports_bound = n;
-    return grew;
 }
 
 /* The state of this host's guest 'name' and why, or false when it is not
  * a namespace guest or guest of kind port of this host.  '*reasonp' is a
  * new string. */
 static bool
-guest_state(const struct agent *a, const struct guest_states *gs,
-            const char *name, const char **statep, char **reasonp)
+guest_state(struct agent *a, const struct guest_states *gs, const char *name,
+            const char **statep, char **reasonp)
 {
     const char **p = gs->n_netns ? bsearch(&name, gs->netns, gs->n_netns,
                                            sizeof *gs->netns, compare_strptr)
@@ -474,35 +357,15 @@ guest_state(const struct agent *a, const struct guest_states *gs,
         *reasonp = strdup(a->error);
         return true;
     }
-    /* The first interface of guest 'name'. */
-    const struct agent_port_iface *v = a->last.port_ifaces;
-    size_t lo = 0, hi = a->last.n_port_ifaces;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (strcmp(v[mid].guest, name) < 0) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    const char *missing = NULL;
-    bool found = false;
-    for (size_t i = lo; i < a->last.n_port_ifaces && !strcmp(v[i].guest, name);
-         i++) {
-        const struct agent_port_iface *pi = &v[i];
-        found = true;
-        if (!missing && !guest_states_bound(gs, pi->iface_id)) {
-            missing = pi->iface_id;
-        }
-    }
-    if (!found) {
+    if (!agent_ports_guest_state(a->ports, ovsdb_client_replica(a->ovs),
+                                 &a->last, name, statep, reasonp)) {
         return false;
     }
-    *statep = a->error[0] ? "error" : missing ? "unplugged" : "bound";
-    *reasonp = a->error[0] ? strdup(a->error)
-               : missing   ? xasprintf("no port with iface-id %s on %s yet",
-                                       missing, a->bridge)
-                           : strdup("");
+    if (a->error[0]) {
+        *statep = "error";
+        free(*reasonp);
+        *reasonp = strdup(a->error);
+    }
     return true;
 }
 
@@ -1126,10 +989,14 @@ agent_run(evutil_socket_t fd, short what, void *a_)
         const struct ovsb_bridge *bridge =
             desired->bridge->n_ports ? desired->bridge : NULL;
         int *saved = calloc(desired->bridge->n_ports + 1, sizeof *saved);
-        tag_later(a, desired->bridge, saved);
+        if (a->flows) {
+            agent_ports_tag_later(a->ports, desired->bridge, saved);
+        }
         int n = ovsb_build_txn(ovsdb_client_replica(a->ovs), bridge,
                                AGENT_OWNER, txn, &error);
-        tag_restore(desired->bridge, saved);
+        if (a->flows) {
+            agent_ports_tag_restore(desired->bridge, saved);
+        }
         free(saved);
         if (n < 0) {
             set_error(a, "%s", error->msg);
@@ -1190,7 +1057,10 @@ agent_run(evutil_socket_t fd, short what, void *a_)
             failures++;
         } else {
             flows_done = true;
-            if (flowed_update(a)) {
+            bool grew = agent_ports_flowed(
+                a->ports, ovsdb_client_replica(a->ovs), desired);
+            a->ports_bound = agent_ports_n_flowed(a->ports);
+            if (grew) {
                 /* Their tags, in the next run. */
                 agent_mark_dirty(a);
             }
@@ -1219,14 +1089,13 @@ agent_run(evutil_socket_t fd, short what, void *a_)
         }
         a->applied_generation = generation;
         if (!a->flows) {
-            struct guest_states gs;
-            guest_states_init(&gs, a);
+            /* NORMAL switches them once numbered and tagged. */
             a->ports_bound = 0;
             for (size_t i = 0; i < desired->n_port_ifaces; i++) {
-                a->ports_bound +=
-                    guest_states_bound(&gs, desired->port_ifaces[i].iface_id);
+                a->ports_bound += agent_ports_numbered(
+                    a->ports, ovsdb_client_replica(a->ovs),
+                    desired->port_ifaces[i].iface_id);
             }
-            guest_states_destroy(&gs);
         }
     }
     if (a->written_generation != a->applied_generation ||
@@ -1341,6 +1210,7 @@ agent_create(struct event_base *base, const struct agent_options *o,
     a->base = base;
     a->host = strdup(o->host);
     a->bridge = strdup(o->bridge ? o->bridge : "br-int");
+    a->ports = agent_ports_create(a->bridge);
     a->netns_prefix = strdup(o->netns_prefix ? o->netns_prefix : "fab-");
     a->rundir = strdup(o->rundir ? o->rundir : ".");
     a->datapath_type = agent_pick_datapath(o->datapath);
@@ -1462,8 +1332,7 @@ agent_destroy(struct agent *a)
     free(a->ul_state_path);
     agent_flows_destroy(a->flows);
     agent_desired_clear(&a->last);
-    flowed_clear(a);
-    ovsb_status_free(a->st, a->n_st);
+    agent_ports_destroy(a->ports);
     fabric_model_destroy(a->model);
     free(a->host);
     free(a->bridge);

@@ -22,6 +22,7 @@
 #include "replica.h"
 #include "schema.h"
 #include "txn.h"
+#include "xstring.h"
 
 #define VSWITCH_SCHEMA "/usr/share/openvswitch/vswitch.ovsschema"
 #define GOLDEN_DIR FABRIC_SOURCE_DIR "/tests/golden"
@@ -713,6 +714,94 @@ test_bound_port_kept_then_removed(void **state)
     ovsb_bridge_free(want);
 }
 
+/* Adoption (guests of kind port): the plugged port vnet0 of iface-id
+ * web-eth0, with its Port's external_ids 'port_ids'. */
+static void
+add_plugged(struct fixture *f, const char *port_ids)
+{
+    add_matching(f);
+    edit(f, "Bridge", BR, "ports",
+         "[\"set\", [" ALL_PORTS ", " REF(P_VNET) "]]");
+    char *port =
+        xasprintf("{\"name\": \"vnet0\", \"interfaces\": " REF(I_VNET) "%s%s}",
+                  port_ids ? ", \"tag\": 103, \"external_ids\": " : "",
+                  port_ids ? port_ids : "");
+    row(f, "Port", P_VNET, port);
+    free(port);
+    row(f, "Interface", I_VNET,
+        "{\"name\": \"vnet0\", \"ofport\": 7, "
+        "\"external_ids\": [\"map\", [[\"iface-id\", \"web-eth0\"]]]}");
+    load(f);
+}
+
+/* The desired bridge with the adopted port of web-eth0 on VLAN 'tag'. */
+static struct ovsb_bridge *
+desired_adopting(int tag)
+{
+    struct ovsb_bridge *want = desired();
+    struct ovsb_port *p = ovsb_bridge_add_port(want, NULL, NULL, tag);
+    p->adopt = true;
+    fabric_smap_add(&p->external_ids, "iface-id", "web-eth0");
+    return want;
+}
+
+/* Bound later, the port is claimed but left alone; bound, it gets the
+ * tag and fabric-bound, never fabric-owner. */
+static void
+test_adopt(void **state)
+{
+    struct fixture *f = *state;
+    add_plugged(f, NULL);
+    struct ovsb_bridge *want = desired_adopting(OVSB_TAG_LATER);
+    assert_int_equal(build(f, want, NULL, NULL), 0);
+    want->ports[4].tag = 103;
+    struct ovsdb_txn *txn;
+    assert_int_equal(build(f, want, &txn, NULL), 2);
+    assert_golden(txn, "adopt");
+    ovsb_bridge_free(want);
+}
+
+/* Adopted: nothing more to do while desired; no longer desired, it is
+ * given back (tag cleared, mark deleted), not deleted; it keeps an owned
+ * bridge that is no longer desired. */
+static void
+test_adopted_released(void **state)
+{
+    struct fixture *f = *state;
+    add_plugged(f, "[\"map\", [[\"fabric-bound\", \"" OWNER "\"]]]");
+    struct ovsb_bridge *want = desired_adopting(103);
+    assert_int_equal(build(f, want, NULL, NULL), 0);
+    remove_port(want, 4);
+    struct ovsdb_txn *txn;
+    assert_int_equal(build(f, want, &txn, NULL), 2);
+    assert_golden(txn, "release");
+    ovsb_bridge_free(want);
+
+    /* The bridge no longer desired: the adopted port is given back and
+     * keeps it; the owned ports go. */
+    assert_true(build(f, NULL, &txn, NULL) > 2);
+    json_t *params = ovsdb_txn_params(txn);
+    char *text = json_dumps(params, JSON_SORT_KEYS);
+    /* Owned ports deleted, the bridge not. */
+    assert_non_null(strstr(text, "\"op\": \"delete\", \"table\": \"Port\""));
+    assert_null(strstr(text, "\"op\": \"delete\", \"table\": \"Bridge\""));
+    assert_non_null(strstr(text, "fabric-bound"));
+    free(text);
+    json_decref(params);
+    ovsdb_txn_destroy(txn);
+}
+
+/* A port another owner adopted is left alone. */
+static void
+test_adopted_by_other(void **state)
+{
+    struct fixture *f = *state;
+    add_plugged(f, "[\"map\", [[\"fabric-bound\", \"other\"]]]");
+    struct ovsb_bridge *want = desired_adopting(104);
+    assert_int_equal(build(f, want, NULL, NULL), 0);
+    ovsb_bridge_free(want);
+}
+
 /* A port of another owner is never bound. */
 static void
 test_bind_other_owner(void **state)
@@ -837,8 +926,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_tag_change, setup, teardown),
         cmocka_unit_test_setup_teardown(test_port_gone, setup, teardown),
         cmocka_unit_test_setup_teardown(test_foreign_port, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_foreign_bridge, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_foreign_bridge, setup, teardown),
         cmocka_unit_test_setup_teardown(test_destroy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_destroy_keeps_bridge, setup,
                                         teardown),
@@ -849,6 +937,11 @@ main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_bound_port_kept_then_removed,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_adopt, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_adopted_released, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_adopted_by_other, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_bind_other_owner, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_invalid, setup, teardown),
