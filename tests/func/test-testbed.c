@@ -601,8 +601,19 @@ test_guests_through_geneve(void **state)
 
     make_tunnel(1);
     make_tunnel(2);
-    status = sbx_runl(&out, "ip", "netns", "exec", guest1, "ping", "-c",
-                      "5", "-i", "0.2", "-W", "2", "192.168.50.2", NULL);
+    /* The first packets into a new tunnel wait for its underlay neighbour
+     * (ARP on the underlay): on a loaded machine that can take longer
+     * than one ping's deadline, so try for up to 15 s. */
+    out = NULL; /* check_status() freed it. */
+    for (int i = 0; i < 10; i++) {
+        free(out);
+        out = NULL;
+        status = sbx_runl(&out, "ip", "netns", "exec", guest1, "ping", "-c",
+                          "5", "-i", "0.2", "-W", "2", "192.168.50.2", NULL);
+        if (!status) {
+            break;
+        }
+    }
     check_status(status, 0, out, "guest ping g1 -> g2 through GENEVE");
 
     /* A full 1500-byte IP packet, not fragmented, fits the underlay. */
