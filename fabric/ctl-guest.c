@@ -72,6 +72,12 @@ cmd_guest_exec(struct ctl *ctl, int argc, char *argv[])
                   name, name);
         return 1;
     }
+    if (kind && !strcmp(kind, "port")) {
+        ctl_error("guest %s is of kind port: another program plugged its "
+                  "ports, and fabric has no namespace of it to enter",
+                  name);
+        return 1;
+    }
     char netns[256];
     snprintf(netns, sizeof netns, "%s%s", ctl->netns_prefix, name);
     char path[300];

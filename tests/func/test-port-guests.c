@@ -255,6 +255,14 @@ test_uuid_iface_id(void **state)
     assert_non_null(uuid);
     assert_int_equal(strlen(uuid), 36);
     assert_true(state_becomes(b, "anon", "unplugged", 10000));
+    /* fabric runs nothing of it: no namespace to enter. */
+    char *out = NULL;
+    assert_int_not_equal(
+        bed_fabricctl(b, &out, "guest", "exec", "anon", "--", "true", NULL),
+        0);
+    assert_non_null(out);
+    assert_non_null(strstr(out, "is of kind port"));
+    free(out);
 
     /* An internal port, as the benchmark plugs them. */
     char *vs = bed_vsctl(b, 1, "add-port", "br-int", "pa0", "--", "set",
