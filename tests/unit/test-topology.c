@@ -30,7 +30,7 @@
 
 static const char *const examples[] = {
     "classic-lab.yaml", "classic-lab.json", "classic-lab-vms.yaml",
-    "two-hosts.yaml",   "vm-lab.yaml",
+    "two-hosts.yaml",   "vm-lab.yaml",      "ports-lab.yaml",
 };
 
 static bool
