@@ -1194,10 +1194,10 @@ cleanup:
 struct scale_result {
     long size;
     bool ok;
-    bool converged;       /* The first apply converged. */
-    char why[256];        /* Why the size failed. */
-    double conv_s, one_s; /* apply --wait of N, then of N + 1; part 4:
-                           * from the plug to every port bound. */
+    bool converged;            /* The first apply converged. */
+    char why[256];             /* Why the size failed. */
+    double conv_s, one_s;      /* apply --wait of N, then of N + 1; part 4:
+                                * from the plug to every port bound. */
     double plug_s, plug_one_s; /* Part 4: the ovs-vsctl calls alone. */
     double declare_s;          /* Part 4: apply --wait, nothing plugged. */
     double destroy_s;

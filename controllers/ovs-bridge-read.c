@@ -172,7 +172,8 @@ index_refs(struct ovsb_index *index, const struct replica *ovs,
     json_t *elems = ovsb_checked(ovsdb_set_elements(datum));
     size_t i;
     json_t *atom;
-    json_array_foreach (elems, i, atom) {
+    json_array_foreach(elems, i, atom)
+    {
         const struct replica_row *child =
             replica_get(ovs, table, ovsdb_atom_uuid(atom));
         if (child) {

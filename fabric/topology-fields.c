@@ -47,8 +47,7 @@ topo_obj_check_keys(struct topo_obj *o, const char *const *valid)
         } else if (valid && !in_list(key->scalar, valid)) {
             topo_msg_unknown_field(o->ctx, o->what, key, valid);
         } else if (topo_index_find_str(&seen, key->scalar, &first)) {
-            topo_msg_duplicate_key(o->ctx, o->what, key,
-                                   o->map->kids[first]);
+            topo_msg_duplicate_key(o->ctx, o->what, key, o->map->kids[first]);
         } else {
             topo_index_add_str(&seen, key->scalar, i);
         }
@@ -64,7 +63,7 @@ topo_obj_find_key(const struct topo_obj *o, const char *field)
     for (size_t i = 0; i + 1 < o->map->n_kids; i += 2) {
         const struct topo_node *key = o->map->kids[i];
         if (is_key(key) && !strcmp(key->scalar, field)) {
-            return (long) i;
+            return (long)i;
         }
     }
     return -1;
@@ -153,8 +152,8 @@ get_integer(struct topo_obj *o, const char *field, long long min,
     errno = 0;
     long long n = strtoll(value->scalar, NULL, 10);
     if (errno == ERANGE) {
-        topo_msg_range(o->ctx, value->pos, o->what, field, value->scalar,
-                       min, max);
+        topo_msg_range(o->ctx, value->pos, o->what, field, value->scalar, min,
+                       max);
         return false;
     }
     *valuep = n;
@@ -179,7 +178,7 @@ topo_obj_int(struct topo_obj *o, const char *field, int min, int max,
                        topo_obj_find(o, field)->scalar, min, max);
         return false;
     }
-    *valuep = (int) n;
+    *valuep = (int)n;
     if (posp) {
         *posp = pos;
     }
@@ -200,15 +199,15 @@ topo_obj_mtu(struct topo_obj *o, const char *field, int *valuep,
         return false;
     } else if (n < TOPO_MIN_MTU) {
         topo_msg_range(o->ctx, pos, o->what, field,
-                       topo_obj_find(o, field)->scalar, TOPO_MIN_MTU,
-                       limit);
+                       topo_obj_find(o, field)->scalar, TOPO_MIN_MTU, limit);
         return false;
     } else if (n > limit) {
-        topo_msg_mtu_limit(o->ctx, pos, o->what, n > INT_MAX ? INT_MAX
-                           : (int) n, limit, o->topo->min_underlay_mtu);
+        topo_msg_mtu_limit(o->ctx, pos, o->what,
+                           n > INT_MAX ? INT_MAX : (int)n, limit,
+                           o->topo->min_underlay_mtu);
         return false;
     }
-    *valuep = (int) n;
+    *valuep = (int)n;
     *posp = pos;
     return true;
 }
@@ -221,13 +220,13 @@ topo_obj_bool(struct topo_obj *o, const char *field, bool *valuep)
 
     if (!value) {
         return false;
-    } else if (value->type == TOPO_SCALAR && value->plain
-               && (!strcmp(s, "true") || !strcmp(s, "True")
-                   || !strcmp(s, "TRUE"))) {
+    } else if (value->type == TOPO_SCALAR && value->plain &&
+               (!strcmp(s, "true") || !strcmp(s, "True") ||
+                !strcmp(s, "TRUE"))) {
         *valuep = true;
-    } else if (value->type == TOPO_SCALAR && value->plain
-               && (!strcmp(s, "false") || !strcmp(s, "False")
-                   || !strcmp(s, "FALSE"))) {
+    } else if (value->type == TOPO_SCALAR && value->plain &&
+               (!strcmp(s, "false") || !strcmp(s, "False") ||
+                !strcmp(s, "FALSE"))) {
         *valuep = false;
     } else {
         topo_msg_type(o->ctx, o->what, field, "a boolean (true or false)",
@@ -378,8 +377,7 @@ topo_obj_string_list(struct topo_obj *o, const char *field)
 void
 topo_obj_for_each_map(struct topo_obj *o, const char *field,
                       void (*parse)(struct topo_obj *,
-                                    const struct topo_node *, size_t,
-                                    void *),
+                                    const struct topo_node *, size_t, void *),
                       void *aux)
 {
     const struct topo_node *list = topo_obj_list(o, field);
@@ -387,8 +385,7 @@ topo_obj_for_each_map(struct topo_obj *o, const char *field,
     for (size_t i = 0; list && i < list->n_kids; i++) {
         const struct topo_node *item = list->kids[i];
         if (item->type != TOPO_MAP) {
-            topo_msg_item_type(o->ctx, o->what, field, i, "a mapping",
-                               item);
+            topo_msg_item_type(o->ctx, o->what, field, i, "a mapping", item);
         } else {
             parse(o, item, i, aux);
         }

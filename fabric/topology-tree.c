@@ -26,13 +26,13 @@ struct tree_parser {
     size_t len;
     struct anchor *anchors;
     size_t n_anchors;
-    size_t copied;           /* Nodes copied for aliases so far. */
+    size_t copied; /* Nodes copied for aliases so far. */
 };
 
 static struct topo_pos
 mark_pos(yaml_mark_t mark)
 {
-    struct topo_pos pos = {(int) mark.line + 1, (int) mark.column + 1};
+    struct topo_pos pos = {(int)mark.line + 1, (int)mark.column + 1};
     return pos;
 }
 
@@ -65,8 +65,8 @@ syntax_error(struct tree_parser *tp)
         text = p->problem_value >= 0
                    ? xasprintf("%s (byte 0x%02x)", problem, p->problem_value)
                    : topo_xstrdup(problem);
-        topo_msg_syntax(tp->ctx, offset_pos(tp, p->problem_offset), text,
-                        NULL, (struct topo_pos) {0, 0});
+        topo_msg_syntax(tp->ctx, offset_pos(tp, p->problem_offset), text, NULL,
+                        (struct topo_pos){0, 0});
     } else if (p->error == YAML_MEMORY_ERROR) {
         abort();
     } else {
@@ -90,8 +90,8 @@ topo_node_is_null(const struct topo_node *node)
         return false;
     }
     const char *s = node->scalar;
-    return (!*s || !strcmp(s, "~") || !strcmp(s, "null")
-            || !strcmp(s, "Null") || !strcmp(s, "NULL"));
+    return (!*s || !strcmp(s, "~") || !strcmp(s, "null") ||
+            !strcmp(s, "Null") || !strcmp(s, "NULL"));
 }
 
 static struct topo_node *
@@ -122,9 +122,9 @@ node_add_kid(struct topo_node *node, struct topo_node *kid)
 {
     /* Grow by doubling: 'n_kids' is a power of 2 exactly when full. */
     if (!(node->n_kids & (node->n_kids - 1))) {
-        node->kids = topo_xrealloc(node->kids,
-                                   node->n_kids ? node->n_kids * 2 : 1,
-                                   sizeof *node->kids);
+        node->kids =
+            topo_xrealloc(node->kids, node->n_kids ? node->n_kids * 2 : 1,
+                          sizeof *node->kids);
     }
     node->kids[node->n_kids++] = kid;
 }
@@ -155,9 +155,9 @@ add_anchor(struct tree_parser *tp, const yaml_char_t *name,
            const struct topo_node *node)
 {
     if (name) {
-        tp->anchors = topo_grow(tp->anchors, tp->n_anchors,
-                                sizeof *tp->anchors);
-        tp->anchors[tp->n_anchors].name = topo_xstrdup((const char *) name);
+        tp->anchors =
+            topo_grow(tp->anchors, tp->n_anchors, sizeof *tp->anchors);
+        tp->anchors[tp->n_anchors].name = topo_xstrdup((const char *)name);
         tp->anchors[tp->n_anchors].node = node;
         tp->n_anchors++;
     }
@@ -210,11 +210,11 @@ parse_node(struct tree_parser *tp, yaml_event_t *event, int depth,
 
     switch (event->type) {
     case YAML_SCALAR_EVENT: {
-        const char *tag = (const char *) event->data.scalar.tag;
+        const char *tag = (const char *)event->data.scalar.tag;
         node = node_new(TOPO_SCALAR, pos);
-        node->scalar = topo_xstrdup((const char *) event->data.scalar.value);
-        node->plain = (event->data.scalar.style == YAML_PLAIN_SCALAR_STYLE
-                       && !(tag && !strcmp(tag, YAML_STR_TAG)));
+        node->scalar = topo_xstrdup((const char *)event->data.scalar.value);
+        node->plain = (event->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+                       !(tag && !strcmp(tag, YAML_STR_TAG)));
         if (strlen(node->scalar) != event->data.scalar.length) {
             topo_msg_nul(tp->ctx, pos);
         }
@@ -226,15 +226,16 @@ parse_node(struct tree_parser *tp, yaml_event_t *event, int depth,
     case YAML_MAPPING_START_EVENT: {
         bool seq = event->type == YAML_SEQUENCE_START_EVENT;
         node = node_new(seq ? TOPO_SEQ : TOPO_MAP, pos);
-        error = parse_kids(tp, node, (seq ? YAML_SEQUENCE_END_EVENT
-                                      : YAML_MAPPING_END_EVENT), depth);
+        error = parse_kids(
+            tp, node, (seq ? YAML_SEQUENCE_END_EVENT : YAML_MAPPING_END_EVENT),
+            depth);
         anchor = (seq ? event->data.sequence_start.anchor
-                  : event->data.mapping_start.anchor);
+                      : event->data.mapping_start.anchor);
         break;
     }
 
     case YAML_ALIAS_EVENT: {
-        const char *name = (const char *) event->data.alias.anchor;
+        const char *name = (const char *)event->data.alias.anchor;
         const struct topo_node *target = NULL;
         for (size_t i = tp->n_anchors; i-- > 0;) {
             if (!strcmp(tp->anchors[i].name, name)) {
@@ -292,8 +293,8 @@ parse_stream(struct tree_parser *tp, struct topo_node **rootp)
     /* DOCUMENT-START. */
     yaml_event_delete(&event);
 
-    if ((error = next_event(tp, &event))
-        || (error = parse_node(tp, &event, 1, rootp))) {
+    if ((error = next_event(tp, &event)) ||
+        (error = parse_node(tp, &event, 1, rootp))) {
         return error;
     }
 
@@ -323,8 +324,7 @@ topo_tree_parse(struct topo_ctx *ctx, const char *data, size_t len,
     if (!yaml_parser_initialize(&tp.parser)) {
         abort();
     }
-    yaml_parser_set_input_string(&tp.parser, (const unsigned char *) data,
-                                 len);
+    yaml_parser_set_input_string(&tp.parser, (const unsigned char *)data, len);
     int error = parse_stream(&tp, &root);
     yaml_parser_delete(&tp.parser);
     for (size_t i = 0; i < tp.n_anchors; i++) {

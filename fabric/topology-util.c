@@ -45,12 +45,12 @@ parse_decimal(const char **sp, unsigned max, unsigned *valuep)
     const char *s = *sp;
     unsigned value = 0;
 
-    if (!isdigit((unsigned char) *s) || (s[0] == '0' && isdigit(
-                                             (unsigned char) s[1]))) {
+    if (!isdigit((unsigned char)*s) ||
+        (s[0] == '0' && isdigit((unsigned char)s[1]))) {
         return false;
     }
-    for (; isdigit((unsigned char) *s); s++) {
-        value = value * 10 + (unsigned) (*s - '0');
+    for (; isdigit((unsigned char)*s); s++) {
+        value = value * 10 + (unsigned)(*s - '0');
         if (value > max) {
             return false;
         }
@@ -97,17 +97,17 @@ topo_parse_ipv4_prefix(const char *s, uint32_t *ipp, int *plenp)
     if (*s++ != '/' || !parse_decimal(&s, 32, &plen) || *s != '\0') {
         return false;
     }
-    *plenp = (int) plen;
+    *plenp = (int)plen;
     return true;
 }
 
 static int
 hex_digit(char c)
 {
-    return (c >= '0' && c <= '9' ? c - '0'
+    return (c >= '0' && c <= '9'   ? c - '0'
             : c >= 'a' && c <= 'f' ? c - 'a' + 10
             : c >= 'A' && c <= 'F' ? c - 'A' + 10
-            : -1);
+                                   : -1);
 }
 
 bool
@@ -124,7 +124,7 @@ topo_parse_mac(const char *s, uint64_t *macp)
         if (lo < 0) {
             return false;
         }
-        mac = (mac << 8) | (uint64_t) (hi * 16 + lo);
+        mac = (mac << 8) | (uint64_t)(hi * 16 + lo);
         s += 2;
     }
     if (*s) {
@@ -168,7 +168,7 @@ static uint32_t
 fnv1a32(uint32_t h, const char *s)
 {
     for (; *s; s++) {
-        h ^= (unsigned char) *s;
+        h ^= (unsigned char)*s;
         h *= 16777619u;
     }
     return h;
@@ -190,7 +190,7 @@ topo_valid_name(const char *s, size_t max_len)
 {
     size_t len = strlen(s);
 
-    if (!len || len > max_len || !isalnum((unsigned char) s[0])) {
+    if (!len || len > max_len || !isalnum((unsigned char)s[0])) {
         return false;
     }
     for (; *s; s++) {
@@ -224,7 +224,7 @@ hash_str(const char *s)
 {
     uint64_t h = 14695981039346656037ULL;
     for (; *s; s++) {
-        h ^= (unsigned char) *s;
+        h ^= (unsigned char)*s;
         h *= 1099511628211ULL;
     }
     return h;
@@ -258,8 +258,8 @@ index_find(const struct topo_index *idx, uint64_t hash, const char *key)
         if (!slot->used) {
             return NULL;
         }
-        if (slot->hash == hash
-            && (key ? slot->key && !strcmp(slot->key, key) : !slot->key)) {
+        if (slot->hash == hash &&
+            (key ? slot->key && !strcmp(slot->key, key) : !slot->key)) {
             return slot;
         }
     }
@@ -274,14 +274,16 @@ index_insert(struct topo_index *idx, uint64_t hash, const char *key,
     while (idx->slots[i].used) {
         i = (i + 1) & mask;
     }
-    idx->slots[i] = (struct topo_index_slot) {
-        .hash = hash, .key = key, .value = value, .used = true,
+    idx->slots[i] = (struct topo_index_slot){
+        .hash = hash,
+        .key = key,
+        .value = value,
+        .used = true,
     };
 }
 
 static void
-index_add(struct topo_index *idx, uint64_t hash, const char *key,
-          size_t value)
+index_add(struct topo_index *idx, uint64_t hash, const char *key, size_t value)
 {
     if ((idx->n + 1) * 2 > idx->allocated) {
         struct topo_index old = *idx;
@@ -320,8 +322,7 @@ topo_index_add_str(struct topo_index *idx, const char *key, size_t value)
 }
 
 bool
-topo_index_find_u64(const struct topo_index *idx, uint64_t key,
-                    size_t *valuep)
+topo_index_find_u64(const struct topo_index *idx, uint64_t key, size_t *valuep)
 {
     const struct topo_index_slot *slot = index_find(idx, key, NULL);
     if (slot && valuep) {

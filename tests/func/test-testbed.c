@@ -63,9 +63,10 @@ testbed_down_quietly(const char *name, const char *dir)
     }
     pid_t pid = fork();
     if (pid == 0) {
-        char *const argv[] = {"bash", TESTBED, "down", "--name",
+        char *const argv[] = {"bash",       TESTBED,
+                              "down",       "--name",
                               (char *)name, dir[0] ? "--dir" : NULL,
-                              (char *)dir, NULL};
+                              (char *)dir,  NULL};
         int null = open("/dev/null", O_WRONLY);
         if (null >= 0) {
             dup2(null, 1);
@@ -118,8 +119,8 @@ testbed(char **outputp, const char *cmd, ...)
     argv[n++] = TESTBED;
     argv[n++] = cmd;
     va_start(args, cmd);
-    while (n < MAX_ARGS - 1
-           && (argv[n] = va_arg(args, const char *)) != NULL) {
+    while (n < MAX_ARGS - 1 &&
+           (argv[n] = va_arg(args, const char *)) != NULL) {
         n++;
     }
     va_end(args);
@@ -147,8 +148,8 @@ on_host(char **outputp, const char *host, ...)
     argv[n++] = host;
     argv[n++] = "--";
     va_start(args, host);
-    while (n < MAX_ARGS - 1
-           && (argv[n] = va_arg(args, const char *)) != NULL) {
+    while (n < MAX_ARGS - 1 &&
+           (argv[n] = va_arg(args, const char *)) != NULL) {
         n++;
     }
     va_end(args);
@@ -169,8 +170,8 @@ static void
 check_status(int status, int expected, char *output, const char *what)
 {
     if (status != expected) {
-        fprintf(stderr, "%s: exit status %d, expected %d; output:\n%s\n",
-                what, status, expected, output ? output : "");
+        fprintf(stderr, "%s: exit status %d, expected %d; output:\n%s\n", what,
+                status, expected, output ? output : "");
     }
     free(output);
     assert_int_equal(status, expected);
@@ -263,7 +264,7 @@ group_setup(void **state)
                             "&& command -v ethtool && command -v nsenter",
                             NULL) != 0) {
         fprintf(stderr, "test-testbed: missing programs "
-                "(run scripts/setup-deps)\n");
+                        "(run scripts/setup-deps)\n");
         can_run = false;
     }
     free(out);
@@ -308,8 +309,8 @@ test_usage_errors(void **state)
         skip();
     }
     char *out = NULL;
-    int status = testbed(&out, "up", "--name", "toolongname", "--hosts", "2",
-                         NULL);
+    int status =
+        testbed(&out, "up", "--name", "toolongname", "--hosts", "2", NULL);
     assert_true(contains(out, "1 to 6 characters"));
     check_status(status, 2, out, "up with a long name");
 
@@ -355,13 +356,12 @@ test_down_after_failed_up(void **state)
     for (int i = 0; i < n_pids; i++) {
         assert_true(sbx_pid_alive(pids[i]));
     }
-    status = testbed(&out, "status", "--name", fail_name, "--dir", dir,
-                     NULL);
+    status = testbed(&out, "status", "--name", fail_name, "--dir", dir, NULL);
     check_status(status, 1, out, "status of a half-built run");
 
     /* A second `up` refuses to build over it. */
-    status = testbed(&out, "up", "--name", fail_name, "--hosts", "2",
-                     "--dir", dir, NULL);
+    status = testbed(&out, "up", "--name", fail_name, "--hosts", "2", "--dir",
+                     dir, NULL);
     assert_true(contains(out, "already has namespaces"));
     check_status(status, 1, out, "up over an existing run");
 
@@ -389,8 +389,7 @@ test_up_two_hosts(void **state)
     run_owned = true;
     char *out = NULL;
     long long start = sbx_now_ms();
-    int status = testbed(&out, "up", "--name", run_name, "--hosts", "2",
-                         NULL);
+    int status = testbed(&out, "up", "--name", run_name, "--hosts", "2", NULL);
     long long elapsed = sbx_now_ms() - start;
     check_status(status, 0, out, "up --hosts 2");
     printf("testbed: 'up --hosts 2' took %lld ms\n", elapsed);
@@ -417,8 +416,8 @@ test_up_two_hosts(void **state)
         assert_int_equal(json_array_size(bridges), 1);
         assert_string_equal(json_string_value(json_array_get(bridges, 0)),
                             "br-phy");
-        assert_true(json_integer_value(json_object_get(host,
-                                                       "ovs_vswitchd")) > 0);
+        assert_true(json_integer_value(json_object_get(host, "ovs_vswitchd")) >
+                    0);
     }
     json_decref(report);
 
@@ -474,9 +473,9 @@ make_guest(int n)
     char *out = NULL;
     int status;
 
-    status = on_host(&out, host, "ovs-vsctl", "--timeout=10", "add-br",
-                     "br-int", "--", "set", "Bridge", "br-int",
-                     "datapath_type=netdev", NULL);
+    status =
+        on_host(&out, host, "ovs-vsctl", "--timeout=10", "add-br", "br-int",
+                "--", "set", "Bridge", "br-int", "datapath_type=netdev", NULL);
     check_status(status, 0, out, "add br-int");
     status = sbx_runl(&out, "ip", "netns", "add", guest, NULL);
     check_status(status, 0, out, "create guest namespace");
@@ -491,14 +490,14 @@ make_guest(int n)
     check_status(status, 0, out, "offload off, guest end");
     status = on_host(&out, host, "ip", "link", "set", veth, "up", NULL);
     check_status(status, 0, out, "host end up");
-    status = sbx_runl(&out, "ip", "-n", guest, "link", "set", "lo", "up",
-                      NULL);
+    status =
+        sbx_runl(&out, "ip", "-n", guest, "link", "set", "lo", "up", NULL);
     check_status(status, 0, out, "guest lo up");
     status = sbx_runl(&out, "ip", "-n", guest, "addr", "add", addr, "dev",
                       "eth0", NULL);
     check_status(status, 0, out, "guest address");
-    status = sbx_runl(&out, "ip", "-n", guest, "link", "set", "eth0", "up",
-                      NULL);
+    status =
+        sbx_runl(&out, "ip", "-n", guest, "link", "set", "eth0", "up", NULL);
     check_status(status, 0, out, "guest eth0 up");
     status = on_host(&out, host, "ovs-vsctl", "--timeout=10", "add-port",
                      "br-int", veth, "tag=10", NULL);
@@ -513,10 +512,9 @@ make_tunnel(int n)
     snprintf(host, sizeof host, "hv%d", n);
     snprintf(remote, sizeof remote, "options:remote_ip=10.99.0.%d", 3 - n);
     char *out = NULL;
-    int status = on_host(&out, host, "ovs-vsctl", "--timeout=10",
-                         "add-port", "br-int", "gnv0", "--", "set",
-                         "Interface", "gnv0", "type=geneve", remote,
-                         "options:key=5000", NULL);
+    int status = on_host(&out, host, "ovs-vsctl", "--timeout=10", "add-port",
+                         "br-int", "gnv0", "--", "set", "Interface", "gnv0",
+                         "type=geneve", remote, "options:key=5000", NULL);
     check_status(status, 0, out, "add GENEVE port");
 }
 
@@ -528,9 +526,9 @@ start_iperf_server(const char *guest, const char *addr)
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
-        char *const argv[] = {"ip", "netns", "exec", (char *)guest,
-                              "timeout", "30", "iperf3", "-s", "-1", "-B",
-                              (char *)addr, NULL};
+        char *const argv[] = {"ip",      "netns", "exec",       (char *)guest,
+                              "timeout", "30",    "iperf3",     "-s",
+                              "-1",      "-B",    (char *)addr, NULL};
         int null = open("/dev/null", O_RDWR);
         dup2(null, 0);
         dup2(null, 1);
@@ -553,16 +551,16 @@ run_iperf_client(const char *guest, const char *addr)
     for (int try = 0;; try++) {
         char *out = NULL;
         unlink(log); /* --logfile appends. */
-        int status = sbx_runl(&out, "ip", "netns", "exec", guest, "iperf3",
-                              "-c", addr, "-t", "2", "-J", "--logfile", log,
-                              NULL);
+        int status =
+            sbx_runl(&out, "ip", "netns", "exec", guest, "iperf3", "-c", addr,
+                     "-t", "2", "-J", "--logfile", log, NULL);
         json_error_t error;
         json_t *result = json_load_file(log, 0, &error);
         if (!result) {
             fprintf(stderr, "%s: %s\n", log, error.text);
         }
-        const char *failure = json_string_value(json_object_get(result,
-                                                                "error"));
+        const char *failure =
+            json_string_value(json_object_get(result, "error"));
         if (failure && strstr(failure, "Connection refused") && try < 50) {
             json_decref(result);
             free(out);
@@ -617,8 +615,8 @@ test_guests_through_geneve(void **state)
     check_status(status, 0, out, "guest ping g1 -> g2 through GENEVE");
 
     /* A full 1500-byte IP packet, not fragmented, fits the underlay. */
-    status = sbx_runl(&out, "ip", "netns", "exec", guest2, "ping", "-c",
-                      "3", "-i", "0.2", "-W", "2", "-M", "do", "-s", "1472",
+    status = sbx_runl(&out, "ip", "netns", "exec", guest2, "ping", "-c", "3",
+                      "-i", "0.2", "-W", "2", "-M", "do", "-s", "1472",
                       "192.168.50.1", NULL);
     check_status(status, 0, out, "full-size ping g2 -> g1");
 
@@ -636,10 +634,10 @@ test_guests_through_geneve(void **state)
     json_t *received = json_object_get(end, "sum_received");
     json_t *sent = json_object_get(end, "sum_sent");
     double bytes = json_number_value(json_object_get(received, "bytes"));
-    double bps = json_number_value(json_object_get(received,
-                                                   "bits_per_second"));
-    long long retransmits = json_integer_value(json_object_get(
-        sent, "retransmits"));
+    double bps =
+        json_number_value(json_object_get(received, "bits_per_second"));
+    long long retransmits =
+        json_integer_value(json_object_get(sent, "retransmits"));
     printf("testbed: iperf3 TCP guest g1 (hv1) -> g2 (hv2) through GENEVE: "
            "%.0f Mbit/s, %.1f MB in 2 s, %lld retransmits\n",
            bps / 1e6, bytes / 1e6, retransmits);

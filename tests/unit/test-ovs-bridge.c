@@ -51,8 +51,8 @@
 #define I_VNET "d0000000-0000-0000-0000-0000000000a0"
 
 #define REF(u) "[\"uuid\", \"" u "\"]"
-#define OWNED "\"external_ids\": [\"map\", [[\"fabric-owner\", \"" OWNER \
-              "\"]]]"
+#define OWNED                                                                 \
+    "\"external_ids\": [\"map\", [[\"fabric-owner\", \"" OWNER "\"]]]"
 
 struct fixture {
     struct ovsdb_schema *schema;
@@ -111,8 +111,8 @@ row(struct fixture *f, const char *table, const char *uuid,
         t = json_object();
         json_object_set_new(f->updates, table, t);
     }
-    json_object_set_new(t, uuid, json_pack("{s:o}", "initial",
-                                           parse(columns)));
+    json_object_set_new(t, uuid,
+                        json_pack("{s:o}", "initial", parse(columns)));
 }
 
 /* Sets 'column' of a row already added to the batch to JSON text
@@ -121,8 +121,8 @@ static void
 edit(struct fixture *f, const char *table, const char *uuid,
      const char *column, const char *value)
 {
-    json_t *r = json_object_get(json_object_get(json_object_get(
-                                    f->updates, table), uuid), "initial");
+    json_t *r = json_object_get(
+        json_object_get(json_object_get(f->updates, table), uuid), "initial");
     assert_non_null(r);
     json_object_set_new(r, column, parse(value));
 }
@@ -143,8 +143,7 @@ static void
 add_root(struct fixture *f, const char *bridges)
 {
     char text[512];
-    snprintf(text, sizeof text, "{\"bridges\": %s, \"cur_cfg\": 1}",
-             bridges);
+    snprintf(text, sizeof text, "{\"bridges\": %s, \"cur_cfg\": 1}", bridges);
     row(f, "Open_vSwitch", ROOT, text);
 }
 
@@ -157,22 +156,25 @@ add_matching(struct fixture *f)
     add_root(f, REF(BR));
     row(f, "Bridge", BR,
         "{\"name\": \"br-int\", \"datapath_type\": \"netdev\","
-        " \"fail_mode\": \"secure\", " OWNED ", \"ports\": [\"set\", ["
-        REF(P_BR) ", " REF(P_VM1) ", " REF(P_VM2) ", " REF(P_TRUNK) ", "
-        REF(P_TUN) "]], \"datapath_id\": \"0000aabbccddeeff\"}");
-    row(f, "Port", P_BR, "{\"name\": \"br-int\", \"interfaces\": "
-        REF(I_BR) ", " OWNED "}");
-    row(f, "Port", P_VM1, "{\"name\": \"vm1\", \"tag\": 101, "
+        " \"fail_mode\": \"secure\", " OWNED
+        ", \"ports\": [\"set\", [" REF(P_BR) ", " REF(P_VM1) ", " REF(
+            P_VM2) ", " REF(P_TRUNK) ", " REF(P_TUN) "]], \"datapath_id\": "
+                                                     "\"0000aabbccddeeff\"}");
+    row(f, "Port", P_BR,
+        "{\"name\": \"br-int\", \"interfaces\": " REF(I_BR) ", " OWNED "}");
+    row(f, "Port", P_VM1,
+        "{\"name\": \"vm1\", \"tag\": 101, "
         "\"interfaces\": " REF(I_VM1) ", " OWNED "}");
-    row(f, "Port", P_VM2, "{\"name\": \"vm2\", \"tag\": 102, "
+    row(f, "Port", P_VM2,
+        "{\"name\": \"vm2\", \"tag\": 102, "
         "\"interfaces\": " REF(I_VM2) ", " OWNED "}");
-    row(f, "Port", P_TRUNK, "{\"name\": \"trunk0\", \"interfaces\": "
-        REF(I_TRUNK) ", " OWNED "}");
-    row(f, "Port", P_TUN, "{\"name\": \"tun-h2\", \"interfaces\": "
-        REF(I_TUN) ", " OWNED "}");
-    row(f, "Interface", I_BR, "{\"name\": \"br-int\", \"type\": "
-        "\"internal\", \"ofport\": 65534, \"link_state\": \"up\", "
-        OWNED "}");
+    row(f, "Port", P_TRUNK,
+        "{\"name\": \"trunk0\", \"interfaces\": " REF(I_TRUNK) ", " OWNED "}");
+    row(f, "Port", P_TUN,
+        "{\"name\": \"tun-h2\", \"interfaces\": " REF(I_TUN) ", " OWNED "}");
+    row(f, "Interface", I_BR,
+        "{\"name\": \"br-int\", \"type\": "
+        "\"internal\", \"ofport\": 65534, \"link_state\": \"up\", " OWNED "}");
     row(f, "Interface", I_VM1,
         "{\"name\": \"vm1\", \"ofport\": 1, \"link_state\": \"up\","
         " \"external_ids\": [\"map\", [[\"iface-id\", \"g1-eth0\"],"
@@ -182,7 +184,8 @@ add_matching(struct fixture *f)
         "{\"name\": \"vm2\", \"type\": \"internal\", \"ofport\": 2,"
         " \"mtu_request\": 1442, \"external_ids\": [\"map\", ["
         "[\"fabric-owner\", \"" OWNER "\"], [\"iface-id\", \"g2-eth0\"]]]}");
-    row(f, "Interface", I_TRUNK, "{\"name\": \"trunk0\", \"type\": "
+    row(f, "Interface", I_TRUNK,
+        "{\"name\": \"trunk0\", \"type\": "
         "\"internal\", \"ofport\": 3, \"error\": \"could not open network "
         "device trunk0 (No such device)\", " OWNED "}");
     row(f, "Interface", I_TUN,
@@ -191,8 +194,7 @@ add_matching(struct fixture *f)
         " [\"local_ip\", \"192.0.2.1\"], [\"remote_ip\", \"192.0.2.2\"]]],"
         " \"bfd\": [\"map\", [[\"enable\", \"true\"]]],"
         " \"bfd_status\": [\"map\", [[\"state\", \"down\"],"
-        " [\"diagnostic\", \"Control Detection Time Expired\"]]], "
-        OWNED "}");
+        " [\"diagnostic\", \"Control Detection Time Expired\"]]], " OWNED "}");
 }
 
 /* A port that is not owned on br-int. */
@@ -200,24 +202,24 @@ static void
 add_foreign_port(struct fixture *f, const char *bridge_ports)
 {
     edit(f, "Bridge", BR, "ports", bridge_ports);
-    row(f, "Port", P_FOREIGN, "{\"name\": \"eth9\", \"interfaces\": "
-        REF(I_FOREIGN) "}");
+    row(f, "Port", P_FOREIGN,
+        "{\"name\": \"eth9\", \"interfaces\": " REF(I_FOREIGN) "}");
     row(f, "Interface", I_FOREIGN, "{\"name\": \"eth9\", \"ofport\": 9}");
 }
 
-#define ALL_PORTS REF(P_BR) ", " REF(P_VM1) ", " REF(P_VM2) ", " \
-                  REF(P_TRUNK) ", " REF(P_TUN)
+#define ALL_PORTS                                                             \
+    REF(P_BR) ", " REF(P_VM1) ", " REF(P_VM2) ", " REF(P_TRUNK) ", " REF(P_TUN)
 
 /* A bridge that is not owned, br-ex, with a port of its own. */
 static void
 add_foreign_bridge(struct fixture *f, const char *root_bridges)
 {
     edit(f, "Open_vSwitch", ROOT, "bridges", root_bridges);
-    row(f, "Bridge", BR_EX, "{\"name\": \"br-ex\", \"ports\": "
-        REF(P_EX) "}");
-    row(f, "Port", P_EX, "{\"name\": \"br-ex\", \"interfaces\": "
-        REF(I_EX) "}");
-    row(f, "Interface", I_EX, "{\"name\": \"br-ex\", \"type\": "
+    row(f, "Bridge", BR_EX, "{\"name\": \"br-ex\", \"ports\": " REF(P_EX) "}");
+    row(f, "Port", P_EX,
+        "{\"name\": \"br-ex\", \"interfaces\": " REF(I_EX) "}");
+    row(f, "Interface", I_EX,
+        "{\"name\": \"br-ex\", \"type\": "
         "\"internal\"}");
 }
 
@@ -350,9 +352,9 @@ test_empty_db(void **state)
     assert_int_equal(build(f, want, &txn, NULL), 12);
     json_t *params = ovsdb_txn_params(txn);
     assert_string_equal(op_name(params, 10), "insert");
-    assert_string_equal(json_string_value(json_object_get(op(params, 10),
-                                                          "uuid-name")),
-                        "bridge");
+    assert_string_equal(
+        json_string_value(json_object_get(op(params, 10), "uuid-name")),
+        "bridge");
     assert_string_equal(op_name(params, 11), "mutate");
     json_decref(params);
     assert_golden(txn, "empty");
@@ -409,9 +411,8 @@ test_tag_change(void **state)
     assert_int_equal(build(f, want, &txn, NULL), 1);
     json_t *params = ovsdb_txn_params(txn);
     assert_string_equal(op_name(params, 0), "update");
-    assert_string_equal(json_string_value(json_object_get(op(params, 0),
-                                                          "table")),
-                        "Port");
+    assert_string_equal(
+        json_string_value(json_object_get(op(params, 0), "table")), "Port");
     assert_int_equal(json_object_size(json_object_get(op(params, 0), "row")),
                      1);
     json_decref(params);
@@ -421,8 +422,8 @@ test_tag_change(void **state)
     want->ports[0].tag = 0;
     assert_int_equal(build(f, want, &txn, NULL), 1);
     params = ovsdb_txn_params(txn);
-    const json_t *tag = json_object_get(json_object_get(op(params, 0),
-                                                        "row"), "tag");
+    const json_t *tag =
+        json_object_get(json_object_get(op(params, 0), "row"), "tag");
     json_t *empty = parse("[\"set\", []]");
     assert_true(ovsdb_datum_equal(tag, empty));
     json_decref(empty);
@@ -437,9 +438,9 @@ test_tag_change(void **state)
     fabric_smap_add(&want->ports[3].options, "csum", "true");
     assert_int_equal(build(f, want, &txn, NULL), 2);
     params = ovsdb_txn_params(txn);
-    assert_string_equal(json_string_value(json_object_get(op(params, 0),
-                                                          "table")),
-                        "Interface");
+    assert_string_equal(
+        json_string_value(json_object_get(op(params, 0), "table")),
+        "Interface");
     assert_int_equal(json_object_size(json_object_get(op(params, 0), "row")),
                      1);
     assert_int_equal(json_object_size(json_object_get(op(params, 1), "row")),
@@ -506,14 +507,14 @@ test_foreign_port(void **state)
     /* The foreign port names what keeps the bridge. */
     char **names;
     size_t n;
-    assert_int_equal(ovsb_foreign_ports(f->replica, "br-int", OWNER, &names,
-                                        &n), 0);
+    assert_int_equal(
+        ovsb_foreign_ports(f->replica, "br-int", OWNER, &names, &n), 0);
     assert_int_equal(n, 1);
     assert_string_equal(names[0], "eth9");
     free(names[0]);
     free(names);
-    assert_int_equal(ovsb_foreign_ports(f->replica, "br-nope", OWNER,
-                                        &names, &n), -ENOENT);
+    assert_int_equal(
+        ovsb_foreign_ports(f->replica, "br-nope", OWNER, &names, &n), -ENOENT);
 }
 
 /* A bridge of the desired name that is not owned: -EEXIST, naming it;
@@ -523,12 +524,14 @@ test_foreign_bridge(void **state)
 {
     struct fixture *f = *state;
     add_root(f, "[\"set\", [" REF(BR_EX) "]]");
-    row(f, "Bridge", BR_EX, "{\"name\": \"br-int\", \"ports\": "
-        REF(P_EX) ", \"external_ids\": [\"map\", [[\"fabric-owner\","
-        " \"someone-else\"]]]}");
-    row(f, "Port", P_EX, "{\"name\": \"br-int\", \"interfaces\": "
-        REF(I_EX) "}");
-    row(f, "Interface", I_EX, "{\"name\": \"br-int\", \"type\": "
+    row(f, "Bridge", BR_EX,
+        "{\"name\": \"br-int\", \"ports\": " REF(
+            P_EX) ", \"external_ids\": [\"map\", [[\"fabric-owner\","
+                  " \"someone-else\"]]]}");
+    row(f, "Port", P_EX,
+        "{\"name\": \"br-int\", \"interfaces\": " REF(I_EX) "}");
+    row(f, "Interface", I_EX,
+        "{\"name\": \"br-int\", \"type\": "
         "\"internal\"}");
     load(f);
 
@@ -536,7 +539,7 @@ test_foreign_bridge(void **state)
     struct ovsdb_error *error = NULL;
     assert_int_equal(build(f, want, NULL, &error), -EEXIST);
     assert_string_equal(error->msg, "Bridge br-int already exists and is "
-                        "not owned by " OWNER ".");
+                                    "not owned by " OWNER ".");
     ovsdb_error_free(error);
     ovsb_bridge_free(want);
 
@@ -546,7 +549,7 @@ test_foreign_bridge(void **state)
     error = NULL;
     assert_int_equal(build(f, want, NULL, &error), -EEXIST);
     assert_string_equal(error->msg, "Port br-int already exists on bridge "
-                        "br-int and is not owned by " OWNER ".");
+                                    "br-int and is not owned by " OWNER ".");
     ovsdb_error_free(error);
     ovsb_bridge_free(want);
 
@@ -595,10 +598,10 @@ test_destroy_keeps_bridge(void **state)
     assert_null(strstr(text, ROOT));
     free(text);
     for (size_t i = 0; i < 9; i++) {
-        const char *table = json_string_value(json_object_get(op(params, i),
-                                                              "table"));
-        assert_true(strcmp(table, "Bridge") || !strcmp(op_name(params, i),
-                                                        "mutate"));
+        const char *table =
+            json_string_value(json_object_get(op(params, i), "table"));
+        assert_true(strcmp(table, "Bridge") ||
+                    !strcmp(op_name(params, i), "mutate"));
     }
     json_decref(params);
     assert_golden(txn, "destroy-foreign-port");
@@ -656,15 +659,16 @@ test_bind_by_iface_id(void **state)
     add_matching(f);
     edit(f, "Bridge", BR, "ports",
          "[\"set\", [" ALL_PORTS ", " REF(P_VNET) "]]");
-    row(f, "Port", P_VNET, "{\"name\": \"vnet0\", \"interfaces\": "
-        REF(I_VNET) "}");
-    row(f, "Interface", I_VNET, "{\"name\": \"vnet0\", \"ofport\": 7, "
+    row(f, "Port", P_VNET,
+        "{\"name\": \"vnet0\", \"interfaces\": " REF(I_VNET) "}");
+    row(f, "Interface", I_VNET,
+        "{\"name\": \"vnet0\", \"ofport\": 7, "
         "\"external_ids\": [\"map\", [[\"iface-id\", \"vm3-id\"], "
         "[\"vm-id\", \"1234\"], [\"iface-status\", \"active\"]]]}");
     load(f);
 
-    const struct replica_row *iface = ovsb_find_iface_by_id(f->replica,
-                                                            "vm3-id");
+    const struct replica_row *iface =
+        ovsb_find_iface_by_id(f->replica, "vm3-id");
     assert_non_null(iface);
     assert_string_equal(iface->uuid, I_VNET);
     assert_null(ovsb_find_iface_by_id(f->replica, "nope"));
@@ -690,9 +694,11 @@ test_bound_port_kept_then_removed(void **state)
     add_matching(f);
     edit(f, "Bridge", BR, "ports",
          "[\"set\", [" ALL_PORTS ", " REF(P_VNET) "]]");
-    row(f, "Port", P_VNET, "{\"name\": \"vnet0\", \"tag\": 103, "
+    row(f, "Port", P_VNET,
+        "{\"name\": \"vnet0\", \"tag\": 103, "
         "\"interfaces\": " REF(I_VNET) ", " OWNED "}");
-    row(f, "Interface", I_VNET, "{\"name\": \"vnet0\", \"external_ids\": "
+    row(f, "Interface", I_VNET,
+        "{\"name\": \"vnet0\", \"external_ids\": "
         "[\"map\", [[\"iface-id\", \"vm3-id\"]]]}");
     load(f);
 
@@ -810,10 +816,12 @@ test_bind_other_owner(void **state)
     add_matching(f);
     edit(f, "Bridge", BR, "ports",
          "[\"set\", [" ALL_PORTS ", " REF(P_VNET) "]]");
-    row(f, "Port", P_VNET, "{\"name\": \"vnet0\", \"interfaces\": "
-        REF(I_VNET) ", \"external_ids\": [\"map\", [[\"fabric-owner\", "
-        "\"other\"]]]}");
-    row(f, "Interface", I_VNET, "{\"name\": \"vnet0\", \"external_ids\": "
+    row(f, "Port", P_VNET,
+        "{\"name\": \"vnet0\", \"interfaces\": " REF(
+            I_VNET) ", \"external_ids\": [\"map\", [[\"fabric-owner\", "
+                    "\"other\"]]]}");
+    row(f, "Interface", I_VNET,
+        "{\"name\": \"vnet0\", \"external_ids\": "
         "[\"map\", [[\"iface-id\", \"vm3-id\"]]]}");
     load(f);
     struct ovsb_bridge *want = desired();
@@ -843,8 +851,8 @@ test_invalid(void **state)
         {"br-int", NULL, 0, "neither a name nor an iface-id"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        struct ovsb_bridge *want = ovsb_bridge_create(cases[i].bridge,
-                                                      "netdev", NULL);
+        struct ovsb_bridge *want =
+            ovsb_bridge_create(cases[i].bridge, "netdev", NULL);
         ovsb_bridge_add_port(want, cases[i].port, "", cases[i].tag);
         struct ovsdb_error *error = NULL;
         assert_int_equal(build(f, want, NULL, &error), -EINVAL);
@@ -891,8 +899,7 @@ test_status(void **state)
     assert_non_null(strstr(s[1].error, "No such device"));
     assert_string_equal(s[2].name, "tun-h2");
     assert_string_equal(s[2].bfd_state, "down");
-    assert_string_equal(s[2].bfd_diagnostic,
-                        "Control Detection Time Expired");
+    assert_string_equal(s[2].bfd_diagnostic, "Control Detection Time Expired");
     assert_null(s[2].link_state);
     assert_string_equal(s[3].name, "vm1");
     assert_int_equal(s[3].ofport, 1);
