@@ -32,6 +32,7 @@
 #include "cmd.h"
 #include "netns-dump.h"
 #include "ovsdb-error.h"
+#include "xstring.h"
 
 /* Where `ip netns` keeps its namespaces (iproute2's NETNS_RUN_DIR). */
 #define NETNS_RUN_DIR "/var/run/netns"
@@ -1169,14 +1170,6 @@ netns_guest_remove(const char *netns, char *const *peers, size_t n_peers,
     return error;
 }
 
-static int
-compare_strings(const void *a_, const void *b_)
-{
-    const char *const *a = a_;
-    const char *const *b = b_;
-    return strcmp(*a, *b);
-}
-
 int
 netns_list(const char *prefix, char ***namesp, size_t *np,
            struct ovsdb_error **errorp)
@@ -1202,7 +1195,7 @@ netns_list(const char *prefix, char ***namesp, size_t *np,
         }
     }
     json_decref(list);
-    qsort(names, n, sizeof *names, compare_strings);
+    qsort(names, n, sizeof *names, strptr_compare);
     *namesp = names;
     *np = n;
     return 0;

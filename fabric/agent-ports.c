@@ -25,18 +25,11 @@ struct agent_ports {
     size_t n_flowed;
 };
 
-static int
-compare_strptr(const void *a_, const void *b_)
-{
-    const char *const *a = a_, *const *b = b_;
-    return strcmp(*a, *b);
-}
-
 /* True if sorted 'v' ('n' strings) holds 's'. */
 static bool
 sorted_has(const char *const *v, size_t n, const char *s)
 {
-    return n && bsearch(&s, v, n, sizeof *v, compare_strptr);
+    return n && bsearch(&s, v, n, sizeof *v, strptr_compare);
 }
 
 struct agent_ports *
@@ -103,7 +96,7 @@ refresh(struct agent_ports *p, const struct replica *ovs)
         }
     }
     if (p->n_numbered) {
-        qsort(p->numbered, p->n_numbered, sizeof *p->numbered, compare_strptr);
+        qsort(p->numbered, p->n_numbered, sizeof *p->numbered, strptr_compare);
     }
     p->valid = true;
 }
@@ -142,7 +135,7 @@ agent_ports_flowed(struct agent_ports *p, const struct replica *ovs,
         }
     }
     if (n) {
-        qsort(flowed, n, sizeof *flowed, compare_strptr);
+        qsort(flowed, n, sizeof *flowed, strptr_compare);
     }
     clear_flowed(p);
     p->flowed = flowed;

@@ -297,36 +297,29 @@ tunnel_status(struct agent *a)
     return ovsdb_map(pairs);
 }
 
-/* This host's namespace guests by name, for their states. */
-struct guest_states {
-    const char **netns;  /* Their names, sorted. */
-    size_t *netns_index; /* Index in a->last.guests of each of 'netns'. */
-    size_t n_netns;
+/* A namespace guest of this host by name (first, for strptr_compare()),
+ * with its index in a->last.guests. */
+struct named_guest {
+    const char *name;
+    size_t index;
 };
 
-static int
-compare_strptr(const void *a_, const void *b_)
-{
-    const char *const *a = a_, *const *b = b_;
-    return strcmp(*a, *b);
-}
+/* This host's namespace guests, sorted by name, for their states. */
+struct guest_states {
+    struct named_guest *netns;
+    size_t n_netns;
+};
 
 static void
 guest_states_init(struct guest_states *gs, const struct agent *a)
 {
     size_t n = a->last.n_guests;
-    gs->netns = calloc(n + 1, sizeof *gs->netns);
-    gs->netns_index = calloc(n + 1, sizeof *gs->netns_index);
+    gs->netns = xrealloc(NULL, (n + 1) * sizeof *gs->netns);
     for (size_t i = 0; i < n; i++) {
-        gs->netns[i] = a->last.guest_names[i];
+        gs->netns[i] = (struct named_guest){a->last.guest_names[i], i};
     }
     if (n) {
-        qsort(gs->netns, n, sizeof *gs->netns, compare_strptr);
-    }
-    for (size_t i = 0; i < n; i++) {
-        const char **p = bsearch(&a->last.guest_names[i], gs->netns, n,
-                                 sizeof *gs->netns, compare_strptr);
-        gs->netns_index[p - gs->netns] = i;
+        qsort(gs->netns, n, sizeof *gs->netns, strptr_compare);
     }
     gs->n_netns = n;
 }
@@ -335,7 +328,6 @@ static void
 guest_states_destroy(struct guest_states *gs)
 {
     free(gs->netns);
-    free(gs->netns_index);
 }
 
 /* The state of this host's guest 'name' and why, or false when it is not
@@ -345,11 +337,13 @@ static bool
 guest_state(struct agent *a, const struct guest_states *gs, const char *name,
             const char **statep, char **reasonp)
 {
-    const char **p = gs->n_netns ? bsearch(&name, gs->netns, gs->n_netns,
-                                           sizeof *gs->netns, compare_strptr)
-                                 : NULL;
+    struct named_guest key = {name, 0};
+    const struct named_guest *p =
+        gs->n_netns ? bsearch(&key, gs->netns, gs->n_netns, sizeof *gs->netns,
+                              strptr_compare)
+                    : NULL;
     if (p) {
-        size_t i = gs->netns_index[p - gs->netns];
+        size_t i = p->index;
         *statep = a->error[0] ? "error"
                   : agent_netns_is_made(a->netns, a->last.guests[i]->netns)
                       ? "running"
@@ -792,13 +786,6 @@ reconcile_gateways(struct agent *a, const struct agent_desired *d,
     return a->gw_failures;
 }
 
-static int
-compare_names(const void *a_, const void *b_)
-{
-    const char *const *a = a_, *const *b = b_;
-    return strcmp(*a, *b);
-}
-
 /* Returns true when ovs-vswitchd has given every port of 'bridge' an
  * OpenFlow port number.  Otherwise, with 'whyp' nonnull, stores in it a
  * new string naming the ports (up to 4) not numbered, with the error
@@ -818,7 +805,7 @@ ports_bound_why(struct agent *a, const struct ovsb_bridge *bridge, char **whyp)
         }
     }
     if (n_bound) {
-        qsort(bound_names, n_bound, sizeof *bound_names, compare_names);
+        qsort(bound_names, n_bound, sizeof *bound_names, strptr_compare);
     }
     size_t bound = 0, named = 0;
     char *why = NULL;
@@ -830,7 +817,7 @@ ports_bound_why(struct agent *a, const struct ovsb_bridge *bridge, char **whyp)
         const char *name = bridge->ports[i].name;
         bool ok = name && n_bound &&
                   bsearch(&name, bound_names, n_bound, sizeof *bound_names,
-                          compare_names);
+                          strptr_compare);
         named += name != NULL;
         bound += ok;
         if (f && name && !ok && named - bound <= 4) {

@@ -16,6 +16,7 @@
 #include "model.h"
 #include "ovsdb-error.h"
 #include "replica.h"
+#include "xstring.h"
 
 const char *const dbmodel_tables[] = {
     "Fabric",      "Host",  "Network",         "Router",
@@ -204,12 +205,6 @@ row_smap(const struct replica_row *row, const char *column,
     free(pairs);
 }
 
-static int
-string_compare(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Reads string set 'column' into a new sorted array stored in '*arrayp'
  * with its size in '*np'. */
 static void
@@ -226,7 +221,7 @@ row_string_set(const struct replica_row *row, const char *column,
             array[k++] = xstrdup(s);
         }
     }
-    qsort(array, k, sizeof *array, string_compare);
+    qsort(array, k, sizeof *array, strptr_compare);
     *arrayp = array;
     *np = k;
 }

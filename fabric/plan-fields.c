@@ -133,12 +133,6 @@ v_bool(bool value)
     return xstrdup(value ? "true" : "false");
 }
 
-static int
-string_compare(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /* Returns set 'elems' (of 'n') as sorted, joined text, or NULL if empty. */
 static char *
 v_set(const char *const *elems, size_t n)
@@ -148,7 +142,7 @@ v_set(const char *const *elems, size_t n)
     }
     const char **sorted = xrealloc(NULL, n * sizeof *sorted);
     memcpy(sorted, elems, n * sizeof *sorted);
-    qsort(sorted, n, sizeof *sorted, string_compare);
+    qsort(sorted, n, sizeof *sorted, strptr_compare);
     struct buf b = {0};
     for (size_t i = 0; i < n; i++) {
         if (i) {

@@ -90,12 +90,6 @@ struct names {
     bool all_broken; /* The whole list is broken. */
 };
 
-static int
-compare_strings(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /* Adds the object 'index' named 'name' (NULL if it has none) to 'names'
  * and reports it if the name is taken. */
 static void
@@ -125,7 +119,7 @@ names_done(struct names *names)
 {
     if (names->n_sorted) {
         qsort(names->sorted, names->n_sorted, sizeof *names->sorted,
-              compare_strings);
+              strptr_compare);
     }
 }
 

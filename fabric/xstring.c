@@ -32,6 +32,12 @@ xstrdup_or_null(const char *s)
     return copy;
 }
 
+int
+strptr_compare(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 void *
 xrealloc(void *p, size_t size)
 {

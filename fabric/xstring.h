@@ -19,4 +19,8 @@ char *xstrdup_or_null(const char *s);
 /* realloc() that never fails, and never frees: a size of 0 gets 1 byte. */
 void *xrealloc(void *p, size_t size);
 
+/* For qsort() and bsearch() over arrays of strings ('char *' elements):
+ * strcmp() of the strings. */
+int strptr_compare(const void *a, const void *b);
+
 #endif /* xstring.h */
